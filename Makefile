@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.txt
+
+.PHONY: run test lint format bench demo-sheet venv clean
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) -m faceswap_site.devrun
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# --no-deps: requirements.txt is the complete pinned set, and it leaves out insightface's GUI
+# opencv-python, which would overwrite opencv-python-headless's cv2/ folder.
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
+	cp requirements.txt $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

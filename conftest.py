@@ -1,0 +1,41 @@
+import os
+
+import pytest
+
+from faceswap_site.testing import require_faces_dir
+
+
+@pytest.fixture(scope="session")
+def faces_dir():
+    """The shared real photos (../shared/testdata/faces); skipped where absent, failed under CI=true."""
+    return require_faces_dir()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Every test writes its files into its own folder, never into the developer's media/."""
+    if settings.STORAGE_BACKEND == "local":
+        settings.MEDIA_ROOT = tmp_path / "media"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                **settings.STORAGES["default"],
+                "OPTIONS": {"location": tmp_path / "media", "base_url": "/media/"},
+            },
+        }
+
+
+@pytest.fixture(autouse=True)
+def _queue_connection(monkeypatch):
+    """Without REDIS_URL the queue talks to an in-process fakeredis; with it, to the real server."""
+    if os.environ.get("REDIS_URL"):
+        yield
+        return
+    import django_rq.queues
+    import fakeredis
+
+    server = fakeredis.FakeServer()
+    monkeypatch.setattr(
+        django_rq.queues, "get_connection", lambda name="default", *a, **kw: fakeredis.FakeRedis(server=server)
+    )
+    yield

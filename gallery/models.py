@@ -1,0 +1,83 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+
+class ImageType(models.TextChoices):
+    SOURCE = "source", "Source photo"
+    TEMPLATE = "template", "Template"
+    RESULT = "result", "Swap result"
+
+
+class Category(models.TextChoices):
+    ACG = "acg", "ACG (anime, comics, games)"
+    MOVIE = "movie", "Movie"
+    TV = "tv", "TV"
+    CUSTOM = "custom", "Custom"
+
+
+def storage_key(image_type: str, suffix: str, *, when=None) -> str:
+    """A new storage key in the seed's path format `{storage_type}/{category}/{year}/{month}/{filename}`.
+
+    The category part is the image type (source, template, result) as in the seed's examples; the
+    filename is generated, so a client's filename never reaches storage.
+    """
+    when = when or timezone.now()
+    name = f"{uuid.uuid4().hex}{suffix.lower()}"
+    return f"{settings.STORAGE_BACKEND}/{image_type}/{when:%Y}/{when:%m}/{name}"
+
+
+def _upload_to(instance: "Image", filename: str) -> str:
+    return storage_key(instance.image_type or ImageType.SOURCE, PurePosixPath(filename).suffix or ".jpg")
+
+
+class Image(models.Model):
+    """Any stored picture (table `images`): a couple's source photo, a template, or a swap result."""
+
+    # CASCADE: deleting an account removes the person's photos and results with it (their files are
+    # removed by accounts.services.user_delete). Null owner = a template image, owned by the site.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_column="user_id",
+        db_index=False,  # idx_images_user below is the index
+        related_name="images",
+    )
+    filename = models.CharField(max_length=255, help_text="The uploader's filename, sanitised; never used as a key.")
+    file = models.FileField(max_length=500, db_column="storage_path", upload_to=_upload_to)
+    file_size = models.IntegerField(null=True, blank=True)
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    image_type = models.CharField(max_length=20, choices=ImageType.choices, null=True)
+    category = models.CharField(max_length=50, choices=Category.choices, null=True, blank=True)
+    # The seed's TEXT[] tags column lives in django-taggit's tables instead.
+    tags = TaggableManager(blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    metadata = models.JSONField(default=dict, blank=True, null=True)
+
+    class Meta:
+        db_table = "images"
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner"], name="idx_images_user"),
+            models.Index(fields=["image_type"], name="idx_images_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_image_type_display()} #{self.pk}: {self.filename}"
+
+    @property
+    def storage_path(self) -> str:
+        return self.file.name
+
+    @property
+    def is_private(self) -> bool:
+        """People's photos and results are private; template images are public."""
+        return self.image_type != ImageType.TEMPLATE

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SwapsConfig(AppConfig):
+    name = "swaps"
+    verbose_name = "Face swaps"

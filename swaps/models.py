@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+class FaceSwapTask(models.Model):
+    """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Done"
+        FAILED = "failed", "Failed"
+
+    # CASCADE: deleting an account removes its tasks.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        db_column="user_id",
+        db_index=False,  # idx_tasks_user below is the index
+        related_name="swap_tasks",
+    )
+    # PROTECT: a template that people have used is archived, not deleted, so their history stays whole.
+    template = models.ForeignKey(
+        "couple_templates.Template",
+        on_delete=models.PROTECT,
+        null=True,
+        db_column="template_id",
+        related_name="swap_tasks",
+    )
+    # SET_NULL: a person may delete a photo (or it expires) without losing the swaps made from it.
+    husband_image = models.ForeignKey(
+        "gallery.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_column="husband_image_id",
+        related_name="+",
+    )
+    wife_image = models.ForeignKey(
+        "gallery.Image", on_delete=models.SET_NULL, null=True, blank=True, db_column="wife_image_id", related_name="+"
+    )
+    result_image = models.ForeignKey(
+        "gallery.Image", on_delete=models.SET_NULL, null=True, blank=True, db_column="result_image_id", related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING, null=True
+    )
+    progress = models.IntegerField(default=0, db_default=0, null=True)
+    error_message = models.TextField(null=True, blank=True)
+    processing_time = models.FloatField(null=True, blank=True, help_text="Seconds")
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+
+    class Meta:
+        db_table = "faceswap_tasks"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status"], name="idx_tasks_status"),
+            models.Index(fields=["user"], name="idx_tasks_user"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0, progress__lte=100), name="faceswap_tasks_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Swap #{self.pk} ({self.status})"
