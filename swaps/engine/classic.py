@@ -1,0 +1,101 @@
+"""The offline classic backend's face finding: dlib's HOG detector and 68-point landmarks.
+
+Model files come from the face-recognition-models package (installed from PyPI, nothing downloaded).
+dlib objects hold plain memory and no thread pools, so they are safe to load before a worker forks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import Face
+
+# HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
+DETECT_MAX_SIDE = 1280
+# HOG scores below this are mostly faces in badges, prints and patches.
+MIN_DETECTION_SCORE = 0.0
+# Faces narrower than this many pixels (in the original image) are dropped as background faces.
+MIN_DETECTED_FACE_PX = 24
+
+
+@dataclass
+class Pose:
+    """Head pose estimated from the 68 landmarks, in degrees (yaw: 0 = looking at the camera)."""
+
+    yaw: float
+    roll: float
+
+
+def kps_from_landmarks(landmarks: np.ndarray) -> np.ndarray:
+    """The five key points (eyes, nose tip, mouth corners) from dlib's 68 landmarks."""
+    return np.array(
+        [
+            landmarks[36:42].mean(axis=0),
+            landmarks[42:48].mean(axis=0),
+            landmarks[30],
+            landmarks[48],
+            landmarks[54],
+        ],
+        dtype=np.float32,
+    )
+
+
+def estimate_pose(landmarks: np.ndarray) -> Pose:
+    """Yaw from where the nose sits between the face's outline, roll from the line through the eyes."""
+    left_eye, right_eye = landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)
+    dx, dy = right_eye - left_eye
+    roll = math.degrees(math.atan2(dy, dx))
+    # Distances from the nose bridge/tip line to the jaw outline on each side at eye-to-mouth height.
+    nose_x = float(landmarks[27:31, 0].mean())
+    left = nose_x - float(landmarks[0:4, 0].mean())
+    right = float(landmarks[13:17, 0].mean()) - nose_x
+    total = max(left + right, 1e-6)
+    # 0 when both sides are equal, +-1 when one side vanishes; asin maps that onto an angle.
+    asymmetry = float(np.clip((right - left) / total, -1.0, 1.0))
+    yaw = math.degrees(math.asin(asymmetry))
+    return Pose(yaw=yaw, roll=roll)
+
+
+class ClassicDetector:
+    """dlib HOG detection plus 68 landmarks, loaded once per process."""
+
+    def __init__(self) -> None:
+        import dlib
+        import face_recognition_models
+
+        self._dlib = dlib
+        self.detector = dlib.get_frontal_face_detector()
+        self.predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+
+    def detect(self, image: np.ndarray, *, upsample: int = 0) -> list[Face]:
+        """All faces in an RGB image, largest first, in the image's own coordinates."""
+        height, width = image.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = image if scale == 1.0 else _resize(image, scale)
+        rects, scores, _ = self.detector.run(small, upsample, MIN_DETECTION_SCORE)
+        faces = []
+        for rect, score in zip(rects, scores, strict=True):
+            box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], dtype=np.float32) / scale
+            box = np.clip(box, 0, [width, height, width, height]).astype(np.float32)
+            if box[2] - box[0] < MIN_DETECTED_FACE_PX:
+                continue
+            landmarks = self.landmarks(image, box)
+            faces.append(Face(box=box, kps=kps_from_landmarks(landmarks), score=float(score), landmarks=landmarks))
+        faces.sort(key=lambda face: face.size, reverse=True)
+        return faces
+
+    def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
+        """dlib's 68 landmarks inside a face box, on the full-resolution image."""
+        rect = self._dlib.rectangle(*(round(float(v)) for v in box))
+        shape = self.predictor(image, rect)
+        return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+
+
+def _resize(image: np.ndarray, scale: float) -> np.ndarray:
+    import cv2
+
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
