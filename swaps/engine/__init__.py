@@ -5,6 +5,7 @@ on its own. The public vocabulary is re-exported here.
 """
 
 from .classic import ClassicDetector, Pose, estimate_pose
+from .engines import Engine, get_engine, model_load_count
 from .imageio import encode_image, load_image
 from .types import (
     EngineError,
@@ -19,6 +20,7 @@ from .types import (
 
 __all__ = [
     "ClassicDetector",
+    "Engine",
     "EngineError",
     "Face",
     "FaceTooSmallError",
@@ -30,5 +32,7 @@ __all__ = [
     "UnreadableImageError",
     "encode_image",
     "estimate_pose",
+    "get_engine",
     "load_image",
+    "model_load_count",
 ]
