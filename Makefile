@@ -8,6 +8,7 @@ STAMP := $(VENV)/.requirements.txt
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
 	$(PY) -m faceswap_site.devrun
 
 test: venv
@@ -20,6 +21,10 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks print tables; run them on PostgreSQL: DATABASE_URL=postgres://... make bench
+bench: venv
+	$(PY) manage.py bench_gallery
 
 venv: $(STAMP)
 
