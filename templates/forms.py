@@ -145,7 +145,7 @@ class TemplateChangeForm(forms.ModelForm):
             initial=kps_to_text(face["kps"]) if face else "",
             label="Key points",
             help_text=KPS_HELP,
-            widget=forms.TextInput(attrs={"class": "face-kps", "size": 48}),
+            widget=forms.TextInput(attrs={"class": "face-kps"}),
         )
 
     def face_rows(self) -> list[dict[str, Any]]:
@@ -159,7 +159,7 @@ class TemplateChangeForm(forms.ModelForm):
         """The saved faces as SVG shapes in picture pixels: numbered boxes and key points (drawn without JS too)."""
         image = self.instance.image
         scale = max(image.width or 0, image.height or 0, 1) / 100 if image else 1
-        font = round(max(12.0, 3.2 * scale), 1)
+        font = round(max(11.0, 2.2 * scale), 1)
         shapes = []
         for number, face in enumerate(self.original_faces, start=1):
             x1, y1, x2, y2 = face["box"]
@@ -174,7 +174,7 @@ class TemplateChangeForm(forms.ModelForm):
                     "w": round(x2 - x1, 1),
                     "h": round(y2 - y1, 1),
                     "kps": face["kps"],
-                    "dot": round(max(2.0, 0.6 * scale), 1),
+                    "dot": round(max(2.0, 0.5 * scale), 1),
                     "font": font,
                     "label": label,
                     "tag_w": round(font * (0.62 * len(label) + 0.8), 1),

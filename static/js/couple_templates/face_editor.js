@@ -15,9 +15,9 @@
   const W = Number(editor.dataset.width) || 1;
   const H = Number(editor.dataset.height) || 1;
   const unit = Math.max(W, H, 1) / 100;
-  const font = Math.max(12, 3.2 * unit);
-  const dot = Math.max(2, 0.6 * unit);
-  const handle = Math.max(6, 1.6 * unit);
+  const font = Math.max(11, 2.2 * unit);
+  const dot = Math.max(2, 0.5 * unit);
+  const handle = Math.max(5, 0.9 * unit);
   const NS = "http://www.w3.org/2000/svg";
   const POINTS = [
     "the eye on the picture's left",

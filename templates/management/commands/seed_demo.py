@@ -22,7 +22,7 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "couple-demo-2024"
 
 SOURCE_URL = "https://github.com/deepinsight/insightface/tree/master/python-package/insightface/data/images"
-ARTIST = "insightface sample picture (t1.jpg)"
+ARTIST = "insightface"
 
 # Crops of insightface's t1.jpg (1280x886, six people around a poker table), each a man and a woman.
 # roles: the role of each face from left to right in the crop.
