@@ -228,19 +228,30 @@ class Template(models.Model):
                 )
         return markers
 
-    def focus(self) -> str:
-        """CSS object-position that keeps the couple's faces in view when a thumbnail is cropped to a card."""
+    def focus(self, frame_ratio: float = 4 / 3) -> str:
+        """CSS object-position that keeps the couple's faces in view when the picture is cropped to a card.
+
+        frame_ratio is the card's width/height; the picture fills it (object-fit: cover), and the visible
+        window is centred on the faces as far as the picture's edges allow.
+        """
         image = self.image if self.image_id else None
         faces = [face for role in ROLES if (face := self.face_for_role(role))] or list(self.face_positions or [])
         if not (image and image.width and image.height and faces):
             return "50% 35%"
-        x1 = min(face["box"][0] for face in faces)
-        y1 = min(face["box"][1] for face in faces)
-        x2 = max(face["box"][2] for face in faces)
-        y2 = max(face["box"][3] for face in faces)
-        x = min(100.0, max(0.0, 100 * (x1 + x2) / 2 / image.width))
-        y = min(100.0, max(0.0, 100 * (y1 + y2) / 2 / image.height))
-        return f"{x:.0f}% {y:.0f}%"
+        centre_x = (min(f["box"][0] for f in faces) + max(f["box"][2] for f in faces)) / 2 / image.width
+        centre_y = (min(f["box"][1] for f in faces) + max(f["box"][3] for f in faces)) / 2 / image.height
+        picture_ratio = image.width / image.height
+        # The fraction of the picture's width (or height) that the card shows.
+        visible_x = min(1.0, frame_ratio / picture_ratio)
+        visible_y = min(1.0, picture_ratio / frame_ratio)
+
+        def position(centre: float, visible: float) -> float:
+            if visible >= 1.0:
+                return 50.0
+            start = min(max(centre - visible / 2, 0.0), 1.0 - visible)
+            return 100 * start / (1.0 - visible)
+
+        return f"{position(centre_x, visible_x):.0f}% {position(centre_y, visible_y):.0f}%"
 
     @property
     def sorted_tags(self) -> list:

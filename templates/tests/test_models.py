@@ -108,3 +108,17 @@ def test_activation_problems_for_a_complete_couple_and_for_a_template_without_pi
     assert Template(face_positions=COUPLE).activation_problems() == ["It has no picture."]
     assert Template(image_id=1, face_positions=COUPLE).roles_complete
     assert not Template(image_id=1, face_positions=COUPLE[:1]).roles_complete
+
+
+def test_focus_keeps_the_faces_in_a_cropped_card():
+    from gallery.models import Image
+
+    tall = Image(pk=1, width=400, height=800)  # a portrait picture: the 4:3 card shows 37.5% of its height
+    template = Template(image=tall, face_positions=[face(50, 40, 150, 140, role="husband")])
+    # The face (y 40-140) is at the very top: the window starts at the top edge.
+    assert template.focus() == "50% 0%"
+    template.face_positions = [face(50, 600, 150, 700, role="husband")]
+    assert template.focus() == "50% 100%"
+    template.face_positions = [face(50, 350, 150, 450, role="husband")]
+    assert template.focus() == "50% 50%"
+    assert Template(face_positions=[]).focus() == "50% 35%"
