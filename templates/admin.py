@@ -33,20 +33,35 @@ class TagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ActiveFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Active (in the gallery)"), ("no", "Inactive")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Template]) -> QuerySet[Template]:
+        if self.value() == "yes":
+            return queryset.filter(is_active=True)
+        if self.value() == "no":
+            return queryset.exclude(is_active=True)
+        return queryset
+
+
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "title",
-        "category",
-        "face_count",
+        "category_short",
+        "faces",
         "roles_complete",
-        "is_active",
-        "popularity_score",
+        "active",
+        "uses",
         "created_at",
     ]
     list_display_links = ["thumbnail", "title"]
-    list_filter = ["category", "is_active", TagFilter]
+    list_filter = ["category", ActiveFilter, TagFilter]
     search_fields = ["title", "artist", "description"]
     list_select_related = ["image"]
     list_per_page = 50
@@ -80,6 +95,22 @@ class TemplateAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Roles complete")
     def roles_complete(self, template: Template) -> bool:
         return template.roles_complete
+
+    @admin.display(description="Category", ordering="category")
+    def category_short(self, template: Template) -> str:
+        return template.get_category_display_short() or "—"
+
+    @admin.display(description="Faces", ordering="face_count")
+    def faces(self, template: Template) -> int | None:
+        return template.face_count
+
+    @admin.display(boolean=True, description="Active", ordering="is_active")
+    def active(self, template: Template) -> bool:
+        return bool(template.is_active)
+
+    @admin.display(description="Uses", ordering="popularity_score")
+    def uses(self, template: Template) -> int | None:
+        return template.popularity_score
 
     @admin.display(description="Picture")
     def picture(self, template: Template) -> str:

@@ -58,7 +58,7 @@ def test_list_shows_thumbnail_roles_complete_and_filters(admin_client):
     assert "Complete couple" in by_tag and "Half couple" not in by_tag
     searched = admin_client.get(CHANGELIST, {"q": "half"}).text
     assert "Half couple" in searched and "Complete couple" not in searched
-    inactive = admin_client.get(CHANGELIST, {"is_active__exact": "0"}).text
+    inactive = admin_client.get(CHANGELIST, {"active": "no"}).text
     assert "Half couple" in inactive and "Complete couple" not in inactive
 
 
