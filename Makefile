@@ -22,9 +22,15 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks print tables; run them on PostgreSQL: DATABASE_URL=postgres://... make bench
+# Benchmarks print tables; each section is one command (engine first). The gallery section is meant for
+# PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: venv
+	$(PY) -m swaps.engine.bench
 	$(PY) manage.py bench_gallery
+
+# Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
+demo-sheet: venv
+	$(PY) -m swaps.engine.demo_sheet --output artifacts/demo-sheet.png
 
 venv: $(STAMP)
 

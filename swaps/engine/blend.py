@@ -62,8 +62,9 @@ def swap_mask(shape: tuple[int, int], target: np.ndarray, moved_source: np.ndarr
     # the template's cheek (a head turned differently) it would print onto the background.
     features = fill(shape, features_polygons(target) + features_polygons(moved_source))
     features = cv2.dilate(features, _disc(radius // 2)) * fill(shape, [face_outline(target)])
-    # Pull the edge inwards by about the feather's width so the soft edge lies on skin, not on the outline.
-    inside = cv2.erode(inside, _disc(radius))
+    # Pull the edge inwards by about the feather's width so the soft edge lies on skin, not on the outline
+    # (a distance transform: much faster than eroding with a large disc).
+    inside = (cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3) > radius).astype(np.float32)
     mask = np.maximum(inside, features)
     return np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0)
 
@@ -74,6 +75,7 @@ def _disc(radius: int) -> np.ndarray:
 
 def composite(background: np.ndarray, foreground: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Alpha-blend foreground over background with a float mask, rounding back to uint8."""
-    alpha = mask[..., None]
-    out = background.astype(np.float32) * (1.0 - alpha) + foreground.astype(np.float32) * alpha
+    alpha = cv2.merge([mask, mask, mask])
+    back = background.astype(np.float32)
+    out = cv2.add(back, cv2.multiply(cv2.subtract(foreground.astype(np.float32), back), alpha))
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -92,9 +92,14 @@ def chroma_detail(src_detail: np.ndarray, tgt_detail: np.ndarray, out_l_detail: 
     tgt_slope = (tgt_l @ tgt_ab) / max(float(tgt_l @ tgt_l), 1e-6)
     src_rest = src_ab - src_l[:, None] * src_slope
     tgt_rest = tgt_ab - tgt_l[:, None] * tgt_slope
-    mapping = _covariance_map(src_rest.T @ src_rest / len(src_rest), tgt_rest.T @ tgt_rest / len(tgt_rest))
-    rest = src_detail[..., 1:] - src_detail[..., :1] * src_slope.astype(np.float32)
-    return out_l_detail[..., None] * tgt_slope.astype(np.float32) + rest @ mapping.T.astype(np.float32)
+    m = _covariance_map(src_rest.T @ src_rest / len(src_rest), tgt_rest.T @ tgt_rest / len(tgt_rest))
+    # Per channel rather than a batched matrix product: several times faster on an image.
+    rest_a = src_detail[..., 1] - float(src_slope[0]) * src_detail[..., 0]
+    rest_b = src_detail[..., 2] - float(src_slope[1]) * src_detail[..., 0]
+    out = np.empty((*src_detail.shape[:2], 2), dtype=np.float32)
+    out[..., 0] = float(tgt_slope[0]) * out_l_detail + float(m[0, 0]) * rest_a + float(m[0, 1]) * rest_b
+    out[..., 1] = float(tgt_slope[1]) * out_l_detail + float(m[1, 0]) * rest_a + float(m[1, 1]) * rest_b
+    return out
 
 
 def _covariance_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from .classic import ClassicDetector, estimate_pose
+# SIMILAR_FACE_RATIO: a second face at least this fraction of the largest one's size makes the choice ambiguous.
+from .classic import SIMILAR_FACE_RATIO, ClassicDetector, estimate_pose
 from .types import EngineError, Face, FaceTooSmallError, FaceTurnedError, NoFaceError, SeveralFacesError
 
 # A person's face must be at least this many pixels across (box side) to be swapped in convincingly:
@@ -21,8 +22,6 @@ from .types import EngineError, Face, FaceTooSmallError, FaceTurnedError, NoFace
 MIN_SOURCE_FACE_PX = 80
 # Beyond this yaw (degrees, estimated from landmarks) the face is too turned for a frontal swap.
 MAX_SOURCE_YAW = 35.0
-# A second face at least this fraction of the largest one's size makes the choice ambiguous.
-SIMILAR_FACE_RATIO = 0.8
 
 ENGINE_NAMES = ("auto", "classic", "insightface")
 
@@ -49,6 +48,10 @@ class Engine:
         """All faces found in an RGB image, largest first."""
         raise NotImplementedError
 
+    def detect_person(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+        """The faces of a person's photo (a backend may search it faster than a template)."""
+        return self.detect(image, timings=timings)
+
     def swap_face(
         self,
         canvas: np.ndarray,
@@ -73,7 +76,7 @@ class Engine:
         The largest face is used; a second face of similar size, a face smaller than
         MIN_SOURCE_FACE_PX or turned more than MAX_SOURCE_YAW are refused with a plain message.
         """
-        faces = self.detect(image, timings=timings)
+        faces = self.detect_person(image, timings=timings)
         photo = f"The {role} photo"
         if not faces:
             if self.explain_no_face(image):
@@ -120,6 +123,9 @@ class ClassicEngine(Engine):
 
     def detect(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
         return self.detector.detect(image, timings=timings)
+
+    def detect_person(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+        return self.detector.detect_person(image, timings=timings)
 
     def explain_no_face(self, image: np.ndarray) -> bool:
         return self.detector.any_face(image)

@@ -59,10 +59,11 @@ def swap_face_classic(
     photo: np.ndarray,
     source: Face,
     *,
-    method: str = DEFAULT_METHOD,
+    method: str | None = None,
     timings: dict[str, float] | None = None,
 ) -> None:
     """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks."""
+    method = method or DEFAULT_METHOD
     if method not in METHODS:
         raise ValueError(f"unknown swap method {method!r}")
     assert target.landmarks is not None and source.landmarks is not None

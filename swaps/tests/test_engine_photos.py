@@ -7,24 +7,18 @@ import pytest
 
 from swaps.engine import (
     EngineError,
-    Face,
     FaceTooSmallError,
     FaceTurnedError,
     NoFaceError,
     SeveralFacesError,
     get_engine,
     load_image,
+    samples,
     swap_couple,
 )
 from swaps.engine.identity import SAME_PERSON, descriptor, distance
 
 pytestmark = pytest.mark.slow
-
-# Hand-marked faces of anime_two_girls_tadne.jpg (512x512): box and the five points, insightface order.
-TADNE_FACES = {
-    "husband": {"box": [148, 130, 248, 225], "kps": [[175, 172], [222, 161], [200, 185], [196, 199], [212, 197]]},
-    "wife": {"box": [277, 110, 357, 195], "kps": [[294, 145], [336, 140], [316, 159], [311, 171], [326, 170]]},
-}
 
 
 @pytest.fixture(scope="module")
@@ -34,57 +28,15 @@ def engine():
 
 @pytest.fixture(scope="module")
 def photos(faces_dir):
-    """People's photos: the single portraits, and single people cut out of the shared group pictures."""
-
-    def cut(image, box, pad=0.8):
-        x1, y1, x2, y2 = box
-        w, h = x2 - x1, y2 - y1
-        return np.ascontiguousarray(
-            image[max(0, int(y1 - pad * h)) : int(y2 + pad * h), max(0, int(x1 - pad * w)) : int(x2 + pad * w)]
-        )
-
-    closeup = load_image(faces_dir / "couple_man_woman_closeup.jpg")
-    whitehouse = load_image(faces_dir / "two_men_whitehouse.jpg")
-    group = load_image(faces_dir / "group_six_people.jpg")
-    return {
-        "obama": load_image(faces_dir / "man_single_obama.jpg"),
-        "astronaut": load_image(faces_dir / "woman_single_astronaut.png"),
-        "brad": cut(closeup, (646, 164, 955, 474), 0.6),
-        "angelina": cut(closeup, (164, 267, 474, 577), 0.6),
-        "biden": cut(whitehouse, (711, 54, 891, 234)),
-        "obama_whitehouse": cut(whitehouse, (211, 45, 360, 194)),
-        "rachel": cut(group, (54, 227, 141, 314)),
-        "monica": cut(group, (889, 227, 976, 314)),
-        "ross": cut(group, (362, 237, 448, 323)),
-    }
+    return samples.people(faces_dir)
 
 
 @pytest.fixture(scope="module")
 def templates(faces_dir, engine):
-    """The two couple templates with their faces found once, husband and wife by position."""
-
-    def prepare(name, husband_right):
-        image = load_image(faces_dir / name)
-        faces = sorted(engine.detect(image)[:2], key=lambda face: face.box[0])
-        roles = ("wife", "husband") if husband_right else ("husband", "wife")
-        return image, dict(zip(roles, faces, strict=True))
-
-    return {
-        "closeup": prepare("couple_man_woman_closeup.jpg", husband_right=True),
-        "casual": prepare("couple_man_woman_casual.jpg", husband_right=False),
-    }
+    return samples.templates(faces_dir, engine)
 
 
-PAIRS = [
-    ("obama", "astronaut", "closeup"),
-    ("obama", "astronaut", "casual"),
-    ("biden", "astronaut", "closeup"),
-    ("brad", "angelina", "casual"),
-    ("biden", "angelina", "casual"),
-    ("obama_whitehouse", "rachel", "closeup"),
-    ("ross", "monica", "casual"),
-    ("obama", "monica", "closeup"),
-]
+PAIRS = samples.PAIRS
 
 
 @pytest.mark.parametrize(("husband", "wife", "template"), PAIRS, ids=["-".join(p) for p in PAIRS])
@@ -217,8 +169,7 @@ def test_a_turned_face_is_refused_with_the_side_message(engine, faces_dir):
 
 
 def test_drawn_art_faces_change_and_the_background_does_not(engine, faces_dir, photos):
-    image = load_image(faces_dir / "anime_two_girls_tadne.jpg")
-    faces = {role: Face.from_json({**data, "landmarks": None, "score": 1.0}) for role, data in TADNE_FACES.items()}
+    image, faces = samples.drawn_template(faces_dir)
     result, report = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
     diff = np.abs(result.astype(int) - image.astype(int)).max(axis=2)
     outside = np.ones(diff.shape, dtype=bool)
