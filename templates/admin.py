@@ -173,6 +173,13 @@ class TemplateAdmin(admin.ModelAdmin):
         if obj.image_id and "tags" in form.changed_data:
             services.template_set_tags(template=obj, tags=data["tags"])
 
+    def delete_model(self, request: HttpRequest, obj: Template) -> None:
+        services.template_delete(template=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        for template in queryset.select_related("image"):
+            services.template_delete(template=template)
+
     # --- actions ------------------------------------------------------------------------------------
 
     @admin.action(description="Activate selected templates", permissions=["change"])

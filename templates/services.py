@@ -223,3 +223,13 @@ def template_set_tags(*, template: Template, tags: Iterable[str]) -> Template:
     if template.image is not None:
         template.image.tags.set([tag.strip() for tag in tags if tag.strip()], clear=True)
     return template
+
+
+def template_delete(*, template: Template) -> None:
+    """Delete a template and its picture (files included). Templates that swaps used are protected:
+    Django raises ProtectedError for them, and they should be archived instead."""
+    image = template.image
+    with transaction.atomic():
+        template.delete()
+        if image is not None:
+            image_delete(image=image)
