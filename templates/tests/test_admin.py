@@ -266,14 +266,15 @@ def test_crawl_task_admin_lists_tasks(admin_client):
     assert "couple smile" in response.text
 
 
-def test_deleting_a_template_in_the_admin_removes_its_picture_too(admin_client):
+def test_deleting_a_template_in_the_admin_removes_its_picture_too(admin_client, django_capture_on_commit_callbacks):
     template = make_template(title="Unwanted")
     image = template.image
     storage, key = image.file.storage, image.file.name
     assert storage.exists(key)
-    response = admin_client.post(
-        reverse("admin:couple_templates_template_delete", args=[template.pk]), {"post": "yes"}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:couple_templates_template_delete", args=[template.pk]), {"post": "yes"}, follow=True
+        )
     assert response.status_code == 200
     assert not Template.objects.filter(pk=template.pk).exists()
     assert not Image.objects.filter(pk=image.pk).exists()
