@@ -25,6 +25,7 @@ def test_sign_up_log_out_and_log_in_by_email_and_by_username(client):
     assert user.email == "mei@example.com"
     assert response.context["user"] == user
     assert "My photos" in response.text and "Log out" in response.text
+    assert "Welcome, mei! You are logged in." in response.text
     assert len(mail.outbox) == 1 and "mei@example.com" in mail.outbox[0].to  # the (optional) verification
 
     response = client.post(reverse("account_logout"), follow=True)
@@ -78,6 +79,7 @@ def test_allauth_pages_use_the_site_layout(name, client):
     assert "css/site.css" in response.text and "css/accounts/accounts.css" in response.text
     assert 'class="auth-page' in response.text
     assert "Menu:" not in response.text  # allauth's bare default layout
+    assert "Sign In" not in response.text and "Sign Up" not in response.text, "the site says log in / sign up"
     assert "· Couple Face-Swap</title>" in response.text
 
 
@@ -90,6 +92,8 @@ def test_password_change_through_allauth(client):
         follow=True,
     )
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("accounts:profile")
+    assert "Password successfully changed." in response.text
     user.refresh_from_db()
     assert user.check_password("a-new-long-passphrase-9")
 
