@@ -24,6 +24,7 @@ format: venv
 # Benchmarks print tables; each section is one command (engine first).
 bench: venv
 	$(PY) -m swaps.engine.bench
+	$(PY) -m gallery.bench
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

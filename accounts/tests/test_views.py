@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, user_create
+from faceswap_site.testing import require_redis_url
 from gallery.models import Image
 from gallery.tests import factories as f
 from gallery.tests.test_services import stored_files
@@ -145,3 +146,15 @@ def test_my_account_needs_login(client):
     for name in ("accounts:profile", "accounts:delete"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_rate_limit_counters_live_in_the_shared_redis(client, settings):
+    """With REDIS_URL, allauth's counters are in Redis, so every web process sees the same limits."""
+    url = require_redis_url()
+    import redis
+
+    client.post(reverse("account_login"), {"login": "someone", "password": "guess"})
+    server = redis.Redis.from_url(url)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = [key.decode() for key in server.scan_iter(f"{prefix}:*")]
+    assert any("login_failed" in key for key in keys), keys
