@@ -104,6 +104,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
+# Loads the face models once per worker process, before the first job (see swaps/worker.py).
+RQ = {"WORKER_CLASS": "swaps.worker.SwapWorker"}
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 360},
     "swaps": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": SWAP_JOB_TIMEOUT},

@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("swaps/", include("swaps.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
 ]

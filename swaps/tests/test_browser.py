@@ -1,0 +1,51 @@
+"""A couple's whole visit in a real browser, against a live server and a real worker."""
+
+import pytest
+from PIL import Image as PILImage
+from playwright.sync_api import expect
+
+from swaps.models import FaceSwapTask
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_upload_two_photos_watch_progress_and_download(
+    rq_worker, live_server, browser, couple_template, faces_dir, artifacts_dir
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("input[name=email]", "lin.and.sam@example.com")
+    page.fill("input[name=username]", "linandsam")
+    page.fill("input[name=password1]", "a-long-Secret-42")
+    page.fill("input[name=password2]", "a-long-Secret-42")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("nav")).to_contain_text("Log out")
+
+    page.goto(f"{live_server.url}/swaps/new/{couple_template.pk}/")
+    for role, photo in (("husband", "man_single_obama.jpg"), ("wife", "woman_single_astronaut.png")):
+        page.set_input_files(f"#id_{role}_upload", str(faces_dir / photo))
+        check = page.locator(f"fieldset[data-role={role}] .face-check")
+        expect(check).to_contain_text(f"This face will be used for the {role}.")
+        expect(check.locator("img.face-crop")).to_be_visible()
+    page.screenshot(path=artifacts_dir / "swap-form.png", full_page=True)
+
+    page.get_by_role("button", name="Swap our faces in").click()
+    page.wait_for_url("**/swaps/*/")
+    expect(page.locator("#task-progress")).to_be_attached()
+    page.screenshot(path=artifacts_dir / "swap-progress.png", full_page=True)
+    expect(page.locator("#task-percent")).to_have_text("100 %", timeout=60_000)
+
+    result = page.locator("#result-image")
+    expect(result).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.getElementById('result-image').naturalWidth") == couple_template.image.width
+    page.screenshot(path=artifacts_dir / "swap-result.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.locator("#download").click()
+    download = download_info.value
+    with PILImage.open(download.path()) as picture:
+        picture.load()
+    assert picture.size == (couple_template.image.width, couple_template.image.height)
+    assert FaceSwapTask.objects.get().status == "completed"
