@@ -204,20 +204,24 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         )
     except ValidationError as exc:
         raise RuntimeError(f"the swap result could not be stored: {exc.messages}") from exc
-    image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
-    image.save(update_fields=["metadata"])
-
-    with transaction.atomic():
-        done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
-            status=Status.COMPLETED,
-            progress=PROGRESS["done"],
-            result_image=image,
-            processing_time=seconds,
-            completed_at=timezone.now(),
-            error_message=None,
-        )
-        if done:
-            Template.objects.filter(pk=task.template_id).update(popularity_score=F("popularity_score") + 1)
+    try:
+        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
+        image.save(update_fields=["metadata"])
+        with transaction.atomic():
+            done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
+                status=Status.COMPLETED,
+                progress=PROGRESS["done"],
+                result_image=image,
+                processing_time=seconds,
+                completed_at=timezone.now(),
+                error_message=None,
+            )
+            if done:
+                Template.objects.filter(pk=task.template_id).update(popularity_score=F("popularity_score") + 1)
+    except BaseException:
+        # Stopped half-way (e.g. the job timeout fired): no result file without a task pointing at it.
+        image_delete(image=image)
+        raise
     if not done:
         # The task was failed or deleted meanwhile (e.g. by requeue_stuck_tasks): keep no orphan file.
         image_delete(image=image)
