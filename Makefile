@@ -21,6 +21,14 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks print tables; each section is one command (engine first).
+bench: venv
+	$(PY) -m swaps.engine.bench
+
+# Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
+demo-sheet: venv
+	$(PY) -m swaps.engine.demo_sheet --output artifacts/demo-sheet.png
+
 venv: $(STAMP)
 
 $(PY):

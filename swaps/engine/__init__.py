@@ -7,6 +7,7 @@ on its own. The public vocabulary is re-exported here.
 from .classic import ClassicDetector, Pose, estimate_pose
 from .engines import Engine, get_engine, model_load_count
 from .imageio import encode_image, load_image
+from .swap import swap_couple
 from .types import (
     EngineError,
     Face,
@@ -35,4 +36,5 @@ __all__ = [
     "get_engine",
     "load_image",
     "model_load_count",
+    "swap_couple",
 ]

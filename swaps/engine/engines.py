@@ -1,21 +1,29 @@
-"""Engine selection: one engine object per process, its models loaded once and reused."""
+"""Engine selection: one engine object per process, its models loaded once and reused.
+
+`get_engine` is the only place that loads models; `model_load_count()` counts those loads, so a worker
+can show that a second job did not load them again. Nothing is loaded at import time.
+"""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from .classic import ClassicDetector, estimate_pose
+# SIMILAR_FACE_RATIO: a second face at least this fraction of the largest one's size makes the choice ambiguous.
+from .classic import SIMILAR_FACE_RATIO, ClassicDetector, estimate_pose
 from .types import EngineError, Face, FaceTooSmallError, FaceTurnedError, NoFaceError, SeveralFacesError
 
-# A person's face must be at least this many pixels across (box side) to be swapped in convincingly.
-MIN_SOURCE_FACE_PX = 64
+# A person's face must be at least this many pixels across (box side) to be swapped in convincingly:
+# dlib's HOG window is 80 px, below it the landmarks wander and the face comes out blurred when
+# enlarged onto a template face.
+MIN_SOURCE_FACE_PX = 80
 # Beyond this yaw (degrees, estimated from landmarks) the face is too turned for a frontal swap.
 MAX_SOURCE_YAW = 35.0
-# A second face at least this fraction of the largest one's size makes the choice ambiguous.
-SIMILAR_FACE_RATIO = 0.8
+
+ENGINE_NAMES = ("auto", "classic", "insightface")
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], Engine] = {}
@@ -28,22 +36,54 @@ def model_load_count() -> int:
 
 
 class Engine:
-    """The classic, offline engine: dlib detection and landmarks."""
+    """What every backend offers: find faces, pick a person's face from a photo, swap one face.
 
-    name = "classic"
+    fork_safe tells a worker whether it may fork after the models are loaded (see each backend).
+    """
 
-    def __init__(self) -> None:
-        self.detector = ClassicDetector()
+    name: ClassVar[str] = ""
+    fork_safe: ClassVar[bool] = True
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
         """All faces found in an RGB image, largest first."""
-        return self.detector.detect(image)
+        raise NotImplementedError
 
-    def source_face(self, image: np.ndarray, *, role: str) -> tuple[Face, list[str]]:
-        """The face to take from a person's photo, with notes for them; EngineError if none is usable."""
-        faces = self.detect(image)
+    def detect_person(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+        """The faces of a person's photo (a backend may search it faster than a template)."""
+        return self.detect(image, timings=timings)
+
+    def swap_face(
+        self,
+        canvas: np.ndarray,
+        target: Face,
+        photo: np.ndarray,
+        source: Face,
+        *,
+        timings: dict[str, float] | None = None,
+    ) -> None:
+        """Put the source face (found in photo) over the target face of canvas, in place."""
+        raise NotImplementedError
+
+    def explain_no_face(self, image: np.ndarray) -> bool:
+        """Whether a photo without a usable face shows a turned-away face (backends that can tell)."""
+        return False
+
+    def source_face(
+        self, image: np.ndarray, *, role: str, timings: dict[str, float] | None = None
+    ) -> tuple[Face, list[str]]:
+        """The face to take from a person's photo, with notes for them; EngineError if none is usable.
+
+        The largest face is used; a second face of similar size, a face smaller than
+        MIN_SOURCE_FACE_PX or turned more than MAX_SOURCE_YAW are refused with a plain message.
+        """
+        faces = self.detect_person(image, timings=timings)
         photo = f"The {role} photo"
         if not faces:
+            if self.explain_no_face(image):
+                raise FaceTurnedError(
+                    f"{photo} shows the face turned away or partly hidden; "
+                    "please upload a photo looking straight at the camera."
+                )
             raise NoFaceError(f"{photo} shows no face we can find; please upload a clear photo of the face.")
         notes = []
         face = faces[0]
@@ -58,9 +98,67 @@ class Engine:
                 f"The face in the {role} photo is too small ({face.size:.0f} pixels across); "
                 "please upload a closer or larger photo."
             )
-        if face.landmarks is not None and abs(estimate_pose(face.landmarks).yaw) > MAX_SOURCE_YAW:
-            raise FaceTurnedError(f"{photo} shows the face from the side; please upload a photo looking at the camera.")
+        if face.landmarks is not None:
+            pose = estimate_pose(face.landmarks)
+            face.extra["pose"] = pose
+            if abs(pose.yaw) > MAX_SOURCE_YAW:
+                raise FaceTurnedError(
+                    f"{photo} shows the face from the side; please upload a photo looking at the camera."
+                )
         return face, notes
+
+
+class ClassicEngine(Engine):
+    """The offline engine: dlib HOG detection, 68 landmarks, landmark-aligned swap (see swap.py).
+
+    Fork-safe after loading: dlib's models are plain memory and start no threads, so a worker may load
+    them once and then fork a child per job.
+    """
+
+    name = "classic"
+    fork_safe = True
+
+    def __init__(self) -> None:
+        self.detector = ClassicDetector()
+
+    def detect(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+        return self.detector.detect(image, timings=timings)
+
+    def detect_person(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+        return self.detector.detect_person(image, timings=timings)
+
+    def explain_no_face(self, image: np.ndarray) -> bool:
+        return self.detector.any_face(image)
+
+    def swap_face(
+        self,
+        canvas: np.ndarray,
+        target: Face,
+        photo: np.ndarray,
+        source: Face,
+        *,
+        timings: dict[str, float] | None = None,
+    ) -> None:
+        from .acg import swap_face_acg
+        from .swap import swap_face_classic
+
+        if target.landmarks is None or source.landmarks is None:
+            swap_face_acg(canvas, target, photo, source, timings=timings)
+        else:
+            swap_face_classic(canvas, target, photo, source, timings=timings)
+
+
+def resolve_engine_name(name: str, insightface_dir: str | Path | None) -> str:
+    """ "auto" becomes "insightface" when its model files are in insightface_dir, else "classic"."""
+    if name not in ENGINE_NAMES:
+        raise EngineError(f"Unknown face engine {name!r}; use auto, classic or insightface.")
+    if name != "auto":
+        return name
+    if not insightface_dir:
+        return "classic"
+    from .insightface_backend import find_models
+
+    return "insightface" if find_models(insightface_dir).complete else "classic"
 
 
 def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None) -> Engine:
@@ -70,13 +168,17 @@ def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None)
     "insightface".
     """
     global _model_loads
-    if name not in ("auto", "classic", "insightface"):
-        raise EngineError(f"Unknown face engine {name!r}; use auto, classic or insightface.")
-    key = (name, str(insightface_dir or ""))
+    resolved = resolve_engine_name(name, insightface_dir)
+    key = (resolved, str(insightface_dir or "") if resolved == "insightface" else "")
     with _lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = Engine()
+            if resolved == "insightface":
+                from .insightface_backend import InsightFaceEngine
+
+                engine = InsightFaceEngine(insightface_dir)
+            else:
+                engine = ClassicEngine()
             _model_loads += 1
             _engines[key] = engine
         return engine

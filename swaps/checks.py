@@ -1,0 +1,28 @@
+"""System checks of the swaps app."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.compatibility)
+def model_licence_check(app_configs, **kwargs) -> list[Warning]:
+    """Warn when FACESWAP_COMMERCIAL_USE=True and an active face model's licence forbids commercial use."""
+    if not settings.FACESWAP_COMMERCIAL_USE:
+        return []
+    from swaps.engine import EngineError
+    from swaps.engine.inventory import engine_model_files
+
+    try:
+        backend, files = engine_model_files(settings.FACESWAP_ENGINE, settings.FACESWAP_INSIGHTFACE_DIR or None)
+    except EngineError as exc:
+        return [Warning(exc.message, id="swaps.W002")]
+    forbidden = [file for file in files if not file.commercial_use]
+    return [
+        Warning(
+            f"FACESWAP_COMMERCIAL_USE is True but the {backend} engine's {file.role} model ({file.path.name}) "
+            "may not be used commercially.",
+            hint=file.terms,
+            id="swaps.W001",
+        )
+        for file in forbidden
+    ]

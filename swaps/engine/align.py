@@ -1,0 +1,82 @@
+"""Geometry of a swap: fitting the source face onto the target's landmarks, and moving it there.
+
+"align" (the default, measured best for identity) is one similarity transform of the whole source face,
+fitted by least squares (Procrustes/Umeyama) on the inner landmarks, so the person keeps the proportions
+of their own face. `smooth_warp` adds an optional, smooth local correction towards the target's
+landmarks (the "warp" and combined methods measured in `swaps.engine.bench`).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# dlib's 68-point layout.
+JAW = list(range(0, 17))
+RIGHT_BROW = list(range(17, 22))  # the brow on the image's left
+LEFT_BROW = list(range(22, 27))
+NOSE = list(range(27, 36))
+RIGHT_EYE = list(range(36, 42))
+LEFT_EYE = list(range(42, 48))
+MOUTH = list(range(48, 68))
+INNER_MOUTH = list(range(60, 68))
+# The points the alignment is fitted on: everything but the jaw line, whose shape differs most
+# between people and with the head's turn.
+ALIGN_POINTS = RIGHT_BROW + LEFT_BROW + NOSE + RIGHT_EYE + LEFT_EYE + MOUTH
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 matrix (rotation, uniform scale, translation) that best maps src points onto dst points."""
+    src = np.asarray(src, dtype=np.float64)
+    dst = np.asarray(dst, dtype=np.float64)
+    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
+    src_c, dst_c = src - src_mean, dst - dst_mean
+    src_var = (src_c**2).sum() / len(src)
+    cov = dst_c.T @ src_c / len(src)
+    u, s, vt = np.linalg.svd(cov)
+    d = np.eye(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:  # no reflections
+        d[1, 1] = -1
+    rotation = u @ d @ vt
+    scale = float(np.trace(np.diag(s) @ d) / max(src_var, 1e-12))
+    matrix = np.zeros((2, 3))
+    matrix[:, :2] = scale * rotation
+    matrix[:, 2] = dst_mean - scale * rotation @ src_mean
+    return matrix
+
+
+def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 2x3 affine matrix to (n, 2) points."""
+    points = np.asarray(points, dtype=np.float64)
+    return (points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+def warp_into(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The source image moved by `matrix` into an output of size (width, height)."""
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def smooth_warp(
+    image: np.ndarray, moved: np.ndarray, targets: np.ndarray, anchors: np.ndarray, *, sigma: float
+) -> np.ndarray:
+    """Bend `image` so the points `moved` land on `targets`, smoothly (Gaussian radial basis functions).
+
+    `anchors` are points that must stay where they are (the crop's border, the jaw), so only the
+    region between the landmarks moves. Evaluated on a coarse grid and resized: the field is smooth.
+    """
+    height, width = image.shape[:2]
+    centres = np.concatenate([targets, anchors]).astype(np.float64)
+    # The backward map: at each output point, where to read the input.
+    values = np.concatenate([moved - targets, np.zeros_like(anchors)]).astype(np.float64)
+    dist2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    kernel = np.exp(-dist2 / (2 * sigma**2)) + 1e-3 * np.eye(len(centres))
+    weights = np.linalg.solve(kernel, values)
+    step = 4
+    gy, gx = np.mgrid[0:height:step, 0:width:step].astype(np.float64)
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    gdist2 = ((grid[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    field = np.exp(-gdist2 / (2 * sigma**2)) @ weights
+    fx = cv2.resize(field[:, 0].reshape(gx.shape).astype(np.float32), (width, height))
+    fy = cv2.resize(field[:, 1].reshape(gx.shape).astype(np.float32), (width, height))
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(image, xs + fx, ys + fy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)

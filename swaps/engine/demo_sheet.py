@@ -1,0 +1,85 @@
+"""`make demo-sheet`: a before/after contact sheet of the shared pairs, written to artifacts/.
+
+Each row: the template, the husband's and the wife's photos, the result, and a close-up of each swapped
+face beside the original. Also a grayscale and a sepia template, and the drawn-art path.
+
+Run: python -m swaps.engine.demo_sheet [--output artifacts/demo-sheet.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import samples
+from .engines import get_engine
+from .imageio import encode_image
+from .swap import swap_couple
+
+CELL = 220
+
+
+def _fit(image: np.ndarray, size: int = CELL) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = size / max(height, width)
+    small = cv2.resize(
+        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+    cell = np.full((size, size, 3), 255, dtype=np.uint8)
+    y, x = (size - small.shape[0]) // 2, (size - small.shape[1]) // 2
+    cell[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return cell
+
+
+def _zoom(image: np.ndarray, box: np.ndarray) -> np.ndarray:
+    x1, y1, x2, y2 = box.astype(int)
+    pad = (x2 - x1) // 4
+    height, width = image.shape[:2]
+    return image[max(0, y1 - pad) : min(height, y2 + pad), max(0, x1 - pad) : min(width, x2 + pad)]
+
+
+def _row(template, faces, husband, wife, engine) -> np.ndarray:
+    result, _ = swap_couple(template, faces, husband, wife, engine=engine)
+    cells = [_fit(template), _fit(husband), _fit(wife), _fit(result)]
+    for role in ("husband", "wife"):
+        cells += [_fit(_zoom(template, faces[role].box), CELL // 2 * 2), _fit(_zoom(result, faces[role].box))]
+    return np.concatenate(cells, axis=1)
+
+
+def build_sheet() -> np.ndarray:
+    folder = samples.faces_dir()
+    engine = get_engine("classic")
+    people = samples.people(folder)
+    templates = samples.templates(folder, engine)
+    rows = [_row(*templates[name], people[h], people[w], engine) for h, w, name in samples.PAIRS]
+    image, faces = templates["closeup"]
+    gray = image.mean(axis=2, keepdims=True).round().astype(np.uint8).repeat(3, axis=2)
+    level = image.mean(axis=2).astype(np.float32)
+    sepia = np.clip(np.stack([level * 1.07, level * 0.74, level * 0.43], axis=-1), 0, 255).astype(np.uint8)
+    rows.append(_row(gray, faces, people["obama"], people["astronaut"], engine))
+    rows.append(_row(sepia, faces, people["biden"], people["angelina"], engine))
+    drawn, drawn_faces = samples.drawn_template(folder)
+    rows.append(_row(drawn, drawn_faces, people["obama"], people["astronaut"], engine))
+    return np.concatenate(rows, axis=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default="artifacts/demo-sheet.png")
+    args = parser.parse_args(argv)
+    if not samples.faces_dir().is_dir():
+        print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
+        return 2
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(encode_image(build_sheet(), "PNG"))
+    print(f"Wrote {output}: columns template, husband, wife, result, then before/after of each face.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The shared test photos as the tests, the benchmark and the demo sheet use them.
+
+People's photos are the single portraits and single people cut out of the shared group pictures; the
+templates are the two couple photos with their faces found once (husband and wife by position).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .imageio import load_image
+from .types import Face
+
+# (husband, wife, template): every pair is checked for both faces' identity.
+PAIRS = [
+    ("obama", "astronaut", "closeup"),
+    ("obama", "astronaut", "casual"),
+    ("biden", "astronaut", "closeup"),
+    ("brad", "angelina", "casual"),
+    ("biden", "angelina", "casual"),
+    ("obama_whitehouse", "rachel", "closeup"),
+    ("ross", "monica", "casual"),
+    ("obama", "monica", "closeup"),
+]
+
+# Hand-marked faces of anime_two_girls_tadne.jpg (512x512): box and the five points, insightface order.
+TADNE_FACES = {
+    "husband": {"box": [148, 130, 248, 225], "kps": [[175, 172], [222, 161], [200, 185], [196, 199], [212, 197]]},
+    "wife": {"box": [277, 110, 357, 195], "kps": [[294, 145], [336, 140], [316, 159], [311, 171], [326, 170]]},
+}
+
+
+def faces_dir() -> Path:
+    """FACES_TESTDATA_DIR, else ../shared/testdata/faces beside the checkout."""
+    default = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "faces"
+    return Path(os.environ.get("FACES_TESTDATA_DIR", default))
+
+
+def _cut(image: np.ndarray, box: tuple[int, int, int, int], pad: float = 0.8) -> np.ndarray:
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    return np.ascontiguousarray(
+        image[max(0, int(y1 - pad * h)) : int(y2 + pad * h), max(0, int(x1 - pad * w)) : int(x2 + pad * w)]
+    )
+
+
+def people(folder: Path) -> dict[str, np.ndarray]:
+    """People's photos by name."""
+    closeup = load_image(folder / "couple_man_woman_closeup.jpg")
+    whitehouse = load_image(folder / "two_men_whitehouse.jpg")
+    group = load_image(folder / "group_six_people.jpg")
+    return {
+        "obama": load_image(folder / "man_single_obama.jpg"),
+        "astronaut": load_image(folder / "woman_single_astronaut.png"),
+        "brad": _cut(closeup, (646, 164, 955, 474), 0.6),
+        "angelina": _cut(closeup, (164, 267, 474, 577), 0.6),
+        "biden": _cut(whitehouse, (711, 54, 891, 234)),
+        "obama_whitehouse": _cut(whitehouse, (211, 45, 360, 194)),
+        "rachel": _cut(group, (54, 227, 141, 314)),
+        "monica": _cut(group, (889, 227, 976, 314)),
+        "ross": _cut(group, (362, 237, 448, 323)),
+    }
+
+
+def templates(folder: Path, engine) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
+    """The couple templates with their two largest faces, ordered left to right into roles."""
+
+    def prepare(name: str, husband_right: bool):
+        image = load_image(folder / name)
+        faces = sorted(engine.detect(image)[:2], key=lambda face: face.box[0])
+        roles = ("wife", "husband") if husband_right else ("husband", "wife")
+        return image, dict(zip(roles, faces, strict=True))
+
+    return {
+        "closeup": prepare("couple_man_woman_closeup.jpg", husband_right=True),
+        "casual": prepare("couple_man_woman_casual.jpg", husband_right=False),
+    }
+
+
+def drawn_template(folder: Path) -> tuple[np.ndarray, dict[str, Face]]:
+    """anime_two_girls_tadne.jpg with its hand-marked faces (no landmarks: the drawn-art path)."""
+    image = load_image(folder / "anime_two_girls_tadne.jpg")
+    faces = {role: Face.from_json({**data, "landmarks": None, "score": 1.0}) for role, data in TADNE_FACES.items()}
+    return image, faces

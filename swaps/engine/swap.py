@@ -1,0 +1,163 @@
+"""Swapping: one source face into one template face, and a couple into a template.
+
+The classic method (see `swaps.engine.bench` for the measurements behind it): the whole source face is
+moved by one similarity transform fitted on the landmarks ("align"), recoloured to the template's light
+and colour (`colour.match_colour`), and blended in through a feathered mask over the face (`blend`).
+All the work happens on a crop around the target face, so the cost does not grow with the template.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import align, blend, colour
+from .types import Face, TemplateFacesError
+
+if TYPE_CHECKING:
+    from .engines import Engine
+
+ROLES = ("husband", "wife")
+# The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
+CROP_MARGIN = 0.35
+# "align": one similarity transform; "warp": bent fully onto the template's landmarks; "align+warp":
+# aligned, then bent part of the way (WARP_STRENGTH) so brows and mouth meet the template's.
+METHODS = ("align", "warp", "align+warp")
+DEFAULT_METHOD = "align"
+WARP_STRENGTH = 0.5
+
+
+@contextmanager
+def timed(timings: dict[str, float] | None, stage: str):
+    """Add the time spent in the block to timings[stage] (when timings is given)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def crop_box(
+    points: np.ndarray, size: float, shape: tuple[int, ...], *, margin: float = CROP_MARGIN
+) -> tuple[int, int, int, int]:
+    """An integer box around points grown by margin * size, clipped to the image."""
+    margin = margin * size
+    x1, y1 = np.floor(points.min(axis=0) - margin).astype(int)
+    x2, y2 = np.ceil(points.max(axis=0) + margin).astype(int)
+    height, width = shape[:2]
+    return max(0, x1), max(0, y1), min(width, x2), min(height, y2)
+
+
+def swap_face_classic(
+    canvas: np.ndarray,
+    target: Face,
+    photo: np.ndarray,
+    source: Face,
+    *,
+    method: str | None = None,
+    timings: dict[str, float] | None = None,
+) -> None:
+    """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks."""
+    method = method or DEFAULT_METHOD
+    if method not in METHODS:
+        raise ValueError(f"unknown swap method {method!r}")
+    assert target.landmarks is not None and source.landmarks is not None
+    size = blend.face_size(target.landmarks)
+    x1, y1, x2, y2 = crop_box(target.landmarks, size, canvas.shape)
+    offset = np.array([x1, y1], dtype=np.float32)
+    dst = target.landmarks - offset
+    crop = canvas[y1:y2, x1:x2]
+    shape = crop.shape[:2]
+    with timed(timings, "warp"):
+        matrix = align.similarity_transform(source.landmarks[align.ALIGN_POINTS], dst[align.ALIGN_POINTS])
+        moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
+        moved_lm = align.transform_points(matrix, source.landmarks)
+        if method != "align":
+            strength = 1.0 if method == "warp" else WARP_STRENGTH
+            goal = moved_lm + strength * (dst - moved_lm)
+            border = _border_points(shape)
+            moved = align.smooth_warp(moved, moved_lm, goal, border, sigma=0.15 * size)
+            moved_lm = goal
+    with timed(timings, "colour"):
+        src_skin = blend.fill(shape, [blend.face_outline(moved_lm)])
+        tgt_skin = blend.fill(shape, [blend.face_outline(dst)])
+        eye_distance = float(np.linalg.norm(dst[36:42].mean(axis=0) - dst[42:48].mean(axis=0)))
+        moved = colour.match_colour(moved, crop, src_skin, tgt_skin, eye_distance=eye_distance)
+    with timed(timings, "blend"):
+        mask = blend.swap_mask(shape, dst, moved_lm)
+        canvas[y1:y2, x1:x2] = blend.composite(crop, moved, mask)
+
+
+def _border_points(shape: tuple[int, int], count: int = 8) -> np.ndarray:
+    """Points spread along a crop's border (kept still by the local warp)."""
+    height, width = shape
+    xs = np.linspace(0, width - 1, count)
+    ys = np.linspace(0, height - 1, count)
+    top = np.stack([xs, np.zeros(count)], 1)
+    bottom = np.stack([xs, np.full(count, height - 1)], 1)
+    left = np.stack([np.zeros(count), ys], 1)
+    right = np.stack([np.full(count, width - 1), ys], 1)
+    return np.concatenate([top, bottom, left, right]).astype(np.float32)
+
+
+def swap_couple(
+    template: np.ndarray,
+    template_faces: Mapping[str, Face],
+    husband_photo: np.ndarray,
+    wife_photo: np.ndarray,
+    *,
+    engine: Engine,
+    progress: Callable[[str], Any] | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Both faces of a couple swapped into a template: (result RGB image, report).
+
+    template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
+    drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
+    that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
+    given, is called with "detect", "husband" and "wife" before each stage.
+    The report: {"engine", "seconds", "timings": {stage: seconds}, "faces": [{"role", "target_box",
+    "source_box", "yaw", "roll", "notes"}, ...]}.
+    """
+    start = time.perf_counter()
+    missing = [role for role in ROLES if template_faces.get(role) is None]
+    if missing:
+        raise TemplateFacesError(
+            f"This template has no {' and no '.join(missing)} face marked; please choose another template."
+        )
+    timings: dict[str, float] = {}
+    if progress:
+        progress("detect")
+    sources = {}
+    for role, photo in (("husband", husband_photo), ("wife", wife_photo)):
+        sources[role] = engine.source_face(photo, role=role, timings=timings)
+    result = np.ascontiguousarray(template).copy()
+    faces = []
+    for role, photo in (("husband", husband_photo), ("wife", wife_photo)):
+        if progress:
+            progress(role)
+        face, notes = sources[role]
+        target = template_faces[role]
+        engine.swap_face(result, target, photo, face, timings=timings)
+        pose = face.extra.get("pose")
+        faces.append(
+            {
+                "role": role,
+                "target_box": [round(float(v), 1) for v in target.box],
+                "source_box": [round(float(v), 1) for v in face.box],
+                "yaw": round(float(pose.yaw), 1) if pose else 0.0,
+                "roll": round(float(pose.roll), 1) if pose else 0.0,
+                "notes": notes,
+            }
+        )
+    seconds = time.perf_counter() - start
+    return result, {
+        "engine": engine.name,
+        "seconds": round(seconds, 4),
+        "timings": {stage: round(value, 4) for stage, value in timings.items()},
+        "faces": faces,
+    }

@@ -1,0 +1,36 @@
+"""`python manage.py check_models`: the active face engine, its model files and their licence terms."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Show which face engine is active, the model files it uses (path, size, sha256) and their licences."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--engine", choices=("auto", "classic", "insightface"), default=None)
+
+    def handle(self, *args, **options):
+        from swaps.engine import EngineError
+        from swaps.engine.inventory import engine_model_files
+
+        name = options["engine"] or settings.FACESWAP_ENGINE
+        folder = settings.FACESWAP_INSIGHTFACE_DIR or None
+        try:
+            backend, files = engine_model_files(name, folder)
+        except EngineError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"Engine: {backend} (FACESWAP_ENGINE={name}, FACESWAP_INSIGHTFACE_DIR={folder or '(unset)'})")
+        for file in files:
+            if not file.path.is_file():
+                self.stdout.write(f"  MISSING {file.role}: {file.path}")
+                continue
+            self.stdout.write(f"  {file.role}: {file.path}")
+            self.stdout.write(f"    size {file.size} bytes, sha256 {file.sha256()}")
+            self.stdout.write(f"    licence: {file.terms}")
+        restricted = [file for file in files if not file.commercial_use]
+        use = "commercial" if settings.FACESWAP_COMMERCIAL_USE else "non-commercial"
+        self.stdout.write(
+            f"Operation declared {use} (FACESWAP_COMMERCIAL_USE={settings.FACESWAP_COMMERCIAL_USE}); "
+            f"{len(restricted)} of {len(files)} files forbid commercial use."
+        )

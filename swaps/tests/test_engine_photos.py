@@ -1,0 +1,182 @@
+"""The engine on the shared real photos: identity kept, plain errors, grayscale templates, drawn art."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from swaps.engine import (
+    EngineError,
+    FaceTooSmallError,
+    FaceTurnedError,
+    NoFaceError,
+    SeveralFacesError,
+    get_engine,
+    load_image,
+    samples,
+    swap_couple,
+)
+from swaps.engine.identity import SAME_PERSON, descriptor, distance
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("classic")
+
+
+@pytest.fixture(scope="module")
+def photos(faces_dir):
+    return samples.people(faces_dir)
+
+
+@pytest.fixture(scope="module")
+def templates(faces_dir, engine):
+    return samples.templates(faces_dir, engine)
+
+
+PAIRS = samples.PAIRS
+
+
+@pytest.mark.parametrize(("husband", "wife", "template"), PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_both_swapped_faces_are_recognised_as_their_source_person(engine, photos, templates, husband, wife, template):
+    image, faces = templates[template]
+    result, report = swap_couple(image, faces, photos[husband], photos[wife], engine=engine)
+    assert result.shape == image.shape and result.dtype == np.uint8
+    for role, person in (("husband", husband), ("wife", wife)):
+        source_face, _ = engine.source_face(photos[person], role=role)
+        source = descriptor(photos[person], source_face.box)
+        swapped = descriptor(result, faces[role].box)
+        original = descriptor(image, faces[role].box)
+        to_source, to_original = distance(swapped, source), distance(swapped, original)
+        assert to_source < SAME_PERSON, f"{role} ({person}) not recognised: {to_source:.3f}"
+        assert to_source < to_original, f"{role} ({person}) still looks like the template: {to_original:.3f}"
+    assert [face["role"] for face in report["faces"]] == ["husband", "wife"]
+
+
+def test_report_and_progress_follow_the_contract(engine, photos, templates):
+    image, faces = templates["closeup"]
+    stages = []
+    _, report = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine, progress=stages.append)
+    assert stages == ["detect", "husband", "wife"]
+    assert report["engine"] == "classic" and report["seconds"] > 0
+    assert {"detect", "landmarks", "warp", "colour", "blend"} <= set(report["timings"])
+    husband = report["faces"][0]
+    assert husband["target_box"] == [round(float(v), 1) for v in faces["husband"].box]
+    assert len(husband["source_box"]) == 4 and isinstance(husband["yaw"], float) and husband["notes"] == []
+
+
+def test_only_the_face_regions_change(engine, photos, templates):
+    image, faces = templates["closeup"]
+    result, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    changed = np.abs(result.astype(int) - image.astype(int)).max(axis=2) > 0
+    inside = np.zeros(changed.shape, dtype=bool)
+    for face in faces.values():
+        x1, y1, x2, y2 = face.box.astype(int)
+        assert changed[y1:y2, x1:x2].mean() > 0.4
+        w, h = x2 - x1, y2 - y1
+        inside[max(0, y1 - h // 2) : y2 + h // 2, max(0, x1 - w // 2) : x2 + w // 2] = True
+    assert not changed[~inside].any()
+
+
+def test_a_grayscale_template_gives_grayscale_faces(engine, photos, templates):
+    image, faces = templates["closeup"]
+    gray = image.mean(axis=2, keepdims=True).round().astype(np.uint8).repeat(3, axis=2)
+    result, _ = swap_couple(gray, faces, photos["obama"], photos["astronaut"], engine=engine)
+    spread = result.max(axis=2).astype(int) - result.min(axis=2).astype(int)
+    assert spread.max() <= 3, "colour leaked into the grayscale template"
+
+
+def test_a_sepia_template_gives_sepia_faces(engine, photos, templates):
+    image, faces = templates["closeup"]
+    gray = image.mean(axis=2).astype(np.float32)
+    sepia = np.clip(np.stack([gray * 1.07, gray * 0.74, gray * 0.43], axis=-1), 0, 255).astype(np.uint8)
+    result, _ = swap_couple(sepia, faces, photos["obama"], photos["astronaut"], engine=engine)
+    for face in faces.values():
+        x1, y1, x2, y2 = face.box.astype(int)
+        pixels = result[y1:y2, x1:x2].reshape(-1, 3).astype(np.float32)
+        pixels = pixels[(pixels.sum(axis=1) > 150) & (pixels[:, 0] < 250)]  # not clipped
+        # The swapped face keeps the template's sepia hue (blue/red 0.40, green/red 0.69), no other colour.
+        for channel, expected in ((2, 0.40), (1, 0.69)):
+            ratios = pixels[:, channel] / pixels[:, 0]
+            assert np.abs(np.percentile(ratios, [1, 99]) - expected).max() < 0.04
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        (
+            "noface_coffee.png",
+            NoFaceError,
+            "The husband photo shows no face we can find; please upload a clear photo of the face.",
+        ),
+        (
+            "profile_man_camera.png",
+            FaceTurnedError,
+            "The husband photo shows the face turned away or partly hidden; "
+            "please upload a photo looking straight at the camera.",
+        ),
+        (
+            "anime_single_madoka.jpg",
+            NoFaceError,
+            "The husband photo shows no face we can find; please upload a clear photo of the face.",
+        ),
+        (
+            "anime_two_girls_tadne.jpg",
+            NoFaceError,
+            "The husband photo shows no face we can find; please upload a clear photo of the face.",
+        ),
+        (
+            "anime_two_main_and_background_tadne.jpg",
+            NoFaceError,
+            "The husband photo shows no face we can find; please upload a clear photo of the face.",
+        ),
+        (
+            "small_face_240p.jpg",
+            FaceTooSmallError,
+            "The face in the husband photo is too small (72 pixels across); please upload a closer or larger photo.",
+        ),
+        (
+            "two_men_whitehouse.jpg",
+            SeveralFacesError,
+            "The husband photo shows 2 faces of similar size; please upload a photo of the husband alone.",
+        ),
+    ],
+)
+def test_unusable_source_photos_get_a_plain_message(engine, faces_dir, name, error, message):
+    with pytest.raises(error) as caught:
+        engine.source_face(load_image(faces_dir / name), role="husband")
+    assert caught.value.message == message
+
+
+def test_swap_couple_passes_source_photo_errors_through(engine, faces_dir, photos, templates):
+    image, faces = templates["closeup"]
+    coffee = load_image(faces_dir / "noface_coffee.png")
+    with pytest.raises(EngineError, match=r"^The wife photo shows no face"):
+        swap_couple(image, faces, photos["obama"], coffee, engine=engine)
+
+
+def test_a_turned_face_is_refused_with_the_side_message(engine, faces_dir):
+    group = load_image(faces_dir / "group_six_people.jpg")
+    # The man in three-quarter profile at the back of the group.
+    turned = np.ascontiguousarray(group[0:260, 620:880])
+    with pytest.raises(FaceTurnedError) as caught:
+        engine.source_face(turned, role="husband")
+    assert caught.value.message == (
+        "The husband photo shows the face from the side; please upload a photo looking at the camera."
+    )
+
+
+def test_drawn_art_faces_change_and_the_background_does_not(engine, faces_dir, photos):
+    image, faces = samples.drawn_template(faces_dir)
+    result, report = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    diff = np.abs(result.astype(int) - image.astype(int)).max(axis=2)
+    outside = np.ones(diff.shape, dtype=bool)
+    for face in faces.values():
+        x1, y1, x2, y2 = face.box.astype(int)
+        region = diff[y1:y2, x1:x2]
+        assert (region > 12).mean() > 0.3, "the drawn face hardly changed"
+        outside[y1:y2, x1:x2] = False
+    assert not diff[outside].any(), "pixels outside the marked faces changed"
+    assert report["faces"][0]["target_box"] == [148.0, 130.0, 248.0, 225.0]
