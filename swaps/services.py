@@ -272,7 +272,7 @@ def _job_delete(*, task_id: int) -> None:
     from rq.job import Job
 
     with contextlib.suppress(NoSuchJobError, RedisError):
-        Job.fetch(job_id_for(task_id), connection=django_rq.get_connection(QUEUE_NAME)).delete()
+        Job.fetch(job_id_for(task_id), connection=django_rq.get_queue(QUEUE_NAME).connection).delete()
 
 
 def swap_delete(*, task: FaceSwapTask) -> None:
@@ -297,7 +297,7 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
     """
     import django_rq
 
-    connection = django_rq.get_connection(QUEUE_NAME)
+    connection = django_rq.get_queue(QUEUE_NAME).connection
     cutoff = timezone.now() - older_than
     counts = {"failed": 0, "requeued": 0, "left": 0}
     for task in FaceSwapTask.objects.filter(status=Status.PROCESSING).only("pk", "started_at"):

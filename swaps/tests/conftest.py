@@ -153,7 +153,7 @@ def rq_worker(tmp_path, transactional_db):
 
     require_postgres()
     require_redis_url()
-    django_rq.get_connection("swaps").flushdb()  # no jobs left over from an earlier run
+    django_rq.get_queue("swaps").connection.flushdb()  # no jobs left over from an earlier run
     worker = WorkerProcess(tmp_path / "worker.log")
     try:
         worker.wait_until_ready()

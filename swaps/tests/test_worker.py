@@ -57,7 +57,7 @@ def test_models_are_loaded_once_per_worker_not_per_job(rq_worker, client, alice,
     second = submit(client, couple_template, faces_dir, husband="small_face_240p.jpg")
     for task_id in (first, second):
         wait_for_task(task_id, until=lambda t: t.status in ("completed", "failed"))
-    connection = __import__("django_rq").get_connection("swaps")
+    connection = __import__("django_rq").get_queue("swaps").connection
     reports = [
         Job.fetch(services.job_id_for(task_id), connection=connection).return_value() for task_id in (first, second)
     ]

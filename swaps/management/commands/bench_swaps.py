@@ -85,7 +85,8 @@ class Command(BaseCommand):
         latencies = sorted((task.completed_at - task.created_at).total_seconds() for task in rows)
         span = (max(task.completed_at for task in rows) - min(task.created_at for task in rows)).total_seconds()
         reports = [
-            Job.fetch(job_id_for(task.pk), connection=django_rq.get_connection("swaps")).return_value() for task in rows
+            Job.fetch(job_id_for(task.pk), connection=django_rq.get_queue("swaps").connection).return_value()
+            for task in rows
         ]
         loads = {report["model_loads"] for report in reports}
         loaders = {report["models_loaded_by_pid"] for report in reports}
