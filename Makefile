@@ -8,6 +8,7 @@ STAMP := $(VENV)/.requirements.txt
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
 	$(PY) -m faceswap_site.devrun
 
 test: venv
@@ -21,9 +22,11 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks print tables; each section is one command (engine first).
+# Benchmarks print tables; each section is one command (engine first). The gallery section is meant for
+# PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: venv
 	$(PY) -m swaps.engine.bench
+	$(PY) manage.py bench_gallery
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

@@ -42,3 +42,22 @@ def _queue_connection(monkeypatch):
     monkeypatch.setattr(django_rq.queues, "get_connection", fake_connection)
     monkeypatch.setattr(django_rq, "get_connection", fake_connection)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty cache, so allauth's rate-limit counters never leak between tests.
+
+    On Redis only the site's own cache keys go (not RQ's keys in the same database).
+    """
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        keys = list(client.scan_iter(f"{prefix}:*")) if prefix else []
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+    yield

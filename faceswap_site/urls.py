@@ -5,7 +5,11 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("templates/", include("templates.urls")),
+    path("photos/", include("gallery.urls")),
     path("swaps/", include("swaps.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -2,9 +2,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 
+from templates.selectors import template_list_popular
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"popular_templates": template_list_popular(limit=8)})
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

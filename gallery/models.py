@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -19,6 +20,9 @@ class Category(models.TextChoices):
     MOVIE = "movie", "Movie"
     TV = "tv", "TV"
     CUSTOM = "custom", "Custom"
+
+
+CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
 def storage_key(image_type: str, suffix: str, *, when=None) -> str:
@@ -73,6 +77,9 @@ class Image(models.Model):
     def __str__(self) -> str:
         return f"{self.get_image_type_display()} #{self.pk}: {self.filename}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:image_detail", args=[self.pk])
+
     @property
     def storage_path(self) -> str:
         return self.file.name
@@ -81,3 +88,29 @@ class Image(models.Model):
     def is_private(self) -> bool:
         """People's photos and results are private; template images are public."""
         return self.image_type != ImageType.TEMPLATE
+
+    @property
+    def thumbnail_key(self) -> str:
+        """The thumbnail's storage key (made once at upload); empty for images stored another way."""
+        return (self.metadata or {}).get("thumbnail") or ""
+
+    @property
+    def sha256(self) -> str:
+        return (self.metadata or {}).get("sha256") or ""
+
+    @property
+    def content_type(self) -> str:
+        suffix = PurePosixPath(self.file.name or "").suffix.lower()
+        return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+    def get_file_url(self, *, download: bool = False) -> str:
+        """The access-checked URL of the full picture (`download=True`: served as an attachment)."""
+        url = reverse("gallery:image_file", args=[self.pk])
+        return f"{url}?download=1" if download else url
+
+    def get_download_url(self) -> str:
+        return self.get_file_url(download=True)
+
+    def get_thumbnail_url(self) -> str:
+        """The access-checked URL of the thumbnail (at most 480x480, JPEG)."""
+        return reverse("gallery:image_thumbnail", args=[self.pk])

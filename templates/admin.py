@@ -1,15 +1,222 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from taggit.models import Tag
+
+from . import services
+from .forms import TemplateAddForm, TemplateChangeForm
 from .models import CrawlTask, Template
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        tags = Tag.objects.filter(
+            taggit_taggeditem_items__content_type__app_label="gallery",
+            taggit_taggeditem_items__content_type__model="image",
+            taggit_taggeditem_items__object_id__in=Template.objects.values("image_id"),
+        ).distinct()
+        return [(tag.slug, tag.name) for tag in tags.order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Template]) -> QuerySet[Template]:
+        if self.value():
+            return queryset.filter(image__tags__slug=self.value())
+        return queryset
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Active (in the gallery)"), ("no", "Inactive")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Template]) -> QuerySet[Template]:
+        if self.value() == "yes":
+            return queryset.filter(is_active=True)
+        if self.value() == "no":
+            return queryset.exclude(is_active=True)
+        return queryset
 
 
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "face_count", "is_active", "popularity_score", "created_at"]
-    list_filter = ["category", "is_active"]
+    list_display = [
+        "thumbnail",
+        "title",
+        "category_short",
+        "faces",
+        "roles_complete",
+        "active",
+        "uses",
+        "created_at",
+    ]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = ["category", ActiveFilter, TagFilter]
     search_fields = ["title", "artist", "description"]
     list_select_related = ["image"]
-    raw_id_fields = ["image"]
+    list_per_page = 50
+    actions = ["activate_templates", "archive_templates", "detect_faces_again"]
+    readonly_fields = ["picture", "face_count", "popularity_score", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["picture", "title", "category", "artist", "source_url", "description", "tags"]}),
+        ("Status", {"fields": ["is_active", "face_count", "popularity_score", "created_at"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["image_file", "title", "category", "artist", "source_url", "description", "tags"]}),
+        ("Status", {"fields": ["activate"]}),
+    ]
+    form = TemplateChangeForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    add_form = TemplateAddForm
+    add_form_template = "admin/change_form.html"
+    change_form_template = "couple_templates/admin/template_change_form.html"
+
+    # --- list ---------------------------------------------------------------------------------------
+
+    @admin.display(description="")
+    def thumbnail(self, template: Template) -> str:
+        if template.image is None:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" style="width:72px;height:54px;object-fit:cover;border-radius:6px" loading="lazy">',
+            template.image.get_thumbnail_url(),
+        )
+
+    @admin.display(boolean=True, description="Roles complete")
+    def roles_complete(self, template: Template) -> bool:
+        return template.roles_complete
+
+    @admin.display(description="Category", ordering="category")
+    def category_short(self, template: Template) -> str:
+        return template.get_category_display_short() or "—"
+
+    @admin.display(description="Faces", ordering="face_count")
+    def faces(self, template: Template) -> int | None:
+        return template.face_count
+
+    @admin.display(boolean=True, description="Active", ordering="is_active")
+    def active(self, template: Template) -> bool:
+        return bool(template.is_active)
+
+    @admin.display(description="Uses", ordering="popularity_score")
+    def uses(self, template: Template) -> int | None:
+        return template.popularity_score
+
+    @admin.display(description="Picture")
+    def picture(self, template: Template) -> str:
+        if template.image is None:
+            return "—"
+        image = template.image
+        return format_html(
+            '<a href="{}" target="_blank">{} ({} x {} px, {} KB)</a>',
+            image.get_file_url(),
+            image.filename,
+            image.width,
+            image.height,
+            (image.file_size or 0) // 1024,
+        )
+
+    # --- add and change -----------------------------------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj: Template | None = None) -> list:
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Template | None = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj: Template | None = None, change: bool = False, **kwargs: Any):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Template]:
+        return super().get_queryset(request).select_related("image")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
+        template = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if template is not None:
+            extra_context["activation_problems"] = template.activation_problems()
+            extra_context["template_image"] = template.image
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Template, form: Any, change: bool) -> None:
+        if not change:
+            # template_create (called by the add form) already stored the picture and the template.
+            note = getattr(form, "activation_note", "")
+            if note:
+                self.message_user(request, f"Not activated: {note}", messages.WARNING)
+            return
+        data = form.cleaned_data
+        was_active = bool(form.initial.get("is_active"))
+        obj.is_active = was_active
+        obj.save(update_fields=["title", "category", "artist", "source_url", "description"])
+        try:
+            if was_active and not data["is_active"]:
+                services.template_archive(template=obj)
+            if data["faces"] != obj.face_positions:
+                services.template_set_faces(template=obj, faces=data["faces"])
+            if data["is_active"] and not was_active:
+                services.template_activate(template=obj)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        if obj.image_id and "tags" in form.changed_data:
+            services.template_set_tags(template=obj, tags=data["tags"])
+
+    def delete_model(self, request: HttpRequest, obj: Template) -> None:
+        services.template_delete(template=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        for template in queryset.select_related("image"):
+            services.template_delete(template=template)
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    @admin.action(description="Activate selected templates", permissions=["change"])
+    def activate_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        activated, refused = 0, []
+        for template in queryset:
+            try:
+                services.template_activate(template=template)
+                activated += 1
+            except ValidationError as exc:
+                refused.append(f"“{template.title}”: {' '.join(exc.messages)}")
+        if activated:
+            self.message_user(request, f"Activated {activated} template{'s' if activated != 1 else ''}.")
+        for reason in refused:
+            self.message_user(request, f"Not activated: {reason}", messages.WARNING)
+
+    @admin.action(description="Archive selected templates", permissions=["change"])
+    def archive_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        count = 0
+        for template in queryset:
+            services.template_archive(template=template)
+            count += 1
+        self.message_user(request, f"Archived {count} template{'s' if count != 1 else ''}.")
+
+    @admin.action(description="Detect faces again", permissions=["change"])
+    def detect_faces_again(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        for template in queryset:
+            was_active = template.is_active
+            services.template_detect_faces(template=template)
+            summary = f"“{template.title}”: {template.face_count} face{'s' if template.face_count != 1 else ''} found"
+            problems = template.activation_problems()
+            if not problems:
+                self.message_user(request, f"{summary}, husband and wife proposed.")
+            elif was_active and not template.is_active:
+                self.message_user(request, f"{summary}; archived: {' '.join(problems)}", messages.WARNING)
+            else:
+                self.message_user(request, f"{summary}; {' '.join(problems)}", messages.WARNING)
 
 
 @admin.register(CrawlTask)
@@ -17,3 +224,5 @@ class CrawlTaskAdmin(admin.ModelAdmin):
     list_display = ["id", "source_type", "search_query", "status", "images_collected", "created_at"]
     list_filter = ["source_type", "status"]
     search_fields = ["search_query"]
+    readonly_fields = ["images_collected", "created_at"]
+    date_hierarchy = "created_at"

@@ -1,12 +1,133 @@
+import math
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from gallery.models import Category
 
+ROLES = ("husband", "wife")
+FACE_SOURCES = ("detected", "manual")
+FACE_KEYS = ("box", "kps", "landmarks", "score", "role", "source")
+# Short names for chips and badges; Category's labels are the long, descriptive ones.
+CATEGORY_SHORT = {"acg": "Anime & games", "movie": "Movies", "tv": "TV", "custom": "Custom"}
+KPS_COUNT = 5
+LANDMARK_COUNT = 68
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int subclass, and NaN/inf would poison every later computation on the face.
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _points(value: Any, count: int) -> list[list[float]] | None:
+    """The value as `count` [x, y] pairs of finite numbers, or None if it is not that shape."""
+    if not isinstance(value, list) or len(value) != count:
+        return None
+    points = []
+    for point in value:
+        if not (isinstance(point, list | tuple) and len(point) == 2 and all(_is_number(v) for v in point)):
+            return None
+        points.append([round(float(point[0]), 1), round(float(point[1]), 1)])
+    return points
+
+
+def _face_problems(n: int, face: Any, width: int | None, height: int | None) -> tuple[dict | None, list[str]]:
+    """One face_positions entry normalised, or the reasons it cannot be used (n is its 1-based number)."""
+    if not isinstance(face, dict):
+        return None, [f"Face {n} must be an object with box and kps, not {type(face).__name__}."]
+    problems = []
+    unknown = sorted(set(face) - set(FACE_KEYS))
+    if unknown:
+        problems.append(f"Face {n} has unknown keys {', '.join(unknown)}; allowed: {', '.join(FACE_KEYS)}.")
+    box = face.get("box")
+    if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
+        problems.append(f"Face {n}: box must be four numbers [x1, y1, x2, y2].")
+        box = None
+    else:
+        box = [round(float(v), 1) for v in box]
+        if not (box[0] < box[2] and box[1] < box[3]):
+            problems.append(f"Face {n}: box must have x1 < x2 and y1 < y2 (the top-left corner first).")
+        elif width and height and (box[0] < -1 or box[1] < -1 or box[2] > width + 1 or box[3] > height + 1):
+            problems.append(f"Face {n}: box {box} reaches outside the {width}x{height} picture.")
+    kps = _points(face.get("kps"), KPS_COUNT)
+    if kps is None:
+        problems.append(
+            f"Face {n}: kps must be five [x, y] points (left eye, right eye, nose tip, left and right mouth corner)."
+        )
+    elif width and height and any(not (-1 <= x <= width + 1 and -1 <= y <= height + 1) for x, y in kps):
+        problems.append(f"Face {n}: a key point lies outside the {width}x{height} picture.")
+    landmarks = face.get("landmarks")
+    if landmarks is not None:
+        landmarks = _points(landmarks, LANDMARK_COUNT)
+        if landmarks is None:
+            problems.append(f"Face {n}: landmarks must be 68 [x, y] points, or null for a face marked by hand.")
+    score = face.get("score", 1.0)
+    if not _is_number(score):
+        problems.append(f"Face {n}: score must be a number.")
+    role = face.get("role") or None
+    if role is not None and role not in ROLES:
+        problems.append(f"Face {n}: role must be husband, wife or null, not {role!r}.")
+    source = face.get("source") or "detected"
+    if source not in FACE_SOURCES:
+        problems.append(f"Face {n}: source must be detected or manual, not {source!r}.")
+    if problems:
+        return None, problems
+    entry = {"box": box, "kps": kps, "landmarks": landmarks, "score": round(float(score), 4)}
+    return entry | {"role": role, "source": source}, []
+
+
+def validate_face_positions(value: Any, *, width: int | None = None, height: int | None = None) -> list[dict]:
+    """The face_positions list checked and normalised; ValidationError listing every problem otherwise.
+
+    width/height (the template picture's size), when given, also keep boxes and key points inside it.
+    See Template's docstring for the format.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError(
+            f"Face positions must be a list of faces, not {type(value).__name__}.", code="face_positions"
+        )
+    faces, problems = [], []
+    for n, face in enumerate(value, start=1):
+        entry, face_problems = _face_problems(n, face, width, height)
+        problems += face_problems
+        if entry is not None:
+            faces.append((n, entry))
+    for role in ROLES:
+        numbers = [str(n) for n, entry in faces if entry["role"] == role]
+        if len(numbers) > 1:
+            problems.append(
+                f"Faces {' and '.join(numbers)} are all marked {role}; a template has one husband and one wife."
+            )
+    if problems:
+        raise ValidationError(problems, code="face_positions")
+    return [entry for _, entry in faces]
+
 
 class Template(models.Model):
-    """A couple template (table `templates`): a picture with a husband face and a wife face to replace."""
+    """A couple template (table `templates`): a picture with a husband face and a wife face to replace.
+
+    `face_positions` is a JSON list with one entry per face found or marked in the picture, in the
+    picture's pixel coordinates (origin top-left)::
+
+        {
+          "box": [x1, y1, x2, y2],          # the face's box, x1 < x2 and y1 < y2
+          "kps": [[x, y], ...],             # 5 key points, insightface order: left eye, right eye, nose tip,
+                                            #   left mouth corner, right mouth corner (left = image left)
+          "landmarks": [[x, y], ...] | null,  # dlib's 68 points for detected photo faces, null when marked by hand
+          "score": 0.97,                    # detector confidence (1.0 for a face marked by hand)
+          "role": "husband" | "wife" | null,
+          "source": "detected" | "manual"
+        }
+
+    It is validated (and normalised) on every save by `validate_face_positions`; `face_count` follows its
+    length. A template can be activated only with exactly one husband face and one wife face
+    (`activation_problems()` says what is missing).
+    """
 
     # PROTECT: a template's picture cannot be deleted while the template uses it; archive instead.
     image = models.OneToOneField(
@@ -23,7 +144,7 @@ class Template(models.Model):
     # Not in the seed's table, which nevertheless indexes templates(category): the gallery filters on it.
     category = models.CharField(max_length=50, choices=Category.choices, null=True, blank=True)
     face_count = models.IntegerField(default=2, db_default=2, null=True)
-    face_positions = models.JSONField(default=list, blank=True, null=True)
+    face_positions = models.JSONField(default=list, blank=True, null=True, validators=[validate_face_positions])
     popularity_score = models.IntegerField(default=0, db_default=0, null=True)
     is_active = models.BooleanField(default=True, db_default=True, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
@@ -35,6 +156,109 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.face_positions = validate_face_positions(self.face_positions)
+        self.face_count = len(self.face_positions)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "face_positions" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "face_count"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        image = self.image if self.image_id else None
+        try:
+            self.face_positions = validate_face_positions(
+                self.face_positions,
+                width=image.width if image else None,
+                height=image.height if image else None,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"face_positions": exc.messages}) from exc
+
+    def face_for_role(self, role: str) -> dict | None:
+        """The face_positions entry marked with this role, if any."""
+        return next((face for face in self.face_positions or [] if face.get("role") == role), None)
+
+    @property
+    def roles_complete(self) -> bool:
+        return all(self.face_for_role(role) is not None for role in ROLES)
+
+    def activation_problems(self) -> list[str]:
+        """Why this template cannot be offered to couples yet (empty when it can be activated)."""
+        problems = []
+        if self.image_id is None:
+            problems.append("It has no picture.")
+        try:
+            faces = validate_face_positions(self.face_positions)
+        except ValidationError as exc:
+            return [*problems, *exc.messages]
+        if not faces:
+            problems.append("No faces are marked: detect faces again, or mark the husband and the wife by hand.")
+            return problems
+        missing = [role for role in ROLES if not any(face["role"] == role for face in faces)]
+        if missing:
+            problems.append(
+                f"No face is marked {' or '.join(missing)}: choose a role for each of the two faces"
+                f" ({len(faces)} face{'s' if len(faces) != 1 else ''} marked)."
+            )
+        return problems
+
+    def get_category_display_short(self) -> str:
+        return CATEGORY_SHORT.get(self.category or "", self.get_category_display() or "")
+
+    def role_markers(self) -> list[dict]:
+        """The husband and wife boxes as percentages of the picture, for markers drawn over a preview."""
+        image = self.image if self.image_id else None
+        if not (image and image.width and image.height):
+            return []
+        markers = []
+        for role in ROLES:
+            face = self.face_for_role(role)
+            if face:
+                x1, y1, x2, y2 = face["box"]
+                markers.append(
+                    {
+                        "role": role,
+                        "left": round(100 * x1 / image.width, 2),
+                        "top": round(100 * y1 / image.height, 2),
+                        "width": round(100 * (x2 - x1) / image.width, 2),
+                        "height": round(100 * (y2 - y1) / image.height, 2),
+                    }
+                )
+        return markers
+
+    def focus(self, frame_ratio: float = 4 / 3) -> str:
+        """CSS object-position that keeps the couple's faces in view when the picture is cropped to a card.
+
+        frame_ratio is the card's width/height; the picture fills it (object-fit: cover), and the visible
+        window is centred on the faces as far as the picture's edges allow.
+        """
+        image = self.image if self.image_id else None
+        faces = [face for role in ROLES if (face := self.face_for_role(role))] or list(self.face_positions or [])
+        if not (image and image.width and image.height and faces):
+            return "50% 35%"
+        centre_x = (min(f["box"][0] for f in faces) + max(f["box"][2] for f in faces)) / 2 / image.width
+        centre_y = (min(f["box"][1] for f in faces) + max(f["box"][3] for f in faces)) / 2 / image.height
+        picture_ratio = image.width / image.height
+        # The fraction of the picture's width (or height) that the card shows.
+        visible_x = min(1.0, frame_ratio / picture_ratio)
+        visible_y = min(1.0, picture_ratio / frame_ratio)
+
+        def position(centre: float, visible: float) -> float:
+            if visible >= 1.0:
+                return 50.0
+            start = min(max(centre - visible / 2, 0.0), 1.0 - visible)
+            return 100 * start / (1.0 - visible)
+
+        return f"{position(centre_x, visible_x):.0f}% {position(centre_y, visible_y):.0f}%"
+
+    @property
+    def sorted_tags(self) -> list:
+        """The picture's tags by name (prefetch `image__tags` to read them without a query per template)."""
+        if self.image_id is None:
+            return []
+        return sorted(self.image.tags.all(), key=lambda tag: tag.name.lower())
 
 
 class CrawlTask(models.Model):

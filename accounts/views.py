@@ -1,0 +1,33 @@
+"""My account: a summary of the account, and deleting it."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .forms import AccountDeleteForm
+from .selectors import account_summary
+from .services import user_delete
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", {"summary": account_summary(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Confirm with the password, then delete the account, its photos, swaps and results."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account, your photos and your swaps have been deleted. Goodbye!")
+        return redirect("home")
+    return render(
+        request, "accounts/account_delete.html", {"form": form, "summary": account_summary(user=request.user)}
+    )

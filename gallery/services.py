@@ -1,0 +1,391 @@
+"""Writes for images: validated uploads (people's photos, templates, swap results), deletion, expiry.
+
+Every picture that enters storage goes through `image_upload`, which decodes it (so the content decides
+what it is, never its name or the client's content type), refuses what we cannot or will not handle with a
+message a person can act on, and stores a clean re-encoded copy without any of the original's metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from PIL import Image as PILImage
+from PIL import ImageCms, ImageOps, UnidentifiedImageError
+
+from .models import Image, ImageType, storage_key
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED = "Please upload a JPEG, PNG or WebP photo."
+# Formats we accept, decided by decoding; the value is the format the clean copy is stored in.
+# PNG stays lossless (drawn art keeps its lines); JPEG and WebP, already lossy, are stored as JPEG.
+STORED_FORMAT = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "JPEG"}
+SUFFIX = {"JPEG": ".jpg", "PNG": ".png"}
+JPEG_QUALITY = 90
+THUMBNAIL_SIZE = (480, 480)
+THUMBNAIL_QUALITY = 82
+# Read this much to recognise a format we refuse (SVG is text, so Pillow does not identify it).
+_SNIFF_BYTES = 2048
+
+
+@dataclass
+class CleanImage:
+    """An upload decoded, checked and re-encoded: what `image_upload` stores."""
+
+    data: bytes
+    stored_format: str
+    original_format: str
+    original_mode: str
+    width: int
+    height: int
+    sha256: str
+    thumbnail: bytes
+    thumbnail_size: tuple[int, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIX[self.stored_format]
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + " megapixels"
+
+
+def _read_upload(file: File) -> bytes:
+    """The upload's bytes, refusing empty and over-limit files before reading more than the limit."""
+    limit = settings.UPLOAD_MAX_BYTES
+    size = getattr(file, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError(
+            f"The file is {_megabytes(size)}; the limit is {_megabytes(limit)}. "
+            "Please upload a smaller photo (a phone's normal photo size is fine).",
+            code="too_large",
+        )
+    file.seek(0)
+    # One byte past the limit tells us the file is too large even when its reported size was wrong.
+    data = file.read(limit + 1)
+    if not data:
+        raise ValidationError("The file is empty (0 bytes). Please choose the photo again and upload it.", code="empty")
+    if len(data) > limit:
+        raise ValidationError(
+            f"The file is larger than the limit of {_megabytes(limit)}. Please upload a smaller photo.",
+            code="too_large",
+        )
+    return data
+
+
+def _unrecognised_message(data: bytes) -> ValidationError:
+    head = data[:_SNIFF_BYTES].lstrip().lower()
+    if b"<svg" in head or (head.startswith(b"<?xml") and b"svg" in head):
+        return ValidationError(f"SVG drawings are not accepted. {ACCEPTED}", code="svg")
+    if head.startswith((b"<!doctype html", b"<html")):
+        return ValidationError(f"This is a web page, not a picture. {ACCEPTED}", code="not_an_image")
+    return ValidationError(
+        "This file is not a picture we can read: its content is not a JPEG, PNG or WebP image, whatever its "
+        "name says. If it is a photo, please open it, save it as JPEG and upload that copy.",
+        code="not_an_image",
+    )
+
+
+def _to_srgb(img: PILImage.Image) -> PILImage.Image:
+    """Convert from an embedded ICC profile to sRGB, so colours survive dropping the profile."""
+    icc = img.info.get("icc_profile")
+    if not icc or img.mode not in ("RGB", "RGBA", "CMYK", "L", "LA"):
+        return img
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        has_alpha = img.mode in ("RGBA", "LA")
+        output_mode = "RGBA" if has_alpha else "RGB"
+        if img.mode == "LA":
+            img = img.convert("RGBA")
+            output_mode = "RGBA"
+        return ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        # A broken or unusual profile: keep the pixels as they are rather than refusing the photo.
+        logger.info("ignored an unusable ICC profile", exc_info=True)
+        return img
+
+
+def _to_rgb(img: PILImage.Image) -> tuple[PILImage.Image, list[str]]:
+    """Any decoded mode to 8-bit RGB; transparency is flattened onto white (faces need solid pixels)."""
+    notes = []
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        # 16-bit (and wider) greyscale: scale to 8 bits; a plain convert("L") would clip to white.
+        array = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or array.max() > 255 else 255.0
+        img = PILImage.fromarray(np.clip(array * (255.0 / top) + 0.5, 0, 255).astype(np.uint8), mode="L")
+        notes.append("16-bit converted to 8-bit")
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    elif img.mode == "PA":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            notes.append("transparency flattened onto white")
+        background = PILImage.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        img = background
+    if img.mode == "CMYK":
+        notes.append("CMYK converted to RGB")
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    return img, notes
+
+
+def _encode(img: PILImage.Image, fmt: str, *, quality: int) -> bytes:
+    # A fresh info dict: Pillow copies some entries (ICC profile, comments) from it when saving.
+    img.info = {}
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buffer, "JPEG", quality=quality, optimize=True)
+    else:
+        img.save(buffer, "PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()
+
+
+def image_clean(*, file: File) -> CleanImage:
+    """Decode, check and re-encode an upload without storing anything.
+
+    Raises ValidationError with a plain message saying what is wrong and what to do. Use it to learn an
+    upload's sha256 (e.g. to skip a duplicate) before `image_upload` stores it.
+    """
+    data = _read_upload(file)
+    max_pixels = settings.UPLOAD_MAX_PIXELS
+    try:
+        img = PILImage.open(io.BytesIO(data))
+        fmt = img.format or ""
+        if fmt not in STORED_FORMAT:
+            name = {"GIF": "GIF images", "BMP": "BMP images", "TIFF": "TIFF images", "ICO": "Icons"}.get(
+                fmt, f"{fmt} files" if fmt else "These files"
+            )
+            raise ValidationError(f"{name} are not accepted. {ACCEPTED}", code="format")
+        pixels = img.width * img.height
+        if pixels > max_pixels:
+            raise ValidationError(
+                f"The picture is {img.width} x {img.height} pixels ({_megapixels(pixels)}); the limit is "
+                f"{_megapixels(max_pixels)}. Please resize it (for example to 4000 pixels wide) and upload it again.",
+                code="too_many_pixels",
+            )
+        original_mode = img.mode
+        img.load()
+    except ValidationError:
+        raise
+    except PILImage.DecompressionBombError as exc:
+        raise ValidationError(
+            f"This picture claims to be far too large to open safely (a 'decompression bomb'); the limit is "
+            f"{_megapixels(max_pixels)}. Please upload an ordinary photo.",
+            code="decompression_bomb",
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise _unrecognised_message(data) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+        if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
+            message = (
+                "The file is cut short (truncated): the upload was interrupted or the file is damaged. "
+                "Please upload the complete photo again."
+            )
+            code = "truncated"
+        else:
+            message = "The picture's data is damaged and cannot be read. Please upload another copy of the photo."
+            code = "damaged"
+        raise ValidationError(message, code=code) from exc
+
+    try:
+        img = ImageOps.exif_transpose(img)
+        img = _to_srgb(img)
+        img, notes = _to_rgb(img)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ValidationError(
+            "The picture's data is damaged and cannot be read. Please upload another copy of the photo.",
+            code="damaged",
+        ) from exc
+    stored_format = STORED_FORMAT[fmt]
+    stored = _encode(img, stored_format, quality=JPEG_QUALITY)
+    thumb = img.copy()
+    thumb.thumbnail(THUMBNAIL_SIZE, PILImage.Resampling.LANCZOS)
+    thumbnail = _encode(thumb, "JPEG", quality=THUMBNAIL_QUALITY)
+    return CleanImage(
+        data=stored,
+        stored_format=stored_format,
+        original_format=fmt,
+        original_mode=original_mode,
+        width=img.width,
+        height=img.height,
+        sha256=hashlib.sha256(stored).hexdigest(),
+        thumbnail=thumbnail,
+        thumbnail_size=thumb.size,
+        notes=notes,
+    )
+
+
+def sanitise_filename(name: str | None, *, suffix: str = ".jpg") -> str:
+    """The client's filename made safe to show and offer as a download name (never used as a key)."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    try:
+        cleaned = get_valid_filename(base)
+    except Exception:  # SuspiciousFileOperation for names like "" or ".."
+        cleaned = ""
+    stem = PurePosixPath(cleaned).stem.strip("._") or "photo"
+    return f"{stem[: 255 - len(suffix)]}{suffix}"
+
+
+def thumbnail_key_for(key: str) -> str:
+    """Thumbnails are stored beside their image: `<dir>/<stem>_thumb.jpg`."""
+    path = PurePosixPath(key)
+    return str(path.with_name(f"{path.stem}_thumb.jpg"))
+
+
+def _storage() -> Storage:
+    return Image._meta.get_field("file").storage
+
+
+def image_upload(
+    *,
+    owner=None,
+    file: File,
+    image_type: str,
+    category: str | None = None,
+    tags: Iterable[str] = (),
+) -> Image:
+    """Validate an uploaded picture and store a clean copy and its thumbnail; return the new `Image`.
+
+    `file` is any Django File (an UploadedFile from a form, or `ContentFile(data, name="result.jpg")`).
+    Raises ValidationError (nothing stored) for anything that is not a readable JPEG/PNG/WebP within the
+    byte and pixel limits. The stored copy is upright (EXIF orientation applied), in sRGB, 8-bit RGB, and
+    carries no metadata. If saving the row fails, the files just written are removed again.
+    """
+    if image_type not in ImageType.values:
+        raise ValueError(f"unknown image_type {image_type!r}")
+    clean = image_clean(file=file)
+    storage = _storage()
+    key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
+    written = [key]
+    try:
+        thumb_key = storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail))
+        written.append(thumb_key)
+        with transaction.atomic():
+            image = Image(
+                owner=owner,
+                filename=sanitise_filename(getattr(file, "name", None), suffix=clean.suffix),
+                file_size=len(clean.data),
+                width=clean.width,
+                height=clean.height,
+                image_type=image_type,
+                category=category,
+                metadata={
+                    "sha256": clean.sha256,
+                    "format": clean.original_format,
+                    "mode": clean.original_mode,
+                    "thumbnail": thumb_key,
+                    "thumbnail_width": clean.thumbnail_size[0],
+                    "thumbnail_height": clean.thumbnail_size[1],
+                    "notes": clean.notes,
+                },
+            )
+            image.file.name = key
+            image.save()
+            if tags:
+                image.tags.set(list(tags))
+    except BaseException:
+        _delete_files(written)
+        raise
+    return image
+
+
+def image_file_keys(image: Image) -> list[str]:
+    """Every storage key that belongs to an image: the picture and its thumbnail."""
+    keys = [image.file.name] if image.file.name else []
+    thumb = (image.metadata or {}).get("thumbnail")
+    if thumb:
+        keys.append(thumb)
+    return keys
+
+
+def _delete_files(keys: Iterable[str]) -> int:
+    """Remove files from storage, logging (not raising) failures: the rows are already gone."""
+    storage = _storage()
+    removed = 0
+    for key in keys:
+        try:
+            if storage.exists(key):
+                storage.delete(key)
+                removed += 1
+        except Exception:
+            logger.exception("could not delete %s from storage", key)
+    return removed
+
+
+def files_delete_on_commit(keys: Iterable[str]) -> None:
+    """Delete these files once the current transaction commits (at once outside a transaction)."""
+    keys = list(keys)
+    if keys:
+        transaction.on_commit(lambda: _delete_files(keys))
+
+
+def image_delete(*, image: Image) -> None:
+    """Delete an image's row, then (after the transaction commits) its picture and thumbnail files.
+
+    Files go only after the commit, so a rolled-back deletion never leaves a row pointing at nothing.
+    """
+    keys = image_file_keys(image)
+    with transaction.atomic():
+        image.delete()
+        files_delete_on_commit(keys)
+
+
+@dataclass
+class PurgeResult:
+    deleted: int
+    kept_in_use: int
+    files: int
+
+
+def image_purge_expired(*, days: int | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete source photos older than `days` (default UPLOAD_RETENTION_DAYS) that no waiting swap uses.
+
+    Photos used by a pending or processing swap are kept so the swap can finish; swap results are never
+    purged (people delete them themselves). Files go after the rows are committed.
+    """
+    from swaps.models import FaceSwapTask
+
+    days = settings.UPLOAD_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    waiting = FaceSwapTask.objects.filter(status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING])
+    in_use = Exists(waiting.filter(Q(husband_image=OuterRef("pk")) | Q(wife_image=OuterRef("pk"))))
+    expired = Image.objects.filter(image_type=ImageType.SOURCE, uploaded_at__lt=cutoff)
+    with transaction.atomic():
+        kept = expired.filter(in_use).count()
+        # Locking the rows makes a swap being created with one of these photos wait for us (and then
+        # fail its foreign key check) instead of ending up with a photo that vanished under it.
+        doomed = list(expired.exclude(in_use).select_for_update().only("id", "file", "metadata"))
+        keys = [key for image in doomed for key in image_file_keys(image)]
+        if not dry_run:
+            Image.objects.filter(pk__in=[image.pk for image in doomed]).delete()
+            files_delete_on_commit(keys)
+    return PurgeResult(deleted=len(doomed), kept_in_use=kept, files=len(keys))

@@ -1,0 +1,318 @@
+"""image_upload / image_delete: what is accepted, how it is stored, and what is refused (with nothing stored)."""
+
+import hashlib
+import io
+import os
+
+import numpy as np
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, transaction
+from PIL import ExifTags
+from PIL import Image as PILImage
+
+from accounts.tests.factories import user_create
+from gallery.models import Image, ImageType
+from gallery.services import image_delete, image_upload, sanitise_filename
+from gallery.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files(settings) -> list[str]:
+    root = settings.MEDIA_ROOT
+    if not os.path.isdir(root):
+        return []
+    return sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
+
+
+def open_stored(key: str) -> PILImage.Image:
+    with default_storage.open(key, "rb") as fh:
+        img = PILImage.open(io.BytesIO(fh.read()))
+        img.load()
+        return img
+
+
+@pytest.fixture
+def owner():
+    return user_create()
+
+
+# --- Refused, each with its own message, and nothing stored ------------------------------------------
+
+BAD_INPUTS = {
+    "random bytes named .jpg": (lambda: f.upload(f.random_bytes(), "holiday.jpg"), "not_an_image", "not a picture"),
+    "truncated JPEG": (
+        lambda: f.upload(f.encode(f.picture((400, 300), noise=True), "JPEG", quality=95)[:9000], "cut.jpg"),
+        "truncated",
+        "cut short",
+    ),
+    "0-byte file": (lambda: f.upload(b"", "empty.jpg"), "empty", "empty (0 bytes)"),
+    "PNG decompression bomb": (lambda: f.upload(f.png_bomb(), "bomb.png", "image/png"), "decompression_bomb", "bomb"),
+    "SVG": (
+        lambda: f.upload(
+            b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            b'<rect width="10" height="10" fill="red"/></svg>',
+            "drawing.svg",
+            "image/svg+xml",
+        ),
+        "svg",
+        "SVG drawings are not accepted",
+    ),
+    "GIF": (lambda: f.upload(f.encode(f.picture(), "GIF"), "anim.gif", "image/gif"), "format", "GIF images"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_is_refused_with_its_own_message_and_nothing_stored(case, owner, settings):
+    make_file, code, words = BAD_INPUTS[case]
+    with pytest.raises(ValidationError) as caught:
+        image_upload(owner=owner, file=make_file(), image_type=ImageType.SOURCE)
+    assert caught.value.code == code
+    message = " ".join(caught.value.messages)
+    assert words in message
+    assert "Please" in message or "please" in message, "the message should say what to do"
+    assert Image.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_bad_input_messages_are_all_different(owner):
+    messages = set()
+    for make_file, _, _ in BAD_INPUTS.values():
+        with pytest.raises(ValidationError) as caught:
+            image_upload(owner=owner, file=make_file(), image_type=ImageType.SOURCE)
+        messages.add(caught.value.messages[0])
+    assert len(messages) == len(BAD_INPUTS)
+
+
+def test_file_over_the_byte_limit_is_refused(owner, settings):
+    settings.UPLOAD_MAX_BYTES = 20_000
+    data = f.encode(f.picture((300, 300), noise=True), "JPEG", quality=95)
+    assert len(data) > 20_000
+    with pytest.raises(ValidationError) as caught:
+        image_upload(owner=owner, file=f.upload(data, "big.jpg"), image_type=ImageType.SOURCE)
+    assert caught.value.code == "too_large"
+    assert "the limit is 19.5 MB" not in caught.value.messages[0]
+    assert "limit" in caught.value.messages[0] and "smaller photo" in caught.value.messages[0]
+    assert Image.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_file_whose_reported_size_lies_is_still_refused_past_the_limit(owner, settings):
+    settings.UPLOAD_MAX_BYTES = 20_000
+    data = f.encode(f.picture((300, 300), noise=True), "JPEG", quality=95)
+    file = ContentFile(data, name="liar.jpg")
+    file.size = 100  # a client (or a bug) reporting the wrong size must not get past the limit
+    with pytest.raises(ValidationError) as caught:
+        image_upload(owner=owner, file=file, image_type=ImageType.SOURCE)
+    assert caught.value.code == "too_large"
+
+
+def test_picture_over_the_pixel_limit_is_refused_before_decoding(owner, settings):
+    settings.UPLOAD_MAX_PIXELS = 10_000
+    with pytest.raises(ValidationError) as caught:
+        image_upload(owner=owner, file=f.jpeg_upload(size=(200, 100)), image_type=ImageType.SOURCE)
+    assert caught.value.code == "too_many_pixels"
+    assert "200 x 100 pixels" in caught.value.messages[0]
+    assert stored_files(settings) == []
+
+
+def test_other_formats_pillow_reads_are_refused(owner):
+    for fmt, name in (("BMP", "scan.bmp"), ("TIFF", "scan.tiff")):
+        with pytest.raises(ValidationError) as caught:
+            image_upload(owner=owner, file=f.upload(f.encode(f.picture(), fmt), name), image_type=ImageType.SOURCE)
+        assert caught.value.code == "format"
+        assert f"{fmt} images are not accepted" in caught.value.messages[0]
+
+
+def test_a_failure_after_writing_files_leaves_nothing_behind(owner, settings, monkeypatch):
+    def failing_save(self, *args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(Image, "save", failing_save)
+    with pytest.raises(DatabaseError):
+        image_upload(owner=owner, file=f.jpeg_upload(), image_type=ImageType.SOURCE)
+    assert stored_files(settings) == []
+
+
+# --- Accepted and stored correctly -------------------------------------------------------------------
+
+
+def test_jpeg_is_stored_with_key_thumbnail_and_metadata(owner, settings):
+    image = image_upload(
+        owner=owner, file=f.jpeg_upload("../../My Holiday (1).JPG", size=(1200, 800)), image_type=ImageType.SOURCE
+    )
+    image.refresh_from_db()
+    key = image.file.name
+    parts = key.split("/")
+    assert parts[:2] == [settings.STORAGE_BACKEND, "source"]
+    assert len(parts) == 5 and parts[2].isdigit() and parts[3].isdigit()
+    assert parts[4].endswith(".jpg") and "Holiday" not in parts[4]
+    assert image.filename == "My_Holiday_1.jpg"
+    assert (image.width, image.height) == (1200, 800)
+    with default_storage.open(key, "rb") as fh:
+        data = fh.read()
+    assert image.file_size == len(data)
+    assert image.metadata["sha256"] == hashlib.sha256(data).hexdigest()
+    assert image.metadata["format"] == "JPEG"
+    thumb = open_stored(image.metadata["thumbnail"])
+    assert thumb.format == "JPEG"
+    assert thumb.size == (480, 320)
+    assert image.metadata["thumbnail"].rsplit("/", 1)[0] == key.rsplit("/", 1)[0], "thumbnail beside the image"
+    assert sorted(stored_files(settings)) == sorted([key, image.metadata["thumbnail"]])
+
+
+def test_exif_rotated_jpeg_is_stored_upright(owner):
+    # The camera wrote the pixels sideways (60 wide, red on top) and says "rotate 90 degrees clockwise".
+    raw = PILImage.new("RGB", (60, 40), (220, 0, 0))
+    raw.paste((0, 0, 220), (0, 20, 60, 40))
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    upload = f.upload(f.encode(raw, "JPEG", quality=95, exif=exif), "sideways.jpg")
+
+    image = image_upload(owner=owner, file=upload, image_type=ImageType.SOURCE)
+    stored = open_stored(image.file.name)
+    assert stored.size == (40, 60) == (image.width, image.height)
+    assert not stored.getexif(), "no orientation tag left to rotate it a second time"
+    left, right = stored.getpixel((5, 30)), stored.getpixel((35, 30))
+    assert left[2] > 150 and left[0] < 80, "the bottom (blue) of the sensor is now on the left"
+    assert right[0] > 150 and right[2] < 80
+
+
+def test_gps_exif_is_removed(owner):
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone 12"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (52.0, 22.0, 1.5)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (4.0, 53.0, 2.5)
+    data = f.encode(f.picture((120, 90)), "JPEG", exif=exif, comment=b"secret note")
+    assert PILImage.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo), "the test photo has GPS"
+
+    image = image_upload(owner=owner, file=f.upload(data, "located.jpg"), image_type=ImageType.SOURCE)
+    with default_storage.open(image.file.name, "rb") as fh:
+        stored_bytes = fh.read()
+    stored = PILImage.open(io.BytesIO(stored_bytes))
+    assert not stored.getexif()
+    assert "exif" not in stored.info and "comment" not in stored.info
+    assert b"Exif" not in stored_bytes and b"PhoneMaker" not in stored_bytes and b"secret note" not in stored_bytes
+    with default_storage.open(image.metadata["thumbnail"], "rb") as fh:
+        assert b"Exif" not in fh.read()
+
+
+def test_cmyk_jpeg_is_stored_as_rgb_with_its_colour(owner):
+    cmyk_red = PILImage.new("CMYK", (80, 60), (0, 255, 255, 0))
+    image = image_upload(owner=owner, file=f.upload(f.encode(cmyk_red, "JPEG"), "print.jpg"), image_type="source")
+    stored = open_stored(image.file.name)
+    assert stored.mode == "RGB"
+    r, g, b = stored.getpixel((40, 30))
+    assert r > 200 and g < 60 and b < 60
+    assert image.metadata["format"] == "JPEG" and image.metadata["mode"] == "CMYK"
+
+
+def test_16_bit_png_is_scaled_to_8_bit_not_clipped(owner):
+    grey16 = PILImage.fromarray(np.full((50, 70), 32768, dtype=np.uint16))
+    assert grey16.mode == "I;16"
+    data = f.encode(grey16, "PNG")
+    assert data[24] == 16, "the test PNG has a bit depth of 16"
+    image = image_upload(owner=owner, file=f.upload(data, "scan.png", "image/png"), image_type="source")
+    stored = open_stored(image.file.name)
+    assert stored.format == "PNG" and stored.mode == "RGB"
+    assert image.file.name.endswith(".png")
+    assert all(abs(channel - 128) <= 1 for channel in stored.getpixel((10, 10)))
+
+
+def test_png_with_alpha_is_flattened_onto_white(owner):
+    rgba = PILImage.new("RGBA", (60, 40), (0, 0, 0, 0))
+    rgba.paste((200, 0, 0, 255), (0, 0, 30, 40))
+    image = image_upload(owner=owner, file=f.upload(f.encode(rgba, "PNG"), "cutout.png"), image_type="source")
+    stored = open_stored(image.file.name)
+    assert stored.mode == "RGB"
+    assert stored.getpixel((10, 10)) == (200, 0, 0)
+    assert stored.getpixel((50, 10)) == (255, 255, 255)
+    assert "transparency flattened onto white" in image.metadata["notes"]
+
+
+def test_palette_png_with_transparency_is_converted(owner):
+    palette = PILImage.new("RGBA", (40, 40), (0, 128, 0, 255)).convert("P")
+    palette.info["transparency"] = 0
+    image = image_upload(owner=owner, file=f.upload(f.encode(palette, "PNG"), "icon.png"), image_type="source")
+    assert open_stored(image.file.name).mode == "RGB"
+
+
+def test_webp_is_accepted_and_stored_as_jpeg(owner):
+    data = f.encode(f.picture((90, 60), colour=(10, 120, 200)), "WEBP", quality=90)
+    image = image_upload(owner=owner, file=f.upload(data, "phone.webp", "image/webp"), image_type="source")
+    stored = open_stored(image.file.name)
+    assert stored.format == "JPEG" and stored.size == (90, 60)
+    assert image.metadata["format"] == "WEBP"
+    assert image.filename == "phone.jpg"
+
+
+def test_png_content_named_jpg_is_judged_by_its_content(owner):
+    data = f.encode(f.picture((30, 30)), "PNG")
+    image = image_upload(owner=owner, file=f.upload(data, "really-a-png.jpg"), image_type="source")
+    assert image.metadata["format"] == "PNG"
+    assert image.file.name.endswith(".png")
+
+
+def test_worker_style_content_file_result_and_template_without_owner(owner):
+    result = image_upload(
+        owner=owner, file=ContentFile(f.encode(f.picture(), "JPEG"), name="result.jpg"), image_type="result"
+    )
+    assert result.image_type == "result" and result.file.name.split("/")[1] == "result"
+    template = image_upload(
+        owner=None,
+        file=ContentFile(f.encode(f.picture(), "JPEG"), name="t1.jpg"),
+        image_type="template",
+        category="movie",
+        tags=["romance", "classic"],
+    )
+    assert template.owner is None and template.category == "movie"
+    assert sorted(template.tags.names()) == ["classic", "romance"]
+
+
+def test_same_photo_twice_has_the_same_sha256(owner):
+    data = f.encode(f.picture((100, 80), noise=True), "JPEG")
+    first = image_upload(owner=owner, file=f.upload(data, "a.jpg"), image_type="source")
+    second = image_upload(owner=owner, file=f.upload(data, "b.jpg"), image_type="source")
+    assert first.sha256 == second.sha256
+    assert first.file.name != second.file.name
+
+
+def test_sanitise_filename():
+    assert sanitise_filename("C:\\Users\\me\\Photo 1.jpeg", suffix=".jpg") == "Photo_1.jpg"
+    assert sanitise_filename("..", suffix=".png") == "photo.png"
+    assert sanitise_filename(None) == "photo.jpg"
+    assert sanitise_filename("a\x00b<script>.jpg") == "abscript.jpg"
+    assert len(sanitise_filename("x" * 400 + ".jpg")) == 255
+
+
+# --- Deleting ----------------------------------------------------------------------------------------
+
+
+def test_image_delete_removes_row_and_both_files(owner, settings, django_capture_on_commit_callbacks):
+    image = f.stored_image(owner=owner)
+    keep = f.stored_image(owner=owner, name="keep.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        image_delete(image=image)
+    assert not Image.objects.filter(pk=image.pk).exists()
+    assert sorted(stored_files(settings)) == sorted([keep.file.name, keep.thumbnail_key])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_image_delete_keeps_files_when_the_transaction_rolls_back(settings):
+    owner = user_create()
+    image = f.stored_image(owner=owner)
+    pk = image.pk
+    with pytest.raises(RuntimeError), transaction.atomic():
+        image_delete(image=image)
+        raise RuntimeError("something else failed")
+    assert Image.objects.filter(pk=pk).exists()
+    assert len(stored_files(settings)) == 2
+    image_delete(image=Image.objects.get(pk=pk))
+    assert stored_files(settings) == []

@@ -1,0 +1,157 @@
+"""My photos (upload, list, delete) and the access-checked media views for every stored picture."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors
+from .forms import PhotoUploadForm
+from .models import Image, ImageType
+from .services import image_delete, image_upload
+
+# People's photos may sit in their own browser's cache for a while, never in a shared cache.
+PRIVATE_CACHE = "private, max-age=3600"
+PUBLIC_CACHE = "public, max-age=86400"
+
+
+class _LoginNeeded(Exception):
+    """An anonymous visitor asked for a private picture (or one that does not exist)."""
+
+
+def _get_image_for_user(request: HttpRequest, pk: int) -> Image:
+    """The image if this visitor may see it; 404 for anyone else's photo, whether or not it exists.
+
+    Anonymous visitors asking for anything but a public template image are sent to log in (raised as
+    _LoginNeeded), so they cannot tell which photo ids exist either.
+    """
+    image = Image.objects.filter(pk=pk).first()
+    if image is not None and not image.is_private:
+        return image
+    if not request.user.is_authenticated:
+        raise _LoginNeeded
+    if image is None or not selectors.user_can_view_image(user=request.user, image=image):
+        raise Http404("No such photo.")
+    return image
+
+
+def _login_for_private(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginNeeded:
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def _serve(request: HttpRequest, image: Image, key: str, *, content_type: str, etag: str) -> HttpResponse:
+    """Stream one stored file of `image`, with cache headers that keep private photos private."""
+    download = bool(request.GET.get("download"))
+    cache_control = PRIVATE_CACHE if image.is_private else PUBLIC_CACHE
+    if etag and request.headers.get("If-None-Match") == etag and not download:
+        response = HttpResponseNotModified()
+    else:
+        try:
+            stored = image.file.storage.open(key, "rb")
+        except FileNotFoundError as exc:
+            raise Http404("The picture's file is missing.") from exc
+        response = FileResponse(
+            stored, content_type=content_type, as_attachment=download, filename=image.filename or None
+        )
+    response["Cache-Control"] = cache_control
+    if etag:
+        response["ETag"] = etag
+    if image.is_private:
+        patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+@require_GET
+@_login_for_private
+def image_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full picture; `?download=1` serves it as an attachment."""
+    image = _get_image_for_user(request, pk)
+    etag = f'"{image.sha256}"' if image.sha256 else ""
+    return _serve(request, image, image.file.name, content_type=image.content_type, etag=etag)
+
+
+@require_GET
+@_login_for_private
+def image_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The thumbnail made at upload (the full picture for images stored without one)."""
+    image = _get_image_for_user(request, pk)
+    if not image.thumbnail_key:
+        return image_file(request, pk)
+    etag = f'"{image.sha256}-thumb"' if image.sha256 else ""
+    return _serve(request, image, image.thumbnail_key, content_type="image/jpeg", etag=etag)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_list(request: HttpRequest) -> HttpResponse:
+    """My photos: upload one or several, see them as thumbnails."""
+    form = PhotoUploadForm(request.POST, request.FILES) if request.method == "POST" else PhotoUploadForm()
+    if form.is_bound and form.is_valid():
+        added = 0
+        for upload in form.cleaned_data["photos"]:
+            try:
+                image = image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
+            except ValidationError as exc:
+                form.add_error("photos", f"{upload.name}: {' '.join(exc.messages)}")
+                continue
+            earlier = selectors.image_find_duplicate(owner=request.user, sha256=image.sha256, exclude_pk=image.pk)
+            if earlier is not None:
+                image_delete(image=image)
+                messages.info(request, f"{upload.name} is already in your photos (as {earlier.filename}).")
+                continue
+            added += 1
+        if added:
+            messages.success(request, f"Added {added} photo{'s' if added != 1 else ''}.")
+        if not form.errors:
+            return redirect("gallery:photo_list")
+    photos = selectors.image_list_for_owner(owner=request.user)
+    return render(request, "gallery/photo_list.html", {"form": form, "photos": photos})
+
+
+@login_required
+@require_GET
+def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One photo: the picture, its details, download and delete."""
+    image = _get_image_for_user(request, pk)
+    return render(
+        request,
+        "gallery/image_detail.html",
+        {"image": image, "waiting_swaps": selectors.image_waiting_swap_count(image=image)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then delete a photo and its files. Refused while a waiting swap still needs it."""
+    image = _get_image_for_user(request, pk)
+    if image.image_type == ImageType.TEMPLATE:
+        # Template pictures are managed with their template in the admin.
+        raise Http404("No such photo.")
+    waiting = selectors.image_waiting_swap_count(image=image)
+    if request.method == "POST":
+        if waiting:
+            messages.error(
+                request, "This photo is being used by a swap that has not finished yet. Delete it once it is done."
+            )
+            return redirect(image.get_absolute_url())
+        name = image.filename
+        image_delete(image=image)
+        messages.success(request, f"Deleted {name}.")
+        return redirect("gallery:photo_list")
+    return render(request, "gallery/image_confirm_delete.html", {"image": image, "waiting_swaps": waiting})

@@ -1,0 +1,62 @@
+"""Reads for the public gallery: active templates with their pictures and tags, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from taggit.models import Tag
+
+from gallery.models import Category, Image
+
+from .models import Template
+
+SORTS = {
+    "popular": ("-popularity_score", "-created_at", "-id"),
+    "newest": ("-created_at", "-id"),
+}
+DEFAULT_SORT = "popular"
+
+
+def _with_picture(queryset: QuerySet[Template]) -> QuerySet[Template]:
+    # One join for the picture, one prefetch query for all the pictures' tags: the page's query count
+    # does not depend on how many templates it shows.
+    return queryset.select_related("image").prefetch_related("image__tags")
+
+
+def template_list_active(
+    *, category: str | None = None, tag: str | None = None, search: str | None = None, sort: str = DEFAULT_SORT
+) -> QuerySet[Template]:
+    """Active templates for the gallery, filtered by category, tag (slug) and a search in title/artist/description."""
+    templates = Template.objects.filter(is_active=True)
+    if category in Category.values:
+        templates = templates.filter(category=category)
+    if tag:
+        templates = templates.filter(image__tags__slug=tag)
+    for word in (search or "").split():
+        templates = templates.filter(
+            Q(title__icontains=word) | Q(artist__icontains=word) | Q(description__icontains=word)
+        )
+    return _with_picture(templates.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])))
+
+
+def template_get_active(*, pk: int) -> Template:
+    """An active template with its picture and tags; 404 for unknown and inactive ones."""
+    return get_object_or_404(_with_picture(Template.objects.filter(is_active=True)), pk=pk)
+
+
+def template_list_popular(*, limit: int = 8) -> list[Template]:
+    """The most used active templates, for the home page."""
+    return list(template_list_active(sort="popular")[:limit])
+
+
+def template_tags_in_use(*, limit: int = 30) -> list[Tag]:
+    """Tags of active templates' pictures, most used first, each with `.template_count`."""
+    return list(
+        Tag.objects.filter(
+            taggit_taggeditem_items__content_type__app_label=Image._meta.app_label,
+            taggit_taggeditem_items__content_type__model=Image._meta.model_name,
+            taggit_taggeditem_items__object_id__in=Image.objects.filter(template__is_active=True).values("pk"),
+        )
+        .annotate(template_count=Count("taggit_taggeditem_items"))
+        .order_by("-template_count", "name")[:limit]
+    )

@@ -1,0 +1,235 @@
+"""Writes for couple templates: create from a picture, detect faces, set roles and faces, activate, archive.
+
+The admin, its actions and the management commands all go through these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from gallery.models import Image, ImageType
+from gallery.services import image_delete, image_upload
+
+from .models import ROLES, Template, validate_face_positions
+
+logger = logging.getLogger(__name__)
+
+
+class TemplateDuplicateError(ValidationError):
+    """The picture is already a template (same sha256 of the stored bytes)."""
+
+    def __init__(self, existing: Template) -> None:
+        super().__init__(f"This picture is already template #{existing.pk} “{existing.title}”.", code="duplicate")
+        self.existing = existing
+
+
+def template_find_duplicate(*, sha256: str, exclude_image: Image | None = None) -> Template | None:
+    """The template whose stored picture has this sha256, if any."""
+    images = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__sha256=sha256, template__isnull=False)
+    if exclude_image is not None:
+        images = images.exclude(pk=exclude_image.pk)
+    image = images.select_related("template").first()
+    return image.template if image else None
+
+
+def template_create(
+    *,
+    image_file: File,
+    title: str,
+    category: str | None = None,
+    artist: str | None = None,
+    source_url: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] = (),
+    detect: bool = True,
+) -> Template:
+    """A new, inactive template from an uploaded picture, with its faces detected and roles proposed.
+
+    The picture goes through `gallery.services.image_upload` (validated, stripped, stored, thumbnailed)
+    as an `images` row of type template with no owner. The two largest faces are proposed as the couple,
+    husband on the left. Raises ValidationError with a plain message for a bad picture or field, and
+    TemplateDuplicateError when the same picture is already a template (nothing is kept then).
+    """
+    template = Template(
+        title=(title or "").strip(),
+        category=category or None,
+        artist=(artist or "").strip() or None,
+        source_url=(source_url or "").strip() or None,
+        description=(description or "").strip() or None,
+        face_positions=[],
+        is_active=False,
+    )
+    # Field problems (empty title, bad URL, unknown category) are reported before anything is stored.
+    template.full_clean(exclude=["image"])
+    image = image_upload(
+        owner=None, file=image_file, image_type=ImageType.TEMPLATE, category=category or None, tags=tuple(tags)
+    )
+    try:
+        duplicate = template_find_duplicate(sha256=(image.metadata or {}).get("sha256", ""), exclude_image=image)
+        if duplicate is not None:
+            raise TemplateDuplicateError(duplicate)
+        with transaction.atomic():
+            template.image = image
+            template.save()
+    except Exception:
+        image_delete(image=image)
+        raise
+    if detect:
+        template_detect_faces(template=template)
+    return template
+
+
+def _engine() -> Any:
+    from swaps.engine import get_engine
+
+    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+
+
+def _read_picture(image: Image) -> Any:
+    from swaps.engine import load_image
+
+    with image.file.open("rb") as fp:
+        return load_image(fp.read(), what="template picture")
+
+
+def _clip_box(box: list[float], width: int, height: int) -> list[float]:
+    x1, y1, x2, y2 = box
+    return [max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2)]
+
+
+def _center_x(face: dict) -> float:
+    return (face["box"][0] + face["box"][2]) / 2
+
+
+def template_propose_roles(faces: list[dict]) -> list[dict]:
+    """Roles for faces without one: the largest unassigned detected faces become the missing roles.
+
+    With both roles free the two largest faces are the couple, the husband on the left; a role already
+    held (by a face marked by hand) is left alone. Faces are expected largest first among the detected.
+    """
+    taken = {face["role"] for face in faces if face.get("role")}
+    free = [role for role in ROLES if role not in taken]
+    candidates = [face for face in faces if not face.get("role") and face.get("source") == "detected"][: len(free)]
+    if len(candidates) == len(free) == 2:
+        left, right = sorted(candidates, key=_center_x)
+        left["role"], right["role"] = "husband", "wife"
+    elif len(free) == 1 and candidates:
+        candidates[0]["role"] = free[0]
+    return faces
+
+
+def template_detect_faces(*, template: Template) -> Template:
+    """Detect the faces in the template's picture again and propose the couple's roles.
+
+    Detected faces replace the previous detected ones; faces marked by hand are kept with their roles.
+    An active template left without both roles is archived, so couples are never offered it broken.
+    An unreadable picture leaves no detected faces (activation_problems() then says so).
+    """
+    from swaps.engine import EngineError
+
+    image = template.image
+    manual = [face for face in validate_face_positions(template.face_positions) if face["source"] == "manual"]
+    detected: list[dict] = []
+    if image is not None:
+        try:
+            found = _engine().detect(_read_picture(image))
+        except EngineError as exc:
+            logger.warning("template %s: face detection failed: %s", template.pk, exc.message)
+            found = []
+        height, width = (image.height or 0), (image.width or 0)
+        for face in found:
+            entry = face.to_json() | {"role": None, "source": "detected"}
+            if width and height:
+                entry["box"] = _clip_box(entry["box"], width, height)
+            detected.append(entry)
+    faces = template_propose_roles([*manual, *detected])
+    template.face_positions = validate_face_positions(faces)
+    fields = ["face_positions"]
+    if template.is_active and not template.roles_complete:
+        template.is_active = False
+        fields.append("is_active")
+    template.save(update_fields=fields)
+    return template
+
+
+def _check_faces_for(template: Template, faces: Any) -> list[dict]:
+    image = template.image
+    faces = validate_face_positions(faces, width=image.width if image else None, height=image.height if image else None)
+    if template.is_active:
+        candidate = Template(image=image, face_positions=faces)
+        if candidate.activation_problems():
+            raise ValidationError(
+                "This template is active, so it must keep one husband face and one wife face; "
+                "archive it first to change that.",
+                code="active",
+            )
+    return faces
+
+
+def template_set_faces(*, template: Template, faces: list[dict]) -> Template:
+    """Replace the template's faces (e.g. boxes moved or faces marked by hand in the admin).
+
+    Validated against the picture's size; an active template must keep both roles.
+    """
+    template.face_positions = _check_faces_for(template, faces)
+    template.save(update_fields=["face_positions"])
+    return template
+
+
+def template_set_roles(*, template: Template, roles: Sequence[str | None]) -> Template:
+    """Set each face's role, in face_positions order: "husband", "wife" or None.
+
+    ValidationError when the number of roles does not match the faces or a role is given twice.
+    """
+    faces = validate_face_positions(template.face_positions)
+    if len(roles) != len(faces):
+        raise ValidationError(
+            f"Give one role per face: the template has {len(faces)} faces, {len(roles)} roles were given.",
+            code="roles",
+        )
+    for face, role in zip(faces, roles, strict=True):
+        face["role"] = role or None
+    return template_set_faces(template=template, faces=faces)
+
+
+def template_activate(*, template: Template) -> Template:
+    """Offer the template to couples; refused (ValidationError with the reasons) without both roles."""
+    problems = template.activation_problems()
+    if problems:
+        raise ValidationError(problems, code="activate")
+    if not template.is_active:
+        template.is_active = True
+        template.save(update_fields=["is_active"])
+    return template
+
+
+def template_archive(*, template: Template) -> Template:
+    """Withdraw the template from the gallery; swaps already made from it keep their history."""
+    if template.is_active is not False:
+        template.is_active = False
+        template.save(update_fields=["is_active"])
+    return template
+
+
+def template_set_tags(*, template: Template, tags: Iterable[str]) -> Template:
+    """Replace the tags of the template's picture (the gallery's tag filters)."""
+    if template.image is not None:
+        template.image.tags.set([tag.strip() for tag in tags if tag.strip()], clear=True)
+    return template
+
+
+def template_delete(*, template: Template) -> None:
+    """Delete a template and its picture (files included). Templates that swaps used are protected:
+    Django raises ProtectedError for them, and they should be archived instead."""
+    image = template.image
+    with transaction.atomic():
+        template.delete()
+        if image is not None:
+            image_delete(image=image)

@@ -1,0 +1,85 @@
+"""The admin's face editor in a real browser: mark two faces by hand by drawing, set roles, activate."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from faceswap_site.testing import skip_or_fail
+from templates.models import Template
+from templates.tests.factories import make_template
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Two faces drawn by hand on the 320x240 picture: box, the five key points, the role.
+FACES = [
+    ((30, 40, 110, 130), [(50, 75), (90, 75), (70, 95), (55, 112), (85, 112)], "wife"),
+    ((190, 50, 280, 150), [(215, 90), (255, 90), (235, 110), (220, 130), (250, 130)], "husband"),
+]
+
+
+def mark_face(page, box, points, role):
+    stage = page.locator(".tpl-face-stage img")
+    stage.scroll_into_view_if_needed()
+    frame = stage.bounding_box()
+    scale = frame["width"] / 320
+
+    def at(x, y):
+        return frame["x"] + x * scale, frame["y"] + y * scale
+
+    page.click("[data-mark-face]")
+    page.mouse.move(*at(box[0], box[1]))
+    page.mouse.down()
+    page.mouse.move(*at(box[2], box[3]), steps=6)
+    page.mouse.up()
+    for x, y in points:
+        page.mouse.click(*at(x, y))
+    page.select_option("#id_new_role", role)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_server, django_user_model):
+    if not CHROMIUM.exists():
+        skip_or_fail(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    django_user_model.objects.create_superuser(username="curator", email="curator@example.com", password="pw-12345!")
+    template = make_template(title="Drawn couple", faces=[], is_active=False)
+    url = live_server.url + reverse("admin:couple_templates_template_change", args=[template.pk])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}/admin/login/?next={url}")
+        page.fill("#id_username", "curator")
+        page.fill("#id_password", "pw-12345!")
+        page.click("input[type=submit]")
+        assert "Cannot be activated yet:" in page.text_content(".tpl-admin-status")
+        mark_face(page, *FACES[0])
+        hint = page.text_content("[data-hint]")
+        page.click("input[name=_continue]")
+        mark_face(page, *FACES[1])
+        page.check("#id_is_active")
+        page.click("input[name=_continue]")
+        status = page.text_content(".tpl-admin-status")
+        drawn = page.locator("svg.tpl-face-overlay .face-box").count()
+        browser.close()
+
+    assert hint == "Face 1 is marked. Choose its role in the table below, then save."
+    assert "Live in the gallery." in status
+    assert drawn == 2
+    template = Template.objects.get(pk=template.pk)
+    assert template.is_active is True
+    assert [face["role"] for face in template.face_positions] == ["wife", "husband"]
+    for face, (box, points, _) in zip(template.face_positions, FACES, strict=True):
+        assert face["source"] == "manual" and face["landmarks"] is None
+        # Within a pixel or two of where the pointer went (screen pixels map back to picture pixels).
+        assert face["box"] == pytest.approx(box, abs=2)
+        assert [c for point in face["kps"] for c in point] == pytest.approx([c for pt in points for c in pt], abs=2)

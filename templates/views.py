@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from gallery.models import Category
+
+from . import selectors
+from .models import CATEGORY_SHORT, Template
+
+PAGE_SIZE = 24
+
+
+def use_template_url(request: HttpRequest, template: Template) -> str:
+    """Where "Use this template" leads: the swap form once it exists; until then log in and come back here."""
+    detail = reverse("couple_templates:detail", args=[template.pk])
+    return f"{reverse('account_login')}?{urlencode({'next': detail})}"
+
+
+def gallery(request: HttpRequest) -> HttpResponse:
+    category = request.GET.get("category", "")
+    category = category if category in Category.values else ""
+    tag = request.GET.get("tag", "").strip()
+    search = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    templates = selectors.template_list_active(category=category, tag=tag, search=search, sort=sort)
+    page = Paginator(templates, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The filters without the page number, for the pagination links and the category chips.
+    params = {key: value for key, value in (("category", category), ("tag", tag), ("q", search)) if value}
+    if sort != selectors.DEFAULT_SORT:
+        params["sort"] = sort
+    return render(
+        request,
+        "couple_templates/gallery.html",
+        {
+            "page": page,
+            "category_chips": list(CATEGORY_SHORT.items()),
+            "category_label": CATEGORY_SHORT.get(category, ""),
+            "tags": selectors.template_tags_in_use(),
+            "category": category,
+            "tag": tag,
+            "search": search,
+            "sort": sort,
+            "filtering": bool(category or tag or search),
+            "query": urlencode(params),
+            "query_without_category": urlencode({k: v for k, v in params.items() if k != "category"}),
+            "query_without_tag": urlencode({k: v for k, v in params.items() if k != "tag"}),
+        },
+    )
+
+
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.template_get_active(pk=pk)
+    return render(
+        request,
+        "couple_templates/template_detail.html",
+        {
+            "template": template,
+            "role_faces": template.role_markers(),
+            "use_template_url": use_template_url(request, template),
+        },
+    )
