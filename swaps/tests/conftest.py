@@ -12,7 +12,6 @@ from PIL import Image as PILImage
 
 from gallery.models import ImageType
 from gallery.services import image_upload
-from templates.models import Template
 
 
 def make_user(django_user_model, name: str):
@@ -24,22 +23,16 @@ def upload_photo(user, path: Path):
 
 
 def make_template(path: Path, *, title: str = "Red carpet", husband_right: bool = True, active: bool = True):
-    """A template from a photo of two people, faces detected by the engine; roles by position."""
-    from swaps.services import engine_get
+    """A template made the way admins make them (faces detected by the engine), roles set by position."""
+    from templates.services import template_activate, template_create, template_set_roles
 
-    image = image_upload(
-        owner=None, file=ContentFile(path.read_bytes(), name=path.name), image_type=ImageType.TEMPLATE, category="movie"
-    )
-    from swaps.engine import load_image
-
-    faces = sorted(engine_get().detect(load_image(path))[:2], key=lambda face: face.box[0])
-    roles = ["wife", "husband"] if husband_right else ["husband", "wife"]
-    positions = [
-        {**face.to_json(), "role": role, "source": "detected"} for face, role in zip(faces, roles, strict=True)
-    ]
-    return Template.objects.create(
-        image=image, title=title, category="movie", face_positions=positions, face_count=2, is_active=active
-    )
+    template = template_create(image_file=ContentFile(path.read_bytes(), name=path.name), title=title, category="movie")
+    order = sorted(range(len(template.face_positions)), key=lambda i: template.face_positions[i]["box"][0])
+    left, right = ("wife", "husband") if husband_right else ("husband", "wife")
+    roles = [None] * len(order)
+    roles[order[0]], roles[order[-1]] = left, right
+    template = template_set_roles(template=template, roles=roles)
+    return template_activate(template=template) if active else template
 
 
 def jpeg_bytes(color=(200, 180, 160), size=(64, 64)) -> bytes:
@@ -176,6 +169,18 @@ def wait_for_task(task_id: int, *, until, timeout: float = 60.0):
             return task
         time.sleep(0.02)
     raise AssertionError(f"task {task_id} stayed {task.status} ({task.progress} %) for {timeout} s")
+
+
+@pytest.fixture
+def site_server(transactional_db):
+    """The site on a live server for this test only: stopped before the test database is dropped."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost:0")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

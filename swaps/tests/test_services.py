@@ -155,12 +155,13 @@ def test_retry_sends_a_failed_task_back_to_the_queue(
     assert swap_run(task_id=task.pk).status == "completed"
 
 
-def test_delete_removes_the_result_file(alice, alice_photos, couple_template):
+def test_delete_removes_the_result_file(alice, alice_photos, couple_template, django_capture_on_commit_callbacks):
     task = run_task(alice, alice_photos, couple_template)
     result = task.result_image
     storage, name = result.file.storage, result.file.name
     assert storage.exists(name)
-    services.swap_delete(task=task)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.swap_delete(task=task)
     assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
     assert not Image.objects.filter(pk=result.pk).exists()
     assert not storage.exists(name)

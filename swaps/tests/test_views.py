@@ -1,6 +1,9 @@
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image as PILImage
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_fail, swap_run
@@ -75,16 +78,45 @@ def test_choosing_nothing_says_what_to_do(client, alice, couple_template):
     assert "Choose a wife photo from your photos, or upload one." in response.text
 
 
+def two_people_one_in_front(faces_dir) -> SimpleUploadedFile:
+    """A photo of the husband with a smaller second person beside him (two real portraits side by side)."""
+    man = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB")
+    # Her face about 0.7 of his: clearly the second person, not an ambiguous pair.
+    woman = PILImage.open(faces_dir / "woman_single_astronaut.png").convert("RGB").resize((880, 880))
+    canvas = PILImage.new("RGB", (man.width + woman.width, man.height), "white")
+    canvas.paste(man, (0, 0))
+    canvas.paste(woman, (man.width, 100))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=92)
+    return SimpleUploadedFile("with-a-friend.jpg", buffer.getvalue())
+
+
 def test_photo_check_uploads_and_shows_the_face_that_will_be_used(client, alice, faces_dir):
     client.force_login(alice)
     response = client.post(
-        reverse("swaps:photo_check"), {"role": "husband", "file": photo_file(faces_dir / "couple_man_woman_casual.jpg")}
+        reverse("swaps:photo_check"), {"role": "husband", "file": two_people_one_in_front(faces_dir)}
     )
     data = response.json()
-    assert data["ok"] is True
+    assert data["ok"] is True, data
+    assert data["message"] == "This face will be used for the husband."
     assert data["notes"] == ["The husband photo shows 2 faces; the largest one is used."]
+    assert alice.images.get().pk == data["image"]["id"]  # the upload is in My photos now
     crop = client.get(data["face_url"])
     assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+
+
+def test_photo_check_refuses_two_similar_faces(client, alice, faces_dir):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:photo_check"), {"role": "wife", "file": photo_file(faces_dir / "couple_man_woman_casual.jpg")}
+    )
+    assert response.json() | {"image": None} == {
+        "ok": False,
+        "message": "The wife photo shows 2 faces of similar size; please upload a photo of the wife alone.",
+        "notes": [],
+        "image": None,
+        "face_url": None,
+    }
 
 
 def test_photo_check_explains_a_bad_file(client, alice):

@@ -54,7 +54,9 @@ def test_submitted_swap_is_made_by_the_worker_and_private(rq_worker, client, ali
 def test_models_are_loaded_once_per_worker_not_per_job(rq_worker, client, alice, couple_template, faces_dir):
     client.force_login(alice)
     first = submit(client, couple_template, faces_dir)
-    second = submit(client, couple_template, faces_dir, husband="small_face_240p.jpg")
+    second = submit(
+        client, couple_template, faces_dir, husband="woman_single_astronaut.png", wife="man_single_obama.jpg"
+    )
     for task_id in (first, second):
         wait_for_task(task_id, until=lambda t: t.status in ("completed", "failed"))
     connection = __import__("django_rq").get_queue("swaps").connection

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client, override_settings
@@ -47,15 +48,19 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
         from rq.job import Job
 
+        from gallery.services import image_upload
         from swaps.models import FaceSwapTask
         from swaps.services import job_id_for
-        from swaps.tests.conftest import make_template, upload_photo
+        from templates.services import template_activate, template_create
 
         django_rq.get_queue("swaps").empty()
         user = get_user_model().objects.create_user(username="bench", email="bench@example.com", password="x" * 12)
-        template = make_template(FACES_DIR / "couple_man_woman_closeup.jpg")
-        husband = upload_photo(user, FACES_DIR / "man_single_obama.jpg")
-        wife = upload_photo(user, FACES_DIR / "woman_single_astronaut.png")
+        # Roles as proposed (the two faces, husband on the left): the swap costs the same either way.
+        template = template_activate(
+            template=template_create(image_file=_file("couple_man_woman_closeup.jpg"), title="Bench")
+        )
+        husband = image_upload(owner=user, file=_file("man_single_obama.jpg"), image_type="source")
+        wife = image_upload(owner=user, file=_file("woman_single_astronaut.png"), image_type="source")
         client = Client()
         client.force_login(user)
 
@@ -110,6 +115,10 @@ class Command(BaseCommand):
         )
         if failed or len(loaders) != 1 or loads != {1}:
             raise CommandError("the end-to-end bench did not run cleanly: see the figures above")
+
+
+def _file(name: str) -> ContentFile:
+    return ContentFile((FACES_DIR / name).read_bytes(), name=name)
 
 
 def _percentile(values: list[float], percent: float) -> float:
