@@ -27,6 +27,7 @@ format: venv
 bench: venv
 	$(PY) -m swaps.engine.bench
 	$(PY) manage.py bench_gallery
+	$(PY) -m gallery.bench
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

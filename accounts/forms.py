@@ -1,4 +1,44 @@
+from allauth.account import forms as allauth_forms
 from django import forms
+
+# allauth's labels and placeholders in the site's own words (sentence case, "log in").
+_WORDING = {
+    "login": ("Username or email", "Your username or email"),
+    "remember": ("Keep me logged in on this device", None),
+    "email": ("Email", "you@example.com"),
+    "username": ("Username", "How you appear on the site"),
+    "password": ("Password", None),
+    "oldpassword": ("Current password", None),
+    "password1": ("Password", None),
+    "password2": ("Password again", "Type it once more"),
+}
+
+
+def _reword(form: forms.Form, *, new: bool = False) -> None:
+    for name, field in form.fields.items():
+        label, placeholder = _WORDING.get(name, (None, None))
+        if label:
+            field.label = f"New {label.lower()}" if new and name in ("password1", "password2") else label
+        if placeholder is not None or "placeholder" in field.widget.attrs:
+            field.widget.attrs["placeholder"] = placeholder or ""
+
+
+class LoginForm(allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _reword(self)
+
+
+class SignupForm(allauth_forms.SignupForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _reword(self)
+
+
+class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _reword(self, new=True)
 
 
 class AccountDeleteForm(forms.Form):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, user_create
+from faceswap_site.testing import require_redis_url
 from gallery.models import Image
 from gallery.tests import factories as f
 from gallery.tests.test_services import stored_files
@@ -25,6 +26,7 @@ def test_sign_up_log_out_and_log_in_by_email_and_by_username(client):
     assert user.email == "mei@example.com"
     assert response.context["user"] == user
     assert "My photos" in response.text and "Log out" in response.text
+    assert "Welcome, mei! You are logged in." in response.text
     assert len(mail.outbox) == 1 and "mei@example.com" in mail.outbox[0].to  # the (optional) verification
 
     response = client.post(reverse("account_logout"), follow=True)
@@ -78,6 +80,7 @@ def test_allauth_pages_use_the_site_layout(name, client):
     assert "css/site.css" in response.text and "css/accounts/accounts.css" in response.text
     assert 'class="auth-page' in response.text
     assert "Menu:" not in response.text  # allauth's bare default layout
+    assert "Sign In" not in response.text and "Sign Up" not in response.text, "the site says log in / sign up"
     assert "· Couple Face-Swap</title>" in response.text
 
 
@@ -90,6 +93,8 @@ def test_password_change_through_allauth(client):
         follow=True,
     )
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("accounts:profile")
+    assert "Password successfully changed." in response.text
     user.refresh_from_db()
     assert user.check_password("a-new-long-passphrase-9")
 
@@ -141,3 +146,24 @@ def test_my_account_needs_login(client):
     for name in ("accounts:profile", "accounts:delete"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_rate_limit_counters_live_in_the_shared_redis(client, settings):
+    """With REDIS_URL, allauth's counters are in Redis, so every web process sees the same limits."""
+    url = require_redis_url()
+    import redis
+
+    client.post(reverse("account_login"), {"login": "someone", "password": "guess"})
+    server = redis.Redis.from_url(url)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = [key.decode() for key in server.scan_iter(f"{prefix}:*")]
+    assert any("login_failed" in key for key in keys), keys
+
+
+def test_too_many_signups_get_the_sites_429_page(client):
+    for _ in range(20):
+        client.post(reverse("account_signup"), {})
+    response = client.post(reverse("account_signup"), {})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+    assert '<header class="site-header">' in response.text
