@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import time
@@ -194,10 +195,12 @@ def _swap(task: FaceSwapTask):
 
 
 def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
-    from swaps.engine import encode_image
+    from PIL import Image as PILImage
 
-    # PNG here: the upload service re-encodes once, so the result is compressed only one time.
-    content = ContentFile(encode_image(result, "PNG"), name=f"swap-{task.pk}.png")
+    # Lossless and quick (compress_level=1): the upload service re-encodes it once, as the stored JPEG.
+    buffer = io.BytesIO()
+    PILImage.fromarray(result).save(buffer, "PNG", compress_level=1)
+    content = ContentFile(buffer.getvalue(), name=f"swap-{task.pk}.png")
     try:
         image = image_upload(
             owner=task.user, file=content, image_type=ImageType.RESULT, category=task.template.category
