@@ -28,6 +28,7 @@ bench: venv
 	$(PY) -m swaps.engine.bench
 	$(PY) manage.py bench_gallery
 	$(PY) -m gallery.bench
+	$(PY) manage.py bench_swaps
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

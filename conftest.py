@@ -35,9 +35,12 @@ def _queue_connection(monkeypatch):
     import fakeredis
 
     server = fakeredis.FakeServer()
-    monkeypatch.setattr(
-        django_rq.queues, "get_connection", lambda name="default", *a, **kw: fakeredis.FakeRedis(server=server)
-    )
+
+    def fake_connection(name: str = "default", *args, **kwargs):
+        return fakeredis.FakeRedis(server=server)
+
+    monkeypatch.setattr(django_rq.queues, "get_connection", fake_connection)
+    monkeypatch.setattr(django_rq, "get_connection", fake_connection)
     yield
 
 

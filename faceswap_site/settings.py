@@ -104,6 +104,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
+# WORKER_CLASS loads the face models once per worker process, before the first job (swaps/worker.py).
+# COMMIT_MODE auto: services call transaction.on_commit themselves, and must see a queue error at once.
+RQ = {"WORKER_CLASS": "swaps.worker.SwapWorker", "COMMIT_MODE": "auto"}
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 360},
     "swaps": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": SWAP_JOB_TIMEOUT},

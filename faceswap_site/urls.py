@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("templates/", include("templates.urls")),
     path("photos/", include("gallery.urls")),
+    path("swaps/", include("swaps.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -290,7 +290,9 @@ def image_upload(
     `file` is any Django File (an UploadedFile from a form, or `ContentFile(data, name="result.jpg")`).
     Raises ValidationError (nothing stored) for anything that is not a readable JPEG/PNG/WebP within the
     byte and pixel limits. The stored copy is upright (EXIF orientation applied), in sRGB, 8-bit RGB, and
-    carries no metadata. If saving the row fails, the files just written are removed again.
+    carries no metadata. If saving the row fails, the files just written are removed again. Called inside
+    a caller's transaction that later rolls back, the two files stay behind unreferenced (Django has no
+    on-rollback hook), so callers should store pictures outside long transactions.
     """
     if image_type not in ImageType.values:
         raise ValueError(f"unknown image_type {image_type!r}")

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import selectors
 from .forms import PhotoUploadForm
@@ -76,7 +76,7 @@ def _serve(request: HttpRequest, image: Image, key: str, *, content_type: str, e
     return response
 
 
-@require_GET
+@require_safe
 @_login_for_private
 def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The full picture; `?download=1` serves it as an attachment."""
@@ -85,7 +85,7 @@ def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     return _serve(request, image, image.file.name, content_type=image.content_type, etag=etag)
 
 
-@require_GET
+@require_safe
 @_login_for_private
 def image_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """The thumbnail made at upload (the full picture for images stored without one)."""

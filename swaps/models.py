@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -70,3 +71,37 @@ class FaceSwapTask(models.Model):
 
     def __str__(self) -> str:
         return f"Swap #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("swaps:detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+    @property
+    def step_label(self) -> str:
+        """What the worker is doing now, for the progress bar (progress is set at the start of a step)."""
+        if self.status == self.Status.PENDING:
+            return "Waiting for a free worker…"
+        if self.status == self.Status.FAILED:
+            return "Stopped"
+        if self.status == self.Status.COMPLETED:
+            return "Done"
+        progress = self.progress or 0
+        label = STEP_LABELS[0][1]
+        for threshold, text in STEP_LABELS:
+            if progress >= threshold:
+                label = text
+        return label
+
+
+# (progress at the start of a step, what the person is told); see swaps.services.PROGRESS.
+STEP_LABELS = [
+    (0, "Starting…"),
+    (10, "Loading your photos…"),
+    (25, "Finding the faces…"),
+    (45, "Swapping the husband's face…"),
+    (70, "Swapping the wife's face…"),
+    (90, "Saving the result…"),
+]

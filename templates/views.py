@@ -16,9 +16,8 @@ PAGE_SIZE = 24
 
 
 def use_template_url(request: HttpRequest, template: Template) -> str:
-    """Where "Use this template" leads: the swap form once it exists; until then log in and come back here."""
-    detail = reverse("couple_templates:detail", args=[template.pk])
-    return f"{reverse('account_login')}?{urlencode({'next': detail})}"
+    """Where "Use this template" leads: the swap form (which sends visitors to log in first)."""
+    return reverse("swaps:new", args=[template.pk])
 
 
 def gallery(request: HttpRequest) -> HttpResponse:

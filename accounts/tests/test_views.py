@@ -158,3 +158,12 @@ def test_rate_limit_counters_live_in_the_shared_redis(client, settings):
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     keys = [key.decode() for key in server.scan_iter(f"{prefix}:*")]
     assert any("login_failed" in key for key in keys), keys
+
+
+def test_too_many_signups_get_the_sites_429_page(client):
+    for _ in range(20):
+        client.post(reverse("account_signup"), {})
+    response = client.post(reverse("account_signup"), {})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+    assert '<header class="site-header">' in response.text

@@ -16,8 +16,9 @@ from .types import Face
 
 # HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
 DETECT_MAX_SIDE = 1280
-# HOG scores below this are mostly faces in badges, prints and patches.
-MIN_DETECTION_SCORE = 0.0
+# HOG scores below this are mostly faces in badges, prints and patches (the astronaut's mission patch
+# scores 0.1 once the photo is re-encoded as JPEG); the real faces of the shared photos score 0.59 and up.
+MIN_DETECTION_SCORE = 0.3
 # Faces narrower than this many pixels (in the original image) are dropped as background faces.
 MIN_DETECTED_FACE_PX = 24
 # A person's photo is first searched on a copy this large (HOG's cost grows with the pixel count).

@@ -55,6 +55,18 @@ def test_both_swapped_faces_are_recognised_as_their_source_person(engine, photos
     assert [face["role"] for face in report["faces"]] == ["husband", "wife"]
 
 
+def test_a_badge_is_not_taken_for_a_second_face_after_jpeg_reencoding(engine, faces_dir):
+    import io
+
+    from PIL import Image
+
+    # Uploads are stored re-encoded; the astronaut's mission patch then looks a little like a face to HOG.
+    buffer = io.BytesIO()
+    Image.open(faces_dir / "woman_single_astronaut.png").convert("RGB").save(buffer, "JPEG", quality=90)
+    face, notes = engine.source_face(load_image(buffer.getvalue()), role="wife")
+    assert notes == [] and face.size > 80
+
+
 def test_report_and_progress_follow_the_contract(engine, photos, templates):
     image, faces = templates["closeup"]
     stages = []

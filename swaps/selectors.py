@@ -1,0 +1,23 @@
+"""Reads for face-swap pages."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gallery.models import Image, ImageType
+
+from .models import FaceSwapTask
+
+
+def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
+    """The user's swaps, newest first, with what the list shows fetched in the same query."""
+    return (
+        FaceSwapTask.objects.filter(user=user)
+        .select_related("template__image", "result_image", "husband_image", "wife_image")
+        .order_by("-created_at", "-id")
+    )
+
+
+def photos_for_user(*, user) -> QuerySet[Image]:
+    """The user's own source photos ("My photos"), newest first."""
+    return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")

@@ -1,0 +1,390 @@
+"""Writes for face-swap tasks: create and enqueue, run (claim exactly once), fail, retry, delete."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gallery.models import Image, ImageType
+from gallery.services import image_delete, image_upload
+from templates.models import Template
+
+from .models import FaceSwapTask
+
+logger = logging.getLogger(__name__)
+
+Status = FaceSwapTask.Status
+QUEUE_NAME = "swaps"
+
+# Progress (percent) reported at the start of each step of a run.
+PROGRESS = {"claimed": 5, "loading": 10, "detect": 25, "husband": 45, "wife": 70, "saving": 90, "done": 100}
+
+GENERIC_ERROR = "Something went wrong on our side while making this swap. Please try again in a minute."
+TIMEOUT_ERROR = "This swap took too long and was stopped. Please try again, or use smaller photos."
+ABANDONED_ERROR = "The worker making this swap stopped unexpectedly. Please try again."
+
+
+class SwapError(Exception):
+    """A request that cannot become a swap; `message` is shown to the person as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def job_id_for(task_id: int) -> str:
+    """The RQ job id of a task: fixed, so a task is never queued twice and its job can be found."""
+    return f"swap-task-{task_id}"
+
+
+def engine_get():
+    """This process's face engine (models load on first use, then stay loaded)."""
+    from swaps.engine import get_engine
+
+    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+
+
+def template_faces_for_swap(template: Template) -> dict[str, Any]:
+    """The template's husband and wife faces as engine Faces; SwapError when a role is missing."""
+    from swaps.engine import Face
+
+    faces = {}
+    for entry in template.face_positions or []:
+        role = entry.get("role")
+        if role in ("husband", "wife") and role not in faces:
+            faces[role] = Face.from_json(entry)
+    if set(faces) != {"husband", "wife"}:
+        raise SwapError(
+            "This template is not ready yet (it needs a husband face and a wife face). Please pick another."
+        )
+    return faces
+
+
+def _check_photo(*, user, image: Image | None, role: str) -> Image:
+    if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
+        raise SwapError(f"Please choose a {role} photo from your photos or upload one.")
+    return image
+
+
+@transaction.atomic
+def swap_create(*, user, template: Template, husband_image: Image, wife_image: Image) -> FaceSwapTask:
+    """Save a pending task for this couple and template, and queue it once the transaction commits.
+
+    If the queue cannot be reached the task stays pending; `requeue_stuck_tasks` queues it later.
+    """
+    if not template.is_active:
+        raise SwapError("This template is no longer available. Please pick another.")
+    template_faces_for_swap(template)
+    _check_photo(user=user, image=husband_image, role="husband")
+    _check_photo(user=user, image=wife_image, role="wife")
+    task = FaceSwapTask.objects.create(
+        user=user,
+        template=template,
+        husband_image=husband_image,
+        wife_image=wife_image,
+        status=Status.PENDING,
+        progress=0,
+    )
+    transaction.on_commit(lambda: swap_enqueue(task_id=task.pk))
+    return task
+
+
+def swap_enqueue(*, task_id: int) -> bool:
+    """Put a task's id on the swaps queue; False (and a log line) when Redis cannot be reached."""
+    import django_rq
+    from redis.exceptions import RedisError
+
+    from swaps.tasks import swap_run_task
+
+    try:
+        queue = django_rq.get_queue(QUEUE_NAME)
+        queue.enqueue(
+            swap_run_task,
+            task_id,
+            job_id=job_id_for(task_id),
+            job_timeout=settings.SWAP_JOB_TIMEOUT,
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except RedisError:
+        logger.warning("Could not queue swap task %s; it stays pending until requeue_stuck_tasks", task_id)
+        return False
+    return True
+
+
+def _set_progress(task_id: int, step: str) -> None:
+    FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step])
+
+
+def _read_image(image: Image | None, what: str):
+    from swaps.engine import load_image
+
+    if image is None:
+        raise SwapError(f"The {what} was deleted. Please choose it again and try once more.")
+    with image.file.open("rb") as fp:
+        return load_image(fp.read(), what=what)
+
+
+def swap_run(*, task_id: int) -> FaceSwapTask | None:
+    """Run one task: claim it (pending -> processing, exactly once), swap, save the result.
+
+    Returns the finished task, or None when there was nothing to do (deleted, already claimed, not
+    pending). A problem with the photos or the template fails the task with the engine's plain message;
+    anything unexpected fails it with a generic message, is logged, and is raised again for RQ's records.
+    """
+    started = timezone.now()
+    claimed = FaceSwapTask.objects.filter(pk=task_id, status=Status.PENDING).update(
+        status=Status.PROCESSING, started_at=started, progress=PROGRESS["claimed"], error_message=None
+    )
+    if not claimed:
+        logger.info("Swap task %s: nothing to do (deleted, or not pending)", task_id)
+        return None
+    clock = time.perf_counter()
+    task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(pk=task_id)
+    try:
+        result, report = _swap(task)
+        _set_progress(task_id, "saving")
+        return _complete(task, result, report, seconds=time.perf_counter() - clock)
+    except Exception as exc:
+        from rq.timeouts import JobTimeoutException
+
+        from swaps.engine import EngineError
+
+        if isinstance(exc, EngineError | SwapError):
+            swap_fail(task_id=task_id, message=exc.message, seconds=time.perf_counter() - clock)
+            return FaceSwapTask.objects.get(pk=task_id)
+        if isinstance(exc, JobTimeoutException):
+            swap_fail(task_id=task_id, message=TIMEOUT_ERROR, seconds=time.perf_counter() - clock)
+        else:
+            logger.exception("Swap task %s failed unexpectedly", task_id)
+            swap_fail(task_id=task_id, message=GENERIC_ERROR, seconds=time.perf_counter() - clock)
+        raise
+
+
+def _swap(task: FaceSwapTask):
+    from swaps.engine import swap_couple
+
+    _set_progress(task.pk, "loading")
+    if task.template is None or task.template.image is None:
+        raise SwapError("This template is no longer available. Please pick another.")
+    template_faces = template_faces_for_swap(task.template)
+    template = _read_image(task.template.image, "template")
+    husband = _read_image(task.husband_image, "husband photo")
+    wife = _read_image(task.wife_image, "wife photo")
+    return swap_couple(
+        template,
+        template_faces,
+        husband,
+        wife,
+        engine=engine_get(),
+        progress=lambda stage: _set_progress(task.pk, stage),
+    )
+
+
+def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
+    from PIL import Image as PILImage
+
+    # Lossless and quick (compress_level=1): the upload service re-encodes it once, as the stored JPEG.
+    buffer = io.BytesIO()
+    PILImage.fromarray(result).save(buffer, "PNG", compress_level=1)
+    content = ContentFile(buffer.getvalue(), name=f"swap-{task.pk}.png")
+    try:
+        image = image_upload(
+            owner=task.user, file=content, image_type=ImageType.RESULT, category=task.template.category
+        )
+    except ValidationError as exc:
+        raise RuntimeError(f"the swap result could not be stored: {exc.messages}") from exc
+    try:
+        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
+        image.save(update_fields=["metadata"])
+        with transaction.atomic():
+            done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
+                status=Status.COMPLETED,
+                progress=PROGRESS["done"],
+                result_image=image,
+                processing_time=seconds,
+                completed_at=timezone.now(),
+                error_message=None,
+            )
+            if done:
+                Template.objects.filter(pk=task.template_id).update(popularity_score=F("popularity_score") + 1)
+    except BaseException:
+        # Stopped half-way (e.g. the job timeout fired): no result file without a task pointing at it.
+        image_delete(image=image)
+        raise
+    if not done:
+        # The task was failed or deleted meanwhile (e.g. by requeue_stuck_tasks): keep no orphan file.
+        image_delete(image=image)
+        return FaceSwapTask.objects.filter(pk=task.pk).first()
+    task.refresh_from_db()
+    return task
+
+
+def swap_fail(*, task_id: int, message: str, seconds: float | None = None) -> bool:
+    """Mark a pending or processing task failed with a message for its owner; False if it was not."""
+    fields: dict[str, Any] = {"status": Status.FAILED, "error_message": message, "completed_at": timezone.now()}
+    if seconds is not None:
+        fields["processing_time"] = seconds
+    return bool(
+        FaceSwapTask.objects.filter(pk=task_id, status__in=[Status.PENDING, Status.PROCESSING]).update(**fields)
+    )
+
+
+@transaction.atomic
+def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
+    """Send a failed task back to the queue with the same template and photos."""
+    if task.status != Status.FAILED:
+        raise SwapError("Only a failed swap can be tried again.")
+    if task.template is None or not task.template.is_active:
+        raise SwapError("This template is no longer available. Please pick another.")
+    if task.husband_image_id is None or task.wife_image_id is None:
+        raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")
+    reset = FaceSwapTask.objects.filter(pk=task.pk, status=Status.FAILED).update(
+        status=Status.PENDING,
+        progress=0,
+        error_message=None,
+        started_at=None,
+        completed_at=None,
+        processing_time=None,
+    )
+    if reset:
+        transaction.on_commit(lambda: _job_delete(task_id=task.pk))
+        transaction.on_commit(lambda: swap_enqueue(task_id=task.pk))
+    task.refresh_from_db()
+    return task
+
+
+def _job_delete(*, task_id: int) -> None:
+    """Forget a task's old RQ job (and its registry entries) so its fixed id can be queued again."""
+    import django_rq
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    with contextlib.suppress(NoSuchJobError, RedisError):
+        Job.fetch(job_id_for(task_id), connection=django_rq.get_queue(QUEUE_NAME).connection).delete()
+
+
+def swap_delete(*, task: FaceSwapTask) -> None:
+    """Delete a task and its result image (file included). Source photos stay in My photos."""
+    if task.status == Status.PROCESSING:
+        raise SwapError("This swap is being made right now; you can delete it once it has finished.")
+    task_id, result = task.pk, task.result_image
+    with transaction.atomic():
+        task.delete()
+        if result is not None:
+            image_delete(image=result)
+    _job_delete(task_id=task_id)
+
+
+def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
+    """Repair tasks that would otherwise wait forever; safe to run from cron, and twice.
+
+    - processing, whose job is gone, failed, or whose worker has died, or that started longer ago
+      than `older_than` (longer than any job may run): failed with a plain message ("Try again");
+    - pending for longer than `older_than` without a job in the queue (Redis was down at submit):
+      queued again.
+    """
+    import django_rq
+
+    connection = django_rq.get_queue(QUEUE_NAME).connection
+    cutoff = timezone.now() - older_than
+    counts = {"failed": 0, "requeued": 0, "left": 0}
+    for task in FaceSwapTask.objects.filter(status=Status.PROCESSING).only("pk", "started_at"):
+        too_old = task.started_at is None or task.started_at < cutoff
+        if (too_old or not _job_is_alive(connection, task.pk)) and swap_fail(task_id=task.pk, message=ABANDONED_ERROR):
+            counts["failed"] += 1
+        else:
+            counts["left"] += 1
+    for task in FaceSwapTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff).only("pk"):
+        if _job_is_waiting(connection, task.pk):
+            counts["left"] += 1
+        elif swap_enqueue(task_id=task.pk):
+            counts["requeued"] += 1
+    return counts
+
+
+def _fetch_job(connection, task_id: int):
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        return Job.fetch(job_id_for(task_id), connection=connection)
+    except NoSuchJobError:
+        return None
+
+
+def _job_is_waiting(connection, task_id: int) -> bool:
+    from rq.job import JobStatus
+
+    job = _fetch_job(connection, task_id)
+    return job is not None and job.get_status() in (
+        JobStatus.QUEUED,
+        JobStatus.SCHEDULED,
+        JobStatus.DEFERRED,
+        JobStatus.STARTED,
+    )
+
+
+def _job_is_alive(connection, task_id: int) -> bool:
+    """True while a live worker is running the task's job."""
+    import socket
+
+    from rq.job import JobStatus
+    from rq.worker import Worker
+
+    job = _fetch_job(connection, task_id)
+    if job is None or job.get_status() != JobStatus.STARTED or not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
+    if worker is None:
+        return False
+    # A worker killed on this machine is dead before its registration expires.
+    return not (worker.hostname == socket.gethostname() and worker.pid and not _pid_running(worker.pid))
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class PhotoCheck:
+    """What a person is told about a photo they chose for a role."""
+
+    ok: bool
+    message: str
+    notes: list[str] = field(default_factory=list)
+    box: list[float] | None = None
+
+
+def swap_photo_check(*, image: Image, role: str) -> PhotoCheck:
+    """Find the face the swap would use from this photo, and remember its box for the crop preview."""
+    from swaps.engine import EngineError
+
+    try:
+        face, notes = engine_get().source_face(_read_image(image, f"{role} photo"), role=role)
+    except (EngineError, SwapError) as exc:
+        return PhotoCheck(ok=False, message=exc.message)
+    box = [round(float(v), 1) for v in face.box]
+    image.metadata = {**(image.metadata or {}), "face_box": box}
+    image.save(update_fields=["metadata"])
+    return PhotoCheck(ok=True, message=f"This face will be used for the {role}.", notes=notes, box=box)

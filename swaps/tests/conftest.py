@@ -1,0 +1,226 @@
+"""Factories for swap tests: people, their photos, and a couple template with known faces."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
+from gallery.models import ImageType
+from gallery.services import image_upload
+
+
+def make_user(django_user_model, name: str):
+    return django_user_model.objects.create_user(username=name, email=f"{name}@example.com", password="pw-Secret-123")
+
+
+def upload_photo(user, path: Path):
+    return image_upload(owner=user, file=SimpleUploadedFile(path.name, path.read_bytes()), image_type=ImageType.SOURCE)
+
+
+def make_template(path: Path, *, title: str = "Red carpet", husband_right: bool = True, active: bool = True):
+    """A template made the way admins make them (faces detected by the engine), roles set by position."""
+    from templates.services import template_activate, template_create, template_set_roles
+
+    template = template_create(image_file=ContentFile(path.read_bytes(), name=path.name), title=title, category="movie")
+    order = sorted(range(len(template.face_positions)), key=lambda i: template.face_positions[i]["box"][0])
+    left, right = ("wife", "husband") if husband_right else ("husband", "wife")
+    roles = [None] * len(order)
+    roles[order[0]], roles[order[-1]] = left, right
+    template = template_set_roles(template=template, roles=roles)
+    return template_activate(template=template) if active else template
+
+
+def jpeg_bytes(color=(200, 180, 160), size=(64, 64)) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return make_user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return make_user(django_user_model, "bob")
+
+
+@pytest.fixture
+def couple_template(faces_dir):
+    return make_template(faces_dir / "couple_man_woman_closeup.jpg")
+
+
+@pytest.fixture
+def alice_photos(alice, faces_dir):
+    """Alice's husband photo (a man alone) and wife photo (a woman alone)."""
+    return upload_photo(alice, faces_dir / "man_single_obama.jpg"), upload_photo(
+        alice, faces_dir / "woman_single_astronaut.png"
+    )
+
+
+class WorkerProcess:
+    """A real `manage.py rqworker swaps` process on the test database, the test's media folder and Redis."""
+
+    def __init__(self, log_path: Path) -> None:
+        import os
+        import subprocess
+        import sys
+
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "REDIS_URL": os.environ["REDIS_URL"],
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", "swaps"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Until the worker has loaded its models and listens on the queue."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited early:\n{self.log()}")
+            if "Listening on" in self.log():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the worker did not start within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def horse_pids(self) -> list[int]:
+        """Work horses are this worker's children (in their own process groups)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def rq_worker(tmp_path, transactional_db):
+    """Start a real worker (PostgreSQL and Redis required; under CI=true their absence fails)."""
+    import django_rq
+
+    from faceswap_site.testing import require_postgres, require_redis_url
+
+    require_postgres()
+    require_redis_url()
+    django_rq.get_queue("swaps").connection.flushdb()  # no jobs left over from an earlier run
+    worker = WorkerProcess(tmp_path / "worker.log")
+    try:
+        worker.wait_until_ready()
+        yield worker
+    finally:
+        worker.stop()
+
+
+def wait_for_task(task_id: int, *, until, timeout: float = 60.0):
+    """Poll the database until `until(task)` holds; the task, or an AssertionError with its state."""
+    import time
+
+    from swaps.models import FaceSwapTask
+
+    deadline = time.monotonic() + timeout
+    task = None
+    while time.monotonic() < deadline:
+        task = FaceSwapTask.objects.get(pk=task_id)
+        if until(task):
+            return task
+        time.sleep(0.02)
+    raise AssertionError(f"task {task_id} stayed {task.status} ({task.progress} %) for {timeout} s")
+
+
+@pytest.fixture
+def site_server(transactional_db):
+    """The site on a live server for this test only: stopped before the test database is dropped."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost:0")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Screenshots and other things to look at, in the ignored artifacts/ folder."""
+    from faceswap_site.testing import REPO_DIR
+
+    path = REPO_DIR / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    import os
+
+    from faceswap_site.testing import skip_or_fail
+
+    if not Path("/usr/bin/chromium").exists():
+        skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls in the test are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,220 @@
+import threading
+from datetime import timedelta
+
+import django_rq
+import pytest
+from django.db import connection
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from faceswap_site.testing import require_postgres
+from gallery.models import Image
+from swaps import services
+from swaps.models import FaceSwapTask
+from swaps.services import SwapError, job_id_for, swap_create, swap_run
+from templates.models import Template
+
+from .conftest import upload_photo
+
+pytestmark = pytest.mark.django_db
+
+
+def queued_job_ids() -> list[str]:
+    return django_rq.get_queue("swaps").job_ids
+
+
+def test_create_saves_a_pending_task_and_queues_its_id_on_commit(
+    alice, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        task = swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=wife)
+        assert job_id_for(task.pk) not in queued_job_ids()  # nothing is queued before the commit
+    assert task.status == "pending" and task.progress == 0
+    for callback in callbacks:
+        callback()
+    job = django_rq.get_queue("swaps").fetch_job(job_id_for(task.pk))
+    assert job.func_name == "swaps.tasks.swap_run_task"
+    assert job.args == (task.pk,)  # the id, never a model instance
+
+
+def test_create_refuses_someone_elses_photo(alice, bob, alice_photos, couple_template, faces_dir):
+    husband, _ = alice_photos
+    bobs_photo = upload_photo(bob, faces_dir / "woman_single_astronaut.png")
+    with pytest.raises(SwapError, match="Please choose a wife photo"):
+        swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=bobs_photo)
+    assert not FaceSwapTask.objects.exists()
+
+
+def test_create_refuses_a_template_without_both_roles(alice, alice_photos, couple_template):
+    couple_template.face_positions = [{**couple_template.face_positions[0], "role": None}]
+    couple_template.save()
+    with pytest.raises(SwapError, match="needs a husband face and a wife face"):
+        create_task(alice, alice_photos, couple_template)
+
+
+def test_create_refuses_an_archived_template(alice, alice_photos, couple_template):
+    couple_template.is_active = False
+    couple_template.save()
+    with pytest.raises(SwapError, match="no longer available"):
+        create_task(alice, alice_photos, couple_template)
+
+
+def test_queue_down_at_submit_leaves_the_task_pending(
+    alice, alice_photos, couple_template, monkeypatch, django_capture_on_commit_callbacks
+):
+    import django_rq.queues
+    import redis
+
+    # A real client to a port where nothing listens: the queue is down.
+    monkeypatch.setattr(
+        django_rq.queues, "get_connection", lambda *a, **kw: redis.Redis.from_url("redis://127.0.0.1:9/0")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        task = create_task(alice, alice_photos, couple_template)
+    task.refresh_from_db()
+    assert task.status == "pending"  # kept, for requeue_stuck_tasks to queue later
+
+
+def create_task(alice, alice_photos, template) -> FaceSwapTask:
+    return swap_create(user=alice, template=template, husband_image=alice_photos[0], wife_image=alice_photos[1])
+
+
+def run_task(alice, alice_photos, template) -> FaceSwapTask:
+    return swap_run(task_id=create_task(alice, alice_photos, template).pk)
+
+
+def test_run_completes_with_a_private_result_and_counts_popularity(alice, alice_photos, couple_template):
+    task = run_task(alice, alice_photos, couple_template)
+    assert task.status == "completed"
+    assert task.progress == 100
+    assert task.started_at <= task.completed_at
+    assert task.processing_time > 0
+    result = task.result_image
+    assert result.image_type == "result" and result.owner == alice
+    with result.file.open("rb") as fp, PILImage.open(fp) as picture:
+        picture.load()
+        assert picture.size == (couple_template.image.width, couple_template.image.height)
+    assert [face["role"] for face in result.metadata["swap"]["faces"]] == ["husband", "wife"]
+    couple_template.refresh_from_db()
+    assert couple_template.popularity_score == 1
+
+
+def test_run_twice_does_the_work_once(alice, alice_photos, couple_template):
+    task = run_task(alice, alice_photos, couple_template)
+    assert swap_run(task_id=task.pk) is None
+    assert Image.objects.filter(image_type="result").count() == 1
+
+
+def test_run_of_a_deleted_task_does_nothing(alice, alice_photos, couple_template):
+    task = create_task(alice, alice_photos, couple_template)
+    task.delete()
+    assert swap_run(task_id=task.pk) is None
+
+
+def test_a_photo_without_a_face_fails_with_the_engines_message(alice, alice_photos, couple_template, faces_dir):
+    coffee = upload_photo(alice, faces_dir / "noface_coffee.png")
+    task = swap_create(user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=coffee)
+    task = swap_run(task_id=task.pk)
+    assert task.status == "failed"
+    assert task.error_message.startswith("The wife photo")
+    assert task.result_image is None
+    assert not Image.objects.filter(image_type="result").exists()
+
+
+def test_a_photo_deleted_before_the_run_fails_plainly(alice, alice_photos, couple_template):
+    task = create_task(alice, alice_photos, couple_template)
+    FaceSwapTask.objects.filter(pk=task.pk).update(husband_image=None)
+    task = swap_run(task_id=task.pk)
+    assert task.status == "failed"
+    assert task.error_message == "The husband photo was deleted. Please choose it again and try once more."
+
+
+def test_an_unexpected_error_fails_the_task_generically_and_is_raised(alice, alice_photos, couple_template, caplog):
+    task = create_task(alice, alice_photos, couple_template)
+    couple_template.image.file.storage.delete(couple_template.image.file.name)  # the template file is gone
+    with pytest.raises(FileNotFoundError):
+        swap_run(task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == "failed"
+    assert task.error_message == services.GENERIC_ERROR
+    assert "failed unexpectedly" in caplog.text
+
+
+def test_retry_sends_a_failed_task_back_to_the_queue(
+    alice, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    task = create_task(alice, alice_photos, couple_template)
+    services.swap_fail(task_id=task.pk, message="The worker stopped.")
+    task.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.swap_retry(task=task)
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.error_message) == ("pending", 0, None)
+    assert job_id_for(task.pk) in queued_job_ids()
+    assert swap_run(task_id=task.pk).status == "completed"
+
+
+def test_delete_removes_the_result_file(alice, alice_photos, couple_template, django_capture_on_commit_callbacks):
+    task = run_task(alice, alice_photos, couple_template)
+    result = task.result_image
+    storage, name = result.file.storage, result.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.swap_delete(task=task)
+    assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
+    assert not Image.objects.filter(pk=result.pk).exists()
+    assert not storage.exists(name)
+    assert Image.objects.filter(pk=alice_photos[0].pk).exists()  # the photos stay in My photos
+
+
+def test_requeue_queues_pending_tasks_that_never_reached_the_queue(alice, alice_photos, couple_template):
+    task = FaceSwapTask.objects.create(
+        user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1]
+    )
+    FaceSwapTask.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    counts = services.swaps_requeue_stuck(older_than=timedelta(minutes=10))
+    assert counts["requeued"] == 1
+    assert job_id_for(task.pk) in queued_job_ids()
+    # Run again: the job is waiting in the queue now, so nothing changes.
+    assert services.swaps_requeue_stuck(older_than=timedelta(minutes=10))["requeued"] == 0
+
+
+def test_requeue_fails_processing_tasks_whose_job_is_gone(alice, alice_photos, couple_template):
+    task = FaceSwapTask.objects.create(
+        user=alice,
+        template=couple_template,
+        husband_image=alice_photos[0],
+        wife_image=alice_photos[1],
+        status="processing",
+        started_at=timezone.now(),
+        progress=45,
+    )
+    counts = services.swaps_requeue_stuck(older_than=timedelta(minutes=10))
+    task.refresh_from_db()
+    assert counts["failed"] == 1
+    assert task.status == "failed" and task.error_message == services.ABANDONED_ERROR
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_on_one_task_exactly_one_processes_it(alice, alice_photos, couple_template):
+    require_postgres()
+    task = create_task(alice, alice_photos, couple_template)
+    results = []
+    barrier = threading.Barrier(2)
+
+    def runner():
+        try:
+            barrier.wait()
+            results.append(swap_run(task_id=task.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(result is None for result in results) == [False, True]
+    assert Image.objects.filter(image_type="result").count() == 1
+    assert Template.objects.get(pk=couple_template.pk).popularity_score == 1

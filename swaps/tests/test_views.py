@@ -1,0 +1,222 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image as PILImage
+
+from swaps.models import FaceSwapTask
+from swaps.services import swap_create, swap_fail, swap_run
+
+from .conftest import upload_photo
+
+pytestmark = pytest.mark.django_db
+
+
+def photo_file(path):
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+@pytest.fixture
+def alice_task(alice, alice_photos, couple_template):
+    return swap_create(user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1])
+
+
+def test_the_swap_form_needs_a_login(client, couple_template):
+    response = client.get(reverse("swaps:new", args=[couple_template.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_swap_form_offers_my_photos_only(client, alice, bob, alice_photos, couple_template, faces_dir):
+    bobs = upload_photo(bob, faces_dir / "man_single_obama.jpg")
+    client.force_login(alice)
+    response = client.get(reverse("swaps:new", args=[couple_template.pk]))
+    assert response.status_code == 200
+    assert f'value="{alice_photos[0].pk}"' in response.text
+    assert f'value="{bobs.pk}"' not in response.text
+
+
+def test_submitting_two_uploads_creates_a_task_and_shows_its_page(client, alice, couple_template, faces_dir):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:new", args=[couple_template.pk]),
+        {
+            "husband_upload": photo_file(faces_dir / "man_single_obama.jpg"),
+            "wife_upload": photo_file(faces_dir / "woman_single_astronaut.png"),
+        },
+    )
+    task = FaceSwapTask.objects.get(user=alice)
+    assert response.status_code == 302 and response["Location"] == task.get_absolute_url()
+    page = client.get(task.get_absolute_url())
+    assert "Waiting for a free worker" in page.text
+    assert 'id="task-progress"' in page.text
+    assert '<noscript><meta http-equiv="refresh"' in page.text  # works without JavaScript too
+
+
+def test_a_photo_without_a_face_is_refused_on_the_form_and_kept(client, alice, couple_template, faces_dir):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:new", args=[couple_template.pk]),
+        {
+            "husband_upload": photo_file(faces_dir / "man_single_obama.jpg"),
+            "wife_upload": photo_file(faces_dir / "noface_coffee.png"),
+        },
+    )
+    assert response.status_code == 200
+    assert "The wife photo shows no face" in response.text
+    assert not FaceSwapTask.objects.exists()
+    # Both uploads are kept in My photos and stay chosen for the next attempt.
+    assert alice.images.filter(image_type="source").count() == 2
+    assert response.text.count("checked") >= 2
+
+
+def test_choosing_nothing_says_what_to_do(client, alice, couple_template):
+    client.force_login(alice)
+    response = client.post(reverse("swaps:new", args=[couple_template.pk]), {})
+    assert "Choose a husband photo from your photos, or upload one." in response.text
+    assert "Choose a wife photo from your photos, or upload one." in response.text
+
+
+def two_people_one_in_front(faces_dir) -> SimpleUploadedFile:
+    """A photo of the husband with a smaller second person beside him (two real portraits side by side)."""
+    man = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB")
+    # Her face about 0.7 of his: clearly the second person, not an ambiguous pair.
+    woman = PILImage.open(faces_dir / "woman_single_astronaut.png").convert("RGB").resize((880, 880))
+    canvas = PILImage.new("RGB", (man.width + woman.width, man.height), "white")
+    canvas.paste(man, (0, 0))
+    canvas.paste(woman, (man.width, 100))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=92)
+    return SimpleUploadedFile("with-a-friend.jpg", buffer.getvalue())
+
+
+def test_photo_check_uploads_and_shows_the_face_that_will_be_used(client, alice, faces_dir):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:photo_check"), {"role": "husband", "file": two_people_one_in_front(faces_dir)}
+    )
+    data = response.json()
+    assert data["ok"] is True, data
+    assert data["message"] == "This face will be used for the husband."
+    assert data["notes"] == ["The husband photo shows 2 faces; the largest one is used."]
+    assert alice.images.get().pk == data["image"]["id"]  # the upload is in My photos now
+    crop = client.get(data["face_url"])
+    assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+
+
+def test_photo_check_refuses_two_similar_faces(client, alice, faces_dir):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:photo_check"), {"role": "wife", "file": photo_file(faces_dir / "couple_man_woman_casual.jpg")}
+    )
+    assert response.json() | {"image": None} == {
+        "ok": False,
+        "message": "The wife photo shows 2 faces of similar size; please upload a photo of the wife alone.",
+        "notes": [],
+        "image": None,
+        "face_url": None,
+    }
+
+
+def test_photo_check_explains_a_bad_file(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("swaps:photo_check"), {"role": "wife", "file": SimpleUploadedFile("x.jpg", b"not a picture at all")}
+    )
+    assert response.json()["ok"] is False
+    assert response.json()["message"]
+
+
+def test_status_endpoint_reports_progress(client, alice, alice_task):
+    client.force_login(alice)
+    data = client.get(reverse("swaps:status", args=[alice_task.pk])).json()
+    assert data == {
+        "status": "pending",
+        "status_label": "Waiting",
+        "progress": 0,
+        "step": "Waiting for a free worker…",
+        "finished": False,
+        "error_message": None,
+    }
+
+
+def test_a_failed_task_shows_the_engines_message_and_try_again(client, alice, alice_task):
+    swap_fail(task_id=alice_task.pk, message="The wife photo shows the face from the side; please upload a photo.")
+    client.force_login(alice)
+    page = client.get(alice_task.get_absolute_url())
+    assert "The wife photo shows the face from the side; please upload a photo." in page.text
+    assert "Try again" in page.text
+    client.post(reverse("swaps:retry", args=[alice_task.pk]))
+    alice_task.refresh_from_db()
+    assert alice_task.status == "pending"
+
+
+def test_a_completed_task_shows_result_download_and_reuse(client, alice, alice_task):
+    task = swap_run(task_id=alice_task.pk)
+    client.force_login(alice)
+    page = client.get(task.get_absolute_url())
+    assert 'id="result-image"' in page.text
+    assert f"{task.result_image.get_file_url()}?download=1" in page.text
+    assert "Try these photos on another template" in page.text
+    listing = client.get(reverse("swaps:list"))
+    assert task.result_image.get_thumbnail_url() in listing.text
+    download = client.get(task.result_image.get_file_url(), {"download": "1"})
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_reuse_photos_preselects_them_on_the_next_template(client, alice, alice_task, alice_photos, couple_template):
+    client.force_login(alice)
+    client.post(reverse("swaps:reuse_photos", args=[alice_task.pk]))
+    form = client.get(reverse("swaps:new", args=[couple_template.pk]))
+    assert f'value="{alice_photos[0].pk}" checked' in form.text
+    assert f'value="{alice_photos[1].pk}" checked' in form.text
+
+
+def test_my_swaps_lists_only_my_tasks_newest_first(client, alice, bob, alice_task, alice_photos, couple_template):
+    second = swap_create(
+        user=alice, template=couple_template, husband_image=alice_photos[1], wife_image=alice_photos[0]
+    )
+    client.force_login(alice)
+    page = client.get(reverse("swaps:list")).text
+    assert page.index(f"Delete swap #{second.pk}") < page.index(f"Delete swap #{alice_task.pk}")
+    client.force_login(bob)
+    assert "You have not made a swap yet." in client.get(reverse("swaps:list")).text
+
+
+def test_delete_from_my_swaps(client, alice, alice_task):
+    client.force_login(alice)
+    response = client.post(reverse("swaps:delete", args=[alice_task.pk]))
+    assert response.status_code == 302
+    assert not FaceSwapTask.objects.filter(pk=alice_task.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("swaps:detail", "get"),
+        ("swaps:status", "get"),
+        ("swaps:retry", "post"),
+        ("swaps:delete", "post"),
+        ("swaps:reuse_photos", "post"),
+    ],
+)
+def test_another_user_gets_404_for_my_task(client, bob, alice_task, name, method):
+    client.force_login(bob)
+    response = getattr(client, method)(reverse(name, args=[alice_task.pk]))
+    assert response.status_code == 404
+    assert FaceSwapTask.objects.filter(pk=alice_task.pk, status="pending").exists()
+
+
+def test_another_user_cannot_check_or_crop_my_photo(client, bob, alice_photos):
+    client.force_login(bob)
+    assert client.post(reverse("swaps:photo_check"), {"role": "wife", "image": alice_photos[1].pk}).status_code == 404
+    assert client.get(reverse("swaps:photo_face", args=[alice_photos[1].pk])).status_code == 404
+
+
+def test_another_users_result_file_is_404(client, alice, bob, alice_task):
+    task = swap_run(task_id=alice_task.pk)
+    client.force_login(bob)
+    assert client.get(task.result_image.get_file_url()).status_code == 404
+    assert client.get(task.result_image.get_thumbnail_url()).status_code == 404

@@ -1,0 +1,92 @@
+"""End to end with a real RQ worker process over real Redis and PostgreSQL."""
+
+import os
+import signal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from PIL import Image as PILImage
+from rq.job import Job
+
+from swaps import services
+from swaps.models import FaceSwapTask
+
+from .conftest import wait_for_task
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def submit(client, template, faces_dir, husband="man_single_obama.jpg", wife="woman_single_astronaut.png") -> int:
+    response = client.post(
+        reverse("swaps:new", args=[template.pk]),
+        {
+            "husband_upload": SimpleUploadedFile(husband, (faces_dir / husband).read_bytes()),
+            "wife_upload": SimpleUploadedFile(wife, (faces_dir / wife).read_bytes()),
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    return FaceSwapTask.objects.latest("id").pk
+
+
+def test_submitted_swap_is_made_by_the_worker_and_private(rq_worker, client, alice, bob, couple_template, faces_dir):
+    client.force_login(alice)
+    task_id = submit(client, couple_template, faces_dir)
+    task = wait_for_task(task_id, until=lambda t: t.status in ("completed", "failed"))
+    assert task.status == "completed", (task.error_message, rq_worker.log())
+    assert task.progress == 100
+
+    result = client.get(task.result_image.get_file_url())
+    assert result.status_code == 200
+    picture = PILImage.open(__import__("io").BytesIO(b"".join(result.streaming_content)))
+    picture.load()
+    assert picture.size == (couple_template.image.width, couple_template.image.height)
+
+    status = client.get(reverse("swaps:status", args=[task_id])).json()
+    assert (status["status"], status["progress"], status["finished"]) == ("completed", 100, True)
+
+    client.force_login(bob)
+    assert client.get(task.result_image.get_file_url()).status_code == 404
+    assert client.get(reverse("swaps:status", args=[task_id])).status_code == 404
+
+
+def test_models_are_loaded_once_per_worker_not_per_job(rq_worker, client, alice, couple_template, faces_dir):
+    client.force_login(alice)
+    first = submit(client, couple_template, faces_dir)
+    second = submit(
+        client, couple_template, faces_dir, husband="woman_single_astronaut.png", wife="man_single_obama.jpg"
+    )
+    for task_id in (first, second):
+        wait_for_task(task_id, until=lambda t: t.status in ("completed", "failed"))
+    connection = __import__("django_rq").get_queue("swaps").connection
+    reports = [
+        Job.fetch(services.job_id_for(task_id), connection=connection).return_value() for task_id in (first, second)
+    ]
+    for report in reports:
+        assert report["model_loads"] == 1
+        assert report["models_loaded_by_pid"] == rq_worker.pid  # loaded by the worker, before forking
+        assert report["job_pid"] != rq_worker.pid  # each job ran in a forked work horse
+    assert rq_worker.log().count("Face engine") == 1
+
+
+def test_a_worker_killed_mid_job_leaves_no_task_processing(rq_worker, client, alice, couple_template, faces_dir):
+    client.force_login(alice)
+    task_id = submit(client, couple_template, faces_dir)
+    task = wait_for_task(task_id, until=lambda t: t.status != "pending")
+    # Kill the worker and its work horse outright, as a crash or the OOM killer would.
+    horses = rq_worker.horse_pids()
+    os.kill(rq_worker.pid, signal.SIGKILL)
+    for pid in horses:
+        os.kill(pid, signal.SIGKILL)
+    rq_worker.process.wait()
+    task.refresh_from_db()
+    killed_mid_job = task.status == "processing"
+
+    call_command("requeue_stuck_tasks", "--older-than", "10m")
+    task.refresh_from_db()
+    assert task.status in ("failed", "completed")
+    if killed_mid_job:
+        assert task.status == "failed"
+        assert task.error_message == services.ABANDONED_ERROR
+        assert "Try again" in client.get(task.get_absolute_url()).text

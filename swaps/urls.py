@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "swaps"
+
+urlpatterns = [
+    path("", views.swap_list, name="list"),
+    path("new/<int:template_pk>/", views.swap_new, name="new"),
+    path("photos/check/", views.photo_check, name="photo_check"),
+    path("photos/<int:pk>/face/", views.photo_face, name="photo_face"),
+    path("<int:pk>/", views.swap_detail, name="detail"),
+    path("<int:pk>/status/", views.swap_status, name="status"),
+    path("<int:pk>/retry/", views.swap_retry, name="retry"),
+    path("<int:pk>/delete/", views.swap_delete, name="delete"),
+    path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
+]

@@ -1,0 +1,215 @@
+"""Swap pages: the swap form, a task's live progress and result, My swaps. Owner only (404 otherwise)."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from gallery.models import Image, ImageType
+from gallery.services import image_upload
+from templates.models import Template
+
+from . import selectors, services
+from .forms import ROLES, SwapForm
+from .models import FaceSwapTask
+
+# Remembers the photos of a finished swap for "Try these photos on another template".
+SESSION_PHOTOS = "swap_photos"
+# How many of the person's latest photos the form offers to pick from.
+PICKER_PHOTOS = 24
+
+
+def _get_task_for_user(request: HttpRequest, pk: int) -> FaceSwapTask:
+    return get_object_or_404(selectors.swaps_for_user(user=request.user), pk=pk)
+
+
+def _get_photo_for_user(request: HttpRequest, pk) -> Image:
+    return get_object_or_404(selectors.photos_for_user(user=request.user), pk=pk)
+
+
+@login_required
+def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
+    template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
+    photos = selectors.photos_for_user(user=request.user)
+    checks: dict[str, services.PhotoCheck] = {}
+    if request.method == "POST":
+        form = SwapForm(request.POST, request.FILES, photos=photos)
+        if form.is_valid():
+            chosen = {role: _photo_from_form(request, form, role) for role in ROLES}
+            for role, image in chosen.items():
+                if image is not None:
+                    checks[role] = services.swap_photo_check(image=image, role=role)
+                    if not checks[role].ok:
+                        form.add_error(f"{role}_photo", checks[role].message)
+            if not form.errors:
+                try:
+                    task = services.swap_create(
+                        user=request.user, template=template, husband_image=chosen["husband"], wife_image=chosen["wife"]
+                    )
+                except services.SwapError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    return redirect("swaps:detail", pk=task.pk)
+            # Photos uploaded with this attempt are in My photos now: keep them chosen.
+            form = _rebound(form, chosen, photos)
+    else:
+        remembered = request.session.get(SESSION_PHOTOS, {})
+        form = SwapForm(photos=photos, initial={f"{role}_photo": remembered.get(role) for role in ROLES})
+    blocks = [
+        {
+            "role": role,
+            "photo_field": form[f"{role}_photo"],
+            "upload_field": form[f"{role}_upload"],
+            "selected": str(form[f"{role}_photo"].value() or ""),
+            "check": checks.get(role),
+        }
+        for role in ROLES
+    ]
+    return render(
+        request,
+        "swaps/swap_form.html",
+        {"template": template, "form": form, "photos": photos[:PICKER_PHOTOS], "blocks": blocks},
+    )
+
+
+def _photo_from_form(request: HttpRequest, form: SwapForm, role: str) -> Image | None:
+    upload = form.cleaned_data.get(f"{role}_upload")
+    if upload is None:
+        return form.cleaned_data.get(f"{role}_photo")
+    try:
+        return image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
+    except ValidationError as exc:
+        form.add_error(f"{role}_upload", exc.messages)
+        return None
+
+
+def _rebound(form: SwapForm, chosen: dict[str, Image | None], photos) -> SwapForm:
+    data = {f"{role}_photo": image.pk for role, image in chosen.items() if image is not None}
+    rebound = SwapForm(data, photos=photos)
+    rebound.is_valid()
+    rebound._errors = form.errors  # the errors of the attempt, not of the rebinding
+    return rebound
+
+
+@login_required
+@require_POST
+def photo_check(request: HttpRequest) -> JsonResponse:
+    """Check one photo for a role as soon as it is chosen (uploading it first if it is a new file)."""
+    role = request.POST.get("role")
+    if role not in ROLES:
+        return JsonResponse({"ok": False, "message": "Unknown role."}, status=400)
+    upload = request.FILES.get("file")
+    if upload is not None:
+        try:
+            image = image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
+        except ValidationError as exc:
+            return JsonResponse({"ok": False, "message": " ".join(exc.messages)})
+    else:
+        image = _get_photo_for_user(request, request.POST.get("image") or 0)
+    check = services.swap_photo_check(image=image, role=role)
+    return JsonResponse(
+        {
+            "ok": check.ok,
+            "message": check.message,
+            "notes": check.notes,
+            "image": {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
+            "face_url": reverse("swaps:photo_face", args=[image.pk]) if check.ok else None,
+        }
+    )
+
+
+@login_required
+def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
+    """A small crop of the face that a swap will take from this photo (private, like the photo)."""
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    image = _get_photo_for_user(request, pk)
+    box = (image.metadata or {}).get("face_box")
+    if not box:
+        raise Http404("No face has been checked on this photo yet.")
+    with image.file.open("rb") as fp, PILImage.open(fp) as picture:
+        picture = ImageOps.exif_transpose(picture).convert("RGB")
+        x1, y1, x2, y2 = box
+        margin = 0.25 * max(x2 - x1, y2 - y1)
+        crop = picture.crop((x1 - margin, y1 - margin, x2 + margin, y2 + margin))
+        crop.thumbnail((160, 160))
+        buffer = io.BytesIO()
+        crop.save(buffer, "JPEG", quality=88)
+    response = HttpResponse(buffer.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task_for_user(request, pk)
+    return render(request, "swaps/task_detail.html", {"task": task})
+
+
+@never_cache
+@login_required
+def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The small JSON the task page polls about once a second."""
+    task = get_object_or_404(FaceSwapTask.objects.only("status", "progress", "error_message", "user_id"), pk=pk)
+    if task.user_id != request.user.pk:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": task.status,
+            "status_label": task.get_status_display(),
+            "progress": task.progress or 0,
+            "step": task.step_label,
+            "finished": task.is_finished,
+            "error_message": task.error_message,
+        }
+    )
+
+
+@login_required
+@require_POST
+def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task_for_user(request, pk)
+    try:
+        services.swap_retry(task=task)
+    except services.SwapError as exc:
+        messages.error(request, exc.message)
+    return redirect("swaps:detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task_for_user(request, pk)
+    try:
+        services.swap_delete(task=task)
+    except services.SwapError as exc:
+        messages.error(request, exc.message)
+        return redirect("swaps:detail", pk=task.pk)
+    messages.success(request, "The swap and its result were deleted.")
+    return redirect("swaps:list")
+
+
+@login_required
+@require_POST
+def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remember this swap's photos for the next template the person picks, then show the gallery."""
+    task = _get_task_for_user(request, pk)
+    request.session[SESSION_PHOTOS] = {"husband": task.husband_image_id, "wife": task.wife_image_id}
+    messages.info(request, "Your two photos are ready: pick another template and press “Use this template”.")
+    return redirect("couple_templates:list")
+
+
+@login_required
+def swap_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.swaps_for_user(user=request.user), 12).get_page(request.GET.get("page"))
+    return render(request, "swaps/task_list.html", {"page": page})

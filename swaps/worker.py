@@ -1,0 +1,85 @@
+"""The RQ worker for swap jobs: face models are loaded once per worker process, before the first job.
+
+RQ forks a work horse per job by default. Forking is only safe when nothing in the parent has started
+threads the child would need: dlib's models (the classic engine) are plain memory, so this worker loads
+them in the parent before any fork and every horse inherits them, already loaded (copy-on-write), while
+RQ keeps enforcing the job timeout and isolating crashes. onnxruntime (the insightface engine) starts
+thread pools when a session is made, which a forked child cannot use safely, so with that engine the
+worker does not fork and runs jobs in its own process, like rq's SimpleWorker, where the job timeout
+is still enforced (SIGALRM death penalty in perform_job).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from django.db import connections
+from rq.worker import SimpleWorker, Worker, WorkerStatus
+
+logger = logging.getLogger(__name__)
+
+# The pid of the process that loaded the face models for swap jobs (None until loaded).
+models_loaded_by_pid: int | None = None
+
+
+def preload_models() -> object:
+    """Load this process's face engine now; returns it."""
+    global models_loaded_by_pid
+    from swaps.engine import model_load_count
+    from swaps.services import engine_get
+
+    started = time.perf_counter()
+    engine = engine_get()
+    if models_loaded_by_pid is None:
+        models_loaded_by_pid = os.getpid()
+    logger.info(
+        "Face engine %r ready in %.2f s (model loads in this process: %d)",
+        engine.name,
+        time.perf_counter() - started,
+        model_load_count(),
+    )
+    return engine
+
+
+class SwapWorker(Worker):
+    """A Worker that loads the face models once, before its first job (see the module docstring)."""
+
+    fork_jobs = True
+
+    def work(self, *args, **kwargs):
+        if "swaps" in self.queue_names():
+            engine = preload_models()
+            self.fork_jobs = getattr(engine, "fork_safe", True)
+            logger.info("Swap jobs run %s", "in forked work horses" if self.fork_jobs else "in the worker process")
+        # Nothing the parent opened may be shared with a forked horse.
+        connections.close_all()
+        return super().work(*args, **kwargs)
+
+    def execute_job(self, job, queue):
+        if self.fork_jobs:
+            return super().execute_job(job, queue)
+        execution = self.prepare_execution(job)
+        self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
+        # Jobs run here, so close their database connections as a request would.
+        connections.close_all()
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        if self.fork_jobs:
+            return super().get_heartbeat_ttl(job, working_time)
+        # Busy running the job itself, the worker cannot beat in between: cover the whole timeout.
+        return SimpleWorker.get_heartbeat_ttl(self, job, working_time)
+
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
+        """A horse died (killed, out of memory, or past the timeout): fail its task now, plainly."""
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        from swaps.services import ABANDONED_ERROR, swap_fail
+
+        if job.func_name == "swaps.tasks.swap_run_task" and job.args:
+            try:
+                swap_fail(task_id=int(job.args[0]), message=ABANDONED_ERROR)
+            finally:
+                # The parent must not keep a connection a later horse would inherit.
+                connections.close_all()
