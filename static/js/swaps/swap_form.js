@@ -13,13 +13,16 @@
     var upload = fieldset.querySelector("input.photo-upload");
     var status = fieldset.querySelector(".face-check");
 
-    upload.addEventListener("change", function () {
+    function checkUpload() {
       if (!upload.files.length) return;
       var data = new FormData();
       data.append("role", role);
       data.append("file", upload.files[0]);
       check(data);
-    });
+    }
+    upload.addEventListener("change", checkUpload);
+    // A file chosen before this script ran (a slow connection) is checked now.
+    checkUpload();
     fieldset.addEventListener("change", function (event) {
       if (event.target.type !== "radio") return;
       var data = new FormData();
