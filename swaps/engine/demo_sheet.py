@@ -1,7 +1,12 @@
-"""`make demo-sheet`: a before/after contact sheet of the shared pairs, written to artifacts/.
+"""`make demo-sheet`: before/after contact sheets of the shared pairs, written to artifacts/.
 
-Each row: the template, the husband's and the wife's photos, the result, and a close-up of each swapped
-face beside the original. Also a grayscale and a sepia template, and the drawn-art path.
+demo-sheet.png, each row: the template, the husband's and the wife's photos, the result, and a close-up
+of each swapped face beside the original. Also a grayscale and a sepia template, and the drawn-art path.
+
+demo-sheet-hard.png: the cases people noticed, larger: the seed_demo templates (crops of insightface's
+t1.jpg: hair over a forehead, a face in three-quarter view), sources turned away from the template's
+pose, open mouths onto closed ones and the other way round, and drawn art. Each row is labelled; the
+close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
 Run: python -m swaps.engine.demo_sheet [--output artifacts/demo-sheet.png]
 """
@@ -21,6 +26,8 @@ from .imageio import encode_image
 from .swap import swap_couple
 
 CELL = 220
+# The hard sheet's close-ups.
+ZOOM = 300
 
 
 def _fit(image: np.ndarray, size: int = CELL) -> np.ndarray:
@@ -67,6 +74,50 @@ def build_sheet() -> np.ndarray:
     return np.concatenate(rows, axis=0)
 
 
+# (label, template, husband, wife): the templates are samples.templates' names, the seed_demo titles, or
+# "drawn" (the hand-marked anime faces).
+HARD_CASES = [
+    ("Table for two: 3/4-view man, blonde hair over her forehead", "Table for two", "obama", "astronaut"),
+    ("Winning hand: hair over her forehead, open mouths", "Winning hand", "obama", "astronaut"),
+    ("Winning hand: closed mouths onto laughing faces", "Winning hand", "biden", "angelina"),
+    ("Poker night: she is turned ~55 degrees", "Poker night, side by side", "ross", "monica"),
+    ("Monica (turned) onto Angelina; Obama onto Brad", "closeup", "obama", "monica"),
+    ("Astronaut onto Angelina (turned); open smile onto closed mouth", "closeup", "obama", "astronaut"),
+    ("Angelina onto the casual woman (bangs); Brad onto the casual man", "casual", "brad", "angelina"),
+    ("Ross (turned, low-res) onto the casual man", "casual", "ross", "monica"),
+    ("Drawn art", "drawn", "obama", "astronaut"),
+    ("Drawn art", "drawn", "biden", "angelina"),
+]
+
+
+def _label(text: str, width: int) -> np.ndarray:
+    strip = np.full((28, width, 3), 255, dtype=np.uint8)
+    cv2.putText(strip, text, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
+    return strip
+
+
+def _hard_row(label, template, faces, husband, wife, engine) -> np.ndarray:
+    result, report = swap_couple(template, faces, husband, wife, engine=engine)
+    cells = [_fit(template, ZOOM), _fit(result, ZOOM)]
+    for role in ("husband", "wife"):
+        cells += [_fit(_zoom(template, faces[role].box), ZOOM), _fit(_zoom(result, faces[role].box), ZOOM)]
+    row = np.concatenate(cells, axis=1)
+    return np.concatenate([_label(f"{label}   ({report['seconds']:.2f} s)", row.shape[1]), row], axis=0)
+
+
+def build_hard_sheet() -> np.ndarray:
+    folder = samples.faces_dir()
+    engine = get_engine("classic")
+    people = samples.people(folder)
+    templates = {**samples.templates(folder, engine), **samples.demo_templates(engine)}
+    templates["drawn"] = samples.drawn_template(folder)
+    rows = [
+        _hard_row(label, *templates[name], people[husband], people[wife], engine)
+        for label, name, husband, wife in HARD_CASES
+    ]
+    return np.concatenate(rows, axis=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="artifacts/demo-sheet.png")
@@ -78,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(encode_image(build_sheet(), "PNG"))
     print(f"Wrote {output}: columns template, husband, wife, result, then before/after of each face.")
+    hard = output.with_name(f"{output.stem}-hard{output.suffix}")
+    hard.write_bytes(encode_image(build_hard_sheet(), "PNG"))
+    print(f"Wrote {hard}: columns template, result, then before/after of the husband's and the wife's face.")
     return 0
 
 

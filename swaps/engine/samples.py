@@ -6,7 +6,9 @@ templates are the two couple photos with their faces found once (husband and wif
 
 from __future__ import annotations
 
+import io
 import os
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,15 @@ PAIRS = [
 TADNE_FACES = {
     "husband": {"box": [148, 130, 248, 225], "kps": [[175, 172], [222, 161], [200, 185], [196, 199], [212, 197]]},
     "wife": {"box": [277, 110, 357, 195], "kps": [[294, 145], [336, 140], [316, 159], [311, 171], [326, 170]]},
+}
+
+
+# The demo templates of `manage.py seed_demo` (crops of insightface's sample picture t1.jpg, 1280x886):
+# title -> (crop box, roles of the two faces from left to right). A test keeps this in step with seed_demo.
+DEMO_CROPS = {
+    "Poker night, side by side": ((190, 100, 700, 540), ("wife", "husband")),
+    "Winning hand": ((690, 230, 1280, 700), ("husband", "wife")),
+    "Table for two": ((875, 20, 1280, 520), ("husband", "wife")),
 }
 
 
@@ -85,3 +96,23 @@ def drawn_template(folder: Path) -> tuple[np.ndarray, dict[str, Face]]:
     image = load_image(folder / "anime_two_girls_tadne.jpg")
     faces = {role: Face.from_json({**data, "landmarks": None, "score": 1.0}) for role, data in TADNE_FACES.items()}
     return image, faces
+
+
+def demo_templates(engine) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
+    """The seed_demo templates as the site stores them (JPEG q92 crops of t1.jpg), faces found by engine.
+
+    t1.jpg ships inside the insightface package; nothing is copied into the repository.
+    """
+    from PIL import Image
+
+    source = resources.files("insightface") / "data" / "images" / "t1.jpg"
+    result = {}
+    with Image.open(str(source)) as picture:
+        picture = picture.convert("RGB")
+        for title, (box, roles) in DEMO_CROPS.items():
+            buffer = io.BytesIO()
+            picture.crop(box).save(buffer, "JPEG", quality=92)
+            image = load_image(buffer.getvalue())
+            faces = sorted(engine.detect(image)[:2], key=lambda face: face.box[0] + face.box[2])
+            result[title] = image, dict(zip(roles, faces, strict=True))
+    return result
