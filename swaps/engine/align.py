@@ -22,6 +22,11 @@ MOUTH = list(range(48, 68))
 INNER_MOUTH = list(range(60, 68))
 # The points the alignment is fitted on: everything but the jaw line, whose shape differs most
 # between people and with the head's turn.
+# The local warp moves each eye at least this part of the way onto the template's eye, so the two never
+# sit side by side when the faces are turned differently.
+EYE_STRENGTH = 0.7
+# The local warp scales the mouth towards the template's width by at most this factor either way.
+MOUTH_SCALE_LIMIT = 1.25
 ALIGN_POINTS = RIGHT_BROW + LEFT_BROW + NOSE + RIGHT_EYE + LEFT_EYE + MOUTH
 
 
@@ -80,3 +85,62 @@ def smooth_warp(
     fy = cv2.resize(field[:, 1].reshape(gx.shape).astype(np.float32), (width, height))
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     return cv2.remap(image, xs + fx, ys + fy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def local_goals(moved: np.ndarray, target: np.ndarray, strength: float) -> np.ndarray:
+    """Where the aligned source landmarks should go so the face meets the template's pose, part of the way.
+
+    The outline, brows and nose move `strength` of the way to the template's points. Each eye and the
+    mouth move as one piece (their centre goes `strength` of the way, the eyes' at least EYE_STRENGTH;
+    their shape stays the source's), so
+    an eye is never stretched into two and an open mouth is never smeared over a closed one (or the
+    other way round); the mouth is scaled towards the template's width by at most MOUTH_SCALE_LIMIT.
+    """
+    goals = moved + strength * (target - moved)
+    eyes = max(strength, EYE_STRENGTH) if strength > 0 else 0.0
+    for group in (RIGHT_EYE, LEFT_EYE):
+        goals[group] = moved[group] + eyes * (target[group].mean(axis=0) - moved[group].mean(axis=0))
+    centre = moved[MOUTH].mean(axis=0)
+    goal_centre = centre + strength * (target[MOUTH].mean(axis=0) - centre)
+    width = float(np.linalg.norm(moved[54] - moved[48]))
+    target_width = float(np.linalg.norm(target[54] - target[48]))
+    scale = float(np.clip((target_width / max(width, 1e-6)) ** strength, 1 / MOUTH_SCALE_LIMIT, MOUTH_SCALE_LIMIT))
+    goals[MOUTH] = goal_centre + scale * (moved[MOUTH] - centre)
+    return goals.astype(np.float32)
+
+
+def piecewise_warp(image: np.ndarray, moved: np.ndarray, goals: np.ndarray) -> np.ndarray | None:
+    """Bend `image` so the points `moved` land on `goals`: one affine map per triangle of the goals'
+    Delaunay triangulation (the crop's corners and edge midpoints stay still), so the bend never folds
+    as long as no triangle turns over. None when one would (the caller asks for less).
+    """
+    from scipy.spatial import Delaunay
+
+    height, width = image.shape[:2]
+    frame = np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1], [width / 2, 0], [width - 1, height / 2],
+         [width / 2, height - 1], [0, height / 2]],
+        dtype=np.float64,
+    )  # fmt: skip
+    src = np.concatenate([moved.astype(np.float64), frame])
+    dst = np.concatenate([goals.astype(np.float64), frame])
+    triangles = Delaunay(dst).simplices
+    # A triangle that turns over between the two point sets would fold the image onto itself.
+    if (_signed_areas(src[triangles]) * _signed_areas(dst[triangles]) <= 0).any():
+        return None
+    index = np.full((height, width), -1, dtype=np.int32)
+    for i, tri in enumerate(triangles):
+        cv2.fillConvexPoly(index, np.round(dst[tri]).astype(np.int32), i, lineType=cv2.LINE_8)
+    # Each triangle's affine map from the output (goals) back to the input (moved).
+    maps = np.stack([cv2.getAffineTransform(dst[t].astype(np.float32), src[t].astype(np.float32)) for t in triangles])
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    index = np.maximum(index, 0)
+    m = maps.astype(np.float32)[index]
+    map_x = m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2]
+    map_y = m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2]
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def _signed_areas(triangles: np.ndarray) -> np.ndarray:
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])

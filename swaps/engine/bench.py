@@ -17,7 +17,7 @@ from .engines import get_engine, model_load_count
 from .identity import SAME_PERSON, descriptor, distance
 from .swap import swap_couple
 
-STAGES = ("detect", "landmarks", "embed", "warp", "colour", "blend", "swap")
+STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
 
 
 def peak_memory_mb() -> float:

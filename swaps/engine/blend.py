@@ -17,6 +17,10 @@ from .align import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
 FOREHEAD_FRACTION = 0.12
 # The soft edge of the mask, as a fraction of the face's size.
 FEATHER_FRACTION = 0.06
+# Away from hair over the face, the mask rises to full over this fraction of the face's size.
+OCCLUSION_RAMP = 0.04
+# Along the face's edge, in a band this fraction of the face's size deep, only skin is painted.
+EDGE_BAND = 0.12
 
 
 def face_outline(landmarks: np.ndarray, *, forehead: float = FOREHEAD_FRACTION) -> np.ndarray:
@@ -37,6 +41,11 @@ def features_polygons(landmarks: np.ndarray) -> list[np.ndarray]:
     return [cv2.convexHull(landmarks[g].astype(np.float32)) for g in groups]
 
 
+def eye_polygons(landmarks: np.ndarray) -> list[np.ndarray]:
+    """Convex hulls over each eye."""
+    return [cv2.convexHull(landmarks[g].astype(np.float32)) for g in (RIGHT_EYE, LEFT_EYE)]
+
+
 def fill(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:
     """A float32 0/1 mask of the filled polygons."""
     mask = np.zeros(shape, dtype=np.uint8)
@@ -52,21 +61,59 @@ def face_size(landmarks: np.ndarray) -> float:
     return max(1.0, (width * height) ** 0.5)
 
 
-def swap_mask(shape: tuple[int, int], target: np.ndarray, moved_source: np.ndarray) -> np.ndarray:
-    """The feathered float32 mask of the pixels to take from the moved source face."""
+def swap_mask(
+    shape: tuple[int, int],
+    target: np.ndarray,
+    moved_source: np.ndarray,
+    *,
+    covered: np.ndarray | None = None,
+    source_covered: np.ndarray | None = None,
+    skin: np.ndarray | None = None,
+) -> np.ndarray:
+    """The feathered float32 mask of the pixels to take from the moved source face.
+
+    covered (uint8 0/1) marks what must stay the template's (its hair or hands over the face) or must
+    not come from the source (the source's own hair): the mask is exactly 0 there and rises over a
+    short distance, so a strand of hair keeps its crisp edge; source_covered, the part of it that is the
+    source's (never painted, not even for an eye). skin (float32 0..1), where both images show
+    skin: in a band along the face's edge only skin is taken (landmarks on a jaw are a few pixels off,
+    and a source's background or a template's hair there must not be painted).
+    """
     size = face_size(target)
-    inside = fill(shape, [face_outline(target)]) * fill(shape, [cv2.convexHull(face_outline(moved_source))])
+    both = fill(shape, [face_outline(target)]) * fill(shape, [cv2.convexHull(face_outline(moved_source))])
+    inside = both
     feather = max(1.0, FEATHER_FRACTION * size)
     radius = max(1, round(feather))
-    # Both faces' features, but never outside the template's face: where the source's brow reaches past
-    # the template's cheek (a head turned differently) it would print onto the background.
+    # Both faces' features, but never outside either face: where the source's brow reaches past the
+    # template's cheek (a head turned differently) it would print onto the background, and where the
+    # template's eye lies beyond the source's cheek, the source has only background to give.
     features = fill(shape, features_polygons(target) + features_polygons(moved_source))
-    features = cv2.dilate(features, _disc(radius // 2)) * fill(shape, [face_outline(target)])
+    features = cv2.dilate(features, _disc(radius // 2)) * cv2.dilate(both, _disc(radius // 2))
     # Pull the edge inwards by about the feather's width so the soft edge lies on skin, not on the outline
     # (a distance transform: much faster than eroding with a large disc).
     inside = (cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3) > radius).astype(np.float32)
     mask = np.maximum(inside, features)
-    return np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0)
+    mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0)
+    if skin is not None:
+        depth = cv2.distanceTransform(both.astype(np.uint8), cv2.DIST_L2, 3)
+        band = np.clip(1.0 - depth / (EDGE_BAND * size), 0.0, 1.0)
+        keep = np.maximum(cv2.GaussianBlur(skin, (0, 0), feather / 4), features)
+        mask *= 1.0 - band * (1.0 - keep)
+    if covered is not None and covered.any():
+        ramp = max(1.0, OCCLUSION_RAMP * size)
+        distance = cv2.distanceTransform((1 - covered).astype(np.uint8), cv2.DIST_L2, 3)
+        # Exactly 0 on the covering thing, then a smooth rise (a plain ramp shows the work scale's steps).
+        factor = np.clip(distance / ramp - 0.5, 0.0, 1.0)
+        factor = cv2.GaussianBlur(factor, (0, 0), ramp / 4)
+        mask *= np.where(factor < 0.02, 0.0, factor)
+    # The eyes always come wholly from one image: where a template's eye sits in shadow next to hair (a
+    # face turned away), the rules above could leave half of it, beside the source's eye.
+    eyes = fill(shape, eye_polygons(target) + eye_polygons(moved_source))
+    eyes = cv2.dilate(eyes, _disc(radius)) * both
+    if source_covered is not None:
+        # ...but never the source's own hair (a source turned the other way has hair where the eye goes).
+        eyes *= 1.0 - source_covered
+    return np.maximum(mask, cv2.GaussianBlur(eyes, (0, 0), feather / 2))
 
 
 def _disc(radius: int) -> np.ndarray:

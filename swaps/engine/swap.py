@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 
-from . import align, blend, colour
+from . import align, blend, colour, skin
+from .classic import estimate_pose
 from .types import Face, TemplateFacesError
 
 if TYPE_CHECKING:
@@ -25,10 +27,17 @@ ROLES = ("husband", "wife")
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
 CROP_MARGIN = 0.35
 # "align": one similarity transform; "warp": bent fully onto the template's landmarks; "align+warp":
-# aligned, then bent part of the way (WARP_STRENGTH) so brows and mouth meet the template's.
-METHODS = ("align", "warp", "align+warp")
-DEFAULT_METHOD = "align"
+# aligned, then bent part of the way (WARP_STRENGTH) so brows and mouth meet the template's; "local":
+# aligned, then bent towards the template's landmarks by a strength that grows with the difference
+# between the two faces' turn (yaw), eyes and mouth moved whole (see align.local_goals).
+METHODS = ("align", "warp", "align+warp", "local")
+DEFAULT_METHOD = "local"
 WARP_STRENGTH = 0.5
+# The local method's strength: LOCAL_BASE for two faces turned alike, plus the yaw difference (degrees)
+# divided by LOCAL_YAW_SCALE, at most LOCAL_MAX.
+LOCAL_BASE = 0.0
+LOCAL_YAW_SCALE = 70.0
+LOCAL_MAX = 0.5
 
 
 @contextmanager
@@ -77,20 +86,54 @@ def swap_face_classic(
         matrix = align.similarity_transform(source.landmarks[align.ALIGN_POINTS], dst[align.ALIGN_POINTS])
         moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
         moved_lm = align.transform_points(matrix, source.landmarks)
-        if method != "align":
+        if method == "local":
+            turn = abs(estimate_pose(target.landmarks).yaw - estimate_pose(source.landmarks).yaw)
+            strength = min(LOCAL_MAX, LOCAL_BASE + turn / LOCAL_YAW_SCALE)
+            moved, moved_lm = _local_warp(moved, moved_lm, dst, strength)
+        elif method != "align":
             strength = 1.0 if method == "warp" else WARP_STRENGTH
             goal = moved_lm + strength * (dst - moved_lm)
+        if method in ("warp", "align+warp"):
             border = _border_points(shape)
             moved = align.smooth_warp(moved, moved_lm, goal, border, sigma=0.15 * size)
             moved_lm = goal
+    with timed(timings, "skin"):
+        tgt_skin = skin.skin_map(crop, dst, blend.face_outline(dst), size, template=True)
+        src_skin = skin.skin_map(moved, moved_lm, blend.face_outline(moved_lm), size, template=False)
     with timed(timings, "colour"):
-        src_skin = blend.fill(shape, [blend.face_outline(moved_lm)])
-        tgt_skin = blend.fill(shape, [blend.face_outline(dst)])
         eye_distance = float(np.linalg.norm(dst[36:42].mean(axis=0) - dst[42:48].mean(axis=0)))
-        moved = colour.match_colour(moved, crop, src_skin, tgt_skin, eye_distance=eye_distance)
+        # The whites of the eyes and the teeth may stay brighter than any skin.
+        protect = blend.fill(shape, [*blend.eye_polygons(moved_lm), cv2.convexHull(moved_lm[align.INNER_MOUTH])])
+        moved = colour.match_colour(
+            moved, crop, src_skin.weights, tgt_skin.weights, eye_distance=eye_distance, protect=protect
+        )
     with timed(timings, "blend"):
-        mask = blend.swap_mask(shape, dst, moved_lm)
+        mask = blend.swap_mask(
+            shape,
+            dst,
+            moved_lm,
+            covered=tgt_skin.covered | src_skin.covered,
+            source_covered=src_skin.covered,
+            skin=np.minimum(tgt_skin.probability, src_skin.probability),
+        )
         canvas[y1:y2, x1:x2] = blend.composite(crop, moved, mask)
+
+
+def _local_warp(
+    moved: np.ndarray, moved_lm: np.ndarray, dst: np.ndarray, strength: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The aligned source bent `strength` of the way towards the template's landmarks (align.local_goals),
+    piecewise affine over the landmarks and the lifted forehead outline; less when the full bend would
+    fold the face (landmarks of a strongly turned face cross), not at all if even a little would."""
+    for attempt in (strength, strength / 2, strength / 4):
+        goal = align.local_goals(moved_lm, dst, attempt)
+        # The forehead's outline points, so the forehead moves with the brows.
+        points = np.concatenate([moved_lm, blend.face_outline(moved_lm)[17:]])
+        goals = np.concatenate([goal, blend.face_outline(goal)[17:]])
+        warped = align.piecewise_warp(moved, points, goals)
+        if warped is not None:
+            return warped, goal
+    return moved, moved_lm
 
 
 def _border_points(shape: tuple[int, int], count: int = 8) -> np.ndarray:
