@@ -1,10 +1,16 @@
-"""Drawn art (ACG templates): a photographed face put onto a face that only has a box and 5 points.
+"""Drawn art (ACG templates): a photographed face put into a face that only has a box and 5 points.
 
 dlib finds no anime faces and drawn faces have no 68 landmarks, so an admin marks a box and the five
-key points. The source face is moved by a similarity transform fitted on the five points, recoloured
-to the drawn skin tone (sampled on the cheeks), optionally stylised (edge-preserving smoothing and
-flattened shading, so the photo's skin texture does not stand out against flat colour), and pasted
-through an elliptical feathered mask inside the marked box.
+key points. The photo's face is fitted to the drawn face and painted only where the drawn face is:
+- the drawn face's region is found from its own flat skin colour (sampled on the cheeks), with the
+  drawn eyes and mouth added (they must disappear wholly under the photo's, never peek out beside
+  them) but never the hair: bangs, the face's drawn outline and everything outside stay as drawn;
+- the photo's face is sized to the drawn face's width at the eyes and its depth from the eyes to the
+  chin (`fit_to_drawn`), so it fills the drawn face instead of sitting in it like a small cut-out;
+- its colour becomes the drawn skin's (lightness and tint), its shading is flattened and its skin
+  smoothed (the stylisation), so the photo reads as part of the drawing;
+- what the photo cannot cover of the drawn face (its hair or background fall there) is painted in
+  the drawn skin's flat tone, so no drawn eye or mouth peeks out beside the photo's.
 """
 
 from __future__ import annotations
@@ -12,66 +18,181 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import align, blend, colour
+from . import align, blend, colour, skin
 from .swap import crop_box, timed
 from .types import Face
 
-# The ellipse fills this fraction of the marked box (drawn faces' boxes include hair and chin).
-ELLIPSE_FRACTION = (0.42, 0.45)
-# The ellipse's centre: this fraction of the way from the eyes' midpoint to the mouth's midpoint.
-ELLIPSE_CENTRE = 0.45
-# How much of the photo's own shading survives the stylisation (drawn skin is nearly flat).
-STYLISED_CONTRAST = 0.6
+# How far (CIELAB, per channel) a pixel may be from the drawn skin tone and still be drawn skin; the
+# tone's own spread on the cheeks widens it (blush, soft shading).
+DRAWN_SKIN_TOLERANCE = (9.0, 6.0, 6.0)
+# The drawn eyes' and mouth's regions: ellipses around the key points, as fractions of the eye distance.
+EYE_AXES = (0.36, 0.30)
+MOUTH_AXES = (0.30, 0.20)
+# How much of the photo's lightness variation survives (drawn skin is nearly flat), for the skin and for
+# the darker features (eyes, brows, lips), which stay clearer.
+STYLISED_CONTRAST = 0.55
+FEATURE_CONTRAST = 0.8
+# How much of the photo's own colour variation (around its skin colour) survives.
 ACG_COLOUR_DETAIL = 0.5
+# The photo's chin: when it has no 68 landmarks, this far below the mouth, in eye-to-mouth distances.
+CHIN_BELOW_MOUTH = 0.75
+# The photo's face may be stretched to the drawn face's proportions by at most this ratio between its
+# width and its height scale.
+MAX_ANISOTROPY = 1.3
 
 
 def cheek_points(kps: np.ndarray) -> np.ndarray:
-    """Two points on the cheeks, halfway between each eye and the mouth corner below it."""
-    return np.array([(kps[0] + kps[3]) / 2, (kps[1] + kps[4]) / 2], dtype=np.float32)
+    """Two points on the cheeks, 60 % of the way from each eye to the mouth corner below it (drawn
+    eyes are large and low: halfway would touch them)."""
+    return np.array([kps[0] + 0.6 * (kps[3] - kps[0]), kps[1] + 0.6 * (kps[4] - kps[1])], dtype=np.float32)
+
+
+def _cheek_mask(shape: tuple[int, int], kps: np.ndarray) -> np.ndarray:
+    radius = max(2.0, 0.12 * float(np.linalg.norm(kps[1] - kps[0])))
+    mask = np.zeros(shape, dtype=np.uint8)
+    for x, y in cheek_points(kps):
+        cv2.circle(mask, (round(float(x)), round(float(y))), round(radius), 1, -1)
+    return mask
 
 
 def skin_tone(lab: np.ndarray, kps: np.ndarray) -> np.ndarray:
     """The median LAB colour of small discs on both cheeks."""
-    radius = max(2.0, 0.18 * float(np.linalg.norm(kps[1] - kps[0])))
-    mask = np.zeros(lab.shape[:2], dtype=np.uint8)
-    for x, y in cheek_points(kps):
-        cv2.circle(mask, (round(float(x)), round(float(y))), round(radius), 1, -1)
-    pixels = lab[mask > 0]
+    pixels = lab[_cheek_mask(lab.shape[:2], kps) > 0]
     if len(pixels) == 0:
         return np.median(lab.reshape(-1, 3), axis=0)
     return np.median(pixels, axis=0)
 
 
-def ellipse_mask(shape: tuple[int, int], box: np.ndarray, kps: np.ndarray) -> np.ndarray:
-    """A filled ellipse (float32 0/1) inside the box, centred between the eyes and the mouth."""
-    eyes, mouth = kps[:2].mean(axis=0), kps[3:].mean(axis=0)
-    centre = eyes + ELLIPSE_CENTRE * (mouth - eyes)
-    axes = (ELLIPSE_FRACTION[0] * (box[2] - box[0]), ELLIPSE_FRACTION[1] * (box[3] - box[1]))
-    dx, dy = kps[1] - kps[0]
-    angle = float(np.degrees(np.arctan2(dy, dx)))
-    mask = np.zeros(shape, dtype=np.uint8)
+def _ellipse(mask: np.ndarray, centre: np.ndarray, axes: tuple[float, float], angle: float) -> None:
     cv2.ellipse(
         mask,
         (round(float(centre[0])), round(float(centre[1]))),
-        (max(1, round(float(axes[0]))), max(1, round(float(axes[1])))),
+        (max(1, round(axes[0])), max(1, round(axes[1]))),
         angle,
         0,
         360,
         1,
         -1,
     )
-    return mask.astype(np.float32)
 
 
-def stylise(image: np.ndarray, mask: np.ndarray, eye_distance: float) -> np.ndarray:
-    """Flatten a photographed face towards drawn art: smooth skin, keep edges, soften the shading."""
-    smooth = cv2.edgePreservingFilter(
-        image, flags=cv2.RECURS_FILTER, sigma_s=max(5.0, 0.3 * eye_distance), sigma_r=0.25
-    )
-    lab = colour.to_lab(smooth)
-    weight = mask.astype(np.float32)
-    mean_l = float((lab[..., 0] * weight).sum() / max(weight.sum(), 1.0))
-    lab[..., 0] = mean_l + STYLISED_CONTRAST * (lab[..., 0] - mean_l)
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask with every region it encloses filled (uint8 0/1)."""
+    height, width = mask.shape
+    padded = np.zeros((height + 2, width + 2), dtype=np.uint8)
+    padded[1:-1, 1:-1] = mask
+    outside = padded.copy()
+    cv2.floodFill(outside, np.zeros((height + 4, width + 4), dtype=np.uint8), (0, 0), 1)
+    return (mask | (1 - outside[1:-1, 1:-1])).astype(np.uint8)
+
+
+def drawn_face_region(lab: np.ndarray, box: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The drawn face (uint8 0/1): its skin around the cheeks, with the eyes and mouth it encloses or
+    that lie at the marked points, without hair or the drawn outline."""
+    shape = lab.shape[:2]
+    tone = skin_tone(lab, kps)
+    cheeks = lab[_cheek_mask(shape, kps) > 0]
+    # The cheeks' own spread (blush, soft shading), robustly, widens the tolerance up to twice its floor.
+    spread = 2.5 * 1.4826 * np.median(np.abs(cheeks - tone), axis=0) if len(cheeks) > 3 else np.zeros(3)
+    floor = np.asarray(DRAWN_SKIN_TOLERANCE)
+    tolerance = np.clip(spread, floor, 2 * floor)
+    distance = np.sqrt((((lab - tone) / tolerance) ** 2).sum(axis=-1))
+    inner = np.zeros(shape, dtype=np.uint8)
+    bx1, by1, bx2, by2 = np.round(box).astype(int)
+    inner[max(0, by1) : by2, max(0, bx1) : bx2] = 1
+    drawn_skin = (distance < 1.0).astype(np.uint8) & inner
+    # The skin connected to the cheeks (not a hand or the neck of the same colour elsewhere in the box).
+    _, labels = cv2.connectedComponents(drawn_skin, connectivity=8)
+    inside = [(round(float(y)), round(float(x))) for x, y in cheek_points(kps)]
+    seeds = [labels[y, x] for y, x in inside if 0 <= y < shape[0] and 0 <= x < shape[1]]
+    face = np.isin(labels, [seed for seed in seeds if seed > 0]).astype(np.uint8)
+    if not face.any():
+        face = drawn_skin
+    # The drawn eyes and mouth, whether or not the skin encloses them, but not the hair over them (the
+    # hair's tone: the median of the box's top rows).
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    angle = float(np.degrees(np.arctan2(*(kps[1] - kps[0])[::-1])))
+    top = lab[max(0, by1) : max(0, by1) + max(1, (by2 - by1) // 8), max(0, bx1) : bx2].reshape(-1, 3)
+    hair_tone = np.median(top, axis=0) if len(top) else tone
+    hair = np.sqrt((((lab - hair_tone) / floor) ** 2).sum(axis=-1)) < 1.5
+    features = np.zeros(shape, dtype=np.uint8)
+    for eye in kps[:2]:
+        _ellipse(features, eye, (EYE_AXES[0] * eye_distance, EYE_AXES[1] * eye_distance), angle)
+    _ellipse(features, kps[3:].mean(axis=0), (MOUTH_AXES[0] * eye_distance, MOUTH_AXES[1] * eye_distance), angle)
+    face |= features & (~hair).astype(np.uint8)
+    # Close the small gaps a drawn line or a highlight leaves, then fill what the face encloses.
+    radius = max(1, round(0.04 * eye_distance))
+    face = cv2.morphologyEx(face, cv2.MORPH_CLOSE, _disc(radius))
+    return _fill_holes(face) & inner
+
+
+def _axes(kps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A face's frame: the eyes' midpoint, the unit vector across (left eye to right eye) and down."""
+    across = (kps[1] - kps[0]) / max(float(np.linalg.norm(kps[1] - kps[0])), 1e-6)
+    return kps[:2].mean(axis=0), across, np.array([-across[1], across[0]], dtype=np.float32)
+
+
+def drawn_extent(region: np.ndarray, kps: np.ndarray) -> tuple[float, float]:
+    """The drawn face's width at the eyes and its depth from the eyes to the chin, in pixels."""
+    centre, across, down = _axes(kps)
+    ys, xs = np.nonzero(region)
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    if len(xs) < 16:
+        return 2.0 * eye_distance, 1.6 * eye_distance
+    dx, dy = xs - centre[0], ys - centre[1]
+    u, v = dx * across[0] + dy * across[1], dx * down[0] + dy * down[1]
+    band = np.abs(v) < 0.25 * eye_distance
+    width = np.percentile(u[band], 98) - np.percentile(u[band], 2) if band.sum() > 8 else 2.0 * eye_distance
+    return float(width), float(np.percentile(v, 99))
+
+
+def fit_to_drawn(source: Face, region: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The 2x3 affine map putting the photo's face into the drawn one: eyes' midpoint onto the drawn
+    eyes' midpoint, eye line along the drawn eye line, the face's width at the eyes onto the drawn
+    face's width and its eyes-to-chin depth onto the drawn depth (the two scales at most
+    MAX_ANISOTROPY apart), so the photo fills the drawn face, covering the drawn eyes wholly."""
+    src_centre, src_across, src_down = _axes(source.kps)
+    dst_centre, dst_across, dst_down = _axes(kps)
+    if source.landmarks is not None:
+        lm = source.landmarks
+        src_width = abs(float(np.dot(lm[16] - lm[0], src_across)))
+        src_depth = float(np.dot(lm[8] - src_centre, src_down))
+    else:
+        eye_distance = float(np.linalg.norm(source.kps[1] - source.kps[0]))
+        src_width = 2.0 * eye_distance
+        src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down)) * (1 + CHIN_BELOW_MOUTH)
+    width, depth = drawn_extent(region, kps)
+    sx, sy = width / max(src_width, 1.0), depth / max(src_depth, 1.0)
+    mean = (sx * sy) ** 0.5
+    sx = float(np.clip(sx, mean / MAX_ANISOTROPY**0.5, mean * MAX_ANISOTROPY**0.5))
+    sy = float(np.clip(sy, mean / MAX_ANISOTROPY**0.5, mean * MAX_ANISOTROPY**0.5))
+    # source frame -> (u, v) -> scaled -> drawn frame
+    to_frame = np.stack([src_across, src_down])  # 2x2
+    from_frame = np.stack([dst_across, dst_down], axis=1)  # 2x2
+    linear = from_frame @ np.diag([sx, sy]) @ to_frame
+    matrix = np.zeros((2, 3))
+    matrix[:, :2] = linear
+    matrix[:, 2] = dst_centre - linear @ src_centre
+    return matrix
+
+
+def stylise(image: np.ndarray, eye_distance: float) -> np.ndarray:
+    """A photographed face smoothed towards drawn art: flat skin, edges kept."""
+    return cv2.edgePreservingFilter(image, flags=cv2.RECURS_FILTER, sigma_s=max(5.0, 0.3 * eye_distance), sigma_r=0.25)
+
+
+def recolour(moved: np.ndarray, weights: np.ndarray, tone: np.ndarray, *, stylised: bool) -> np.ndarray:
+    """The photo's face in the drawn skin's colour: its skin's mean becomes the drawn tone; its shading
+    is flattened (more for skin than for the darker eyes, brows and lips) and its tint halved."""
+    lab = colour.to_lab(moved)
+    mean = colour.weighted_mean(lab, weights)
+    light = lab[..., 0] - mean[0]
+    if stylised:
+        # Lighter-than-skin and slightly darker shading flattens most; the dark features keep more.
+        gain = np.where(light < -15.0, FEATURE_CONTRAST, STYLISED_CONTRAST)
+        light = light * gain
+    lab[..., 0] = np.clip(tone[0] + light, 0, 100)
+    lab[..., 1:] = tone[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
     return colour.from_lab(lab)
 
 
@@ -84,7 +205,7 @@ def swap_face_acg(
     stylised: bool = True,
     timings: dict[str, float] | None = None,
 ) -> None:
-    """Paste the source face over a drawn target face (box and 5 key points), in place."""
+    """Put the source face into a drawn target face (box and 5 key points), in place."""
     size = max(target.width, target.height)
     corners = np.array([target.box[:2], target.box[2:]], dtype=np.float32)
     x1, y1, x2, y2 = crop_box(np.concatenate([corners, target.kps]), size, canvas.shape, margin=0.1)
@@ -93,36 +214,47 @@ def swap_face_acg(
     shape = crop.shape[:2]
     kps = target.kps - offset
     box = target.box - np.concatenate([offset, offset])
-    with timed(timings, "warp"):
-        matrix = align.similarity_transform(source.kps, kps)
-        moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    with timed(timings, "skin"):
+        crop_lab = colour.to_lab(crop)
+        region = drawn_face_region(crop_lab, box, kps)
+        tone = skin_tone(crop_lab, kps)
+    with timed(timings, "warp"):
+        matrix = fit_to_drawn(source, region, kps)
+        moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
     with timed(timings, "blend"):
-        mask = ellipse_mask(shape, box, kps)
-        # Nothing outside the marked box changes, the feathered edge included.
-        inner = np.zeros(shape, dtype=np.float32)
-        bx1, by1, bx2, by2 = np.round(box).astype(int)
-        inner[max(0, by1) : by2, max(0, bx1) : bx2] = 1.0
-        mask *= inner
+        mask = region.astype(np.float32)
+        weights = None
         if source.landmarks is not None:
-            # Never beyond the person's own face (no hair or background from the photo).
+            # Never beyond the person's own face, nor their hair (no background or hair from the photo).
             moved_lm = align.transform_points(matrix, source.landmarks)
-            mask *= blend.fill(shape, [cv2.convexHull(blend.face_outline(moved_lm, forehead=0.25))])
+            outline = blend.face_outline(moved_lm, forehead=0.25)
+            mask *= blend.fill(shape, [cv2.convexHull(outline)])
+            src_skin = skin.skin_map(moved, moved_lm, outline, blend.face_size(moved_lm), template=False)
+            mask *= 1.0 - src_skin.covered
+            weights = src_skin.weights
     with timed(timings, "colour"):
-        moved_kps = align.transform_points(matrix, source.kps)
+        if weights is None or weights.sum() < 16:
+            weights = _cheek_mask(shape, align.transform_points(matrix, source.kps)).astype(np.float32)
         if stylised:
-            moved = stylise(moved, mask, eye_distance)
-        src_lab, tgt_lab = colour.to_lab(moved), colour.to_lab(crop)
-        src_tone, tgt_tone = skin_tone(src_lab, moved_kps), skin_tone(tgt_lab, kps)
-        # Lightness by ratio (keeps the face's own light and dark parts), colour by shifting the skin.
-        src_lab[..., 0] = np.clip(src_lab[..., 0] * (tgt_tone[0] / max(float(src_tone[0]), 1.0)), 0, 100)
-        # Halving the colour detail keeps the whites of eyes and teeth from turning blue when the
-        # drawn skin is paler than the person's.
-        src_lab[..., 1:] = tgt_tone[1:] + ACG_COLOUR_DETAIL * (src_lab[..., 1:] - src_tone[1:])
-        moved = colour.from_lab(src_lab)
+            moved = stylise(moved, eye_distance)
+        moved = recolour(moved, weights, tone, stylised=stylised)
     with timed(timings, "blend"):
-        feather = max(1.0, 0.06 * size)
+        # A narrow soft edge inside the drawn face: drawn art has crisp outlines, and they stay.
+        feather = max(1.0, 0.02 * size)
         radius = max(1, round(feather))
-        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)))
-        mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0) * inner
-        canvas[y1:y2, x1:x2] = blend.composite(crop, moved, mask)
+        mask = cv2.erode(mask, _disc(radius))
+        mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0) * region
+        # Where the drawn face shows but the photo has no face to give (its hair, or past its cheek), the
+        # drawn face is painted over in its own flat skin tone: a drawn eye never peeks out beside the
+        # photo's eye.
+        base = region.astype(np.float32)
+        base = np.clip(cv2.GaussianBlur(cv2.erode(base, _disc(1)), (0, 0), 0.8), 0.0, 1.0) * region
+        flat = np.empty_like(crop)
+        flat[...] = colour.from_lab(tone.reshape(1, 1, 3).astype(np.float32))
+        drawn = blend.composite(crop, flat, base)
+        canvas[y1:y2, x1:x2] = blend.composite(drawn, moved, mask)
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

@@ -24,8 +24,8 @@ CHROMA_RANGE = 8.0
 PRIOR_WEIGHT = 0.02
 # Lightness more than the template skin's own highlights (plus this headroom) above the template's local
 # skin light is compressed by this slope.
-HIGHLIGHT_HEADROOM = 4.0
-HIGHLIGHT_SLOPE = 0.35
+HIGHLIGHT_HEADROOM = 2.0
+HIGHLIGHT_SLOPE = 0.3
 # The template's colour detail relative to the source's decides how much of the source's own colour
 # (red lips, flushed cheeks) survives; never more than the source had.
 MAX_CHROMA_GAIN = 1.0
@@ -137,16 +137,18 @@ def _compress_highlights(
 ) -> np.ndarray:
     """Lightness above the template skin's own highlights rolls off softly instead of burning out.
 
-    The knee follows the template's local skin light: it lies as far above it as the template's
-    brightest skin lies above its local light (its 99th percentile), plus HIGHLIGHT_HEADROOM. So a shiny
-    nose or forehead of a dim source photo on a bright template never becomes a white patch.
+    The knee is the lower of two: as far above the template's local skin light as its brightest skin
+    lies above its local light (the 99th percentile), and the template skin's brightest overall (its
+    99th percentile); each plus HIGHLIGHT_HEADROOM. So a shiny nose or forehead of a source photo never
+    becomes a white patch, nor is any skin brighter than the template's brightest skin by much.
     """
     step = (slice(None, None, 2), slice(None, None, 2))
     skin = target_mask[step] > 0.5
     if skin.sum() < 16:
         return lightness
     above = float(np.percentile((target[step] - target_local[step])[skin], 99))
-    knee = target_local + (max(above, 2.0) + HIGHLIGHT_HEADROOM)
+    brightest = float(np.percentile(target[step][skin], 99))
+    knee = np.minimum(target_local + max(above, 2.0), brightest) + HIGHLIGHT_HEADROOM
     return np.where(lightness > knee, knee + HIGHLIGHT_SLOPE * (lightness - knee), lightness)
 
 

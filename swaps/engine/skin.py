@@ -40,6 +40,9 @@ FAR_FROM_SKIN = 4.5
 WORK_FACE_PX = 112
 # A brow is under hair when what covers the face lies along more than this fraction of its edge.
 BROW_COVERED = 0.4
+# Inside the face, uncovered and away from the features, a pixel counts at least this much as skin for
+# colour statistics.
+WEIGHT_FLOOR = 0.3
 # Clusters in the ring outside the face.
 RING_CLUSTERS = 4
 # The ring: between these fractions of the face size outside the outline.
@@ -272,7 +275,9 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
     for part in feature_polygons(lm) + brow_polygons(lm):
         cv2.fillPoly(features, [np.round(part).astype(np.int32).reshape(-1, 1, 2)], 1)
     features = cv2.dilate(features, _disc(max(1, round(0.05 * small_size))))
-    weights = probability * (clean & (1 - features) & (1 - covered))
+    # Skin in deep shadow can look like hair to the colour model; inside the face and uncovered it still
+    # counts a little, so the template's shading there is known.
+    weights = (WEIGHT_FLOOR + (1.0 - WEIGHT_FLOOR) * probability) * (clean & (1 - features) & (1 - covered))
     if scale < 1.0:
         probability = cv2.resize(probability, (width, height), interpolation=cv2.INTER_LINEAR)
         covered = cv2.resize(covered.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)

@@ -1,10 +1,19 @@
 """Engine internals on images made in memory: geometry, colour, masks, the swap_couple contract."""
 
+import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import Face, TemplateFacesError, get_engine, model_load_count, swap_couple
-from swaps.engine.align import similarity_transform, transform_points
+from swaps.engine import Face, TemplateFacesError, blend, get_engine, model_load_count, swap_couple
+from swaps.engine.align import (
+    LEFT_EYE,
+    MOUTH,
+    RIGHT_EYE,
+    local_goals,
+    piecewise_warp,
+    similarity_transform,
+    transform_points,
+)
 from swaps.engine.colour import masked_blur, match_colour
 from swaps.engine.engines import ENGINE_NAMES, resolve_engine_name
 from swaps.engine.types import EngineError
@@ -82,3 +91,104 @@ def test_swap_couple_refuses_a_template_without_both_roles():
         swap_couple(image, {"husband": face}, image, image, engine=get_engine("classic"))
     with pytest.raises(TemplateFacesError, match="no husband face"):
         swap_couple(image, {"wife": face}, image, image, engine=get_engine("classic"))
+
+
+def _warm_skin(shape, rng):
+    """A warm skin-coloured patch with some texture, as RGB uint8."""
+    image = np.zeros((*shape, 3), dtype=np.uint8)
+    image[...] = (205, 150, 120)
+    return np.clip(image.astype(int) + rng.integers(-6, 7, (*shape, 1)), 0, 255).astype(np.uint8)
+
+
+def test_teeth_stay_white_on_a_paler_template():
+    # A warm-skinned source with white teeth onto a template with pale, less colourful skin: the teeth
+    # must not turn the colour opposite to the skin (blue-green), as subtracting the skin colour did.
+    rng = np.random.default_rng(3)
+    source = _warm_skin((80, 80), rng)
+    source[35:45, 25:55] = (235, 235, 228)  # teeth
+    target = np.zeros_like(source)
+    target[...] = (232, 214, 200)
+    skin = np.ones((80, 80), dtype=np.float32)
+    skin[35:45, 25:55] = 0.0
+    out = match_colour(source, target, skin, np.ones_like(skin), eye_distance=30).astype(int)
+    teeth = out[37:43, 28:52].reshape(-1, 3)
+    assert teeth.min() > 200
+    assert (teeth[:, 2] - teeth[:, 0]).max() <= 4 and (teeth[:, 1] - teeth[:, 0]).max() <= 4  # not blue/green
+
+
+def test_a_shiny_source_is_never_brighter_than_the_templates_skin_by_much():
+    rng = np.random.default_rng(4)
+    source = _warm_skin((80, 80), rng)
+    source[10:30, 20:60] = (255, 250, 245)  # a burnt-out forehead highlight
+    target = _warm_skin((80, 80), rng)
+    mask = np.ones((80, 80), dtype=np.float32)
+    out = match_colour(source, target, mask, mask, eye_distance=30)
+    from swaps.engine.colour import to_lab
+
+    lightness, template = to_lab(out)[..., 0], to_lab(target)[..., 0]
+    # The source's highlight is L 98 on skin of L 66: it stays a highlight, rolled off, not a white patch.
+    assert template.max() < lightness[15:25, 25:55].mean() <= template.max() + 8
+
+
+def test_the_local_warp_moves_eyes_and_mouth_whole():
+    rng = np.random.default_rng(5)
+    moved = rng.uniform(50, 150, size=(68, 2)).astype(np.float32)
+    target = moved + rng.uniform(-10, 10, size=(68, 2)).astype(np.float32)
+    goals = local_goals(moved, target, 0.5)
+    for group in (RIGHT_EYE, LEFT_EYE):
+        # Same shape (a pure shift), and at least most of the way onto the template's eye.
+        shift = goals[group] - moved[group]
+        assert np.allclose(shift, shift[0], atol=1e-4)
+        remaining = np.linalg.norm(target[group].mean(axis=0) - goals[group].mean(axis=0))
+        assert remaining <= 0.31 * np.linalg.norm(target[group].mean(axis=0) - moved[group].mean(axis=0)) + 1e-4
+    mouth = goals[MOUTH] - goals[MOUTH].mean(axis=0)
+    original = moved[MOUTH] - moved[MOUTH].mean(axis=0)
+    scale = np.linalg.norm(mouth) / np.linalg.norm(original)
+    assert np.allclose(mouth, scale * original, atol=1e-3)  # scaled, never reshaped
+
+
+def test_piecewise_warp_moves_points_and_refuses_to_fold():
+    image = np.zeros((100, 100, 3), dtype=np.uint8)
+    image[45:55, 45:55] = 255
+    moved = np.array([[50, 50], [30, 30], [70, 30], [30, 70], [70, 70]], dtype=np.float32)
+    goals = moved + np.array([8, 4], dtype=np.float32)
+    warped = piecewise_warp(image, moved, goals)
+    ys, xs = np.nonzero(warped[..., 0] > 128)
+    assert abs(xs.mean() - 58) < 1.5 and abs(ys.mean() - 54) < 1.5
+    crossed = moved.copy()
+    crossed[0] = [80, 50]  # the centre jumps past its neighbours: the map would fold
+    assert piecewise_warp(image, moved, crossed) is None
+
+
+def test_the_swap_mask_keeps_the_templates_hair_but_never_half_an_eye():
+    rng = np.random.default_rng(6)
+    # A plausible 68-point face: dlib's mean shape scaled into a 200 px crop.
+    face = _mean_face() * 120 + 40
+    shape = (200, 200)
+    covered = np.zeros(shape, dtype=np.uint8)
+    covered[: int(face[19, 1]) - 2, :] = 1  # hair down to just above the brows
+    left_eye = cv2.convexHull(face[RIGHT_EYE]).reshape(-1, 2)
+    covered[int(left_eye[:, 1].min()) - 3 : int(left_eye[:, 1].max()) + 3, : int(left_eye[:, 0].max()) + 4] = 1
+    mask = blend.swap_mask(shape, face, face + rng.uniform(-1, 1, face.shape).astype(np.float32), covered=covered)
+    hair = covered.astype(bool).copy()
+    hair[int(face[19, 1]) - 6 :, :] = False
+    assert mask[hair].max() == 0.0  # the hair stays exactly the template's
+    eye = blend.fill(shape, blend.eye_polygons(face)) > 0
+    assert mask[eye].min() > 0.95  # both eyes wholly from the source, even under the covered strip
+
+
+def _mean_face():
+    """68 points in dlib's order for an average frontal face, in a unit square (rounded by hand)."""
+    xs = [0.0, 0.01, 0.03, 0.06, 0.12, 0.21, 0.32, 0.44, 0.5, 0.56, 0.68, 0.79, 0.88, 0.94, 0.97, 0.99, 1.0]
+    ys = [0.2, 0.33, 0.46, 0.58, 0.7, 0.8, 0.88, 0.94, 0.96, 0.94, 0.88, 0.8, 0.7, 0.58, 0.46, 0.33, 0.2]
+    jaw = list(zip(xs, ys, strict=True))
+    brows = [(0.1, 0.1), (0.17, 0.05), (0.26, 0.04), (0.34, 0.05), (0.42, 0.08)]
+    brows += [(0.58, 0.08), (0.66, 0.05), (0.74, 0.04), (0.83, 0.05), (0.9, 0.1)]
+    nose = [(0.5, 0.2), (0.5, 0.29), (0.5, 0.37), (0.5, 0.46), (0.4, 0.52), (0.45, 0.54), (0.5, 0.55)]
+    nose += [(0.55, 0.54), (0.6, 0.52)]
+    right_eye = [(0.18, 0.2), (0.23, 0.17), (0.3, 0.17), (0.36, 0.21), (0.3, 0.23), (0.23, 0.23)]
+    left_eye = [(0.64, 0.21), (0.7, 0.17), (0.77, 0.17), (0.82, 0.2), (0.77, 0.23), (0.7, 0.23)]
+    mouth = [(0.33, 0.7), (0.4, 0.66), (0.46, 0.64), (0.5, 0.65), (0.54, 0.64), (0.6, 0.66), (0.67, 0.7)]
+    mouth += [(0.6, 0.75), (0.55, 0.77), (0.5, 0.78), (0.45, 0.77), (0.4, 0.75), (0.36, 0.7), (0.46, 0.69)]
+    mouth += [(0.5, 0.69), (0.54, 0.69), (0.64, 0.7), (0.54, 0.72), (0.5, 0.73), (0.46, 0.72)]
+    return np.array(jaw + brows + nose + right_eye + left_eye + mouth, dtype=np.float32)

@@ -11,7 +11,6 @@ from swaps.engine import (
     FaceTurnedError,
     NoFaceError,
     SeveralFacesError,
-    get_engine,
     load_image,
     samples,
     swap_couple,
@@ -19,21 +18,6 @@ from swaps.engine import (
 from swaps.engine.identity import SAME_PERSON, descriptor, distance
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("classic")
-
-
-@pytest.fixture(scope="module")
-def photos(faces_dir):
-    return samples.people(faces_dir)
-
-
-@pytest.fixture(scope="module")
-def templates(faces_dir, engine):
-    return samples.templates(faces_dir, engine)
 
 
 PAIRS = samples.PAIRS
@@ -188,7 +172,12 @@ def test_drawn_art_faces_change_and_the_background_does_not(engine, faces_dir, p
     for face in faces.values():
         x1, y1, x2, y2 = face.box.astype(int)
         region = diff[y1:y2, x1:x2]
-        assert (region > 12).mean() > 0.3, "the drawn face hardly changed"
+        # The marked box holds the drawn bangs and outline too, which stay as drawn (see
+        # test_engine_quality); the drawn skin, about a fifth of the box, is what must change.
+        assert (region > 12).mean() > 0.2, "the drawn face hardly changed"
+        skin = image[y1:y2, x1:x2].astype(int)
+        skin = (skin.min(axis=2) > 200) & (skin.max(axis=2) - skin.min(axis=2) < 40)
+        assert skin.sum() > 500 and (region[skin] > 12).mean() > 0.3, "the drawn skin hardly changed"
         outside[y1:y2, x1:x2] = False
     assert not diff[outside].any(), "pixels outside the marked faces changed"
     assert report["faces"][0]["target_box"] == [148.0, 130.0, 248.0, 225.0]

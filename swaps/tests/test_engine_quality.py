@@ -1,0 +1,107 @@
+"""What people see in a swap, on the shared photos and the demo templates (crops of insightface's t1.jpg):
+hair over a face stays, no over-bright patches, the mouth follows the source, drawn art keeps its hair.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from swaps.engine import samples, swap_couple
+from swaps.engine.colour import to_lab
+
+pytestmark = pytest.mark.slow
+
+
+def unchanged(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    return np.abs(before.astype(int) - after.astype(int)).max(axis=-1) <= 2
+
+
+def face_polygon_mask(shape, landmarks: np.ndarray) -> np.ndarray:
+    """The template face as a swap may paint it: the jaw line and a band of forehead above the brows."""
+    height = float(np.linalg.norm(landmarks[[19, 24]].mean(axis=0) - landmarks[8]))
+    brows = landmarks[17:27] - [0, 0.12 * height]
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.concatenate([landmarks[:17], brows[::-1]]).round().astype(np.int32)], 1)
+    return mask > 0
+
+
+def mouth_opening(engine, image: np.ndarray, box: np.ndarray) -> float:
+    """How open the mouth in a face box is: the gap between the inner lips over the mouth's width."""
+    lm = engine.detector.landmarks(image, box)
+    gap = np.linalg.norm(lm[[61, 62, 63]].mean(axis=0) - lm[[67, 66, 65]].mean(axis=0))
+    return float(gap / np.linalg.norm(lm[54] - lm[48]))
+
+
+def test_the_demo_templates_match_seed_demo():
+    from templates.management.commands.seed_demo import DEMO_TEMPLATES
+
+    assert {spec["title"]: (spec["crop"], spec["roles"]) for spec in DEMO_TEMPLATES} == samples.DEMO_CROPS
+
+
+@pytest.mark.parametrize("wife", ["angelina", "monica"])
+def test_bangs_over_the_forehead_stay_the_templates(engine, photos, templates, wife):
+    # The casual woman's black bangs come down to her brows; the swapped face goes under them.
+    image, faces = templates["casual"]
+    result, _ = swap_couple(image, faces, photos["brad"], photos[wife], engine=engine)
+    lm = faces["wife"].landmarks
+    height = float(lm[8, 1] - lm[27, 1])
+    top = int(lm[17:27, 1].min() - 0.03 * height)
+    rows, cols = slice(int(faces["wife"].box[1] - 0.3 * height), top), slice(int(lm[0, 0]), int(lm[16, 0]))
+    hair = to_lab(image[rows, cols])[..., 0] < 35
+    assert hair.sum() > 500
+    assert unchanged(image[rows, cols], result[rows, cols])[hair].mean() >= 0.97
+
+
+@pytest.mark.parametrize("title", ["Table for two", "Winning hand"])
+def test_the_blonde_womans_face_gets_no_over_bright_patch(engine, photos, templates, title):
+    # The lead's demo: the astronaut onto the blonde woman whose hair covers her temple. Before, the colour
+    # correction lit her forehead and brows almost white.
+    image, faces = templates[title]
+    result, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    face = face_polygon_mask(image.shape, faces["wife"].landmarks)
+    before, after = to_lab(image)[..., 0][face], to_lab(result)[..., 0][face]
+    brighter = after > np.percentile(before, 99) + 6
+    assert brighter.mean() < 0.01, f"{brighter.mean():.1%} of the face is brighter than any of her skin"
+
+
+@pytest.mark.parametrize(
+    ("template", "husband", "wife", "role", "person"),
+    [
+        ("Winning hand", "biden", "angelina", "husband", "biden"),  # closed mouth onto a laughing one
+        ("Winning hand", "biden", "angelina", "wife", "angelina"),
+        ("closeup", "obama", "astronaut", "husband", "obama"),  # a wide smile onto a closed mouth
+        ("closeup", "obama", "astronaut", "wife", "astronaut"),
+    ],
+)
+def test_the_mouth_is_the_sources_open_or_closed(engine, photos, templates, template, husband, wife, role, person):
+    image, faces = templates[template]
+    result, _ = swap_couple(image, faces, photos[husband], photos[wife], engine=engine)
+    source, _ = engine.source_face(photos[person], role=role)
+    before = mouth_opening(engine, image, faces[role].box)
+    own = mouth_opening(engine, photos[person], source.box)
+    after = mouth_opening(engine, result, faces[role].box)
+    # The mouth moves whole with the face: it opens or closes as the source's does, never half of each.
+    if own < before:
+        assert after < before, f"the template's open mouth is still there ({after:.2f} vs {before:.2f})"
+    else:
+        assert after > before and after >= 0.6 * own, f"the source's open mouth was squashed ({after:.2f})"
+
+
+def test_drawn_art_keeps_its_hair_and_loses_its_drawn_eyes(engine, faces_dir, photos):
+    image, faces = samples.drawn_template(faces_dir)
+    result, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    lab = to_lab(image)
+    same = unchanged(image, result)
+    for face in faces.values():
+        x1, y1, x2, y2 = face.box.astype(int)
+        box_lab, box_same = lab[y1:y2, x1:x2], same[y1:y2, x1:x2]
+        # The bangs over the drawn forehead (pink hair in the box's top quarter) stay as drawn.
+        hair = (box_lab[..., 0] < 75) & (box_lab[..., 1] > 18)
+        hair[(y2 - y1) // 4 :] = False
+        assert hair.sum() > 500 and box_same[hair].mean() >= 0.95
+        # The large drawn irises (dark red around the marked eye points) are gone, not peeking out.
+        for x, y in face.kps[:2].astype(int):
+            iris = (lab[y - 8 : y + 9, x - 8 : x + 9, 0] < 40) & (lab[y - 8 : y + 9, x - 8 : x + 9, 1] > 20)
+            assert iris.sum() > 20 and same[y - 8 : y + 9, x - 8 : x + 9][iris].mean() < 0.05
