@@ -68,6 +68,7 @@ def swap_mask(
     *,
     covered: np.ndarray | None = None,
     source_covered: np.ndarray | None = None,
+    source_skin: np.ndarray | None = None,
     skin: np.ndarray | None = None,
 ) -> np.ndarray:
     """The feathered float32 mask of the pixels to take from the moved source face.
@@ -75,7 +76,8 @@ def swap_mask(
     covered (uint8 0/1) marks what must stay the template's (its hair or hands over the face) or must
     not come from the source (the source's own hair): the mask is exactly 0 there and rises over a
     short distance, so a strand of hair keeps its crisp edge; source_covered, the part of it that is the
-    source's (never painted, not even for an eye). skin (float32 0..1), where both images show
+    source's (never painted, not even for an eye); source_skin (float32 0..1), where the source shows
+    skin. skin (float32 0..1), where both images show
     skin: in a band along the face's edge only skin is taken (landmarks on a jaw are a few pixels off,
     and a source's background or a template's hair there must not be painted).
     """
@@ -108,11 +110,15 @@ def swap_mask(
         mask *= np.where(factor < 0.02, 0.0, factor)
     # The eyes always come wholly from one image: where a template's eye sits in shadow next to hair (a
     # face turned away), the rules above could leave half of it, beside the source's eye.
-    eyes = fill(shape, eye_polygons(target) + eye_polygons(moved_source))
-    eyes = cv2.dilate(eyes, _disc(radius)) * both
+    eyes = cv2.dilate(fill(shape, eye_polygons(target)), _disc(radius)) * both
     if source_covered is not None:
         # ...but never the source's own hair (a source turned the other way has hair where the eye goes).
         eyes *= 1.0 - source_covered
+    if source_skin is not None:
+        # ...nor its background past a turned cheek: only where the source shows skin.
+        eyes *= np.clip(2.0 * source_skin, 0.0, 1.0)
+    # The source's own eyes always come along whole.
+    eyes = np.maximum(eyes, cv2.dilate(fill(shape, eye_polygons(moved_source)), _disc(radius // 2)) * both)
     return np.maximum(mask, cv2.GaussianBlur(eyes, (0, 0), feather / 2))
 
 

@@ -33,10 +33,12 @@ CROP_MARGIN = 0.35
 METHODS = ("align", "warp", "align+warp", "local")
 DEFAULT_METHOD = "local"
 WARP_STRENGTH = 0.5
-# The local method's strength: LOCAL_BASE for two faces turned alike, plus the yaw difference (degrees)
-# divided by LOCAL_YAW_SCALE, at most LOCAL_MAX.
-LOCAL_BASE = 0.0
-LOCAL_YAW_SCALE = 70.0
+# The local method's strength: LOCAL_BASE plus the yaw difference (degrees) divided by LOCAL_YAW_SCALE,
+# between 0 and LOCAL_MAX. So faces turned within 25 degrees of each other are only aligned (every bend
+# towards the template's shape costs some likeness: measured in `swaps.engine.bench`), and the bend
+# grows to its full strength at 50 degrees (a frontal photo onto a face in three-quarter view).
+LOCAL_BASE = -0.5
+LOCAL_YAW_SCALE = 50.0
 LOCAL_MAX = 0.5
 
 
@@ -88,7 +90,7 @@ def swap_face_classic(
         moved_lm = align.transform_points(matrix, source.landmarks)
         if method == "local":
             turn = abs(estimate_pose(target.landmarks).yaw - estimate_pose(source.landmarks).yaw)
-            strength = min(LOCAL_MAX, LOCAL_BASE + turn / LOCAL_YAW_SCALE)
+            strength = float(np.clip(LOCAL_BASE + turn / LOCAL_YAW_SCALE, 0.0, LOCAL_MAX))
             moved, moved_lm = _local_warp(moved, moved_lm, dst, strength)
         elif method != "align":
             strength = 1.0 if method == "warp" else WARP_STRENGTH
@@ -100,13 +102,6 @@ def swap_face_classic(
     with timed(timings, "skin"):
         tgt_skin = skin.skin_map(crop, dst, blend.face_outline(dst), size, template=True)
         src_skin = skin.skin_map(moved, moved_lm, blend.face_outline(moved_lm), size, template=False)
-    with timed(timings, "colour"):
-        eye_distance = float(np.linalg.norm(dst[36:42].mean(axis=0) - dst[42:48].mean(axis=0)))
-        # The whites of the eyes and the teeth may stay brighter than any skin.
-        protect = blend.fill(shape, [*blend.eye_polygons(moved_lm), cv2.convexHull(moved_lm[align.INNER_MOUTH])])
-        moved = colour.match_colour(
-            moved, crop, src_skin.weights, tgt_skin.weights, eye_distance=eye_distance, protect=protect
-        )
     with timed(timings, "blend"):
         mask = blend.swap_mask(
             shape,
@@ -114,9 +109,34 @@ def swap_face_classic(
             moved_lm,
             covered=tgt_skin.covered | src_skin.covered,
             source_covered=src_skin.covered,
+            source_skin=src_skin.probability,
             skin=np.minimum(tgt_skin.probability, src_skin.probability),
         )
-        canvas[y1:y2, x1:x2] = blend.composite(crop, moved, mask)
+        # Colour and composite only where the mask paints (with room for the colour's blur around it).
+        ys, xs = np.nonzero(mask > 0)
+        if len(xs) == 0:
+            return
+        room = round(0.1 * size)
+        top, bottom = max(0, ys.min() - room), min(shape[0], ys.max() + room + 1)
+        left, right = max(0, xs.min() - room), min(shape[1], xs.max() + room + 1)
+        part = (slice(top, bottom), slice(left, right))
+        corner = np.array([left, top], dtype=np.float32)
+    with timed(timings, "colour"):
+        eye_distance = float(np.linalg.norm(dst[36:42].mean(axis=0) - dst[42:48].mean(axis=0)))
+        # The whites of the eyes and the teeth may stay brighter than any skin.
+        inner = moved_lm - corner
+        features = [*blend.eye_polygons(inner), cv2.convexHull(inner[align.INNER_MOUTH])]
+        protect = blend.fill((bottom - top, right - left), features)
+        recoloured = colour.match_colour(
+            moved[part],
+            crop[part],
+            src_skin.weights[part],
+            tgt_skin.weights[part],
+            eye_distance=eye_distance,
+            protect=protect,
+        )
+    with timed(timings, "blend"):
+        canvas[y1 + top : y1 + bottom, x1 + left : x1 + right] = blend.composite(crop[part], recoloured, mask[part])
 
 
 def _local_warp(
