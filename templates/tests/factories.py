@@ -57,10 +57,18 @@ def make_template(
     faces: list[dict] | None = None,
     is_active: bool = True,
     tags: tuple[str, ...] = (),
+    picture_size: tuple[int, int] = (320, 240),
     **fields: Any,
 ) -> Template:
-    """A template with a real stored picture (320x240) and, by default, a complete couple."""
-    image = image_upload(owner=None, file=picture_upload(), image_type=ImageType.TEMPLATE, category=category, tags=tags)
+    """A template with a real stored picture (320x240 by default) and, by default, a complete couple."""
+    width, height = picture_size
+    image = image_upload(
+        owner=None,
+        file=picture_upload(width=width, height=height),
+        image_type=ImageType.TEMPLATE,
+        category=category,
+        tags=tags,
+    )
     return Template.objects.create(
         image=image,
         title=title,

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from faceswap_site.testing import skip_or_fail
 from templates.models import Template
-from templates.tests.factories import make_template
+from templates.tests.factories import face, make_template
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -44,23 +44,59 @@ def mark_face(page, box, points, role):
     page.select_option("#id_new_role", role)
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_server, django_user_model):
+def open_change_page(p, live_server, template, viewport=(1280, 900)):
+    url = live_server.url + reverse("admin:couple_templates_template_change", args=[template.pk])
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.goto(f"{live_server.url}/admin/login/?next={url}")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", "pw-12345!")
+    page.click("input[type=submit]")
+    return browser, page
+
+
+@pytest.fixture
+def curator(django_user_model):
     if not CHROMIUM.exists():
         skip_or_fail(f"needs Chromium at {CHROMIUM}")
+    return django_user_model.objects.create_superuser(
+        username="curator", email="curator@example.com", password="pw-12345!"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", [(1024, 713), (900, 1600)])
+def test_the_overlay_lies_exactly_on_a_large_picture(live_server, curator, size):
     from playwright.sync_api import sync_playwright
 
-    django_user_model.objects.create_superuser(username="curator", email="curator@example.com", password="pw-12345!")
-    template = make_template(title="Drawn couple", faces=[], is_active=False)
-    url = live_server.url + reverse("admin:couple_templates_template_change", args=[template.pk])
+    width, height = size
+    template = make_template(faces=[face(100, 100, 400, 400, role="husband")], picture_size=size)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{live_server.url}/admin/login/?next={url}")
-        page.fill("#id_username", "curator")
-        page.fill("#id_password", "pw-12345!")
-        page.click("input[type=submit]")
+        # A laptop window: the stage used to grow wider than the picture it holds, stretching the overlay.
+        browser, page = open_change_page(p, live_server, template, viewport=(1366, 900))
+        picture = page.locator(".tpl-face-stage img").bounding_box()
+        overlay = page.locator("svg.tpl-face-overlay").bounding_box()
+        box = page.locator("svg.tpl-face-overlay .face-box").bounding_box()
+        browser.close()
+    # Scaled down to fit the window, and the drawn box sits where the face is on the picture.
+    assert picture["height"] <= 900 * 0.75 + 1 and picture["width"] < width
+    for key in ("x", "y", "width", "height"):
+        assert overlay[key] == pytest.approx(picture[key], abs=1)
+    scale = picture["width"] / width
+    assert box["x"] == pytest.approx(picture["x"] + 100 * scale, abs=3)
+    assert box["width"] == pytest.approx(300 * scale, abs=4)
+    assert picture["height"] == pytest.approx(height * scale, abs=2)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_server, curator):
+    from playwright.sync_api import sync_playwright
+
+    template = make_template(title="Drawn couple", faces=[], is_active=False)
+    with sync_playwright() as p:
+        browser, page = open_change_page(p, live_server, template)
         assert "Cannot be activated yet:" in page.text_content(".tpl-admin-status")
         mark_face(page, *FACES[0])
         hint = page.text_content("[data-hint]")
@@ -77,9 +113,9 @@ def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_
     assert drawn == 2
     template = Template.objects.get(pk=template.pk)
     assert template.is_active is True
-    assert [face["role"] for face in template.face_positions] == ["wife", "husband"]
-    for face, (box, points, _) in zip(template.face_positions, FACES, strict=True):
-        assert face["source"] == "manual" and face["landmarks"] is None
+    assert [marked["role"] for marked in template.face_positions] == ["wife", "husband"]
+    for marked, (box, points, _) in zip(template.face_positions, FACES, strict=True):
+        assert marked["source"] == "manual" and marked["landmarks"] is None
         # Within a pixel or two of where the pointer went (screen pixels map back to picture pixels).
-        assert face["box"] == pytest.approx(box, abs=2)
-        assert [c for point in face["kps"] for c in point] == pytest.approx([c for pt in points for c in pt], abs=2)
+        assert marked["box"] == pytest.approx(box, abs=2)
+        assert [c for point in marked["kps"] for c in point] == pytest.approx([c for pt in points for c in pt], abs=2)

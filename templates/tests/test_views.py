@@ -98,7 +98,7 @@ def test_the_number_of_queries_does_not_grow_with_the_templates_on_the_page(clie
     assert len(titles(response)) == PAGE_SIZE
 
 
-def test_the_detail_page_shows_the_template_and_leads_to_login_then_back(client):
+def test_the_detail_page_shows_the_template_and_leads_to_the_swap_form(client):
     template = make_template(
         title="Lantern festival",
         artist="Mei",
