@@ -150,11 +150,16 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         logger.info("Swap task %s: nothing to do (deleted, or not pending)", task_id)
         return None
     clock = time.perf_counter()
-    task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(pk=task_id)
     try:
+        task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(
+            pk=task_id
+        )
         result, report = _swap(task)
         _set_progress(task_id, "saving")
         return _complete(task, result, report, seconds=time.perf_counter() - clock)
+    except FaceSwapTask.DoesNotExist:
+        logger.info("Swap task %s was deleted while it ran", task_id)
+        return None
     except Exception as exc:
         from rq.timeouts import JobTimeoutException
 
