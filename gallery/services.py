@@ -236,14 +236,21 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
             "The picture's data is damaged and cannot be read. Please upload another copy of the photo.",
             code="damaged",
         ) from exc
-    stored_format = "PNG" if lossless and fmt == "PNG" else "JPEG"
+    return _encoded(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
+
+
+def _encoded(
+    img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
+) -> CleanImage:
+    """The stored copy and thumbnail of an upright 8-bit RGB picture."""
+    stored_format = "PNG" if lossless and original_format == "PNG" else "JPEG"
     stored = _encode(img, stored_format, quality=JPEG_QUALITY)
     thumb = _thumbnail(img)
     thumbnail = _encode(thumb, "JPEG", quality=THUMBNAIL_QUALITY)
     return CleanImage(
         data=stored,
         stored_format=stored_format,
-        original_format=fmt,
+        original_format=original_format,
         original_mode=original_mode,
         width=img.width,
         height=img.height,
@@ -297,6 +304,38 @@ def image_upload(
     if image_type not in ImageType.values:
         raise ValueError(f"unknown image_type {image_type!r}")
     clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
+    return _store(
+        clean,
+        owner=owner,
+        filename=getattr(file, "name", None),
+        image_type=image_type,
+        category=category,
+        tags=tags,
+    )
+
+
+def image_store_generated(
+    *, owner, picture: np.ndarray, image_type: str, category: str | None = None, filename: str
+) -> Image:
+    """Store a picture the site made itself (a swap result, RGB uint8) like an upload's clean copy.
+
+    The upload limits do not apply (it is not an upload: a result has its template's size, which the
+    limits already bounded); the encoding, thumbnail and metadata are the same as for `image_upload`.
+    """
+    clean = _encoded(
+        PILImage.fromarray(picture, mode="RGB"),
+        original_format="generated",
+        original_mode="RGB",
+        lossless=False,
+        notes=[],
+    )
+    return _store(clean, owner=owner, filename=filename, image_type=image_type, category=category, tags=())
+
+
+def _store(
+    clean: CleanImage, *, owner, filename: str | None, image_type: str, category: str | None, tags: Iterable[str]
+) -> Image:
+    """Write a clean picture and its thumbnail to storage and create its row; no file left if that fails."""
     storage = _storage()
     key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
     written = [key]
@@ -306,7 +345,7 @@ def image_upload(
         with transaction.atomic():
             image = Image(
                 owner=owner,
-                filename=sanitise_filename(getattr(file, "name", None), suffix=clean.suffix),
+                filename=sanitise_filename(filename, suffix=clean.suffix),
                 file_size=len(clean.data),
                 width=clean.width,
                 height=clean.height,

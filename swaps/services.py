@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import time
@@ -12,14 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
-from gallery.services import image_delete, image_upload
+from gallery.services import image_delete, image_store_generated
 from templates.models import Template
 
 from .models import FaceSwapTask
@@ -153,11 +150,16 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         logger.info("Swap task %s: nothing to do (deleted, or not pending)", task_id)
         return None
     clock = time.perf_counter()
-    task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(pk=task_id)
     try:
+        task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(
+            pk=task_id
+        )
         result, report = _swap(task)
         _set_progress(task_id, "saving")
         return _complete(task, result, report, seconds=time.perf_counter() - clock)
+    except FaceSwapTask.DoesNotExist:
+        logger.info("Swap task %s was deleted while it ran", task_id)
+        return None
     except Exception as exc:
         from rq.timeouts import JobTimeoutException
 
@@ -195,18 +197,13 @@ def _swap(task: FaceSwapTask):
 
 
 def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
-    from PIL import Image as PILImage
-
-    # Lossless and quick (compress_level=1): the upload service re-encodes it once, as the stored JPEG.
-    buffer = io.BytesIO()
-    PILImage.fromarray(result).save(buffer, "PNG", compress_level=1)
-    content = ContentFile(buffer.getvalue(), name=f"swap-{task.pk}.png")
-    try:
-        image = image_upload(
-            owner=task.user, file=content, image_type=ImageType.RESULT, category=task.template.category
-        )
-    except ValidationError as exc:
-        raise RuntimeError(f"the swap result could not be stored: {exc.messages}") from exc
+    image = image_store_generated(
+        owner=task.user,
+        picture=result,
+        image_type=ImageType.RESULT,
+        category=task.template.category,
+        filename=f"swap-{task.pk}.jpg",
+    )
     try:
         image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
         image.save(update_fields=["metadata"])

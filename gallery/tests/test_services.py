@@ -325,3 +325,20 @@ def test_image_delete_keeps_files_when_the_transaction_rolls_back(settings):
     assert len(stored_files(settings)) == 2
     image_delete(image=Image.objects.get(pk=pk))
     assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_generated_picture_is_stored_like_an_upload_without_the_upload_limits(settings, django_user_model):
+    from gallery.services import image_store_generated
+
+    settings.UPLOAD_MAX_BYTES = 1000  # far below the picture's size: the limit is for uploads only
+    owner = django_user_model.objects.create_user(username="gen", email="gen@example.com", password="x" * 12)
+    picture = np.zeros((300, 400, 3), dtype=np.uint8)
+    picture[:, :200] = (200, 30, 40)
+    image = image_store_generated(owner=owner, picture=picture, image_type="result", filename="swap-7.jpg")
+    assert (image.width, image.height, image.image_type, image.owner) == (400, 300, "result", owner)
+    assert image.filename == "swap-7.jpg" and image.metadata["format"] == "generated"
+    with image.file.open("rb") as fp, PILImage.open(fp) as stored:
+        assert stored.format == "JPEG" and stored.size == (400, 300)
+        assert stored.getpixel((10, 10))[0] > 180
+    assert image.file.storage.exists(image.metadata["thumbnail"])

@@ -14,7 +14,7 @@ from swaps.models import FaceSwapTask
 from swaps.services import SwapError, job_id_for, swap_create, swap_run
 from templates.models import Template
 
-from .conftest import upload_photo
+from .conftest import make_template, upload_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,32 @@ def test_two_runners_on_one_task_exactly_one_processes_it(alice, alice_photos, c
     assert sorted(result is None for result in results) == [False, True]
     assert Image.objects.filter(image_type="result").count() == 1
     assert Template.objects.get(pk=couple_template.pk).popularity_score == 1
+
+
+def test_a_large_template_is_swapped_at_full_size(alice, alice_photos, faces_dir, tmp_path):
+    # 25 megapixels: the result is larger than the upload byte limit would allow, and must still be stored.
+    big = tmp_path / "big-couple.jpg"
+    PILImage.open(faces_dir / "couple_man_woman_closeup.jpg").resize((6000, 4178)).save(big, "JPEG", quality=95)
+    template = make_template(big)
+    task = swap_run(task_id=create_task(alice, alice_photos, template).pk)
+    assert task.status == "completed", task.error_message
+    assert (task.result_image.width, task.result_image.height) == (6000, 4178)
+
+
+# Early (loading the photos, finding faces) and late (swapping, saving); the claim itself takes ~5 ms.
+@pytest.mark.parametrize("after", [0.06, 0.15])
+def test_a_job_past_its_timeout_fails_plainly_and_leaves_no_result(alice, alice_photos, couple_template, after):
+    import signal
+
+    from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
+
+    task = create_task(alice, alice_photos, couple_template)
+    # RQ's own death penalty (SIGALRM -> JobTimeoutException inside the job), fired early with a timer.
+    with pytest.raises(JobTimeoutException), UnixSignalDeathPenalty(1, JobTimeoutException):
+        signal.setitimer(signal.ITIMER_REAL, after)
+        swap_run(task_id=task.pk)
+        signal.setitimer(signal.ITIMER_REAL, 5)  # not reached when the job is interrupted as intended
+    task.refresh_from_db()
+    assert (task.status, task.error_message) == ("failed", services.TIMEOUT_ERROR)
+    assert task.result_image is None
+    assert not Image.objects.filter(image_type="result").exists()
