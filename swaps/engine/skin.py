@@ -38,7 +38,7 @@ FAR_FROM_SKIN = 4.5
 # The models work on a copy of the crop scaled so the face is about this many pixels across: colour
 # regions do not need more, and the cost stays the same for every face size.
 WORK_FACE_PX = 112
-# Around the eyes, nothing counts as covering the face within this fraction of the face's size.
+# Around a template's eyes, nothing counts as covering the face within this fraction of the face's size.
 EYE_MARGIN = 0.1
 # A brow is under hair when what covers the face lies along more than this fraction of its edge.
 BROW_COVERED = 0.4
@@ -215,13 +215,15 @@ def occluders(
         brow = np.zeros(shape, dtype=np.uint8)
         cv2.fillPoly(brow, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
         brows.append(cv2.dilate(brow, _disc(margin)))
-    # The eyes get a wider margin: eyeliner and lashes reach past the landmarks, and a shadow can link
-    # them to the hair at a turned head's temple.
-    eyes = np.zeros(shape, dtype=np.uint8)
-    for poly in feature_polygons(landmarks)[:2]:
-        cv2.fillPoly(eyes, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-    eyes = cv2.dilate(eyes, _disc(max(1, round(EYE_MARGIN * size))))
-    features = cv2.dilate(features, _disc(margin)) | eyes | brows[0] | brows[1]
+    features = cv2.dilate(features, _disc(margin)) | brows[0] | brows[1]
+    if only_above:
+        # A template's eyes get a wider margin: eyeliner and lashes reach past the landmarks, and a shadow
+        # can link them to the hair at a turned head's temple. (Not a source's: there the background
+        # beside a turned face's far eye must stay out.)
+        eyes = np.zeros(shape, dtype=np.uint8)
+        for poly in feature_polygons(landmarks)[:2]:
+            cv2.fillPoly(eyes, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
+        features |= cv2.dilate(eyes, _disc(max(1, round(EYE_MARGIN * size))))
     candidate = nonskin & (1 - features)
     # Noise (single dark pixels, JPEG blocks) away: a small opening.
     radius = max(1, round(0.015 * size))

@@ -66,6 +66,17 @@ def test_the_blonde_womans_face_gets_no_over_bright_patch(engine, photos, templa
     assert brighter.mean() < 0.01, f"{brighter.mean():.1%} of the face is brighter than any of her skin"
 
 
+@pytest.mark.parametrize("title", ["Winning hand", "casual"])
+def test_the_sources_backdrop_never_comes_along(engine, photos, templates, title):
+    # Angelina's photo has a blue-violet backdrop right beside her turned face's far eye; neither woman's
+    # skin is blue, so any blue inside the swapped face is the backdrop painted in.
+    image, faces = templates[title]
+    result, _ = swap_couple(image, faces, photos["biden"], photos["angelina"], engine=engine)
+    face = face_polygon_mask(image.shape, faces["wife"].landmarks)
+    assert (to_lab(image)[..., 2][face] < -5).sum() == 0
+    assert (to_lab(result)[..., 2][face] < -5).sum() <= 2
+
+
 @pytest.mark.parametrize(
     ("template", "husband", "wife", "role", "person"),
     [
