@@ -62,6 +62,19 @@ def bench_swap(engine_name: str, insightface_dir: str | None, runs: int) -> None
             print(f"{stage + ' (both faces)':<28}{statistics.median(stages[stage]):>10.4f}{'':>10}")
     print(f"{'total per couple':<28}{statistics.median(totals):>10.3f}{'<= 0.3':>10}")
     print(f"{'peak memory MB':<28}{peak_memory_mb():>10.0f}{'<= 500':>10}")
+    bench_large(engine, template, faces, husband, wife)
+
+
+def bench_large(engine, template, faces, husband, wife, runs: int = 3) -> None:
+    """The same couple in the same template scaled up: the cost should stay flat as the faces grow."""
+    print()
+    print("The same template scaled up (faces grow with it; swap.MAX_WORK_FACE_PX caps the work):")
+    print(f"{'template':<14}{'face px':>9}{'median s':>10}")
+    for factor in (1, 2, 4, 6):
+        big, big_faces = samples.scaled_template(template, faces, factor)
+        times = [swap_couple(big, big_faces, husband, wife, engine=engine)[1]["seconds"] for _ in range(runs)]
+        face_px = swap.blend.face_size(big_faces["husband"].landmarks)
+        print(f"{f'{big.shape[1]}x{big.shape[0]}':<14}{face_px:>9.0f}{statistics.median(times):>10.3f}")
 
 
 def bench_identity(engine_name: str, insightface_dir: str | None) -> None:

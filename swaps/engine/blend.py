@@ -21,6 +21,10 @@ FEATHER_FRACTION = 0.06
 OCCLUSION_RAMP = 0.04
 # Along the face's edge, in a band this fraction of the face's size deep, only skin is painted.
 EDGE_BAND = 0.12
+# The mask is worked out on a copy scaled so the face is at most this many pixels across, then scaled
+# back: it is smooth (its finest detail, what covers the face, comes from skin.WORK_FACE_PX anyway) and
+# its dilations and blurs grow with the square of the face's size.
+MASK_FACE_PX = 320
 
 
 def face_outline(landmarks: np.ndarray, *, forehead: float = FOREHEAD_FRACTION) -> np.ndarray:
@@ -82,6 +86,14 @@ def swap_mask(
     and a source's background or a template's hair there must not be painted).
     """
     size = face_size(target)
+    if size > MASK_FACE_PX:
+        factor = MASK_FACE_PX / size
+        return _scaled_mask(shape, target, moved_source, factor, covered, source_covered, source_skin, skin)
+    return _mask(shape, target, moved_source, size, covered, source_covered, source_skin, skin)
+
+
+def _mask(shape, target, moved_source, size, covered, source_covered, source_skin, skin) -> np.ndarray:
+    """swap_mask at the crop's own size."""
     both = fill(shape, [face_outline(target)]) * fill(shape, [cv2.convexHull(face_outline(moved_source))])
     inside = both
     feather = max(1.0, FEATHER_FRACTION * size)
@@ -120,6 +132,33 @@ def swap_mask(
     # The source's own eyes always come along whole.
     eyes = np.maximum(eyes, cv2.dilate(fill(shape, eye_polygons(moved_source)), _disc(radius // 2)) * both)
     return np.maximum(mask, cv2.GaussianBlur(eyes, (0, 0), feather / 2))
+
+
+def _scaled_mask(shape, target, moved_source, factor, covered, source_covered, source_skin, skin) -> np.ndarray:
+    """swap_mask worked out on a copy scaled by factor, returned at full size."""
+    height, width = shape
+    dims = (max(1, round(width * factor)), max(1, round(height * factor)))
+    scale = np.array([dims[0] / width, dims[1] / height], dtype=np.float32)
+
+    def small(plane: np.ndarray | None) -> np.ndarray | None:
+        if plane is None:
+            return None
+        if plane.dtype == np.uint8:  # 0/1: covered wherever any of it was
+            return (cv2.resize(plane.astype(np.float32), dims, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+        return cv2.resize(plane, dims, interpolation=cv2.INTER_AREA)
+
+    target = target * scale
+    mask = _mask(
+        (dims[1], dims[0]),
+        target,
+        moved_source * scale,
+        face_size(target),
+        small(covered),
+        small(source_covered),
+        small(source_skin),
+        small(skin),
+    )
+    return cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _disc(radius: int) -> np.ndarray:

@@ -116,3 +116,18 @@ def demo_templates(engine) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
             faces = sorted(engine.detect(image)[:2], key=lambda face: face.box[0] + face.box[2])
             result[title] = image, dict(zip(roles, faces, strict=True))
     return result
+
+
+def scaled_template(image: np.ndarray, faces: dict[str, Face], factor: int) -> tuple[np.ndarray, dict[str, Face]]:
+    """A template and its faces scaled up by a whole factor (a large template with the same content)."""
+    import dataclasses
+
+    import cv2
+
+    height, width = image.shape[:2]
+    big = cv2.resize(image, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
+    big_faces = {
+        role: dataclasses.replace(face, box=face.box * factor, kps=face.kps * factor, landmarks=face.landmarks * factor)
+        for role, face in faces.items()
+    }
+    return big, big_faces

@@ -3,7 +3,9 @@
 The classic method (see `swaps.engine.bench` for the measurements behind it): the whole source face is
 moved by one similarity transform fitted on the landmarks ("align"), recoloured to the template's light
 and colour (`colour.match_colour`), and blended in through a feathered mask over the face (`blend`).
-All the work happens on a crop around the target face, so the cost does not grow with the template.
+All the work happens on a crop around the target face, so the cost does not grow with the template; a
+face bigger than MAX_WORK_FACE_PX is swapped on a scaled-down copy of its crop and put back at full size,
+so the cost does not grow with the face either.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
 ROLES = ("husband", "wife")
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
 CROP_MARGIN = 0.35
+# The largest face (see blend.face_size) worked on at full size. A bigger one (a large template: the faces
+# of a 6000-pixel-wide photo are 2000 pixels across) is swapped on a copy of its crop scaled down to this
+# and put back over the full-size crop, so only the painted face is softer than the template around it:
+# at full size the mask's feathering alone took 20 s per face. Sources are rarely sharper than this.
+MAX_WORK_FACE_PX = 640
 # "align": one similarity transform; "warp": bent fully onto the template's landmarks; "align+warp":
 # aligned, then bent part of the way (WARP_STRENGTH) so brows and mouth meet the template's; "local":
 # aligned, then bent towards the template's landmarks by a strength that grows with the difference
@@ -82,7 +89,9 @@ def swap_face_classic(
     x1, y1, x2, y2 = crop_box(target.landmarks, size, canvas.shape)
     offset = np.array([x1, y1], dtype=np.float32)
     dst = target.landmarks - offset
-    crop = canvas[y1:y2, x1:x2]
+    full_crop = canvas[y1:y2, x1:x2]
+    crop, scale = _work_copy(full_crop, size)
+    dst, size = dst * scale, blend.face_size(dst * scale)
     shape = crop.shape[:2]
     with timed(timings, "warp"):
         matrix = align.similarity_transform(source.landmarks[align.ALIGN_POINTS], dst[align.ALIGN_POINTS])
@@ -136,7 +145,34 @@ def swap_face_classic(
             protect=protect,
         )
     with timed(timings, "blend"):
-        canvas[y1 + top : y1 + bottom, x1 + left : x1 + right] = blend.composite(crop[part], recoloured, mask[part])
+        if crop is full_crop:
+            canvas[y1 + top : y1 + bottom, x1 + left : x1 + right] = blend.composite(crop[part], recoloured, mask[part])
+            return
+        # Back to full size: the painted part's recoloured face and mask, over the full-size crop.
+        face = crop.copy()
+        face[part] = recoloured
+        full_shape = full_crop.shape[1], full_crop.shape[0]
+        face = cv2.resize(face, full_shape, interpolation=cv2.INTER_CUBIC)
+        mask = cv2.resize(mask, full_shape, interpolation=cv2.INTER_LINEAR)
+        sy, sx = scale[1], scale[0]
+        top, bottom = int(top / sy), min(full_crop.shape[0], int(np.ceil(bottom / sy)))
+        left, right = int(left / sx), min(full_crop.shape[1], int(np.ceil(right / sx)))
+        part = (slice(top, bottom), slice(left, right))
+        canvas[y1 + top : y1 + bottom, x1 + left : x1 + right] = blend.composite(
+            full_crop[part], face[part], mask[part]
+        )
+
+
+def _work_copy(crop: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """The crop to work on for a face of this size, and its scale per axis (x, y): the crop itself, or a
+    copy scaled down so the face is MAX_WORK_FACE_PX across."""
+    if size <= MAX_WORK_FACE_PX:
+        return crop, np.ones(2, dtype=np.float32)
+    height, width = crop.shape[:2]
+    factor = MAX_WORK_FACE_PX / size
+    dims = (max(1, round(width * factor)), max(1, round(height * factor)))
+    small = cv2.resize(crop, dims, interpolation=cv2.INTER_AREA)
+    return small, np.array([dims[0] / width, dims[1] / height], dtype=np.float32)
 
 
 def _local_warp(

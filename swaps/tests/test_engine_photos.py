@@ -76,6 +76,28 @@ def test_only_the_face_regions_change(engine, photos, templates):
     assert not changed[~inside].any()
 
 
+def test_a_large_template_gets_the_same_swap_as_a_small_one(engine, photos, templates):
+    import cv2
+
+    from swaps.engine import swap
+
+    # At 5x (faces about 1500 pixels across, past swap.MAX_WORK_FACE_PX) the faces are swapped on a
+    # scaled-down copy and put back: scaled back down, the result matches the swap at the original size.
+    image, faces = templates["closeup"]
+    small, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    big_image, big_faces = samples.scaled_template(image, faces, 5)
+    assert all(swap.blend.face_size(face.landmarks) > swap.MAX_WORK_FACE_PX for face in big_faces.values())
+    big, _ = swap_couple(big_image, big_faces, photos["obama"], photos["astronaut"], engine=engine)
+    assert big.shape == big_image.shape
+    back = cv2.resize(big, image.shape[1::-1], interpolation=cv2.INTER_AREA).astype(int)
+    for role, face in faces.items():
+        x1, y1, x2, y2 = face.box.astype(int)
+        difference = np.abs(back[y1:y2, x1:x2] - small[y1:y2, x1:x2].astype(int))
+        swapped = np.abs(small[y1:y2, x1:x2].astype(int) - image[y1:y2, x1:x2].astype(int))
+        assert difference.mean() < 0.25 * swapped.mean(), role
+        assert np.percentile(difference, 99) < 40, role
+
+
 def test_a_grayscale_template_gives_grayscale_faces(engine, photos, templates):
     image, faces = templates["closeup"]
     gray = image.mean(axis=2, keepdims=True).round().astype(np.uint8).repeat(3, axis=2)
