@@ -80,7 +80,8 @@ HARD_CASES = [
     ("Table for two: 3/4-view man, blonde hair over her forehead", "Table for two", "obama", "astronaut"),
     ("Winning hand: hair over her forehead, open mouths", "Winning hand", "obama", "astronaut"),
     ("Winning hand: closed mouths onto laughing faces", "Winning hand", "biden", "angelina"),
-    ("Poker night: she is turned ~55 degrees", "Poker night, side by side", "ross", "monica"),
+    ("Across the table: a third face (turned) stays hers", "Across the table", "obama", "astronaut"),
+    ("Poker night: she is turned ~55 degrees", "Poker night (she is turned)", "ross", "monica"),
     ("Monica (turned) onto Angelina; Obama onto Brad", "closeup", "obama", "monica"),
     ("Astronaut onto Angelina (turned); open smile onto closed mouth", "closeup", "obama", "astronaut"),
     ("Angelina onto the casual woman (bangs); Brad onto the casual man", "casual", "brad", "angelina"),
@@ -109,7 +110,11 @@ def build_hard_sheet() -> np.ndarray:
     folder = samples.faces_dir()
     engine = get_engine("classic")
     people = samples.people(folder)
-    templates = {**samples.templates(folder, engine), **samples.demo_templates(engine)}
+    templates = {
+        **samples.templates(folder, engine),
+        **samples.demo_templates(engine),
+        **samples.demo_templates(engine, samples.HARD_CROPS),
+    }
     templates["drawn"] = samples.drawn_template(folder)
     rows = [
         _hard_row(label, *templates[name], people[husband], people[wife], engine)

@@ -36,11 +36,16 @@ TADNE_FACES = {
 
 
 # The demo templates of `manage.py seed_demo` (crops of insightface's sample picture t1.jpg, 1280x886):
-# title -> (crop box, roles of the two faces from left to right). A test keeps this in step with seed_demo.
+# title -> (crop box, roles of the faces from left to right; None: no role). A test keeps this in step
+# with seed_demo.
 DEMO_CROPS = {
-    "Poker night, side by side": ((190, 100, 700, 540), ("wife", "husband")),
+    "Across the table": ((20, 170, 660, 650), ("wife", None, "husband")),
     "Winning hand": ((690, 230, 1280, 700), ("husband", "wife")),
     "Table for two": ((875, 20, 1280, 520), ("husband", "wife")),
+}
+# More crops of t1.jpg for the hard-cases sheet, not offered as demo templates.
+HARD_CROPS = {
+    "Poker night (she is turned)": ((190, 100, 700, 540), ("wife", "husband")),
 }
 
 
@@ -98,8 +103,9 @@ def drawn_template(folder: Path) -> tuple[np.ndarray, dict[str, Face]]:
     return image, faces
 
 
-def demo_templates(engine) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
-    """The seed_demo templates as the site stores them (JPEG q92 crops of t1.jpg), faces found by engine.
+def demo_templates(engine, crops: dict | None = None) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
+    """The seed_demo templates (or other crops of t1.jpg) as the site stores them (JPEG q92), faces found
+    by engine.
 
     t1.jpg ships inside the insightface package; nothing is copied into the repository.
     """
@@ -109,12 +115,12 @@ def demo_templates(engine) -> dict[str, tuple[np.ndarray, dict[str, Face]]]:
     result = {}
     with Image.open(str(source)) as picture:
         picture = picture.convert("RGB")
-        for title, (box, roles) in DEMO_CROPS.items():
+        for title, (box, roles) in (DEMO_CROPS if crops is None else crops).items():
             buffer = io.BytesIO()
             picture.crop(box).save(buffer, "JPEG", quality=92)
             image = load_image(buffer.getvalue())
-            faces = sorted(engine.detect(image)[:2], key=lambda face: face.box[0] + face.box[2])
-            result[title] = image, dict(zip(roles, faces, strict=True))
+            faces = sorted(engine.detect(image)[: len(roles)], key=lambda face: face.box[0] + face.box[2])
+            result[title] = image, {role: face for role, face in zip(roles, faces, strict=True) if role}
     return result
 
 

@@ -40,6 +40,19 @@ def test_the_demo_templates_match_seed_demo():
     assert {spec["title"]: (spec["crop"], spec["roles"]) for spec in DEMO_TEMPLATES} == samples.DEMO_CROPS
 
 
+def test_a_face_without_a_role_is_left_as_it_is(engine, photos, templates):
+    # "Across the table": Rachel (wife), Monica behind (turned away, no role), Ross (husband).
+    image, faces = templates["Across the table"]
+    result, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    others = [face for face in engine.detect(image) if not any(face.box[0] == f.box[0] for f in faces.values())]
+    assert len(others) == 1
+    x1, y1, x2, y2 = others[0].box.astype(int)
+    assert np.array_equal(result[y1:y2, x1:x2], image[y1:y2, x1:x2])
+    for face in faces.values():
+        x1, y1, x2, y2 = face.box.astype(int)
+        assert not np.array_equal(result[y1:y2, x1:x2], image[y1:y2, x1:x2])
+
+
 @pytest.mark.parametrize("wife", ["angelina", "monica"])
 def test_bangs_over_the_forehead_stay_the_templates(engine, photos, templates, wife):
     # The casual woman's black bangs come down to her brows; the swapped face goes under them.
