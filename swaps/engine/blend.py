@@ -23,8 +23,9 @@ OCCLUSION_RAMP = 0.04
 EDGE_BAND = 0.12
 # The mask is worked out on a copy scaled so the face is at most this many pixels across, then scaled
 # back: it is smooth (its finest detail, what covers the face, comes from skin.WORK_FACE_PX anyway) and
-# its dilations and blurs grow with the square of the face's size.
-MASK_FACE_PX = 320
+# its dilations and blurs grow with the square of the face's size. At 192 rather than 320: 30 ms less per
+# couple on the bench template, the result differs by 0.2 levels on average (99th percentile 2).
+MASK_FACE_PX = 192
 
 
 def face_outline(landmarks: np.ndarray, *, forehead: float = FOREHEAD_FRACTION) -> np.ndarray:
