@@ -3,7 +3,9 @@
 RQ forks a work horse per job by default. Forking is only safe when nothing in the parent has started
 threads the child would need: dlib's models (the classic engine) are plain memory, so this worker loads
 them in the parent before any fork and every horse inherits them, already loaded (copy-on-write), while
-RQ keeps enforcing the job timeout and isolating crashes. onnxruntime (the insightface engine) starts
+RQ keeps enforcing the job timeout and isolating crashes. The parent also pays the first swap's one-time
+costs (`Engine.warm_up`: imports and lookup tables, no threads), which every horse would otherwise pay
+again: that halves a job's time (`make bench`, end-to-end section). onnxruntime (the insightface engine) starts
 thread pools when a session is made, which a forked child cannot use safely, so with that engine the
 worker does not fork and runs jobs in its own process, like rq's SimpleWorker, where the job timeout
 is still enforced (SIGALRM death penalty in perform_job).
@@ -32,6 +34,7 @@ def preload_models() -> object:
 
     started = time.perf_counter()
     engine = engine_get()
+    engine.warm_up()
     if models_loaded_by_pid is None:
         models_loaded_by_pid = os.getpid()
     logger.info(

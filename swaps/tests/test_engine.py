@@ -77,6 +77,29 @@ def test_get_engine_loads_models_once_per_process():
     assert first.name == "classic" and first.fork_safe
 
 
+def test_warm_up_imports_what_the_first_swap_needs_and_starts_no_opencv_threads():
+    import subprocess
+    import sys
+
+    from faceswap_site.testing import REPO_DIR
+
+    # In a fresh interpreter (this one has imported everything long ago). The worker forks after
+    # warm_up, so it must not start OpenCV's thread pool: cv2 reports its threads as the pool's size
+    # only once the pool runs, and the process's own thread count shows any new pool.
+    code = """
+import os, sys
+from swaps.engine import get_engine
+engine = get_engine("classic")
+assert "scipy.spatial" not in sys.modules
+before = len(os.listdir("/proc/self/task"))
+engine.warm_up()
+assert "scipy.spatial" in sys.modules
+# scipy's own OpenBLAS may start one thread (fork-safe: OpenBLAS resets itself in a child); no more.
+assert len(os.listdir("/proc/self/task")) <= before + 1, (before, os.listdir("/proc/self/task"))
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_DIR, timeout=120)
+
+
 def test_unknown_engine_name_is_refused_plainly():
     assert ENGINE_NAMES == ("auto", "classic", "insightface")
     with pytest.raises(EngineError, match="Unknown face engine 'magic'"):
