@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from .align import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
+from .imageio import shrink, shrunk_size
 
 # The forehead band: the brows lifted by this fraction of the brow-to-chin height.
 FOREHEAD_FRACTION = 0.12
@@ -138,15 +139,15 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
 def _scaled_mask(shape, target, moved_source, factor, covered, source_covered, source_skin, skin) -> np.ndarray:
     """swap_mask worked out on a copy scaled by factor, returned at full size."""
     height, width = shape
-    dims = (max(1, round(width * factor)), max(1, round(height * factor)))
+    dims = shrunk_size(shape, factor)
     scale = np.array([dims[0] / width, dims[1] / height], dtype=np.float32)
 
     def small(plane: np.ndarray | None) -> np.ndarray | None:
         if plane is None:
             return None
         if plane.dtype == np.uint8:  # 0/1: covered wherever any of it was
-            return (cv2.resize(plane.astype(np.float32), dims, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
-        return cv2.resize(plane, dims, interpolation=cv2.INTER_AREA)
+            return (shrink(plane.astype(np.float32), factor) > 0).astype(np.uint8)
+        return shrink(plane, factor)
 
     target = target * scale
     mask = _mask(

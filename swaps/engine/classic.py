@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .imageio import shrink
 from .types import Face
 
 # HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
@@ -99,7 +100,7 @@ class ClassicDetector:
         start = time.perf_counter()
         height, width = image.shape[:2]
         scale = min(1.0, max_side / max(height, width))
-        small = image if scale == 1.0 else _resize(image, scale)
+        small = image if scale == 1.0 else shrink(image, scale)
         rects, scores, _ = self.detector.run(small, upsample, MIN_DETECTION_SCORE)
         boxes = []
         for rect, score in zip(rects, scores, strict=True):
@@ -139,7 +140,7 @@ class ClassicDetector:
         turned away (or hidden), which deserves a different message than "no face".
         """
         scale = min(1.0, CNN_MAX_SIDE / max(image.shape[:2]))
-        small = image if scale == 1.0 else _resize(image, scale)
+        small = image if scale == 1.0 else shrink(image, scale)
         return any(d.confidence >= CNN_MIN_CONFIDENCE for d in self.cnn_detector(small, 0))
 
     def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -147,10 +148,3 @@ class ClassicDetector:
         rect = self._dlib.rectangle(*(round(float(v)) for v in box))
         shape = self.predictor(image, rect)
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
-
-
-def _resize(image: np.ndarray, scale: float) -> np.ndarray:
-    import cv2
-
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

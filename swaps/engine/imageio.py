@@ -32,6 +32,18 @@ def load_image(source: bytes | str | Path, *, what: str = "image") -> np.ndarray
         raise UnreadableImageError(f"The {what} is not a readable picture (JPEG, PNG or WebP).") from exc
 
 
+def shrunk_size(shape: tuple[int, ...], factor: float) -> tuple[int, int]:
+    """(width, height) of an image of this shape scaled by factor; at least 1x1."""
+    return max(1, round(shape[1] * factor)), max(1, round(shape[0] * factor))
+
+
+def shrink(image: np.ndarray, factor: float) -> np.ndarray:
+    """An image (or a float plane) scaled down by factor (< 1), averaging pixels; at least 1x1."""
+    import cv2
+
+    return cv2.resize(image, shrunk_size(image.shape, factor), interpolation=cv2.INTER_AREA)
+
+
 def encode_image(image: np.ndarray, fmt: str = "JPEG", *, quality: int = 92) -> bytes:
     """Encode an RGB uint8 array as JPEG, PNG or WebP bytes."""
     fmt = fmt.upper().replace("JPG", "JPEG")

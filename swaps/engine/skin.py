@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from .align import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE
+from .imageio import shrink
 
 # Spread floors of the skin Gaussian (CIELAB units): shading moves lightness a lot, colour little.
 SKIN_FLOOR = np.array([7.0, 2.5, 2.5])
@@ -268,10 +269,7 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
 
     height, width = image.shape[:2]
     scale = min(1.0, WORK_FACE_PX / max(size, 1.0))
-    small = image
-    if scale < 1.0:
-        dims = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = cv2.resize(image, dims, interpolation=cv2.INTER_AREA)
+    small = image if scale == 1.0 else shrink(image, scale)
     sy, sx = small.shape[0] / height, small.shape[1] / width
     factor = np.array([sx, sy], dtype=np.float32)
     lm, poly, small_size = landmarks * factor, outline * factor, size * scale

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import align, blend, colour, skin
 from .classic import estimate_pose
+from .imageio import shrink
 from .types import Face, TemplateFacesError
 
 if TYPE_CHECKING:
@@ -91,7 +92,8 @@ def swap_face_classic(
     dst = target.landmarks - offset
     full_crop = canvas[y1:y2, x1:x2]
     crop, scale = _work_copy(full_crop, size)
-    dst, size = dst * scale, blend.face_size(dst * scale)
+    dst = dst * scale
+    size = blend.face_size(dst)
     shape = crop.shape[:2]
     with timed(timings, "warp"):
         matrix = align.similarity_transform(source.landmarks[align.ALIGN_POINTS], dst[align.ALIGN_POINTS])
@@ -168,11 +170,8 @@ def _work_copy(crop: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
     copy scaled down so the face is MAX_WORK_FACE_PX across."""
     if size <= MAX_WORK_FACE_PX:
         return crop, np.ones(2, dtype=np.float32)
-    height, width = crop.shape[:2]
-    factor = MAX_WORK_FACE_PX / size
-    dims = (max(1, round(width * factor)), max(1, round(height * factor)))
-    small = cv2.resize(crop, dims, interpolation=cv2.INTER_AREA)
-    return small, np.array([dims[0] / width, dims[1] / height], dtype=np.float32)
+    small = shrink(crop, MAX_WORK_FACE_PX / size)
+    return small, np.array([small.shape[1] / crop.shape[1], small.shape[0] / crop.shape[0]], dtype=np.float32)
 
 
 def _local_warp(
