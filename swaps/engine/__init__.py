@@ -7,7 +7,7 @@ on its own. The public vocabulary is re-exported here.
 from .classic import ClassicDetector, Pose, estimate_pose
 from .engines import Engine, get_engine, model_load_count
 from .imageio import encode_image, load_image
-from .swap import swap_couple
+from .swap import ROLES, swap_couple
 from .types import (
     EngineError,
     Face,
@@ -20,6 +20,7 @@ from .types import (
 )
 
 __all__ = [
+    "ROLES",
     "ClassicDetector",
     "Engine",
     "EngineError",

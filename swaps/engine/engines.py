@@ -6,6 +6,8 @@ can show that a second job did not load them again. Nothing is loaded at import 
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +29,8 @@ ENGINE_NAMES = ("auto", "classic", "insightface")
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], Engine] = {}
+logger = logging.getLogger("swaps.engine")
+
 _model_loads = 0
 
 
@@ -196,4 +200,5 @@ def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None)
                 engine = ClassicEngine()
             _model_loads += 1
             _engines[key] = engine
+            logger.info("Face models loaded (%s engine) by pid %d", engine.name, os.getpid())
         return engine

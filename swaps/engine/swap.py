@@ -211,13 +211,15 @@ def swap_couple(
     *,
     engine: Engine,
     progress: Callable[[str], Any] | None = None,
+    source_faces: Mapping[str, Face | None] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Both faces of a couple swapped into a template: (result RGB image, report).
 
     template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
     drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
     that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
-    given, is called with "detect", "husband" and "wife" before each stage.
+    given, is called with "detect", "husband" and "wife" before each stage. source_faces may give a
+    role's face already found in its photo (by an earlier check of the same photo): it is used as it is.
     The report: {"engine", "seconds", "timings": {stage: seconds}, "faces": [{"role", "target_box",
     "source_box", "yaw", "roll", "notes"}, ...]}.
     """
@@ -232,7 +234,13 @@ def swap_couple(
         progress("detect")
     sources = {}
     for role, photo in (("husband", husband_photo), ("wife", wife_photo)):
-        sources[role] = engine.source_face(photo, role=role, timings=timings)
+        known = (source_faces or {}).get(role)
+        if known is not None:
+            if known.landmarks is not None and "pose" not in known.extra:
+                known.extra["pose"] = estimate_pose(known.landmarks)
+            sources[role] = (known, [])
+        else:
+            sources[role] = engine.source_face(photo, role=role, timings=timings)
     result = np.ascontiguousarray(template).copy()
     faces = []
     for role, photo in (("husband", husband_photo), ("wife", wife_photo)):
