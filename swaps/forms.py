@@ -1,8 +1,7 @@
 from django import forms
 
 from gallery.models import Image
-
-ROLES = ("husband", "wife")
+from swaps.engine import ROLES
 
 
 class SwapForm(forms.Form):
