@@ -253,8 +253,8 @@ def engine():
 
 @pytest.fixture(scope="module")
 def photos(faces_dir):
-    """People's photos cut from the shared test photos, by name (see swaps.engine.samples)."""
-    from swaps.engine import samples
+    """People's photos cut from the shared test photos, by name (see tools/samples.py)."""
+    from tools import samples
 
     return samples.people(faces_dir)
 
@@ -263,6 +263,6 @@ def photos(faces_dir):
 def templates(faces_dir, engine):
     """The shared couple photos and the seed_demo templates (crops of insightface's t1.jpg) with their
     faces found, by name."""
-    from swaps.engine import samples
+    from tools import samples
 
     return {**samples.templates(faces_dir, engine), **samples.demo_templates(engine)}

@@ -60,10 +60,10 @@ def test_models_are_loaded_once_per_worker_not_per_job(rq_worker, client, alice,
     for task_id in (first, second):
         task = wait_for_task(task_id, until=lambda t: t.status in ("completed", "failed"))
         assert task.status == "completed", (task.error_message, rq_worker.log())
-    loads = [line for line in rq_worker.log().splitlines() if "Face models loaded" in line]
+    loads = [line for line in rq_worker.log().splitlines() if "models loaded" in line]
     # Loaded once, by the worker itself before it forked the two jobs' work horses.
     assert len(loads) == 1, rq_worker.log()
-    assert loads[0].endswith(f"by pid {rq_worker.pid}")
+    assert loads[0].endswith(f"(pid {rq_worker.pid})")
 
 
 def test_a_worker_killed_mid_job_leaves_no_task_processing(rq_worker, client, alice, couple_template, faces_dir):

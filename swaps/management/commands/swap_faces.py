@@ -9,6 +9,7 @@ on stderr and nothing written.
 """
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from swaps.engine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
+
+        if options["verbosity"] < 2:
+            # The engine's "models loaded" line is for worker logs; stderr here carries only the one plain
+            # line of a failure (-v 2 shows it).
+            logging.getLogger("swaps.engine").setLevel(logging.WARNING)
 
         output = Path(options["output"])
         fmt = FORMATS.get(output.suffix.lower())
