@@ -17,7 +17,7 @@ from django.db import transaction
 
 from gallery.models import Image, ImageType
 from gallery.services import CleanImage, image_clean, image_delete, image_store
-from swaps.engine import Engine, EngineError, get_engine, load_image
+from swaps.engine import Engine, EngineError, detect_faces, get_engine, load_image
 
 from .models import ROLES, Template, validate_face_positions
 
@@ -146,7 +146,7 @@ def template_detect_faces(*, template: Template) -> Template:
     detected: list[dict] = []
     if image is not None:
         try:
-            found = _engine().detect(_read_picture(image))
+            found = detect_faces(_read_picture(image), engine=_engine())
         except EngineError as exc:
             logger.warning("template %s: face detection failed: %s", template.pk, exc.message)
             found = []

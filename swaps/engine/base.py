@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 import numpy as np
@@ -29,6 +30,12 @@ class Engine:
 
     name: ClassVar[str] = ""
     fork_safe: ClassVar[bool] = True
+    # dlib's detector and shape predictor keep scratch state in the objects: two threads of one web
+    # process running them at once corrupted the heap (segfaults, "60 faces" on a frontal photo). One lock
+    # per process around the model calls, not an engine per thread: a check takes ~0.1 s, an engine ~2.5 s
+    # and 70-120 MB to load, and dlib gains almost nothing from a second thread on this machine (see
+    # /work/notes/issue-11.md for the figures). A worker process runs one job at a time, so it never waits.
+    model_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         """All faces found in an RGB image, largest first."""
@@ -63,10 +70,13 @@ class Engine:
         The largest face is used; a second face of similar size, a face smaller than
         MIN_SOURCE_FACE_PX or turned more than MAX_SOURCE_YAW are refused with a plain message.
         """
-        faces = self.detect_person(image, timings=timings)
+        with self.model_lock:
+            faces = self.detect_person(image, timings=timings)
         photo = f"The {role} photo"
         if not faces:
-            if self.explain_no_face(image):
+            with self.model_lock:
+                turned = self.explain_no_face(image)
+            if turned:
                 raise FaceTurnedError(
                     f"{photo} shows the face turned away or partly hidden; "
                     "please upload a photo looking straight at the camera."

@@ -69,5 +69,10 @@ def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None)
 
 
 def detect_faces(image: np.ndarray, *, engine: Engine | None = None) -> list[Face]:
-    """All faces in an RGB image, largest first, found by engine (the classic engine when not given)."""
-    return (engine or get_engine("classic")).detect(image)
+    """All faces in an RGB image, largest first, found by engine (the classic engine when not given).
+
+    Safe from several threads at once (the engine's model lock is held around the detection).
+    """
+    engine = engine or get_engine("classic")
+    with engine.model_lock:
+        return engine.detect(image)

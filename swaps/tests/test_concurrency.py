@@ -1,0 +1,68 @@
+"""Face checks from many threads of one real web process at once (issue 11: dlib shared across threads crashed it)."""
+
+from __future__ import annotations
+
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PIL import Image as PILImage
+
+from faceswap_site.testing import require_postgres
+from swaps.tests.conftest import WebServer, logged_in_session
+
+# Each kind of photo with the answer a check must give: (file, ok, words the message must contain).
+KINDS = [
+    ("man_single_obama.jpg", True, "will be used"),
+    ("woman_single_astronaut.png", True, "will be used"),
+    ("noface_coffee.png", False, "no face"),
+    ("group_six_people.jpg", False, "faces of similar size"),
+]
+
+
+def variants(faces_dir, count: int) -> list[tuple[str, bytes, bool, str]]:
+    """count distinct files (each kind re-encoded at another quality), so no check is answered from the cache."""
+    files = []
+    for i in range(count):
+        name, ok, words = KINDS[i % len(KINDS)]
+        picture = PILImage.open(faces_dir / name).convert("RGB")
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=95 - i)
+        files.append((f"{i}-{name}.jpg", buffer.getvalue(), ok, words))
+    return files
+
+
+@pytest.mark.parametrize("kind", ["gthread", "runserver"])
+def test_sixteen_concurrent_photo_checks_answer_correctly_without_a_crash(
+    kind, transactional_db, django_user_model, faces_dir, tmp_path
+):
+    require_postgres()
+    user = django_user_model.objects.create_user(username="carol", email="carol@example.com", password="pw-Secret-1")
+    server = WebServer(kind, tmp_path / "server.log")
+    try:
+        server.wait_until_ready()
+        session = logged_in_session(user, server.url)
+        files = variants(faces_dir, 16)
+        start = threading.Barrier(len(files))
+
+        def check(item):
+            name, data, _, _ = item
+            start.wait()
+            response = session.post(
+                server.url + "/swaps/photos/check/",
+                data={"role": "husband"},
+                files={"file": (name, data, "image/jpeg")},
+                timeout=120,
+            )
+            return response.status_code, response.json()
+
+        with ThreadPoolExecutor(len(files)) as pool:
+            answers = list(pool.map(check, files))
+        assert server.process.poll() is None, f"the server died:\n{server.log()}"
+        for (name, _, ok, words), (status, body) in zip(files, answers, strict=True):
+            assert status == 200, (name, status, body)
+            assert body["ok"] is ok and words in body["message"], (name, body)
+    finally:
+        server.stop()
+    assert "Segmentation" not in server.log() and "corrupted" not in server.log()
