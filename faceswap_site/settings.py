@@ -229,3 +229,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+
+# --- Safety under real use (issue 11): request limits, fair use, outages ----------------------------
+# Photos one request may carry (the gallery's multi-file upload); with UPLOAD_MAX_BYTES it bounds the
+# body size, checked before the body is read (faceswap_site/limits.py).
+UPLOAD_MAX_FILES_PER_REQUEST = env.int("UPLOAD_MAX_FILES_PER_REQUEST", default=10)
+FILE_UPLOAD_HANDLERS = [
+    "faceswap_site.limits.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Before the CSRF middleware, which would otherwise read the whole body of anonymous requests first.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "faceswap_site.limits.RequestLimitsMiddleware"
+)

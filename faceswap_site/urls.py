@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "faceswap_site.limits.bad_request"
 handler404 = "faceswap_site.views.page_not_found"
 handler500 = "faceswap_site.views.server_error"

@@ -1,8 +1,6 @@
 from django import forms
 from django.conf import settings
 
-MAX_FILES_PER_UPLOAD = 10
-
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -22,10 +20,9 @@ class MultipleFileField(forms.FileField):
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return []
-        if len(files) > MAX_FILES_PER_UPLOAD:
-            raise forms.ValidationError(
-                f"Please upload at most {MAX_FILES_PER_UPLOAD} photos at a time.", code="too_many_files"
-            )
+        most = settings.UPLOAD_MAX_FILES_PER_REQUEST
+        if len(files) > most:
+            raise forms.ValidationError(f"Please upload at most {most} photos at a time.", code="too_many_files")
         return [single(file, initial) for file in files]
 
 

@@ -9,8 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image as PILImage
 
-from faceswap_site.testing import require_postgres
-from swaps.tests.conftest import WebServer, logged_in_session
+from faceswap_site.testing import WebServer, logged_in_session, require_postgres
 
 # Each kind of photo with the answer a check must give: (file, ok, words the message must contain).
 KINDS = [

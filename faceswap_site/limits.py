@@ -1,0 +1,129 @@
+"""Request limits applied before any view or middleware reads the body, and the plain pages they answer.
+
+A request is refused as soon as it is known to be too large: from its Content-Length before a byte of
+the body is read (Django never reads past Content-Length, so the declared size bounds what is read), and
+while a multipart body streams, each file is stopped as soon as it passes UPLOAD_MAX_BYTES, before that
+chunk is written anywhere. The body is parsed here, ahead of the CSRF middleware, so anonymous requests
+are held to the same limits. Browsers get a plain page; fetch calls get JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+# C0 control characters other than tab, newline and carriage return (which forms may carry), and DEL.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class UploadTooLarge(Exception):
+    """A file in the request passed UPLOAD_MAX_BYTES while it was being received."""
+
+
+def request_max_bytes() -> int:
+    """The largest request body accepted: every file allowed at its largest, plus 1 MB of form fields."""
+    return settings.UPLOAD_MAX_BYTES * settings.UPLOAD_MAX_FILES_PER_REQUEST + 1024 * 1024
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: counts each file's bytes and stops the request at UPLOAD_MAX_BYTES."""
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.UPLOAD_MAX_BYTES:
+            raise UploadTooLarge(self.file_name)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the request comes from a script (fetch) rather than a page the browser navigates to."""
+    return (
+        "application/json" in request.headers.get("Accept", "")
+        or "X-CSRFToken" in request.headers
+        or request.headers.get("Sec-Fetch-Mode", "navigate") not in ("navigate", "nested-navigate")
+    )
+
+
+def plain_response(request: HttpRequest, *, status: int, title: str, message: str) -> HttpResponse:
+    """A page (or JSON for fetch calls) that needs neither the database nor the session."""
+    if wants_json(request):
+        return JsonResponse({"ok": False, "message": message}, status=status)
+    page = loader.get_template("plain.html").render({"title": title, "message": message})
+    return HttpResponse(page, status=status)
+
+
+def too_large(request: HttpRequest) -> HttpResponse:
+    limit = settings.UPLOAD_MAX_BYTES
+    message = (
+        f"That upload is too large: each photo may be at most {_megabytes(limit)}, and at most "
+        f"{settings.UPLOAD_MAX_FILES_PER_REQUEST} photos at a time ({_megabytes(request_max_bytes())} in all). "
+        "Nothing was saved; please choose a smaller photo."
+    )
+    logger.warning("Refused an upload over the limit: %s %s", request.method, request.path)
+    # The rest of the body is never read here; gunicorn's gthread worker drains at most 64 KB more, then
+    # closes the connection.
+    return plain_response(request, status=413, title="That upload is too large", message=message)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400, also used when a form could not be read."""
+    return plain_response(
+        request,
+        status=400,
+        title="We could not read that request",
+        message="Something in what was sent could not be read (an interrupted upload, or characters that are "
+        "not allowed). Please go back and try again.",
+    )
+
+
+def _has_control_chars(request: HttpRequest) -> bool:
+    for query in (request.GET, request.POST):
+        for key, values in query.lists():
+            if CONTROL_CHARS.search(key) or any(CONTROL_CHARS.search(value) for value in values):
+                return True
+    return False
+
+
+class RequestLimitsMiddleware:
+    """Before the CSRF middleware: refuse bodies over the limits and fields with control characters."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return bad_request(request)
+        if declared > request_max_bytes():
+            return too_large(request)
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018  (parses the body now, under the upload handlers' limits)
+            except UploadTooLarge:
+                return too_large(request)
+            except MultiPartParserError:
+                return bad_request(request)
+        if _has_control_chars(request):
+            return bad_request(request)
+        return self.get_response(request)
