@@ -100,7 +100,10 @@ def photo_check(request: HttpRequest) -> JsonResponse:
     if upload is not None:
         person = services.PersonPhoto(upload=upload)
     else:
-        person = services.PersonPhoto(image=_get_photo_for_user(request, request.POST.get("image") or 0))
+        image_id = request.POST.get("image", "")
+        if not image_id.isascii() or not image_id.isdigit():
+            return JsonResponse({"ok": False, "message": "Please choose one of your photos."}, status=400)
+        person = services.PersonPhoto(image=_get_photo_for_user(request, int(image_id)))
     image, check = services.swap_photo_prepare(user=request.user, person=person, role=role)
     return JsonResponse(
         {

@@ -105,3 +105,15 @@ def test_a_browser_gets_a_plain_page_for_an_upload_over_the_limit(client: Client
     response = client.post("/photos/", {"photos": [("x" * 2000).encode()]}, CONTENT_LENGTH="999999999")
     assert response.status_code == 413
     assert b"That upload is too large" in response.content and b"<html" in response.content
+
+
+@pytest.mark.parametrize("query", ["q=%00", "tag=a%00", "q=%1b[2J", "page=1%7f"])
+def test_control_characters_in_a_query_get_a_friendly_400_page(client: Client, query):
+    response = client.get(f"/templates/?{query}")
+    assert response.status_code == 400
+    assert b"We could not read that request" in response.content
+
+
+def test_tabs_and_newlines_in_form_fields_are_allowed(client: Client):
+    response = client.post("/accounts/login/", {"login": "someone", "password": "a\tb\r\nc"})
+    assert response.status_code == 200

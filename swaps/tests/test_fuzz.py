@@ -1,0 +1,97 @@
+"""Every URL pattern with hostile values, as anonymous, as the owner and as another user: never a 500."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlencode
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from faceswap_site.testing import require_postgres
+from swaps.models import FaceSwapTask
+from swaps.tests.conftest import jpeg_bytes, make_user, upload_photo_bytes
+from templates.tests.factories import make_template
+
+HOSTILE = [
+    "\x00",
+    "a\x00",
+    "4\x00",
+    "\x1b[31m",
+    "99999999999999999999",
+    "2147483648",
+    "-1",
+    "abc",
+    "1.5",
+    "x" * 10_000,
+    "ü😀\u202e\ufeff",
+    "../../etc/passwd",
+]
+# Every query parameter and form field a view of ours reads, plus allauth's.
+FIELDS = ["q", "tag", "category", "sort", "page", "next", "download", "image", "role", "template", "husband", "wife"]
+FIELDS += ["login", "password", "email", "username", "password1", "password2", "oldpassword", "key", "action"]
+# Admin and django-rq pages are for staff; a sample of them still runs (the changelist and object pages).
+SKIP = re.compile(r"^admin/(?!accounts/|gallery/|couple_templates/|swaps/)")
+
+
+def patterns(resolver: URLResolver = None, prefix: str = "") -> list[str]:
+    """Every URL pattern as a regex-ish route string, nested includes joined."""
+    resolver = resolver or get_resolver()
+    routes = []
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLPattern):
+            routes.append(route)
+        elif isinstance(entry, URLResolver):
+            routes.extend(patterns(entry, route))
+    return routes
+
+
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def cases_for(route: str, real_ids: list[int]) -> list[tuple[str, str]]:
+    """(path, field value) pairs: each parameter of the route set to every hostile value and to real ids
+    of the owner, with a hostile value for the fields; a route without parameters gets every value."""
+    route = re.sub(r"[\^$\\]", "", route)
+    if not PARAM.search(route):
+        return [("/" + route, value) for value in HOSTILE]
+    values = [*HOSTILE, *(str(pk) for pk in real_ids)]
+    return [
+        ("/" + PARAM.sub(quote(value, safe=""), route), HOSTILE[i % len(HOSTILE)]) for i, value in enumerate(values)
+    ]
+
+
+def test_no_url_answers_500_to_hostile_values(db, django_user_model, settings):
+    require_postgres()
+    settings.DEBUG = False
+    owner = make_user(django_user_model, "owner")
+    other = make_user(django_user_model, "other")
+    photo = upload_photo_bytes(owner, jpeg_bytes(), "mine.jpg")
+    template = make_template(tags=("beach",))
+    task = FaceSwapTask.objects.create(user=owner, template=template, husband_image=photo, wife_image=photo)
+    real_ids = [photo.pk, task.pk, template.pk]
+
+    failures = []
+    requests = 0
+    routes = [route for route in patterns() if not SKIP.match(route)]
+    for who in ("anonymous", "owner", "other"):
+        client = Client(raise_request_exception=False)
+        for route in routes:
+            for path, value in cases_for(route, real_ids):
+                if who != "anonymous":
+                    client.force_login(owner if who == "owner" else other)  # a logout page may have logged out
+                hostile = {name: value for name in FIELDS}
+                # The same with the fields a view checks first made valid, so the hostile ones are reached.
+                deeper = hostile | {"role": "husband", "image": value, "sort": "", "category": ""}
+                for fields in (hostile, deeper):
+                    for method in ("GET", "POST"):
+                        requests += 1
+                        if method == "GET":
+                            status = client.get(path + "?" + urlencode(fields)).status_code
+                        else:
+                            status = client.post(path, fields).status_code
+                        if status >= 500:
+                            failures.append(f"{who} {method} {path[:80]!r} {value[:20]!r}: {status}")
+    assert not failures, f"{len(failures)} of {requests} requests answered 5xx:\n" + "\n".join(failures[:40])
+    assert requests > 1000
