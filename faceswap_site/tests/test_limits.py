@@ -114,6 +114,6 @@ def test_control_characters_in_a_query_get_a_friendly_400_page(client: Client, q
     assert b"We could not read that request" in response.content
 
 
-def test_tabs_and_newlines_in_form_fields_are_allowed(client: Client):
+def test_tabs_and_newlines_in_form_fields_are_allowed(client: Client, db):
     response = client.post("/accounts/login/", {"login": "someone", "password": "a\tb\r\nc"})
     assert response.status_code == 200
