@@ -244,3 +244,8 @@ FILE_UPLOAD_HANDLERS = [
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "faceswap_site.limits.RequestLimitsMiddleware"
 )
+# Fair use, per person: swaps waiting or being made at once, swaps started per hour, and photo space.
+SWAPS_MAX_ACTIVE_PER_USER = env.int("SWAPS_MAX_ACTIVE_PER_USER", default=5)
+SWAPS_MAX_PER_HOUR = env.int("SWAPS_MAX_PER_HOUR", default=30)
+PHOTO_QUOTA_COUNT = env.int("PHOTO_QUOTA_COUNT", default=300)
+PHOTO_QUOTA_BYTES = env.int("PHOTO_QUOTA_BYTES", default=500 * 1024 * 1024)

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from PIL import Image as PILImage
@@ -355,7 +355,10 @@ def image_store(
     """Write a picture checked by `image_clean` and its thumbnail to storage and create its row.
 
     No file is left behind if that fails. Validation (`image_clean`) never writes; this is the one write.
+    A person's photos are held to their quota (`image_quota_check`).
     """
+    if owner is not None and image_type == ImageType.SOURCE:
+        image_quota_check(owner=owner, adding=len(clean.data))
     storage = _storage()
     key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
     written = [key]
@@ -389,6 +392,22 @@ def image_store(
         _delete_files(written)
         raise
     return image
+
+
+def image_quota_check(*, owner, adding: int) -> None:
+    """ValidationError (code "quota") when one more photo of `adding` bytes would pass the owner's quota
+    (PHOTO_QUOTA_COUNT photos, PHOTO_QUOTA_BYTES in all), saying how to make room."""
+    used = Image.objects.filter(owner=owner, image_type=ImageType.SOURCE).aggregate(
+        count=models.Count("pk"), size=models.Sum("file_size")
+    )
+    most_count, most_bytes = settings.PHOTO_QUOTA_COUNT, settings.PHOTO_QUOTA_BYTES
+    if used["count"] + 1 > most_count or (used["size"] or 0) + adding > most_bytes:
+        raise ValidationError(
+            f"Your photo space is full ({used['count']} photos, {(used['size'] or 0) / 1048576:.0f} MB; the limit "
+            f"is {most_count} photos or {most_bytes / 1048576:.0f} MB). Delete photos you no longer need in "
+            "My photos to make room, then upload again.",
+            code="quota",
+        )
 
 
 def image_file_keys(image: Image) -> list[str]:

@@ -113,6 +113,10 @@ def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonP
     where the worker finds it again. Raises SwapSubmitError with a message per field; otherwise writes a
     pending task and queues its id when the transaction commits.
     """
+    try:
+        swap_fair_use_check(user=user)  # before any photo is checked or stored
+    except SwapError as exc:
+        raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
     errors: dict[str, list[str]] = {}
     photos: dict[str, Image] = {}
     checks: dict[str, PhotoCheck] = {}
@@ -151,7 +155,8 @@ def swap_create(*, user, template: Template, husband_image: Image, wife_image: I
     """Save a pending task for photos already checked, and queue it once the transaction commits.
 
     `swap_submit` is the entry for requests; this is its last step (also used by tools and tests).
-    If the queue cannot be reached the task stays pending; `requeue_stuck_tasks` queues it later.
+    It is queued when its owner has no other swap in the queue (`swap_dispatch`); if the queue cannot be
+    reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
     _check_template(template)
     _check_photo(user=user, image=husband_image, role="husband")
@@ -164,12 +169,15 @@ def swap_create(*, user, template: Template, husband_image: Image, wife_image: I
         status=Status.PENDING,
         progress=0,
     )
-    transaction.on_commit(lambda: swap_enqueue(task_id=task.pk))
+    transaction.on_commit(lambda: swap_dispatch(user_id=user.pk))
     return task
 
 
-def swap_enqueue(*, task_id: int) -> bool:
-    """Put a task's id on the swaps queue; False (and a log line) when Redis cannot be reached."""
+def swap_enqueue(*, task_id: int, user_id: int | None = None) -> bool:
+    """Put a task's id on the swaps queue; False (and a log line) when Redis cannot be reached.
+
+    user_id goes with the job (meta) so the owner's next swap can be queued when it ends.
+    """
 
     try:
         queue = django_rq.get_queue(QUEUE_NAME)
@@ -181,9 +189,10 @@ def swap_enqueue(*, task_id: int) -> bool:
             job_timeout=settings.SWAP_JOB_TIMEOUT,
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
+            meta={"user_id": user_id},
         )
     except RedisError:
-        logger.warning("Could not queue swap task %s; it stays pending until requeue_stuck_tasks", task_id)
+        logger.warning("Could not queue swap task %s; it stays pending until the queue is back", task_id)
         return False
     return True
 
@@ -320,7 +329,7 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
     )
     if reset:
         transaction.on_commit(lambda: _job_delete(task_id=task.pk))
-        transaction.on_commit(lambda: swap_enqueue(task_id=task.pk))
+        transaction.on_commit(lambda: swap_dispatch(user_id=task.user_id))
     task.refresh_from_db()
     return task
 
@@ -362,11 +371,12 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
             counts["failed"] += 1
         else:
             counts["left"] += 1
-    for task in FaceSwapTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff).only("pk"):
-        if _job_is_waiting(connection, task.pk):
-            counts["left"] += 1
-        elif swap_enqueue(task_id=task.pk):
+    pending = FaceSwapTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff)
+    for user_id in pending.values_list("user_id", flat=True).distinct():
+        if swap_dispatch(user_id=user_id):
             counts["requeued"] += 1
+        else:
+            counts["left"] += 1
     return counts
 
 
@@ -515,3 +525,127 @@ def stored_face(image: Image | None) -> Face | None:
     """The face kept with a photo by its check (None when it was never checked)."""
     data = (image.metadata or {}).get(FACE_KEY) if image is not None else None
     return Face.from_json(data) if data else None
+
+
+# --- Fair use and fair queueing (issue 11) -------------------------------------------------------------
+# Each person has at most one job in the swaps queue: their next swap is queued when the previous one
+# ends (or by the worker's periodic pass). One person's flood then delays another's swap by at most the
+# one job of theirs already queued, whatever the number of workers. A Redis key per person (the "slot")
+# holds the id of their queued task; the conditional claim in swap_run makes a double queueing harmless.
+
+SLOT_KEY = "faceswap:swaps:slot:{user_id}"
+# A slot outlives any wait in the queue; one whose job vanished is released by swaps_dispatch_pending.
+SLOT_TTL = 6 * 3600
+
+
+def _active_swaps(user):
+    return FaceSwapTask.objects.filter(user=user, status__in=[Status.PENDING, Status.PROCESSING])
+
+
+def _typical_swap_seconds() -> float:
+    recent = FaceSwapTask.objects.filter(status=Status.COMPLETED, processing_time__isnull=False).order_by(
+        "-completed_at"
+    )[:20]
+    times = [task.processing_time for task in recent]
+    return sum(times) / len(times) if times else 15.0
+
+
+def swap_fair_use_check(*, user) -> None:
+    """SwapError, saying when to try again, when user may not submit another swap now.
+
+    At most SWAPS_MAX_ACTIVE_PER_USER swaps waiting or being made, and SWAPS_MAX_PER_HOUR started in
+    the last hour. Counted in the database, so the limits hold while Redis is down.
+    """
+    most = settings.SWAPS_MAX_ACTIVE_PER_USER
+    active = _active_swaps(user).count()
+    if active >= most:
+        wait = max(10, round(_typical_swap_seconds() * (active - most + 1) / 10) * 10)
+        raise SwapError(
+            f"You already have {active} swaps waiting or being made (the limit is {most} at a time). "
+            f"Please try again in about {wait} seconds, when one of them has finished."
+        )
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = FaceSwapTask.objects.filter(user=user, created_at__gte=hour_ago).order_by("created_at")
+    per_hour = settings.SWAPS_MAX_PER_HOUR
+    if recent.count() >= per_hour:
+        again = timezone.localtime(recent.first().created_at + timedelta(hours=1))
+        raise SwapError(
+            f"You have started {per_hour} swaps in the last hour, the most we allow. "
+            f"Please try again after {again:%H:%M} ({again.tzname()})."
+        )
+
+
+def _queue_connection():
+    return django_rq.get_queue(QUEUE_NAME).connection
+
+
+def swap_dispatch(*, user_id: int) -> bool:
+    """Queue the owner's oldest pending swap unless one of theirs is already queued; True if it queued one.
+
+    False when nothing was queued: the person's slot is taken, nothing is pending, or Redis is down
+    (logged; the worker's periodic pass tries again).
+    """
+    try:
+        connection = _queue_connection()
+        key = SLOT_KEY.format(user_id=user_id)
+        if connection.exists(key):
+            return False
+        task = FaceSwapTask.objects.filter(user_id=user_id, status=Status.PENDING).order_by("created_at", "pk").first()
+        if task is None or not connection.set(key, task.pk, nx=True, ex=SLOT_TTL):
+            return False
+    except RedisError as exc:
+        logger.warning("Could not queue user %s's swap (queue unreachable: %s); it stays pending", user_id, exc)
+        return False
+    if not swap_enqueue(task_id=task.pk, user_id=user_id):
+        with contextlib.suppress(RedisError):
+            connection.delete(key)
+        return False
+    return True
+
+
+def swap_job_finished(*, task_id: int, user_id: int | None) -> None:
+    """A swap job ended (done, failed, deleted, killed): free its owner's slot and queue their next swap."""
+    if user_id is None:
+        return
+    try:
+        connection = _queue_connection()
+        key = SLOT_KEY.format(user_id=user_id)
+        if connection.get(key) in (str(task_id).encode(), str(task_id)):
+            connection.delete(key)
+    except RedisError as exc:
+        logger.warning("Could not free user %s's queue slot: %s", user_id, exc)
+        return
+    swap_dispatch(user_id=user_id)
+
+
+def swaps_dispatch_pending() -> int:
+    """Queue every person's next pending swap that is not in the queue; how many were queued.
+
+    Run by the worker every few seconds (swaps/worker.py), so swaps submitted while Redis was down start
+    within a minute of it coming back. A slot whose task is no longer waiting in the queue (its job was
+    lost with Redis, or its worker died) is released first. Idempotent: the conditional claim in swap_run
+    runs a task once however often it was queued.
+    """
+    try:
+        connection = _queue_connection()
+        queued = 0
+        for user_id in FaceSwapTask.objects.filter(status=Status.PENDING).values_list("user_id", flat=True).distinct():
+            key = SLOT_KEY.format(user_id=user_id)
+            holder = connection.get(key)
+            if holder is not None and not _job_is_waiting(connection, int(holder)):
+                connection.delete(key)
+            queued += swap_dispatch(user_id=user_id)
+    except RedisError as exc:
+        logger.warning("Pending swaps not queued: the queue is unreachable (%s)", exc)
+        return 0
+    if queued:
+        logger.info("Queued %d pending swap(s)", queued)
+    return queued
+
+
+def swap_queue_reachable() -> bool:
+    """Whether the swaps queue (Redis) answers now; a pending swap's page says so when it does not."""
+    try:
+        return bool(_queue_connection().ping())
+    except RedisError:
+        return False

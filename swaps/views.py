@@ -141,7 +141,9 @@ def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
-    return render(request, "swaps/task_detail.html", {"task": task})
+    # Redis down: say the swap is kept and will start by itself (swaps_dispatch_pending), not just "waiting".
+    queue_down = task.status == FaceSwapTask.Status.PENDING and not services.swap_queue_reachable()
+    return render(request, "swaps/task_detail.html", {"task": task, "queue_down": queue_down})
 
 
 @never_cache

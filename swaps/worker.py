@@ -20,7 +20,7 @@ from django.db import connections
 from rq.worker import SimpleWorker, Worker, WorkerStatus
 
 from swaps.engine import Engine, model_load_count
-from swaps.services import ABANDONED_ERROR, SWAP_TASK, engine_get, swap_fail
+from swaps.services import ABANDONED_ERROR, SWAP_TASK, engine_get, swap_fail, swap_job_finished, swaps_dispatch_pending
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,31 @@ class SwapWorker(Worker):
     """A Worker that loads the face models once, before its first job (see the module docstring)."""
 
     fork_jobs = True
+    # While Redis is down, retry at least this often (RQ's default backs off to 60 s), so swaps submitted
+    # meanwhile start within a minute of it coming back.
+    max_connection_wait_time = 10.0
+    # How often pending swaps that are not in the queue are queued (see swaps_dispatch_pending).
+    dispatch_interval = 15.0
+    _last_dispatch = float("-inf")
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up from waiting on an empty queue in time for the next dispatch pass.
+        return int(self.dispatch_interval)
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        return True
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's own maintenance when due, and every dispatch_interval the pass over pending swaps."""
+        if time.monotonic() - self._last_dispatch >= self.dispatch_interval:
+            self._last_dispatch = time.monotonic()
+            swaps_dispatch_pending()
+            # Nothing the parent opened may be shared with a forked horse.
+            connections.close_all()
+        if super().should_run_maintenance_tasks:
+            super().run_maintenance_tasks()
 
     def work(self, *args, **kwargs):
         if "swaps" in self.queue_names():
@@ -74,6 +99,7 @@ class SwapWorker(Worker):
         if job.func_name == SWAP_TASK and job.args:
             try:
                 swap_fail(task_id=int(job.args[0]), message=ABANDONED_ERROR)
+                swap_job_finished(task_id=int(job.args[0]), user_id=job.meta.get("user_id"))
             finally:
                 # The parent must not keep a connection a later horse would inherit.
                 connections.close_all()
