@@ -249,3 +249,9 @@ SWAPS_MAX_ACTIVE_PER_USER = env.int("SWAPS_MAX_ACTIVE_PER_USER", default=5)
 SWAPS_MAX_PER_HOUR = env.int("SWAPS_MAX_PER_HOUR", default=30)
 PHOTO_QUOTA_COUNT = env.int("PHOTO_QUOTA_COUNT", default=300)
 PHOTO_QUOTA_BYTES = env.int("PHOTO_QUOTA_BYTES", default=500 * 1024 * 1024)
+# Redis down: log-in, sign-up (allauth's rate limits live in the cache) and pages keep working on a
+# per-process local cache, logged (faceswap_site/cache.py); short timeouts so a request never hangs on it.
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "faceswap_site.cache.RedisWithLocalFallbackCache"
+        _cache.setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)

@@ -1,0 +1,75 @@
+"""A Redis cache that keeps the site working while Redis is down: each process falls back to a local cache.
+
+allauth keeps its rate-limit counters in the default cache; with plain RedisCache a Redis outage made
+log-in and sign-up answer 500. During an outage the counters are per process (a little more lenient
+across several web processes) and the switch is logged; Redis is tried again every RETRY_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+
+
+class RedisWithLocalFallbackCache(RedisCache):
+    """RedisCache whose every operation goes to a per-process LocMemCache while Redis cannot be reached."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._local = LocMemCache(f"redis-fallback-{id(self)}", params)
+        self._down_until = 0.0
+
+    def _call(self, name: str, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            return getattr(self._local, name)(*args, **kwargs)
+        try:
+            result = getattr(super(), name)(*args, **kwargs)
+        except RedisError as exc:
+            logger.warning("Cache: Redis unreachable (%s); using this process's local cache for now", exc)
+            self._down_until = time.monotonic() + RETRY_SECONDS
+            return getattr(self._local, name)(*args, **kwargs)
+        if self._down_until:
+            logger.info("Cache: Redis is back")
+            self._down_until = 0.0
+        return result
+
+    def add(self, *args, **kwargs):
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._call("get_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._call("incr", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self):
+        return self._call("clear")
