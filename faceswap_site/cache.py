@@ -41,35 +41,15 @@ class RedisWithLocalFallbackCache(RedisCache):
             self._down_until = 0.0
         return result
 
-    def add(self, *args, **kwargs):
-        return self._call("add", *args, **kwargs)
 
-    def get(self, *args, **kwargs):
-        return self._call("get", *args, **kwargs)
+def _falls_back(name: str):
+    def method(self, *args, **kwargs):
+        return self._call(name, *args, **kwargs)
 
-    def set(self, *args, **kwargs):
-        return self._call("set", *args, **kwargs)
+    method.__name__ = name
+    return method
 
-    def touch(self, *args, **kwargs):
-        return self._call("touch", *args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        return self._call("delete", *args, **kwargs)
-
-    def get_many(self, *args, **kwargs):
-        return self._call("get_many", *args, **kwargs)
-
-    def has_key(self, *args, **kwargs):
-        return self._call("has_key", *args, **kwargs)
-
-    def incr(self, *args, **kwargs):
-        return self._call("incr", *args, **kwargs)
-
-    def set_many(self, *args, **kwargs):
-        return self._call("set_many", *args, **kwargs)
-
-    def delete_many(self, *args, **kwargs):
-        return self._call("delete_many", *args, **kwargs)
-
-    def clear(self):
-        return self._call("clear")
+# Every operation of Django's cache API (the *_many and get_or_set ones of BaseCache call these).
+for _name in ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear"):
+    setattr(RedisWithLocalFallbackCache, _name, _falls_back(_name))
