@@ -50,6 +50,7 @@ def _falls_back(name: str):
     return method
 
 
-# Every operation of Django's cache API (the *_many and get_or_set ones of BaseCache call these).
-for _name in ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear"):
+# Every operation RedisCache implements (BaseCache's others, such as get_or_set, call these).
+OPERATIONS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear")
+for _name in OPERATIONS:
     setattr(RedisWithLocalFallbackCache, _name, _falls_back(_name))
