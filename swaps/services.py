@@ -534,7 +534,7 @@ def stored_face(image: Image | None) -> Face | None:
 # holds the id of their queued task; the conditional claim in swap_run makes a double queueing harmless.
 
 SLOT_KEY = "faceswap:swaps:slot:{user_id}"
-# A slot outlives any wait in the queue; one whose job vanished is released by swaps_dispatch_pending.
+# A slot outlives any wait in the queue; one whose job vanished is released by the next swap_dispatch.
 SLOT_TTL = 6 * 3600
 
 
@@ -582,14 +582,18 @@ def _queue_connection():
 def swap_dispatch(*, user_id: int) -> bool:
     """Queue the owner's oldest pending swap unless one of theirs is already queued; True if it queued one.
 
-    False when nothing was queued: the person's slot is taken, nothing is pending, or Redis is down
-    (logged; the worker's periodic pass tries again).
+    A slot whose task is no longer waiting in the queue (its job was lost with Redis, or its worker
+    died) is released first. False when nothing was queued: the slot is taken, nothing is pending, or
+    Redis is down (logged; the worker's periodic pass tries again).
     """
     try:
         connection = _queue_connection()
         key = SLOT_KEY.format(user_id=user_id)
-        if connection.exists(key):
-            return False
+        holder = connection.get(key)
+        if holder is not None:
+            if _job_is_waiting(connection, int(holder)):
+                return False
+            connection.delete(key)
         task = FaceSwapTask.objects.filter(user_id=user_id, status=Status.PENDING).order_by("created_at", "pk").first()
         if task is None or not connection.set(key, task.pk, nx=True, ex=SLOT_TTL):
             return False
@@ -622,22 +626,12 @@ def swaps_dispatch_pending() -> int:
     """Queue every person's next pending swap that is not in the queue; how many were queued.
 
     Run by the worker every few seconds (swaps/worker.py), so swaps submitted while Redis was down start
-    within a minute of it coming back. A slot whose task is no longer waiting in the queue (its job was
-    lost with Redis, or its worker died) is released first. Idempotent: the conditional claim in swap_run
-    runs a task once however often it was queued.
+    within a minute of it coming back. Idempotent: the conditional claim in swap_run runs a task once
+    however often it was queued.
     """
-    try:
-        connection = _queue_connection()
-        queued = 0
-        for user_id in FaceSwapTask.objects.filter(status=Status.PENDING).values_list("user_id", flat=True).distinct():
-            key = SLOT_KEY.format(user_id=user_id)
-            holder = connection.get(key)
-            if holder is not None and not _job_is_waiting(connection, int(holder)):
-                connection.delete(key)
-            queued += swap_dispatch(user_id=user_id)
-    except RedisError as exc:
-        logger.warning("Pending swaps not queued: the queue is unreachable (%s)", exc)
-        return 0
+    queued = 0
+    for user_id in FaceSwapTask.objects.filter(status=Status.PENDING).values_list("user_id", flat=True).distinct():
+        queued += swap_dispatch(user_id=user_id)
     if queued:
         logger.info("Queued %d pending swap(s)", queued)
     return queued
