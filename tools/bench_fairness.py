@@ -8,19 +8,17 @@ B's gallery page (My photos) is timed during A's flood against the same page bef
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from faceswap_site.testing import FACES_DIR
 from tools import djangosetup
-from tools.bench_swaps import _create_database, _file, _local_storage, _redis_url, _start_worker, _wait_for
+from tools.bench_swaps import _file, _start_worker, _wait_for, bench_environment
 
 
 class Command(BaseCommand):
@@ -33,21 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not FACES_DIR.is_dir():
             raise CommandError(f"the shared test photos are not at {FACES_DIR} (set FACES_TESTDATA_DIR)")
-        with tempfile.TemporaryDirectory(prefix="faceswap-bench-") as tmp, _redis_url() as redis_url:
-            media = Path(tmp) / "media"
-            db_name = _create_database(Path(tmp))
-            try:
-                with override_settings(
-                    MEDIA_ROOT=media,
-                    STORAGES={**settings.STORAGES, "default": _local_storage(media)},
-                    RQ_QUEUES={name: {**queue, "URL": redis_url} for name, queue in settings.RQ_QUEUES.items()},
-                    # The per-person caps would refuse most of the flood; fair queueing is what is measured.
-                    SWAPS_MAX_ACTIVE_PER_USER=10_000,
-                    SWAPS_MAX_PER_HOUR=10_000,
-                ):
-                    self._run(options["flood"], options["timeout"], media, redis_url, Path(tmp))
-            finally:
-                connection.creation.destroy_test_db(db_name, verbosity=0)
+        # The per-person caps would refuse most of the flood; fair queueing is what is measured.
+        with bench_environment(SWAPS_MAX_ACTIVE_PER_USER=10_000, SWAPS_MAX_PER_HOUR=10_000) as (media, redis_url, tmp):
+            self._run(options["flood"], options["timeout"], media, redis_url, tmp)
 
     def _run(self, flood: int, timeout: float, media: Path, redis_url: str, tmp: Path) -> None:
         import django_rq

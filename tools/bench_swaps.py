@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -31,18 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not FACES_DIR.is_dir():
             raise CommandError(f"the shared test photos are not at {FACES_DIR} (set FACES_TESTDATA_DIR)")
-        with tempfile.TemporaryDirectory(prefix="faceswap-bench-") as tmp, _redis_url() as redis_url:
-            media = Path(tmp) / "media"
-            db_name = _create_database(Path(tmp))
-            try:
-                with override_settings(
-                    MEDIA_ROOT=media,
-                    STORAGES={**settings.STORAGES, "default": _local_storage(media)},
-                    RQ_QUEUES={name: {**queue, "URL": redis_url} for name, queue in settings.RQ_QUEUES.items()},
-                ):
-                    self._run(options["tasks"], options["timeout"], media, redis_url, Path(tmp))
-            finally:
-                connection.creation.destroy_test_db(db_name, verbosity=0)
+        with bench_environment() as (media, redis_url, tmp):
+            self._run(options["tasks"], options["timeout"], media, redis_url, tmp)
 
     def _run(self, count: int, timeout: float, media: Path, redis_url: str, tmp: Path) -> None:
         import django_rq
@@ -116,6 +107,24 @@ class Command(BaseCommand):
         )
         if failed or len(loaders) != 1 or loads != {1}:
             raise CommandError("the end-to-end bench did not run cleanly: see the figures above")
+
+
+@contextlib.contextmanager
+def bench_environment(**extra_settings):
+    """A throwaway database, media folder and queue for a bench run: yields (media, redis_url, tmp)."""
+    with tempfile.TemporaryDirectory(prefix="faceswap-bench-") as tmp, _redis_url() as redis_url:
+        media = Path(tmp) / "media"
+        db_name = _create_database(Path(tmp))
+        try:
+            with override_settings(
+                MEDIA_ROOT=media,
+                STORAGES={**settings.STORAGES, "default": _local_storage(media)},
+                RQ_QUEUES={name: {**queue, "URL": redis_url} for name, queue in settings.RQ_QUEUES.items()},
+                **extra_settings,
+            ):
+                yield media, redis_url, Path(tmp)
+        finally:
+            connection.creation.destroy_test_db(db_name, verbosity=0)
 
 
 def _file(name: str) -> ContentFile:
