@@ -239,6 +239,46 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
     return _encoded(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
 
 
+# --- Crawled templates (issue 15): fingerprints before storing, and storing an already-checked picture ---
+
+
+def image_perceptual_hash(*, data: bytes) -> str:
+    """A picture's 64-bit perceptual hash (imagehash.phash) as 16 hex digits.
+
+    Copies of one picture (resized, re-encoded) differ in a few bits; different pictures in about half.
+    Pass the clean copy's thumbnail (`CleanImage.thumbnail`): cheaper to decode, and the hash only looks at
+    a 32x32 reduction anyway.
+    """
+    import imagehash
+
+    with PILImage.open(io.BytesIO(data)) as img:
+        return str(imagehash.phash(img.convert("RGB")))
+
+
+def image_store_clean(
+    *,
+    clean: CleanImage,
+    owner=None,
+    filename: str | None,
+    image_type: str,
+    category: str | None = None,
+    tags: Iterable[str] = (),
+    metadata: dict | None = None,
+) -> Image:
+    """Store a picture `image_clean` has already checked (e.g. after a duplicate check on its sha256).
+
+    `metadata` entries (perceptual hash, source checksum) are added to the row's own.
+    """
+    if image_type not in ImageType.values:
+        raise ValueError(f"unknown image_type {image_type!r}")
+    return _store(
+        clean, owner=owner, filename=filename, image_type=image_type, category=category, tags=tags, extra=metadata
+    )
+
+
+# --- end of the crawl section ---
+
+
 def _encoded(
     img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
 ) -> CleanImage:
@@ -333,7 +373,14 @@ def image_store_generated(
 
 
 def _store(
-    clean: CleanImage, *, owner, filename: str | None, image_type: str, category: str | None, tags: Iterable[str]
+    clean: CleanImage,
+    *,
+    owner,
+    filename: str | None,
+    image_type: str,
+    category: str | None,
+    tags: Iterable[str],
+    extra: dict | None = None,
 ) -> Image:
     """Write a clean picture and its thumbnail to storage and create its row; no file left if that fails."""
     storage = _storage()
@@ -359,7 +406,8 @@ def _store(
                     "thumbnail_width": clean.thumbnail_size[0],
                     "thumbnail_height": clean.thumbnail_size[1],
                     "notes": clean.notes,
-                },
+                }
+                | (extra or {}),
             )
             image.file.name = key
             image.save()
