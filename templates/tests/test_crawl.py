@@ -4,6 +4,7 @@ shared test photos (see crawl_data.FakeBooru)."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import time
 
@@ -88,9 +89,7 @@ def test_happy_path_makes_inactive_templates_with_artist_source_and_tags(booru):
     assert madoka.title == "akemi homura & kaname madoka (mahou shoujo madoka magica)"
     assert madoka.artist == "sasaki kojirou"
     assert madoka.source_url == f"{booru.url}/posts/{first['id']}"
-    assert {"akemi_homura", "mahou_shoujo_madoka_magica", "2girls", "smile"} <= set(
-        madoka.image.tags.names()
-    )
+    assert {"akemi_homura", "mahou_shoujo_madoka_magica", "2girls", "smile"} <= set(madoka.image.tags.names())
     assert madoka.image.metadata["source_md5"] == first["md5"]
     assert len(madoka.image.metadata["phash"]) == 16
     assert templates[1].artist is None and templates[1].title == "hatsune miku (vocaloid)"
@@ -270,7 +269,7 @@ def test_the_polite_delay_separates_requests(booru, crawl_settings):
     assert task.images_collected == 3
     times = [at for at, _ in booru.requests]
     assert len(times) == 5  # page 1, three pictures, the empty page 2
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.38, gaps
     assert task.report["delay_seconds"] > 0
 
@@ -426,3 +425,68 @@ def test_the_command_queues_on_the_crawl_queue(crawl_settings, capsys):
     assert crawl_services.job_id_for(task.pk) in queue.job_ids
     assert f"crawl #{task.pk} queued" in capsys.readouterr().out
     assert crawl_services.job_id_for(task.pk) not in django_rq.get_queue("swaps").job_ids
+
+
+RECORDED = __import__("pathlib").Path(__file__).parent / "recorded"
+
+
+def test_pixiv_with_a_token_collects_through_pixivpy_against_recorded_responses(server, crawl_settings):
+    require_faces_dir()
+    base = server.url_for("").rstrip("/")
+    crawl_settings.PIXIV_API_URL = base
+    crawl_settings.PIXIV_REFRESH_TOKEN = "recorded-refresh-token"
+    seen: list[Request] = []
+
+    def recorded(name: str) -> Response:
+        return Response((RECORDED / name).read_text().replace("{base}", base), content_type="application/json")
+
+    def auth(request: Request) -> Response:
+        seen.append(request)
+        if request.form.get("refresh_token") != "recorded-refresh-token":
+            return Response('{"errors": {"system": {"message": "Invalid refresh token"}}}', status=400)
+        return recorded("pixiv_auth_token.json")
+
+    def search(request: Request) -> Response:
+        seen.append(request)
+        if request.headers.get("Authorization") != "Bearer recorded-access-token":
+            return Response('{"error": {"message": "Error occurred at the OAuth process."}}', status=400)
+        page = "pixiv_search_illust_2.json" if request.args.get("offset") == "30" else "pixiv_search_illust_1.json"
+        return recorded(page)
+
+    pictures = {n: encode(mosaic(100 + n)) for n in range(3)}
+
+    def picture(request: Request) -> Response:
+        seen.append(request)
+        if request.headers.get("Referer") != "https://app-api.pixiv.net/":
+            return Response("Forbidden", status=403)
+        n = {"70624207_p0.jpg": 0, "76159879_p0.png": 1, "90000003_p0.jpg": 2}[request.path.rsplit("/", 1)[1]]
+        return Response(pictures[n], content_type="image/jpeg")
+
+    server.expect_request("/auth/token", method="POST").respond_with_handler(auth)
+    server.expect_request("/v1/search/illust").respond_with_handler(search)
+    server.expect_request(__import__("re").compile(r"^/img-original/.*")).respond_with_handler(picture)
+
+    task, lines = crawl(source="pixiv", query="couple")
+
+    assert task.status == CrawlTask.Status.COMPLETED, (task.error_message, lines)
+    assert task.images_collected == 3
+    outcomes = outcome_lines(lines)
+    assert "rating e is not allowed" in outcomes[2]
+    assert "an animation (ugoira), not a still picture" in outcomes[3]
+    ball = Template.objects.get(source_url="https://www.pixiv.net/artworks/70624207")
+    assert (ball.title, ball.artist, ball.category, ball.is_active) == ("Ball", "wlop", "acg", False)
+    assert {"ghostblade", "original", "couple"} <= set(ball.image.tags.names())
+    assert Template.objects.get(source_url="https://www.pixiv.net/artworks/76159879").artist == "ももこ"
+    # Every request carried our honest User-Agent, pixivpy's own calls included.
+    assert {request.headers.get("User-Agent") for request in seen} == {crawl_settings.CRAWL_USER_AGENT}
+
+
+def test_pixiv_refusing_the_token_fails_the_crawl_plainly(server, crawl_settings):
+    crawl_settings.PIXIV_API_URL = server.url_for("").rstrip("/")
+    crawl_settings.PIXIV_REFRESH_TOKEN = "expired"
+    server.expect_request("/auth/token", method="POST").respond_with_data(
+        '{"has_error": true, "errors": {"system": {"message": "Invalid refresh token", "code": 1508}}}', status=400
+    )
+    task, _ = crawl(source="pixiv", query="couple")
+    assert task.status == CrawlTask.Status.FAILED
+    assert task.error_message.startswith("pixiv refused the refresh token (PIXIV_REFRESH_TOKEN)")
