@@ -29,6 +29,7 @@ bench: venv
 	$(PY) manage.py bench_gallery
 	$(PY) -m gallery.bench
 	$(PY) manage.py bench_swaps
+	$(PY) -m tools.bench_crawl
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

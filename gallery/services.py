@@ -276,6 +276,27 @@ def image_store_clean(
     )
 
 
+def image_perceptual_hash_backfill(*, image_type: str) -> int:
+    """Give every picture of this type that has no perceptual hash yet one (from its thumbnail); the count.
+
+    Pictures stored before hashes were kept (imported templates, the demo ones) can then be recognised
+    as near-duplicates too. A picture whose file cannot be read is left without one.
+    """
+    done = 0
+    for image in (
+        Image.objects.filter(image_type=image_type).exclude(metadata__has_key="phash").only("pk", "file", "metadata")
+    ):
+        try:
+            with _storage().open(image.thumbnail_key or image.file.name, "rb") as fp:
+                phash = image_perceptual_hash(data=fp.read())
+        except (OSError, ValueError, PILImage.DecompressionBombError):
+            logger.warning("no perceptual hash for image %s: its file cannot be read", image.pk)
+            continue
+        Image.objects.filter(pk=image.pk).update(metadata={**(image.metadata or {}), "phash": phash})
+        done += 1
+    return done
+
+
 # --- end of the crawl section ---
 
 

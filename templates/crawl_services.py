@@ -30,7 +30,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
-from gallery.services import image_clean, image_delete, image_perceptual_hash, image_store_clean
+from gallery.services import (
+    image_clean,
+    image_delete,
+    image_perceptual_hash,
+    image_perceptual_hash_backfill,
+    image_store_clean,
+)
 
 from .crawlers import Candidate, CrawlFailed, CrawlFilters, CrawlRefused, CrawlSession, get_crawler
 from .crawlers.base import normalise_tag
@@ -262,6 +268,7 @@ class _Known:
 
     @classmethod
     def load(cls) -> _Known:
+        image_perceptual_hash_backfill(image_type=ImageType.TEMPLATE)
         rows = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__has_key="phash").values_list(
             "metadata__phash", "template__id"
         )

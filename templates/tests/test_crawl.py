@@ -490,3 +490,23 @@ def test_pixiv_refusing_the_token_fails_the_crawl_plainly(server, crawl_settings
     task, _ = crawl(source="pixiv", query="couple")
     assert task.status == CrawlTask.Status.FAILED
     assert task.error_message.startswith("pixiv refused the refresh token (PIXIV_REFRESH_TOKEN)")
+
+
+def test_a_copy_of_a_template_added_before_hashes_were_kept_is_a_near_duplicate(booru):
+    from django.core.files.base import ContentFile
+
+    from templates.services import template_create
+
+    original = mosaic(41)
+    imported = template_create(
+        image_file=ContentFile(encode(original), name="imported.jpg"), title="Imported", detect=False
+    )
+    assert "phash" not in imported.image.metadata  # stored by the import, which keeps no hash
+    booru.add(encode(original.resize((1120, 840)), quality=75))
+
+    task, lines = crawl()
+
+    assert task.images_collected == 0
+    assert outcome_lines(lines)[0].startswith("skipped near-duplicate") and f"#{imported.pk}" in lines[0]
+    imported.image.refresh_from_db()
+    assert len(imported.image.metadata["phash"]) == 16
