@@ -187,7 +187,7 @@ class TemplateAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Template, form: Any, change: bool) -> None:
         if not change:
-            # template_create (called by the add form) already stored the picture and the template.
+            # The add form's save() (called by the admin before this) created the template.
             note = getattr(form, "activation_note", "")
             if note:
                 self.message_user(request, f"Not activated: {note}", messages.WARNING)
@@ -252,7 +252,3 @@ class TemplateAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{summary}; archived: {' '.join(problems)}", messages.WARNING)
             else:
                 self.message_user(request, f"{summary}; {' '.join(problems)}", messages.WARNING)
-
-
-# Crawl tasks and the review queue of crawled templates (issue 15); registered on import.
-from . import crawl_admin  # noqa: E402, F401

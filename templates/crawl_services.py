@@ -16,18 +16,25 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import django_rq
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+from rq.worker import Worker
 
 from gallery.models import Image, ImageType
 from gallery.services import (
@@ -35,17 +42,19 @@ from gallery.services import (
     image_delete,
     image_perceptual_hash,
     image_perceptual_hash_backfill,
-    image_store_clean,
+    image_store,
 )
 
 from .crawlers import Candidate, CrawlFailed, CrawlFilters, CrawlRefused, CrawlSession, get_crawler
 from .crawlers.base import normalise_tag
 from .models import CrawlTask, Review, Template
+from .services import template_activate, template_detect_faces
 
 logger = logging.getLogger(__name__)
 
 Status = CrawlTask.Status
 QUEUE_NAME = "crawl"
+CRAWL_TASK = "templates.tasks.crawl_run_task"
 CREATED, DUPLICATE, NEAR_DUPLICATE, REFUSED = "created", "duplicate", "near_duplicate", "refused"
 OUTCOME_WORDS = {
     CREATED: "created",
@@ -98,14 +107,10 @@ def crawl_create(*, source_type: str, search_query: str, filters: Any = None, li
 
 def crawl_enqueue(*, crawl_id: int) -> bool:
     """Put a crawl's id on the `crawl` queue; False (and a log line) when Redis cannot be reached."""
-    import django_rq
-    from redis.exceptions import RedisError
-
-    from .tasks import crawl_run_task
-
     try:
+        # By dotted path: the task module imports this one, not the other way round.
         django_rq.get_queue(QUEUE_NAME).enqueue(
-            crawl_run_task,
+            CRAWL_TASK,
             crawl_id,
             job_id=job_id_for(crawl_id),
             job_timeout=settings.CRAWL_JOB_TIMEOUT,
@@ -164,7 +169,6 @@ def crawls_fail_stuck(*, older_than: timedelta | None = None) -> dict[str, int]:
       minute): failed with ABANDONED_ERROR, so it can be run again;
     - pending for longer than `older_than` without a job in the queue (Redis was down): queued again.
     """
-    import django_rq
 
     older_than = older_than or timedelta(seconds=settings.CRAWL_JOB_TIMEOUT + 60)
     connection = django_rq.get_queue(QUEUE_NAME).connection
@@ -186,10 +190,7 @@ def crawls_fail_stuck(*, older_than: timedelta | None = None) -> dict[str, int]:
     return counts
 
 
-def _fetch_job(connection: Any, crawl_id: int) -> Any:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
+def _fetch_job(connection: Any, crawl_id: int) -> Job | None:
     try:
         return Job.fetch(job_id_for(crawl_id), connection=connection)
     except NoSuchJobError:
@@ -204,10 +205,6 @@ def _job_status(connection: Any, crawl_id: int) -> str | None:
 
 def _job_is_alive(connection: Any, crawl_id: int) -> bool:
     """True while a live worker runs the crawl's job."""
-    import socket
-
-    from rq.worker import Worker
-
     job = _fetch_job(connection, crawl_id)
     if job is None or _job_status(connection, crawl_id) != "started" or not job.worker_name:
         return False
@@ -230,9 +227,6 @@ def _pid_running(pid: int) -> bool:
 
 def _job_delete(*, crawl_id: int) -> None:
     """Forget a crawl's old RQ job so its fixed id can be queued again (and a cancelled one never starts)."""
-    import django_rq
-    from redis.exceptions import RedisError
-
     with contextlib.suppress(RedisError):
         job = _fetch_job(django_rq.get_queue(QUEUE_NAME).connection, crawl_id)
         if job is not None:
@@ -309,8 +303,6 @@ def crawl_run(*, crawl_id: int, echo: Callable[[str], None] | None = None) -> Cr
     except CrawlFailed as exc:
         run.finish(Status.FAILED, str(exc))
     except Exception as exc:
-        from rq.timeouts import JobTimeoutException
-
         if isinstance(exc, JobTimeoutException):
             run.finish(Status.FAILED, TIMEOUT_ERROR)
         else:
@@ -516,8 +508,6 @@ def collect_candidate(
         return Outcome(REFUSED, candidate, " ".join(exc.messages))
     known.hashes.append((int(phash, 16), template.pk))
     if detect:
-        from .services import template_detect_faces
-
         template_detect_faces(template=template)
     faces = f"{template.face_count} face{'s' if template.face_count != 1 else ''}"
     return Outcome(CREATED, candidate, f"{faces}, {template.review_label}", template)
@@ -548,9 +538,10 @@ def _template_create(
         crawl_task=crawl,
     )
     template.full_clean(exclude=["image"])
-    image = image_store_clean(
+    clean.filename = _filename(candidate)
+    image = image_store(
         clean=clean,
-        filename=_filename(candidate),
+        owner=None,
         image_type=ImageType.TEMPLATE,
         category=category,
         tags=_tags(candidate.tags),
@@ -579,8 +570,6 @@ def template_reject(*, template: Template) -> Template:
 
 def template_approve(*, template: Template) -> Template:
     """Approve a crawled template and put it in the gallery; ValidationError with the reasons otherwise."""
-    from .services import template_activate
-
     template_activate(template=template)
     template.review = Review.APPROVED
     template.save(update_fields=["review"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from templates.crawl_services import crawl_run
+
 
 def crawl_run_task(crawl_id: int) -> dict[str, Any]:
     """Run crawl `crawl_id` on the `crawl` queue (see templates.crawl_services.crawl_run)."""
-    from templates.crawl_services import crawl_run
-
     crawl = crawl_run(crawl_id=crawl_id)
     return {
         "crawl_id": crawl_id,

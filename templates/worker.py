@@ -13,6 +13,8 @@ from typing import Any
 from django.db import connections
 from rq.worker import Worker
 
+from templates.crawl_services import ABANDONED_ERROR, crawl_fail, crawls_fail_stuck
+
 logger = logging.getLogger(__name__)
 
 CRAWL_JOB = "templates.tasks.crawl_run_task"
@@ -20,8 +22,6 @@ CRAWL_JOB = "templates.tasks.crawl_run_task"
 
 class CrawlWorker(Worker):
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        from templates.crawl_services import crawls_fail_stuck
-
         try:
             counts = crawls_fail_stuck()
             if counts["failed"] or counts["requeued"]:
@@ -34,8 +34,6 @@ class CrawlWorker(Worker):
     def handle_work_horse_killed(self, job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
         """A horse died (killed, out of memory, past the timeout): fail its crawl now, plainly."""
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        from templates.crawl_services import ABANDONED_ERROR, crawl_fail
-
         if job.func_name == CRAWL_JOB and job.args:
             try:
                 crawl_fail(crawl_id=int(job.args[0]), message=ABANDONED_ERROR)

@@ -27,10 +27,9 @@ def main() -> int:
 
     media = tempfile.mkdtemp(prefix="bench-crawl-media-")
     os.environ["MEDIA_ROOT"] = media
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "faceswap_site.settings")
-    import django
+    from tools import djangosetup
 
-    django.setup()
+    djangosetup.setup()
     from django.conf import settings
     from django.db import connection
     from pytest_httpserver import HTTPServer

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+# The folder source shares import_templates' sidecar (templates.json / templates.csv) and file naming.
+from templates.management.commands.import_templates import SIDECARS, _tags, _title_from_filename, read_sidecar
+
 from .base import Candidate, CrawlFailed, CrawlFilters
 from .http import CrawlSession
 
@@ -42,9 +45,6 @@ class CustomCrawler:
             )
 
     def _folder(self, folder: Path) -> Iterator[Candidate]:
-        # The folder import shares import_templates' sidecar (templates.json / templates.csv).
-        from templates.management.commands.import_templates import SIDECARS, _tags, _title_from_filename, read_sidecar
-
         if not folder.is_absolute() or not folder.is_dir():
             raise CrawlFailed(f"{folder} is neither a picture URL (http/https) nor a folder on the server.")
         if not _folder_allowed(folder):
