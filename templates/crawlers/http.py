@@ -82,9 +82,20 @@ def address_refusal(address: str) -> str | None:
 
 
 class _GuardedConnection:
-    """Checks the address a socket actually reached, after DNS and before a byte is sent."""
+    """Refuses private addresses twice: every address the host name resolves to before connecting (so not
+    even a TCP handshake reaches them), and the address the socket actually reached, before a byte is
+    sent (a DNS answer that changed in between)."""
 
     def _new_conn(self) -> socket.socket:
+        host, port = self._dns_host, self.port  # type: ignore[attr-defined]
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        except OSError:
+            addresses = set()  # urllib3 reports the name that does not resolve in its own words
+        for address in sorted(addresses):
+            reason = address_refusal(address)
+            if reason:
+                raise DisallowedAddress(f"refused {host}: {reason}")
         sock = super()._new_conn()  # type: ignore[misc]
         reason = address_refusal(sock.getpeername()[0])
         if reason:

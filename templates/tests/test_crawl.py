@@ -283,6 +283,15 @@ def test_private_addresses_are_refused_unless_allowed(booru, crawl_settings):
     assert booru.requests == []  # refused before a byte was sent
 
 
+def test_a_host_name_that_resolves_to_loopback_is_refused_before_connecting(booru, crawl_settings):
+    crawl_settings.CRAWL_ALLOW_PRIVATE_NETWORKS = False
+    crawl_settings.DANBOORU_URL = booru.url.replace("127.0.0.1", "localhost")
+    task, _ = crawl()
+    assert task.status == CrawlTask.Status.FAILED
+    assert "refused localhost:" in task.error_message and "loopback" in task.error_message
+    assert booru.requests == []
+
+
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
