@@ -24,10 +24,12 @@ def curator(client, django_user_model):
     return user
 
 
-def crawled(title: str, *, faces=None, review: str = Review.WAITING, crawl: CrawlTask | None = None) -> Template:
+def crawled(
+    title: str, *, faces=None, review: str = Review.WAITING, crawl: CrawlTask | None = None, **fields
+) -> Template:
     crawl = crawl or CrawlTask.objects.create(source_type="danbooru", search_query="2girls")
     return make_template(
-        title=title, faces=[] if faces is None else faces, is_active=False, review=review, crawl_task=crawl
+        title=title, faces=[] if faces is None else faces, is_active=False, review=review, crawl_task=crawl, **fields
     )
 
 
@@ -67,7 +69,12 @@ def test_bulk_reject(client, curator):
 
 
 def test_approve_activates_ready_templates_and_says_why_not_for_the_others(client, curator):
-    ready = crawled("Ready couple", faces=[dict(f) for f in COUPLE])
+    ready = crawled(
+        "Ready couple",
+        faces=[dict(f) for f in COUPLE],
+        artist="tadne",
+        source_url="https://danbooru.donmai.us/posts/1",
+    )
     unmarked = crawled("No faces yet")
     response = act(client, QUEUE, "approve_templates", [ready, unmarked])
     assert "Approved and activated 1 template." in response.text
@@ -75,6 +82,9 @@ def test_approve_activates_ready_templates_and_says_why_not_for_the_others(clien
     ready.refresh_from_db()
     assert ready.is_active and ready.review == Review.APPROVED
     assert not Template.objects.get(pk=unmarked.pk).is_active
+    # In the gallery now, with its attribution.
+    page = client.get(reverse("couple_templates:detail", args=[ready.pk])).text
+    assert "by <strong>tadne</strong>" in page and 'href="https://danbooru.donmai.us/posts/1"' in page
 
 
 def test_takedown_asks_why_then_archives_and_records_it(client, curator):
