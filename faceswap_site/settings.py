@@ -297,3 +297,28 @@ for _cache in CACHES.values():
     if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         _cache["BACKEND"] = "faceswap_site.cache.RedisWithLocalFallbackCache"
         _cache.setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only, no inline
+# script. Inline style *attributes* are allowed: face markers and crops are positioned per picture.
+# django-rq's admin pages (staff only) use inline scripts, so they go without the header.
+from csp.constants import NONE, SELF  # noqa: E402
+
+_image_sources = [SELF, "data:", "blob:"]
+if STORAGE_BACKEND == "s3":
+    # Private photos are shown through short-lived signed URLs on the bucket's own host.
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _image_sources.append("/".join(_endpoint.split("/")[:3]) if _endpoint else "https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": _image_sources,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
