@@ -1,10 +1,77 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
+
+# A browser someone has logged in from before carries this signed cookie (their user id). Wrong passwords
+# typed elsewhere throttle an account (per account limits), but must not lock its owner out: from a
+# trusted browser only the per-IP limits apply. The reset e-mail clears the account's limit too (allauth).
+TRUSTED_COOKIE = "trusted_login"
+TRUSTED_SALT = "accounts.trusted-login"
+TRUSTED_MAX_AGE = 90 * 24 * 3600
+
+
+def _account_id(credentials: dict) -> int | None:
+    """The id of the account a log-in names (by username or e-mail address), if there is one."""
+    login = credentials.get("email") or credentials.get("username") or ""
+    return (
+        get_user_model()
+        .objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth hooks: where people land after account changes."""
+    """allauth hooks: where people land after account changes, and log-in throttling."""
 
     def get_password_change_redirect_url(self, request) -> str:
         # Back to "My account", where the change password link is, rather than the empty form again.
         return reverse("accounts:profile")
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        if not self._from_trusted_browser(request, credentials):
+            return super().pre_authenticate(request, **credentials)
+        rates = settings.ACCOUNT_RATE_LIMITS.get("login_failed") or ""
+        per_ip = ",".join(rate for rate in rates.split(",") if rate.strip().endswith("/ip"))
+        self._login_failed_rl_usage = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="login_failed",
+            config={"login_failed": per_ip},
+            key=self._get_login_attempts_cache_key(request, **credentials),
+        )
+        if not self._login_failed_rl_usage:
+            raise self.validation_error("too_many_login_attempts")
+        return None
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # Per account, not per typed name: allauth keys by what was typed, so alternating the username and
+        # the e-mail address would double an attacker's attempts.
+        user_id = _account_id(credentials)
+        if user_id is None:
+            return super()._get_login_attempts_cache_key(request, **credentials)
+        return f"account:{user_id}"
+
+    def _from_trusted_browser(self, request, credentials) -> bool:
+        try:
+            user_id = int(request.get_signed_cookie(TRUSTED_COOKIE, salt=TRUSTED_SALT, max_age=TRUSTED_MAX_AGE))
+        except (KeyError, ValueError, signing.BadSignature):
+            return False
+        return user_id == _account_id(credentials)
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        response.set_signed_cookie(
+            TRUSTED_COOKIE,
+            str(user.pk),
+            salt=TRUSTED_SALT,
+            max_age=TRUSTED_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response

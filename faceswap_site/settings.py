@@ -145,7 +145,9 @@ ACCOUNT_FORMS = {
 }
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    # Per IP and per account, tiered (a longer window after the short one): a backoff for attackers. The
+    # account limits never lock the owner out of a browser they logged in from before (accounts.adapter).
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,60/h/ip,5/5m/key,20/h/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "reset_password": "20/m/ip,5/m/key",
     "change_password": "5/m/user",
@@ -322,3 +324,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+# Sign-up and password reset do not tell whether an address is registered. allauth can only keep that
+# promise on sign-up with e-mail verification mandatory (the address's owner is mailed instead), so that
+# is the default in production.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory")
