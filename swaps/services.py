@@ -235,6 +235,11 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         logger.info("Swap task %s was deleted while it ran", task_id)
         return None
     except Exception as exc:
+        if not FaceSwapTask.objects.filter(pk=task_id).exists():
+            # Deleted while it ran (its owner deleted the swap or the whole account): nothing to report;
+            # what it stored on the way was removed with it or by image_store's own clean-up.
+            logger.info("Swap task %s was deleted while it ran (%s)", task_id, type(exc).__name__)
+            return None
         if isinstance(exc, EngineError | SwapError):
             swap_fail(task_id=task_id, message=exc.message, seconds=time.perf_counter() - clock)
             return FaceSwapTask.objects.get(pk=task_id)

@@ -124,3 +124,34 @@ def test_the_periodic_pass_queues_swaps_whose_job_was_lost_and_is_idempotent(
     assert queued_job_ids() == [job_id_for(task.pk)]
     assert services.swaps_dispatch_pending() == 0
     assert queued_job_ids() == [job_id_for(task.pk)]
+
+
+def test_deleting_the_account_while_its_swap_runs_ends_the_job_quietly(
+    transactional_db, alice, alice_photos, couple_template, monkeypatch, caplog, settings
+):
+    """The real swap runs; the account is deleted just before the result is stored (the worst moment)."""
+    from pathlib import Path
+
+    from accounts.services import user_delete
+    from gallery.models import Image
+
+    task = swap_create(user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1])
+    alice_id = alice.pk
+    real_progress = services._set_progress
+
+    def delete_the_account_when_saving(task_id: int, step: str) -> None:
+        real_progress(task_id, step)
+        if step == "saving":
+            user_delete(user=alice)
+
+    monkeypatch.setattr(services, "_set_progress", delete_the_account_when_saving)
+    files_before = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+    with caplog.at_level("INFO"):
+        assert services.swap_run(task_id=task.pk) is None
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
+    assert "was deleted while it ran" in caplog.text
+    assert not Image.objects.filter(owner_id=alice_id).exists()
+    assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
+    # No result file is left behind.
+    new_files = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()} - files_before
+    assert not new_files, new_files
