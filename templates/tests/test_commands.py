@@ -100,7 +100,19 @@ def test_import_templates_refuses_a_broken_sidecar_and_a_missing_folder(tmp_path
 
 
 @pytest.mark.slow
-def test_seed_demo_creates_active_couples_and_a_demo_user_once():
+def test_seed_demo_refuses_the_demo_user_when_debug_is_off_unless_allowed(settings):
+    settings.DEBUG = False
+    output = run("seed_demo")
+    assert "the demo user was NOT created" in output and "--allow-demo-user" in output
+    assert not get_user_model().objects.filter(username=DEMO_USERNAME).exists()
+    assert Template.objects.filter(title=DEMO_TEMPLATES[0]["title"]).exists()  # the templates are harmless
+    assert "the demo user created" in run("seed_demo", "--allow-demo-user")
+    assert get_user_model().objects.get(username=DEMO_USERNAME).check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.slow
+def test_seed_demo_creates_active_couples_and_a_demo_user_once(settings):
+    settings.DEBUG = True  # a local run
     first = run("seed_demo")
     assert f"{len(DEMO_TEMPLATES)} demo templates created, the demo user created" in first
     demos = Template.objects.filter(title__in=[spec["title"] for spec in DEMO_TEMPLATES])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
@@ -79,8 +80,17 @@ class Command(BaseCommand):
         f"(roles set, active) and a demo user ({DEMO_USERNAME} / {DEMO_PASSWORD}). Idempotent."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-demo-user",
+            action="store_true",
+            help="Create the demo user even with DEBUG=False (its password is public: never on a real site).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        created_user = self._demo_user()
+        # The demo password is printed here and in the README: on a public site it is anyone's account.
+        allow_user = settings.DEBUG or options["allow_demo_user"]
+        created_user = self._demo_user() if allow_user else False
         source = demo_source_picture()
         created = 0
         for spec in DEMO_TEMPLATES:
@@ -88,11 +98,15 @@ class Command(BaseCommand):
                 continue
             if self._demo_template(source, spec):
                 created += 1
+        templates_note = f"seed_demo: {created} demo template{'s' if created != 1 else ''} created"
+        if not allow_user:
+            self.stderr.write(
+                f"{templates_note}; the demo user was NOT created: DEBUG is False and its password is public. "
+                "Pass --allow-demo-user to create it anyway (never on a site others can reach)."
+            )
+            return
         user_note = "the demo user created" if created_user else "the demo user already there"
-        self.stdout.write(
-            f"seed_demo: {created} demo template{'s' if created != 1 else ''} created, {user_note} "
-            f"(log in as {DEMO_USERNAME} / {DEMO_PASSWORD})."
-        )
+        self.stdout.write(f"{templates_note}, {user_note} (log in as {DEMO_USERNAME} / {DEMO_PASSWORD}).")
 
     def _demo_user(self) -> bool:
         User = get_user_model()
