@@ -14,7 +14,7 @@ import time
 
 from swaps.engine import get_engine, model_load_count, swap_couple
 from swaps.engine.classic import blend, pipeline
-from tools import samples
+from tools import robustness, samples
 from tools.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
@@ -126,12 +126,48 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
         print(f"{pair:<40}{role:<9}{to_source:>10.3f}{to_original:>12.3f}")
 
 
+def bench_robustness(engine_name: str, insightface_dir: str | None) -> None:
+    """Recall and false faces on the robustness set (tools/robustness.py), for the photo pass (detect)
+    and the template pass (detect thorough)."""
+    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    cases = robustness.cases(samples.faces_dir(), engine)
+    totals = {}
+    for case in cases:
+        for thorough in (False, True):
+            start = time.perf_counter()
+            faces = engine.detect(case.image, thorough=thorough)
+            seconds = time.perf_counter() - start
+            found, false = robustness.score(case, faces)
+            row = totals.setdefault((case.variant, thorough), [0, 0, 0, 0, []])
+            row[0] += found
+            row[1] += len(case.expected)
+            row[2] += false if case.expected else 0
+            row[3] += false if not case.expected else 0
+            row[4].append(seconds)
+    print()
+    print("Detection robustness: the shared photos transformed (every face the thorough pass finds in the")
+    print("original must be found again) and pictures without a human face (coffee, 3 anime drawings, the")
+    print("mission patch cut out, twice): found faces, false faces on the photos / on the faceless pictures.")
+    print(f"{'':<11}{'photo pass (detect)':>32}{'template pass (thorough)':>34}")
+    columns = f"{'found':>9}{'false':>8}{'none':>6}{'median s':>9}"
+    print(f"{'variant':<11}{columns}{'':>3}{columns}")
+    for variant in robustness.VARIANTS:
+        cells = []
+        for thorough in (False, True):
+            found, expected, false, none, times = totals[(variant, thorough)]
+            cells.append(f"{f'{found}/{expected}':>9}{false:>8}{none:>6}{statistics.median(times):>9.2f}")
+        print(f"{variant:<11}{cells[0]}{'':>3}{cells[1]}")
+    print("target: every face found and no false face in the template pass; the photo pass only needs the faces")
+    print("a person could upload (at least 80 px, turned at most ~20 degrees in the picture).")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--engine", default="classic", choices=("auto", "classic", "insightface"))
     parser.add_argument("--insightface-dir", default=None)
     parser.add_argument("--no-identity", action="store_true", help="skip the method comparison")
+    parser.add_argument("--no-robustness", action="store_true", help="skip the detection robustness set")
     args = parser.parse_args(argv)
     if not samples.faces_dir().is_dir():
         print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
@@ -140,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     bench_swap(args.engine, args.insightface_dir, args.runs)
     if not args.no_identity:
         bench_identity(args.engine, args.insightface_dir)
+    if not args.no_robustness:
+        bench_robustness(args.engine, args.insightface_dir)
     return 0
 
 

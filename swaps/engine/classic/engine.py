@@ -35,8 +35,8 @@ class ClassicEngine(Engine):
         """The same engine (sharing its loaded models) with another swap method."""
         return ClassicEngine(method=method, detector=self.detector)
 
-    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        return self.detector.detect(image, timings=timings)
+    def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
+        return self.detector.detect(image, thorough=thorough, timings=timings)
 
     def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         return self.detector.detect_person(image, timings=timings)

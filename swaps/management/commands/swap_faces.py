@@ -56,7 +56,7 @@ class Command(BaseCommand):
             engine = get_engine(
                 options["engine"] or settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None
             )
-            found = engine.detect(template)
+            found = engine.detect(template, thorough=True)
             if len(found) < 2:
                 raise TemplateFacesError(
                     f"The template shows {len(found) or 'no'} face{'' if len(found) == 1 else 's'} we can find; "
