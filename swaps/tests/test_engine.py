@@ -237,3 +237,13 @@ def _mean_face():
     mouth += [(0.6, 0.75), (0.55, 0.77), (0.5, 0.78), (0.45, 0.77), (0.4, 0.75), (0.36, 0.7), (0.46, 0.69)]
     mouth += [(0.5, 0.69), (0.54, 0.69), (0.64, 0.7), (0.54, 0.72), (0.5, 0.73), (0.46, 0.72)]
     return np.array(jaw + brows + nose + right_eye + left_eye + mouth, dtype=np.float32)
+
+
+def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
+    from swaps.engine import encode_image, load_image
+
+    picture = np.zeros((16, 16, 4), dtype=np.uint8)
+    picture[4:12, 4:12] = (200, 40, 40, 255)
+    assert np.array_equal(load_image(encode_image(picture, "PNG"), keep_alpha=True), picture)
+    jpeg = load_image(encode_image(picture, "JPEG"))
+    assert jpeg.shape == (16, 16, 3) and jpeg[0, 0].min() > 245

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..base import Engine
 from ..faces import Face
+from ..imageio import as_rgb
 from ..util import Timings
 from .acg import swap_face_acg
 from .detector import ClassicDetector
@@ -36,13 +37,13 @@ class ClassicEngine(Engine):
         return ClassicEngine(method=method, detector=self.detector)
 
     def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
-        return self.detector.detect(image, thorough=thorough, timings=timings)
+        return self.detector.detect(as_rgb(image), thorough=thorough, timings=timings)
 
     def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        return self.detector.detect_person(image, timings=timings)
+        return self.detector.detect_person(as_rgb(image), timings=timings)
 
     def explain_no_face(self, image: np.ndarray) -> bool:
-        return self.detector.any_face(image)
+        return self.detector.any_face(as_rgb(image))
 
     def warm_up(self) -> None:
         """The first swap in a process spends about 0.55 s on imports (scipy's Delaunay, 0.4 s) and on

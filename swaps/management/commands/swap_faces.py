@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if not output.parent.is_dir():
             self.fail(f"The output folder {output.parent} does not exist.")
         try:
-            template = load_image(options["template"], what="template")
+            template = load_image(options["template"], what="template", keep_alpha=True)
             husband = load_image(options["husband"], what="husband photo")
             wife = load_image(options["wife"], what="wife photo")
             engine = get_engine(
