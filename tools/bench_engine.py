@@ -126,6 +126,40 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
         print(f"{pair:<40}{role:<9}{to_source:>10.3f}{to_original:>12.3f}")
 
 
+def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3) -> None:
+    """How long a person's photo takes to be judged: no face at 12 MP, a sideways photo, a turned face."""
+    import cv2
+    import numpy as np
+
+    from swaps.engine import EngineError, load_image
+
+    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    folder = samples.faces_dir()
+    coffee = load_image(folder / "noface_coffee.png")
+    obama = load_image(folder / "man_single_obama.jpg")
+    cases = [
+        ("no face, 12 MP (4000x3000)", cv2.resize(coffee, (4000, 3000), interpolation=cv2.INTER_CUBIC), "<= 1.0"),
+        ("no face, 600x400", coffee, ""),
+        ("face turned away (profile)", load_image(folder / "profile_man_camera.png"), ""),
+        ("upright portrait 820x1024", obama, ""),
+        ("the portrait lying on its side", np.ascontiguousarray(np.rot90(obama)), ""),
+    ]
+    print()
+    print("A person's photo judged (source_face: detection, the policy and its message), median of", runs)
+    print(f"{'photo':<34}{'median s':>10}{'target':>10}  verdict")
+    for label, image, target in cases:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            try:
+                _, notes = engine.source_face(image, role="husband")
+                verdict = "face" + (f" ({notes[0]})" if notes else "")
+            except EngineError as exc:
+                verdict = type(exc).__name__
+            times.append(time.perf_counter() - start)
+        print(f"{label:<34}{statistics.median(times):>10.2f}{target:>10}  {verdict}")
+
+
 def bench_robustness(engine_name: str, insightface_dir: str | None) -> None:
     """Recall and false faces on the robustness set (tools/robustness.py), for the photo pass (detect)
     and the template pass (detect thorough)."""
@@ -176,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_swap(args.engine, args.insightface_dir, args.runs)
     if not args.no_identity:
         bench_identity(args.engine, args.insightface_dir)
+    bench_verdicts(args.engine, args.insightface_dir)
     if not args.no_robustness:
         bench_robustness(args.engine, args.insightface_dir)
     return 0

@@ -252,3 +252,19 @@ def test_a_transparent_template_is_read_with_its_alpha_and_a_transparent_photo_o
     assert (photo[0, 0] == 255).all() and (photo[20, 30] == (10, 20, 30)).all()
     # An RGB picture stays RGB whatever is asked.
     assert load_image(faces_dir / "man_single_obama.jpg", keep_alpha=True).shape[2] == 3
+
+
+@pytest.mark.parametrize("turns", [1, 3], ids=["90", "270"])
+def test_a_sideways_photo_is_swapped_like_the_upright_one(engine, photos, templates, turns):
+    # A phone photo whose orientation tag was lost: the face lies on its side.
+    image, faces = templates["closeup"]
+    upright, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    sideways = np.ascontiguousarray(np.rot90(photos["obama"], turns))
+    result, report = swap_couple(image, faces, sideways, photos["astronaut"], engine=engine)
+    source_face, _ = engine.source_face(photos["obama"], role="husband")
+    source = descriptor(photos["obama"], source_face.box)
+    expected = distance(descriptor(upright, faces["husband"].box), source)
+    assert abs(distance(descriptor(result, faces["husband"].box), source) - expected) < 0.05
+    assert report["faces"][0]["notes"] == [
+        "The husband photo lies on its side or upside down; its face was found turned upright."
+    ]

@@ -7,6 +7,7 @@ dlib objects hold plain memory and no thread pools, so they are safe to load bef
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 
 import cv2
@@ -118,6 +119,14 @@ def scaled_view(image: np.ndarray, factor: float) -> View:
     return View(copy, np.array([[1 / sx, 0, 0], [0, 1 / sy, 0]], dtype=np.float64))
 
 
+def rescaled(view: View, factor: float) -> View:
+    """An upright view scaled again by factor (the view itself at 1)."""
+    if factor == 1.0:
+        return view
+    inner = scaled_view(view.image, factor)
+    return View(inner.image, _compose(view.to_original, inner.to_original))
+
+
 def turned_view(view: View, degrees: float) -> View:
     """A view turned by degrees (counter-clockwise) on a canvas grown to hold all of it."""
     height, width = view.image.shape[:2]
@@ -164,6 +173,8 @@ class ClassicDetector:
         self.predictor = dlib.shape_predictor(paths["landmarks"])
         # dlib's CNN (MMOD) detector finds faces at any pose; loading it takes milliseconds.
         self.cnn_detector = dlib.cnn_face_detection_model_v1(paths["cnn_detector"])
+        # detect_person's last image (weakly) with its quick view and weak candidates, for any_face.
+        self._recent: tuple[weakref.ref, View, list[Candidate]] | None = None
 
     def detect(
         self,
@@ -171,14 +182,12 @@ class ClassicDetector:
         *,
         thorough: bool = False,
         max_side: int = DETECT_MAX_SIDE,
-        similar_only: bool = False,
         timings: Timings | None = None,
     ) -> list[Face]:
         """All faces in an RGB image, largest first, in the image's own coordinates.
 
         thorough: also faces down to THOROUGH_FACE_PX and tilted by up to about 45 degrees (several
-        seconds on a large picture: for templates, found once). similar_only: unsure candidates much
-        smaller than the largest sure face are not even checked (a person's photo: they change nothing).
+        seconds on a large picture: for templates, found once).
         timings, when given, gets the seconds spent in "detect" and "landmarks" added.
         """
         start = time.perf_counter()
@@ -189,7 +198,20 @@ class ClassicDetector:
             views += [turned_view(turned, angle) for angle in THOROUGH_ANGLES]
         else:
             views = [scaled_view(image, scale)]
-        candidates = self._candidates(views, image.shape)
+        return self._faces(image, self._candidates(views), similar_only=False, start=start, timings=timings)
+
+    def _faces(
+        self,
+        image: np.ndarray,
+        candidates: list[Candidate],
+        *,
+        similar_only: bool,
+        start: float,
+        timings: Timings | None,
+    ) -> list[Face]:
+        """The candidates that are faces, as Faces, largest first. similar_only: unsure candidates much
+        smaller than the largest sure face are not even checked (a person's photo: they change nothing)."""
+        candidates = [c for c in candidates if c.score >= CANDIDATE_SCORE]
         sure = [c for c in candidates if c.score >= CONFIDENT_SCORE]
         unsure = [c for c in candidates if c.score < CONFIDENT_SCORE]
         if similar_only and sure:
@@ -204,7 +226,7 @@ class ClassicDetector:
             timings["landmarks"] = timings.get("landmarks", 0.0) + time.perf_counter() - found
         return faces
 
-    def _candidates(self, views: list[View], shape: tuple[int, ...], floor: float = CANDIDATE_SCORE) -> list[Candidate]:
+    def _candidates(self, views: list[View], floor: float = CANDIDATE_SCORE) -> list[Candidate]:
         """HOG's candidates from floor up in every view, best first, one per face (by overlap in the
         original image), big enough there."""
         found = []
@@ -266,24 +288,32 @@ class ClassicDetector:
         """The faces of a person's photo, found fast: first on a copy at most QUICK_MAX_SIDE large.
 
         That pass is accepted when its largest face is big enough there that any face of similar size
-        (which would make the photo ambiguous) would have been found too; otherwise the full detection
-        runs. A photo without an upright face is tried turned by 90, 180 and 270 degrees (a phone photo
-        that lost its orientation tag).
+        (which would make the photo ambiguous) would have been found too; otherwise the pass at
+        DETECT_MAX_SIDE runs. A photo without an upright face is tried turned by 90, 180 and 270 degrees
+        (a phone photo that lost its orientation tag). The quick pass's weak candidates are kept for
+        `any_face`, which explains a photo without a usable face.
         """
-        height, width = image.shape[:2]
-        scale = min(1.0, QUICK_MAX_SIDE / max(height, width))
-        if scale < 1.0:
-            faces = self.detect(image, max_side=QUICK_MAX_SIDE, similar_only=True, timings=timings)
-            if faces and faces[0].width * scale * SIMILAR_FACE_RATIO >= HOG_WINDOW_PX:
-                return faces
-        faces = self.detect(image, similar_only=True, timings=timings)
-        return faces or self.detect_sideways(image, timings=timings)
-
-    def detect_sideways(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        """The faces of a photo lying on its side or upside down, in the photo's own coordinates: HOG on
-        a small copy turned each way, then the best turn searched at full size."""
         start = time.perf_counter()
-        small = scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2]))).image
+        medium = scaled_view(image, min(1.0, DETECT_MAX_SIDE / max(image.shape[:2])))
+        quick = rescaled(medium, min(1.0, QUICK_MAX_SIDE / max(medium.image.shape[:2])))
+        candidates = self._candidates([quick], floor=TURNED_CANDIDATE_SCORE)
+        self._recent = (weakref.ref(image), quick, candidates)
+        faces = self._faces(image, candidates, similar_only=True, start=start, timings=timings)
+        scale = 1 / _scale(quick.to_original)
+        if faces and faces[0].width * scale * SIMILAR_FACE_RATIO >= HOG_WINDOW_PX:
+            return faces
+        if quick is not medium:
+            start = time.perf_counter()
+            faces = self._faces(image, self._candidates([medium]), similar_only=True, start=start, timings=timings)
+        return faces or self.detect_sideways(image, quick=quick, timings=timings)
+
+    def detect_sideways(
+        self, image: np.ndarray, *, quick: View | None = None, timings: Timings | None = None
+    ) -> list[Face]:
+        """The faces of a photo lying on its side or upside down, in the photo's own coordinates: HOG on
+        a small copy (quick) turned each way, then the best turn searched like an upright photo."""
+        start = time.perf_counter()
+        small = (quick or scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2])))).image
         best, best_score = None, CONFIDENT_SCORE
         for turns in QUARTER_TURNS:
             _, scores, _ = self.detector.run(np.ascontiguousarray(np.rot90(small, turns)), 0, CONFIDENT_SCORE)
@@ -308,10 +338,14 @@ class ClassicDetector:
         detector confirms in its neighbourhood (a face turned away or partly hidden).
 
         Only the candidates' neighbourhoods are searched by the CNN, never the whole picture, so the
-        verdict stays fast on a large photo.
+        verdict stays fast on a large photo; the candidates of detect_person's quick pass over the same
+        image are reused.
         """
-        view = scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2])))
-        candidates = self._candidates([view], image.shape, floor=TURNED_CANDIDATE_SCORE)
+        if self._recent is not None and self._recent[0]() is image:
+            _, view, candidates = self._recent
+        else:
+            view = scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2])))
+            candidates = self._candidates([view], floor=TURNED_CANDIDATE_SCORE)
         return any(self.cnn_confirms(view.image, c.box) for c in candidates[:MAX_CONFIRMATIONS])
 
     def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
