@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from templates import views as template_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page shows the most popular templates: the templates app owns it.
+    path("", template_views.home, name="home"),
     # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -12,6 +12,7 @@ from .base import Engine
 from .errors import TemplateFacesError
 from .faces import ROLES, Face
 from .imageio import as_rgb
+from .landmarks import estimate_pose
 
 
 def swap_couple(
@@ -22,6 +23,7 @@ def swap_couple(
     *,
     engine: Engine,
     progress: Callable[[str], Any] | None = None,
+    source_faces: Mapping[str, Face | None] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Both faces of a couple swapped into a template: (result image, report).
 
@@ -30,7 +32,8 @@ def swap_couple(
     template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
     drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
     that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
-    given, is called with "detect", "husband" and "wife" before each stage.
+    given, is called with "detect", "husband" and "wife" before each stage. source_faces may give a
+    role's face already found in its photo (by an earlier check of the same photo): it is used as it is.
     The report: {"engine", "seconds", "timings": {stage: seconds}, "faces": [{"role", "target_box",
     "source_box", "yaw", "roll", "notes"}, ...]}.
     """
@@ -45,7 +48,7 @@ def swap_couple(
         progress("detect")
     # A person's photo with transparency counts as on white, as load_image reads it.
     photos = dict(zip(ROLES, (as_rgb(husband_photo), as_rgb(wife_photo)), strict=True))
-    sources = {role: engine.source_face(photos[role], role=role, timings=timings) for role in ROLES}
+    sources = {role: _source(engine, photos[role], role, (source_faces or {}).get(role), timings) for role in ROLES}
     alpha = template[..., 3] if template.ndim == 3 and template.shape[2] == 4 else None
     result = np.array(template[..., :3], order="C")
     faces = []
@@ -77,3 +80,14 @@ def swap_couple(
         "timings": {stage: round(value, 4) for stage, value in timings.items()},
         "faces": faces,
     }
+
+
+def _source(
+    engine: Engine, photo: np.ndarray, role: str, known: Face | None, timings: dict[str, float]
+) -> tuple[Face, list[str]]:
+    """A role's source face: the one already found (with its pose worked out again), or found now."""
+    if known is None:
+        return engine.source_face(photo, role=role, timings=timings)
+    if known.landmarks is not None and "pose" not in known.extra:
+        known.extra["pose"] = estimate_pose(known.landmarks)
+    return known, []
