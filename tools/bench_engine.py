@@ -14,7 +14,7 @@ import time
 
 from swaps.engine import get_engine, model_load_count, swap_couple
 from swaps.engine.classic import blend, pipeline
-from tools import robustness, samples
+from tools import robustness, samples, skin_tone
 from tools.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
@@ -101,7 +101,7 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
     default = pipeline.DEFAULT_METHOD
     rows = []
     for method in pipeline.METHODS:
-        variant = engine.with_method(method)
+        variant = engine.variant(method=method)
         good, dists, times = 0, [], []
         for husband, wife, name in samples.PAIRS:
             image, faces = templates[name]
@@ -124,6 +124,39 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
     print(f"{'pair':<40}{'role':<9}{'to source':>10}{'to template':>12}")
     for pair, role, to_source, to_original in rows:
         print(f"{pair:<40}{role:<9}{to_source:>10.3f}{to_original:>12.3f}")
+
+
+def bench_skin_tone(engine_name: str, insightface_dir: str | None) -> None:
+    """Per face of every shared pair: ΔE between the swapped skin and the person's own under the
+    template's light (tools/skin_tone.py), with the template face's tone (before) and the person's kept."""
+    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    if engine.name != "classic":
+        return
+    folder = samples.faces_dir()
+    people = samples.people(folder)
+    templates = samples.templates(folder, engine)
+    print()
+    print("Skin tone: ΔE (CIE76) of the swapped face's cheeks to the person's own under the template's light")
+    print(f"(target <= {skin_tone.TARGET:.0f}); dL: lightness difference (negative: darker than their own).")
+    print(f"{'pair':<34}{'role':<9}{'template tone':>15}{'dL':>7}{'own tone':>10}{'dL':>7}")
+    worst = {False: [], True: []}
+    for husband, wife, name in samples.PAIRS:
+        image, faces = templates[name]
+        results = {}
+        for keep in (False, True):
+            variant = engine.variant(keep_tone=keep)
+            results[keep], _ = swap_couple(image, faces, people[husband], people[wife], engine=variant)
+        for role, person in (("husband", husband), ("wife", wife)):
+            source, _ = engine.source_face(people[person], role=role)
+            cells = []
+            for keep in (False, True):
+                tone = skin_tone.tone_difference(results[keep], faces[role], people[person], source, image)
+                worst[keep].append(tone["delta_e"])
+                cells.append(f"{tone['delta_e']:>{15 if not keep else 10}.1f}{tone['lightness']:>+7.1f}")
+            print(f"{f'{husband}+{wife}->{name}':<34}{role:<9}{cells[0]}{cells[1]}")
+    for keep, label in ((False, "template tone"), (True, "own tone (default)")):
+        values = worst[keep]
+        print(f"{label}: median {statistics.median(values):.1f}, worst {max(values):.1f}")
 
 
 def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3) -> None:
@@ -210,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     bench_swap(args.engine, args.insightface_dir, args.runs)
     if not args.no_identity:
         bench_identity(args.engine, args.insightface_dir)
+    if not args.no_identity:
+        bench_skin_tone(args.engine, args.insightface_dir)
     bench_verdicts(args.engine, args.insightface_dir)
     if not args.no_robustness:
         bench_robustness(args.engine, args.insightface_dir)

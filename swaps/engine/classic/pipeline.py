@@ -69,9 +69,13 @@ def swap_face_classic(
     source: Face,
     *,
     method: str = DEFAULT_METHOD,
+    keep_tone: bool = True,
     timings: Timings | None = None,
 ) -> None:
-    """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks."""
+    """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks.
+
+    keep_tone: the person keeps their own skin tone under the template's light (colour.match_colour);
+    otherwise the face takes the template face's skin tone."""
     if method not in METHODS:
         raise ValueError(f"unknown swap method {method!r}")
     assert target.landmarks is not None and source.landmarks is not None
@@ -97,7 +101,8 @@ def swap_face_classic(
     if part is None:
         return
     with timed(timings, "colour"):
-        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin)
+        light = colour.tone_shift(photo, canvas) if keep_tone else None
+        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light)
     with timed(timings, "blend"):
         paste_back(canvas, work, recoloured, mask, part)
 
@@ -166,8 +171,10 @@ def recolour(
     part: tuple[slice, slice],
     source_skin: skin.SkinMap,
     target_skin: skin.SkinMap,
+    light: tuple[float, np.ndarray] | None,
 ) -> np.ndarray:
-    """The painted part of the moved face in the template's light and colour."""
+    """The painted part of the moved face in the template's light and colour (keeping the person's skin
+    tone when light, the light's change from their photo to the template, is given)."""
     dst = work.landmarks
     eye_distance = float(np.linalg.norm(dst[RIGHT_EYE].mean(axis=0) - dst[LEFT_EYE].mean(axis=0)))
     # The whites of the eyes and the teeth may stay brighter than any skin.
@@ -181,6 +188,7 @@ def recolour(
         target_skin.weights[part],
         eye_distance=eye_distance,
         protect=protect,
+        keep_tone=light,
     )
 
 
