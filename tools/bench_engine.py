@@ -37,13 +37,24 @@ def bench_swap(engine_name: str, insightface_dir: str | None, runs: int) -> None
     start = time.perf_counter()
     engine.detect(template)
     template_detect = time.perf_counter() - start
-    totals, stages = [], {stage: [] for stage in STAGES}
+    start = time.perf_counter()
+    engine.detect(template, thorough=True)
+    template_thorough = time.perf_counter() - start
+    totals, stages, known_totals, known_sums = [], {stage: [] for stage in STAGES}, [], []
     swap_couple(template, faces, husband, wife, engine=engine)  # warm caches
+    # The worker's path: each person's face was found when the photo was checked and is reused.
+    known = {
+        "husband": engine.source_face(husband, role="husband")[0],
+        "wife": engine.source_face(wife, role="wife")[0],
+    }
     for _ in range(runs):
         _, report = swap_couple(template, faces, husband, wife, engine=engine)
         totals.append(report["seconds"])
         for stage in STAGES:
             stages[stage].append(report["timings"].get(stage, 0.0))
+        _, report = swap_couple(template, faces, husband, wife, engine=engine, source_faces=known)
+        known_totals.append(report["seconds"])
+        known_sums.append(sum(report["timings"].values()))
 
     def size(image):
         return f"{image.shape[1]}x{image.shape[0]}"
@@ -56,11 +67,14 @@ def bench_swap(engine_name: str, insightface_dir: str | None, runs: int) -> None
     print()
     print(f"{'stage':<28}{'median s':>10}{'target':>10}")
     print(f"{'model load (once)':<28}{load:>10.3f}{'<= 2.0':>10}")
-    print(f"{'template detect (once)':<28}{template_detect:>10.3f}{'':>10}")
+    print(f"{'template detect':<28}{template_detect:>10.3f}{'':>10}")
+    print(f"{'template detect, thorough':<28}{template_thorough:>10.3f}{'(once)':>10}")
     for stage in STAGES:
         if any(stages[stage]):
             print(f"{stage + ' (both faces)':<28}{statistics.median(stages[stage]):>10.4f}{'':>10}")
-    print(f"{'total per couple':<28}{statistics.median(totals):>10.3f}{'<= 0.3':>10}")
+    print(f"{'total per couple':<28}{statistics.median(totals):>10.3f}{'':>10}")
+    print(f"{'  faces known: stage sum':<28}{statistics.median(known_sums):>10.3f}{'<= 0.15':>10}")
+    print(f"{'  faces known: wall time':<28}{statistics.median(known_totals):>10.3f}{'<= 0.15':>10}")
     print(f"{'peak memory MB':<28}{peak_memory_mb():>10.0f}{'<= 500':>10}")
     bench_large(engine, template, faces, husband, wife)
 

@@ -62,8 +62,9 @@ def from_lab(lab: np.ndarray) -> np.ndarray:
 def scene_light(image: np.ndarray) -> np.ndarray:
     """A picture's light as CIELAB (L, a, b): its brightness (the 95th percentile of lightness: the
     bright end follows the light more than the content) and its colour cast (gray-world on its
-    near-neutral pixels; all pixels when too few are), read on a copy at most 256 pixels across."""
-    step = max(1, max(image.shape[:2]) // 256)
+    near-neutral pixels; all pixels when too few are), read on every n-th pixel, about 96 across (the
+    light is a property of the whole picture: a few thousand pixels tell it as well as a million)."""
+    step = max(1, max(image.shape[:2]) // 96)
     lab = to_lab(np.ascontiguousarray(image[::step, ::step, :3])).reshape(-1, 3)
     neutral = (lab[:, 0] > NEUTRAL_LIGHTNESS[0]) & (lab[:, 0] < NEUTRAL_LIGHTNESS[1])
     neutral &= np.hypot(lab[:, 1], lab[:, 2]) < NEUTRAL_CHROMA
@@ -156,7 +157,8 @@ def _in_person_tone(
 def _colourfulness(lab: np.ndarray) -> float:
     """0 for a picture whose colour only follows its lightness (grayscale, sepia) up to 1 for a colour
     photo: the spread of a and b left after their linear fit on lightness, over COLOURFUL_SPREAD."""
-    sample = lab[::3, ::3].reshape(-1, 3).astype(np.float64)
+    step = max(1, round((lab.shape[0] * lab.shape[1] / 4000) ** 0.5))
+    sample = lab[::step, ::step].reshape(-1, 3).astype(np.float64)
     light = np.stack([sample[:, 0], np.ones(len(sample))], axis=1)
     coefficients, *_ = np.linalg.lstsq(light, sample[:, 1:], rcond=None)
     spread = float(np.sqrt(((sample[:, 1:] - light @ coefficients) ** 2).sum(axis=1).mean()))
