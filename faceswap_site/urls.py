@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -337,7 +337,9 @@ def _store(
 ) -> Image:
     """Write a clean picture and its thumbnail to storage and create its row; no file left if that fails."""
     storage = _storage()
-    key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
+    # Template pictures are public: a content-addressed key gives them an immutable, cacheable URL.
+    content_hash = clean.sha256 if image_type == ImageType.TEMPLATE else ""
+    key = storage.save(storage_key(image_type, clean.suffix, content_hash=content_hash), ContentFile(clean.data))
     written = [key]
     try:
         thumb_key = storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from gallery.models import Category
 
 from . import selectors
+from .cache import cache_anonymous_page
 from .models import CATEGORY_SHORT, Template
 
 PAGE_SIZE = 24
@@ -20,6 +21,7 @@ def use_template_url(request: HttpRequest, template: Template) -> str:
     return reverse("swaps:new", args=[template.pk])
 
 
+@cache_anonymous_page
 def gallery(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     category = category if category in Category.values else ""
@@ -53,6 +55,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_anonymous_page
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = selectors.template_get_active(pk=pk)
     return render(

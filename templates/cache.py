@@ -1,0 +1,105 @@
+"""The anonymous gallery and template pages, rendered once and kept in the shared cache.
+
+Most visitors browsing templates are not logged in and see exactly the same HTML, so it is rendered once
+per normalised query string and kept in the shared (Redis) cache for every web process. Every cached
+page's key carries a version number, bumped the moment (on commit) any template, its picture or its tags
+is created, changed, activated, archived or deleted: all cached pages are then out of date at once.
+Logged-in visitors, and visitors with a session or pending messages, always get a fresh page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+VERSION_KEY = "templates:pages:version"
+# The popularity order changes as couples use templates, without any template being saved: a cached
+# page therefore also expires after this long.
+PAGE_TIMEOUT_SECONDS = 300
+# The query parameters the gallery reads; anything else (tracking tags, cache busters) changes nothing.
+PAGE_PARAMS = ("category", "tag", "q", "sort", "page")
+MAX_PARAM_LENGTH = 100
+# Cookies that make a page personal: a session (perhaps logged in) or messages waiting to be shown.
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+CACHE_HEADER = "X-Page-Cache"
+
+
+def pages_version() -> int:
+    """The current version of the cached template pages (created on first use)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A time-based start: a version evicted from the cache never comes back as an old number.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return int(version)
+
+
+def pages_invalidate() -> None:
+    """Make every cached template page out of date at once (they are re-rendered on their next visit)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet: nothing is cached under one either
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def pages_invalidate_on_commit(**kwargs) -> None:
+    """Signal receiver: invalidate once the change that sent the signal is committed.
+
+    After the commit, so a page rendered meanwhile from the old rows is never cached under the new version.
+    """
+    transaction.on_commit(pages_invalidate)
+
+
+def template_image_changed(*, instance, **kwargs) -> None:
+    """Signal receiver for pictures: only a template's picture is on these pages (not people's photos)."""
+    from gallery.models import ImageType
+
+    if getattr(instance, "image_type", None) == ImageType.TEMPLATE:
+        pages_invalidate_on_commit()
+
+
+def normalised_query(request: HttpRequest) -> str:
+    """The gallery's own parameters, in a fixed order, without empty values or anything else."""
+    pairs = []
+    for name in PAGE_PARAMS:
+        value = request.GET.get(name, "").strip()[:MAX_PARAM_LENGTH]
+        if value:
+            pairs.append((name, value))
+    return urlencode(pairs)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
+
+
+def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve `view` from the shared cache to visitors without a session (see the module docstring)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = f"templates:page:{pages_version()}:{request.path}?{normalised_query(request)}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+            response[CACHE_HEADER] = "hit"
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT_SECONDS)
+                response[CACHE_HEADER] = "miss"
+        # The same URL is personal for logged-in visitors: shared caches must tell them apart.
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Developer tooling (benchmarks, smoke tests, demo sheets): never imported by product code."""
