@@ -60,6 +60,8 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "INFO"},
+            # It says at INFO that each request came without an X-Request-ID (most do).
+            "django_guid": {"level": "WARNING"},
             # RQ configures its own handler on "rq.worker"; ours only, so each line is JSON once.
             "rq.worker": {"handlers": ["stdout"], "level": level, "propagate": False},
         },

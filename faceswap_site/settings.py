@@ -203,6 +203,8 @@ else:
 # Production serves collected static files with content-hashed names (whitenoise: compressed, cached
 # for a year); that needs `collectstatic` first, so development and tests keep the plain storage.
 STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+# Without collected files (development, tests) whitenoise finds them where the apps keep them.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

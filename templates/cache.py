@@ -51,10 +51,12 @@ def pages_invalidate() -> None:
 
 
 def pages_invalidate_on_commit(**kwargs) -> None:
-    """Signal receiver: invalidate once the change that sent the signal is committed.
+    """Signal receiver: invalidate now, and again once the change that sent the signal is committed.
 
-    After the commit, so a page rendered meanwhile from the old rows is never cached under the new version.
+    Now, so this very transaction's next read sees a fresh page; after the commit too, so a page another
+    process rendered meanwhile from the old rows never stays cached under the new version.
     """
+    pages_invalidate()
     transaction.on_commit(pages_invalidate)
 
 
