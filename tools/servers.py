@@ -333,11 +333,17 @@ class SwapWorker(_Process):
         self.queues = queues
         self.log_path = log_path
 
-    def start(self, timeout: float = 120) -> SwapWorker:
+    def start(self, timeout: float = 120, *, wait: bool = True) -> SwapWorker:
+        """Start the worker; with `wait`, until it listens (after loading its face models)."""
         self._spawn([sys.executable, "manage.py", "rqworker", *self.queues], env=self.env)
+        if wait:
+            self.wait_until_ready(timeout)
+        return self
+
+    def wait_until_ready(self, timeout: float = 120) -> None:
         try:
             wait_for(
-                lambda: "Listening on" in self.log() or "listening on" in self.log().lower(),
+                lambda: "listening on" in self.log().lower(),
                 timeout=timeout,
                 what="the swap worker",
                 process=self.process,
@@ -346,7 +352,6 @@ class SwapWorker(_Process):
         except BaseException:
             self.stop()
             raise
-        return self
 
 
 @contextlib.contextmanager
