@@ -25,6 +25,10 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 # without the production settings), and workers share the imported code.
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicornc's control socket only when a path is given: its default path is shared by every gunicorn
+# of the same user, so two sites (or a test beside a running site) would take each other's.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 # One JSON object per access, on stdout like the application's logs, with the request id of the response.
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "true").lower() in ("1", "true", "yes") else None
@@ -51,6 +55,7 @@ logconfig_dict = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
         # An access line is already a JSON object.
         "raw": {"format": "%(message)s"},
@@ -59,6 +64,8 @@ logconfig_dict = {
         "error": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
         "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "raw"},
     },
+    # Replaced by the site's own logging (settings.LOGGING) once Django is set up.
+    "root": {"handlers": ["error"], "level": "WARNING"},
     "loggers": {
         "gunicorn.error": {"handlers": ["error"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},

@@ -104,4 +104,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "checks": results,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
-    return JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if failed else 200)
+    # A failing check is reported in the body; it is not an error of this request for the logs (and
+    # Sentry), which would otherwise get one every few seconds from the load balancer while it lasts.
+    response._has_been_logged = True
+    return response
