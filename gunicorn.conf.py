@@ -75,6 +75,9 @@ logconfig_dict = {
 
 def post_fork(server, worker):
     """Each worker opens its own database connections: none may be shared with the master's preload."""
-    from django.db import connections
+    from django.conf import settings
 
-    connections.close_all()
+    if settings.configured:  # the app may be another WSGI app (make bench-web's limit line)
+        from django.db import connections
+
+        connections.close_all()

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with hashed names and far-future cache headers, before sessions and the like.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous gallery pages straight from the shared cache, before sessions and the rest (templates/cache.py).
+    "templates.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

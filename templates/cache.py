@@ -82,26 +82,60 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
+def page_key(request: HttpRequest) -> str:
+    return f"templates:page:{pages_version()}:{request.path}?{normalised_query(request)}"
+
+
+# Headers a cached page must not replay: they belong to one response (the request id is added outside).
+_NOT_REPLAYED = {"set-cookie", "x-request-id", "content-length", CACHE_HEADER.lower()}
+
+
 def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve `view` from the shared cache to visitors without a session (see the module docstring)."""
+    """Mark `view`'s pages as the same for every visitor without a session (see the module docstring).
+
+    AnonymousPageCacheMiddleware keeps a marked page once every middleware has had its say (security
+    headers included), and answers the next such visitor from the cache before sessions, authentication
+    and URL routing run at all.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        key = f"templates:page:{pages_version()}:{request.path}?{normalised_query(request)}"
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
-            response[CACHE_HEADER] = "hit"
-        else:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming and not response.cookies:
-                cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT_SECONDS)
-                response[CACHE_HEADER] = "miss"
+        response = view(request, *args, **kwargs)
+        if _cacheable_request(request) and response.status_code == 200 and not response.streaming:
+            response.cache_anonymous_page = True
         # The same URL is personal for logged-in visitors: shared caches must tell them apart.
         patch_vary_headers(response, ["Cookie"])
         return response
 
     return wrapper
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and keep the pages marked by `cache_anonymous_page` (place it before SessionMiddleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefix = ""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.prefix:
+            from django.urls import reverse
+
+            self.prefix = reverse("couple_templates:list")
+        if not request.path.startswith(self.prefix) or not _cacheable_request(request):
+            return self.get_response(request)
+        key = page_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            response[CACHE_HEADER] = "hit"
+            return response
+        response = self.get_response(request)
+        if getattr(response, "cache_anonymous_page", False) and not response.cookies:
+            headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+            cache.set(key, (response.content, headers), PAGE_TIMEOUT_SECONDS)
+            response[CACHE_HEADER] = "miss"
+        return response

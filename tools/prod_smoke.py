@@ -8,7 +8,6 @@ Plain HTTP on loopback, so the secure-cookie flags are off for this run only.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
@@ -17,14 +16,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from faceswap_site.testing import FACES_DIR
-from tools.servers import REPO_DIR, Gunicorn, SeaweedFS, SwapWorker, site_environ, stopping, wait_for
+from tools.servers import (
+    REPO_DIR,
+    Gunicorn,
+    SeaweedFS,
+    SwapWorker,
+    site_environ,
+    stopping,
+    throwaway_database,
+    wait_for,
+)
 
 PHOTOS = ("man_single_obama.jpg", "woman_single_astronaut.png")
 
@@ -40,30 +47,6 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result.stdout
-
-
-@contextlib.contextmanager
-def throwaway_database(url: str) -> Iterator[str]:
-    """A fresh, empty `<name>_smoke` database beside DATABASE_URL's, dropped afterwards.
-
-    Fresh, because the S3 server here starts empty every run: rows from an earlier run would name objects
-    that are not there.
-    """
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_smoke"
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
 
 
 def production_environ(tmp: Path, s3: SeaweedFS, database_url: str) -> dict[str, str]:
@@ -103,7 +86,7 @@ def run(tmp: Path) -> None:
     s3 = SeaweedFS(bucket="faceswap-smoke")
     step("starting SeaweedFS (weed mini on 127.0.0.1)")
     s3.start()
-    with stopping(s3), throwaway_database(os.environ["DATABASE_URL"]) as database_url:
+    with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="smoke") as database_url:
         env = production_environ(tmp, s3, database_url)
         step("migrate, collectstatic, storage_setup, seed_demo")
         manage(env, "migrate", "--noinput")

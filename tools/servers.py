@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -352,6 +353,30 @@ class SwapWorker(_Process):
         except BaseException:
             self.stop()
             raise
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str, *, suffix: str) -> Iterator[str]:
+    """A fresh, empty `<name>_<suffix>` database beside DATABASE_URL's, dropped afterwards.
+
+    Fresh, because the S3 server started here is empty every run: rows from an earlier run would name
+    objects that are not there.
+    """
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{suffix}"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ def test_a_second_anonymous_visit_is_served_from_the_cache_without_queries(clien
     with django_assert_num_queries(0):
         second = client.get(GALLERY)
     assert second[CACHE_HEADER] == "hit"
+    assert second["X-Frame-Options"] == "DENY" and second["X-Content-Type-Options"] == "nosniff"
     assert second.content == first.content and titles(second) == ["Lantern festival"]
     assert "Cookie" in second["Vary"]
 
