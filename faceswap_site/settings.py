@@ -107,7 +107,7 @@ if REDIS_CONFIGURED:
     # A shared cache, so rate limits hold across web processes.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "faceswap_site.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "faceswap",
         }

@@ -2,8 +2,9 @@
 
 Most visitors browsing templates are not logged in and see exactly the same HTML, so it is rendered once
 per normalised query string and kept in the shared (Redis) cache for every web process. Every cached
-page's key carries a version number, bumped the moment (on commit) any template, its picture or its tags
-is created, changed, activated, archived or deleted: all cached pages are then out of date at once.
+page carries the version number it was rendered under; the version is bumped the moment (and again on
+commit) any template, its picture or its tags is created, changed, activated, archived or deleted, and
+a page of an older version is never served again.
 Logged-in visitors, and visitors with a session or pending messages, always get a fresh page.
 """
 
@@ -83,7 +84,24 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
-    return f"templates:page:{pages_version()}:{request.path}?{normalised_query(request)}"
+    return f"templates:page:{request.path}?{normalised_query(request)}"
+
+
+def _cached_page(request: HttpRequest) -> tuple[str, int, tuple | None]:
+    """(key, current version, the cached (content, headers) if it is of that version) in one round trip.
+
+    Each page is kept with the version it was rendered under, so the version and the page are read
+    together (one MGET) instead of the version first and then a page key made from it.
+    """
+    key = page_key(request)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return key, pages_version(), None
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return key, version, entry[1:]
+    return key, version, None
 
 
 # Headers a cached page must not replay: they belong to one response (the request id is added outside).
@@ -124,8 +142,7 @@ class AnonymousPageCacheMiddleware:
             self.prefix = reverse("couple_templates:list")
         if not request.path.startswith(self.prefix) or not _cacheable_request(request):
             return self.get_response(request)
-        key = page_key(request)
-        cached = cache.get(key)
+        key, version, cached = _cached_page(request)
         if cached is not None:
             content, headers = cached
             response = HttpResponse(content)
@@ -136,6 +153,7 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         if getattr(response, "cache_anonymous_page", False) and not response.cookies:
             headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
-            cache.set(key, (response.content, headers), PAGE_TIMEOUT_SECONDS)
+            # Under the version read before rendering: a change made meanwhile makes this entry stale at once.
+            cache.set(key, (version, response.content, headers), PAGE_TIMEOUT_SECONDS)
             response[CACHE_HEADER] = "miss"
         return response
