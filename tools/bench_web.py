@@ -330,9 +330,7 @@ def measure(base: str, database_url: str, load, page_views_count: int):
         ("/static/css/site.<hash>.css (whitenoise)", base + css),
     ]
     if image_pk:
-        urls.append(
-            ("/photos/<id>/thumbnail/ (302 to the public URL)", f"{base}/photos/{image_pk}/thumbnail/")
-        )
+        urls.append(("/photos/<id>/thumbnail/ (302 to the public URL)", f"{base}/photos/{image_pk}/thumbnail/"))
     rows = []
     for label, url in urls:
         for _ in range(20):  # warm: caches filled, connections open
