@@ -22,13 +22,13 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks print tables; each section is one command (engine first). The gallery section is meant for
+# Benchmarks print tables; each section is one script in tools/ (engine first). The gallery section is meant for
 # PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: venv
-	$(PY) -m swaps.engine.bench
-	$(PY) manage.py bench_gallery
-	$(PY) -m gallery.bench
-	$(PY) manage.py bench_swaps
+	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_gallery
+	$(PY) -m tools.bench_uploads
+	$(PY) -m tools.bench_swaps
 
 # The production start end to end (DEBUG=False, collectstatic, gunicorn, a swap worker, PostgreSQL, Redis,
 # a SeaweedFS S3 server started here), then everything stopped: needs DATABASE_URL and REDIS_URL.
@@ -42,7 +42,7 @@ bench-web: venv
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv
-	$(PY) -m swaps.engine.demo_sheet --output artifacts/demo-sheet.png
+	$(PY) -m tools.demo_sheet --output artifacts/demo-sheet.png
 
 venv: $(STAMP)
 

@@ -29,6 +29,12 @@ def _isolated_media(settings, tmp_path):
 def _queue_connection(monkeypatch):
     """Without REDIS_URL the queue talks to an in-process fakeredis; with it, to the real server."""
     if os.environ.get("REDIS_URL"):
+        import django_rq
+        from django.conf import settings
+
+        # Each test starts with empty queues: jobs an earlier test (or run) left must not count.
+        for name in settings.RQ_QUEUES:
+            django_rq.get_queue(name).empty()
         yield
         return
     import django_rq.queues

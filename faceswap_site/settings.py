@@ -126,6 +126,8 @@ RQ_QUEUES = {
 
 # --- Auth and accounts (django-allauth) ------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# What "My account" shows, provided by the apps that own it (accounts imports no other app of ours).
+ACCOUNT_SUMMARY_PARTS = ["gallery.selectors.account_photo_summary", "swaps.selectors.account_swap_summary"]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

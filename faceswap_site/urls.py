@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, views
+from templates import views as template_views
+
+from . import health
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page shows the most popular templates: the templates app owns it.
+    path("", template_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
     path("accounts/", include("accounts.urls")),

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class GalleryConfig(AppConfig):
     name = "gallery"
     verbose_name = "Images"
+
+    def ready(self) -> None:
+        from .models import Image
+        from .services import image_files_follow_row
+
+        post_delete.connect(image_files_follow_row, sender=Image, dispatch_uid="gallery.image_files_follow_row")

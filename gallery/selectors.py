@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable
+
+from django.db.models import Count, Exists, Q, QuerySet
 
 from .models import Image, ImageType
+
+# Conditions under which another app still needs an image (a photo used by a swap that has not finished).
+# Gallery imports no higher app: those apps register a condition here from their AppConfig.ready. Each is
+# a callable returning an expression over Image rows (e.g. Exists(... OuterRef("pk") ...)).
+_IN_USE_CONDITIONS: list[Callable[[], Exists | Q]] = []
+
+
+def image_in_use_register(condition: Callable[[], Exists | Q]) -> None:
+    """Register a condition that keeps an image from being deleted or purged while it holds."""
+    if condition not in _IN_USE_CONDITIONS:
+        _IN_USE_CONDITIONS.append(condition)
+
+
+def image_in_use_q() -> Q:
+    """A filter matching images some other app still needs (matches nothing when none registered)."""
+    q = Q(pk__in=[])
+    for condition in _IN_USE_CONDITIONS:
+        q |= Q(condition())
+    return q
 
 
 def image_list_for_owner(*, owner, image_type: str = ImageType.SOURCE) -> QuerySet[Image]:
@@ -22,14 +43,9 @@ def image_find_duplicate(*, owner, sha256: str, image_type: str = ImageType.SOUR
     return images.order_by("uploaded_at", "id").first()
 
 
-def image_waiting_swap_count(*, image: Image) -> int:
-    """How many pending or processing swaps use this photo (it must stay until they finish)."""
-    from swaps.models import FaceSwapTask
-
-    return FaceSwapTask.objects.filter(
-        Q(husband_image=image) | Q(wife_image=image),
-        status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING],
-    ).count()
+def image_is_in_use(*, image: Image) -> bool:
+    """Whether another app still needs this photo (e.g. a swap that has not finished uses it)."""
+    return Image.objects.filter(image_in_use_q(), pk=image.pk).exists()
 
 
 def user_can_view_image(*, user, image: Image) -> bool:
@@ -39,3 +55,12 @@ def user_can_view_image(*, user, image: Image) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_staff or (image.owner_id is not None and image.owner_id == user.pk)
+
+
+def account_photo_summary(user, *, recent: int = 6) -> dict:
+    """The gallery's part of "My account": photo and result counts and the latest photos."""
+    counts = Image.objects.filter(owner=user).aggregate(
+        photo_count=Count("id", filter=Q(image_type=ImageType.SOURCE)),
+        result_count=Count("id", filter=Q(image_type=ImageType.RESULT)),
+    )
+    return {**counts, "recent_photos": list(image_list_for_owner(owner=user)[:recent])}

@@ -24,13 +24,13 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
 
 from .models import Image, ImageType, storage_key
+from .selectors import image_find_duplicate, image_in_use_q
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class CleanImage:
     thumbnail: bytes
     thumbnail_size: tuple[int, int]
     notes: list[str] = field(default_factory=list)
+    # The uploader's filename as given (sanitised only when stored; never used as a key).
+    filename: str | None = None
 
     @property
     def suffix(self) -> str:
@@ -68,6 +70,9 @@ class CleanImage:
 
 
 def _megabytes(n: int) -> str:
+    """A byte count as people read it: "15 MB", "2.5 MB", "19.5 KB" (limits under a megabyte are in tests)."""
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB".replace(".0 KB", " KB")
     return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
@@ -236,7 +241,9 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
             "The picture's data is damaged and cannot be read. Please upload another copy of the photo.",
             code="damaged",
         ) from exc
-    return _encoded(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
+    clean = _encoded(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
+    clean.filename = getattr(file, "name", None)
+    return clean
 
 
 def _encoded(
@@ -304,14 +311,18 @@ def image_upload(
     if image_type not in ImageType.values:
         raise ValueError(f"unknown image_type {image_type!r}")
     clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
-    return _store(
-        clean,
-        owner=owner,
-        filename=getattr(file, "name", None),
-        image_type=image_type,
-        category=category,
-        tags=tags,
-    )
+    return image_store(clean=clean, owner=owner, image_type=image_type, category=category, tags=tags)
+
+
+def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOURCE) -> tuple[Image, bool]:
+    """Like `image_upload`, but the same picture uploaded again by the same owner gives back the earlier
+    `Image` instead of a copy: (image, created). The duplicate is found by the clean copy's sha256 before
+    anything is written."""
+    clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
+    earlier = image_find_duplicate(owner=owner, sha256=clean.sha256, image_type=image_type)
+    if earlier is not None:
+        return earlier, False
+    return image_store(clean=clean, owner=owner, image_type=image_type), True
 
 
 def image_store_generated(
@@ -329,13 +340,22 @@ def image_store_generated(
         lossless=False,
         notes=[],
     )
-    return _store(clean, owner=owner, filename=filename, image_type=image_type, category=category, tags=())
+    clean.filename = filename
+    return image_store(clean=clean, owner=owner, image_type=image_type, category=category)
 
 
-def _store(
-    clean: CleanImage, *, owner, filename: str | None, image_type: str, category: str | None, tags: Iterable[str]
+def image_store(
+    *,
+    clean: CleanImage,
+    owner,
+    image_type: str,
+    category: str | None = None,
+    tags: Iterable[str] = (),
 ) -> Image:
-    """Write a clean picture and its thumbnail to storage and create its row; no file left if that fails."""
+    """Write a picture checked by `image_clean` and its thumbnail to storage and create its row.
+
+    No file is left behind if that fails. Validation (`image_clean`) never writes; this is the one write.
+    """
     storage = _storage()
     # Template pictures are public: a content-addressed key gives them an immutable, cacheable URL.
     content_hash = clean.sha256 if image_type == ImageType.TEMPLATE else ""
@@ -347,7 +367,7 @@ def _store(
         with transaction.atomic():
             image = Image(
                 owner=owner,
-                filename=sanitise_filename(filename, suffix=clean.suffix),
+                filename=sanitise_filename(clean.filename, suffix=clean.suffix),
                 file_size=len(clean.data),
                 width=clean.width,
                 height=clean.height,
@@ -403,15 +423,18 @@ def files_delete_on_commit(keys: Iterable[str]) -> None:
         transaction.on_commit(lambda: _delete_files(keys))
 
 
+def image_files_follow_row(sender, instance: Image, **kwargs) -> None:
+    """post_delete of an Image, however it was deleted (one row, a purge, a cascade from its owner):
+    its picture and thumbnail leave storage once the transaction commits (connected in GalleryConfig)."""
+    files_delete_on_commit(image_file_keys(instance))
+
+
 def image_delete(*, image: Image) -> None:
     """Delete an image's row, then (after the transaction commits) its picture and thumbnail files.
 
     Files go only after the commit, so a rolled-back deletion never leaves a row pointing at nothing.
     """
-    keys = image_file_keys(image)
-    with transaction.atomic():
-        image.delete()
-        files_delete_on_commit(keys)
+    image.delete()
 
 
 @dataclass
@@ -427,12 +450,9 @@ def image_purge_expired(*, days: int | None = None, dry_run: bool = False) -> Pu
     Photos used by a pending or processing swap are kept so the swap can finish; swap results are never
     purged (people delete them themselves). Files go after the rows are committed.
     """
-    from swaps.models import FaceSwapTask
-
     days = settings.UPLOAD_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
-    waiting = FaceSwapTask.objects.filter(status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING])
-    in_use = Exists(waiting.filter(Q(husband_image=OuterRef("pk")) | Q(wife_image=OuterRef("pk"))))
+    in_use = image_in_use_q()
     expired = Image.objects.filter(image_type=ImageType.SOURCE, uploaded_at__lt=cutoff)
     with transaction.atomic():
         kept = expired.filter(in_use).count()
@@ -441,6 +461,6 @@ def image_purge_expired(*, days: int | None = None, dry_run: bool = False) -> Pu
         doomed = list(expired.exclude(in_use).select_for_update().only("id", "file", "metadata"))
         keys = [key for image in doomed for key in image_file_keys(image)]
         if not dry_run:
+            # Each row's files follow it (image_files_follow_row).
             Image.objects.filter(pk__in=[image.pk for image in doomed]).delete()
-            files_delete_on_commit(keys)
     return PurgeResult(deleted=len(doomed), kept_in_use=kept, files=len(keys))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors
 from .forms import PhotoUploadForm
 from .models import CONTENT_TYPES, Image, ImageType
-from .services import image_delete, image_upload
+from .services import image_delete, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
@@ -179,14 +179,12 @@ def photo_list(request: HttpRequest) -> HttpResponse:
         added = 0
         for upload in form.cleaned_data["photos"]:
             try:
-                image = image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
+                image, created = image_upload_or_reuse(owner=request.user, file=upload, image_type=ImageType.SOURCE)
             except ValidationError as exc:
                 form.add_error("photos", f"{upload.name}: {' '.join(exc.messages)}")
                 continue
-            earlier = selectors.image_find_duplicate(owner=request.user, sha256=image.sha256, exclude_pk=image.pk)
-            if earlier is not None:
-                image_delete(image=image)
-                messages.info(request, f"{upload.name} is already in your photos (as {earlier.filename}).")
+            if not created:
+                messages.info(request, f"{upload.name} is already in your photos (as {image.filename}).")
                 continue
             added += 1
         if added:
@@ -205,7 +203,7 @@ def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "gallery/image_detail.html",
-        {"image": image, "waiting_swaps": selectors.image_waiting_swap_count(image=image)},
+        {"image": image, "in_use": selectors.image_is_in_use(image=image)},
     )
 
 
@@ -217,9 +215,9 @@ def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if image.image_type == ImageType.TEMPLATE:
         # Template pictures are managed with their template in the admin.
         raise Http404("No such photo.")
-    waiting = selectors.image_waiting_swap_count(image=image)
+    in_use = selectors.image_is_in_use(image=image)
     if request.method == "POST":
-        if waiting:
+        if in_use:
             messages.error(
                 request, "This photo is being used by a swap that has not finished yet. Delete it once it is done."
             )
@@ -228,4 +226,4 @@ def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         image_delete(image=image)
         messages.success(request, f"Deleted {name}.")
         return redirect("gallery:photo_list")
-    return render(request, "gallery/image_confirm_delete.html", {"image": image, "waiting_swaps": waiting})
+    return render(request, "gallery/image_confirm_delete.html", {"image": image, "in_use": in_use})

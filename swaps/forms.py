@@ -2,11 +2,14 @@ from django import forms
 
 from gallery.models import Image
 
-ROLES = ("husband", "wife")
+from .services import PersonPhoto
 
 
 class SwapForm(forms.Form):
-    """For each of husband and wife: a photo from My photos, or a new upload (which wins)."""
+    """For each of husband and wife: a photo from My photos, or a new upload (which wins).
+
+    Only parsing: what makes a photo usable is decided by `swaps.services.swap_submit`.
+    """
 
     husband_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
     husband_upload = forms.FileField(required=False, label="Upload a new husband photo")
@@ -18,9 +21,6 @@ class SwapForm(forms.Form):
         self.fields["husband_photo"].queryset = photos
         self.fields["wife_photo"].queryset = photos
 
-    def clean(self) -> dict:
-        data = super().clean()
-        for role in ROLES:
-            if not data.get(f"{role}_photo") and not data.get(f"{role}_upload"):
-                self.add_error(f"{role}_photo", f"Choose a {role} photo from your photos, or upload one.")
-        return data
+    def person(self, role: str) -> PersonPhoto:
+        """What was given for a role (after is_valid())."""
+        return PersonPhoto(image=self.cleaned_data.get(f"{role}_photo"), upload=self.cleaned_data.get(f"{role}_upload"))

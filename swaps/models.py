@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -89,19 +91,26 @@ class FaceSwapTask(models.Model):
         if self.status == self.Status.COMPLETED:
             return "Done"
         progress = self.progress or 0
-        label = STEP_LABELS[0][1]
-        for threshold, text in STEP_LABELS:
-            if progress >= threshold:
-                label = text
+        label = STEPS[0].label
+        for step in STEPS:
+            if progress >= step.progress:
+                label = step.label
         return label
 
 
-# (progress at the start of a step, what the person is told); see swaps.services.PROGRESS.
-STEP_LABELS = [
-    (0, "Starting…"),
-    (10, "Loading your photos…"),
-    (25, "Finding the faces…"),
-    (45, "Swapping the husband's face…"),
-    (70, "Swapping the wife's face…"),
-    (90, "Saving the result…"),
-]
+class Step(NamedTuple):
+    name: str  # what swaps.services reports (the engine's progress callback names included)
+    progress: int  # percent, set at the start of the step
+    label: str  # what the person is told
+
+
+# The steps of a run, in order: the one list the worker's progress and the page's labels come from.
+STEPS = (
+    Step("claimed", 5, "Starting…"),
+    Step("loading", 10, "Loading your photos…"),
+    Step("detect", 25, "Finding the faces…"),
+    Step("husband", 45, "Swapping the husband's face…"),
+    Step("wife", 70, "Swapping the wife's face…"),
+    Step("saving", 90, "Saving the result…"),
+    Step("done", 100, "Done"),
+)

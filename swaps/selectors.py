@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gallery.models import Image, ImageType
 
@@ -21,3 +21,14 @@ def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
 def photos_for_user(*, user) -> QuerySet[Image]:
     """The user's own source photos ("My photos"), newest first."""
     return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")
+
+
+def photos_in_waiting_swap() -> Exists:
+    """Matches Image rows that a pending or processing swap uses (gallery keeps them: see SwapsConfig)."""
+    waiting = FaceSwapTask.objects.filter(status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING])
+    return Exists(waiting.filter(Q(husband_image=OuterRef("pk")) | Q(wife_image=OuterRef("pk"))))
+
+
+def account_swap_summary(user) -> dict:
+    """The swaps' part of "My account": how many swaps the user has."""
+    return {"swap_count": FaceSwapTask.objects.filter(user=user).count()}

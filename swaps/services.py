@@ -5,29 +5,42 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import django_rq
+import numpy as np
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.timeouts import JobTimeoutException
+from rq.worker import Worker
 
 from gallery.models import Image, ImageType
-from gallery.services import image_delete, image_store_generated
+from gallery.selectors import image_find_duplicate
+from gallery.services import image_clean, image_delete, image_store, image_store_generated
+from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
-from .models import FaceSwapTask
+from .models import STEPS, FaceSwapTask
 
 logger = logging.getLogger(__name__)
 
 Status = FaceSwapTask.Status
 QUEUE_NAME = "swaps"
+SWAP_TASK = "swaps.tasks.swap_run_task"
 
 # Progress (percent) reported at the start of each step of a run.
-PROGRESS = {"claimed": 5, "loading": 10, "detect": 25, "husband": 45, "wife": 70, "saving": 90, "done": 100}
+PROGRESS = {step.name: step.progress for step in STEPS}
 
 GENERIC_ERROR = "Something went wrong on our side while making this swap. Please try again in a minute."
 TIMEOUT_ERROR = "This swap took too long and was stopped. Please try again, or use smaller photos."
@@ -49,25 +62,82 @@ def job_id_for(task_id: int) -> str:
 
 def engine_get():
     """This process's face engine (models load on first use, then stay loaded)."""
-    from swaps.engine import get_engine
 
     return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
 
 
-def template_faces_for_swap(template: Template) -> dict[str, Any]:
+def template_faces_for_swap(template: Template) -> dict[str, Face]:
     """The template's husband and wife faces as engine Faces; SwapError when a role is missing."""
-    from swaps.engine import Face
-
     faces = {}
     for entry in template.face_positions or []:
         role = entry.get("role")
-        if role in ("husband", "wife") and role not in faces:
+        if role in ROLES and role not in faces:
             faces[role] = Face.from_json(entry)
-    if set(faces) != {"husband", "wife"}:
+    if set(faces) != set(ROLES):
         raise SwapError(
             "This template is not ready yet (it needs a husband face and a wife face). Please pick another."
         )
     return faces
+
+
+@dataclass(frozen=True)
+class PersonPhoto:
+    """One partner's photo for a swap: one of the user's photos, or a new upload (which wins)."""
+
+    image: Image | None = None
+    upload: File | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.image is not None or self.upload is not None
+
+
+class SwapSubmitError(ValidationError):
+    """A swap that cannot be submitted: per-field messages ("husband", "wife", NON_FIELD_ERRORS).
+
+    `photos` holds the photos that are stored (new uploads that passed, chosen photos), so a form can
+    keep them chosen, and `checks` what each photo's check said.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], photos: dict[str, Image], checks: dict[str, PhotoCheck]) -> None:
+        super().__init__(errors)
+        self.photos = photos
+        self.checks = checks
+
+
+def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonPhoto) -> FaceSwapTask:
+    """The one way to ask for a swap: check the template and both photos, store new uploads, queue it.
+
+    Each photo is validated (an upload through the gallery's checks, never stored if refused; the same
+    bytes uploaded again reuse the earlier photo) and its face is checked once and kept with the photo,
+    where the worker finds it again. Raises SwapSubmitError with a message per field; otherwise writes a
+    pending task and queues its id when the transaction commits.
+    """
+    errors: dict[str, list[str]] = {}
+    photos: dict[str, Image] = {}
+    checks: dict[str, PhotoCheck] = {}
+    try:
+        _check_template(template)
+    except SwapError as exc:
+        errors[NON_FIELD_ERRORS] = [exc.message]
+    for role, person in zip(ROLES, (husband, wife), strict=True):
+        if not person.given:
+            errors[role] = [f"Choose a {role} photo from your photos, or upload one."]
+            continue
+        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
+        if image is not None:
+            photos[role] = image
+        if not checks[role].ok:
+            errors[role] = [checks[role].message]
+    if errors:
+        raise SwapSubmitError(errors, photos, checks)
+    return swap_create(user=user, template=template, husband_image=photos["husband"], wife_image=photos["wife"])
+
+
+def _check_template(template: Template) -> dict[str, Face]:
+    if not template.is_active:
+        raise SwapError("This template is no longer available. Please pick another.")
+    return template_faces_for_swap(template)
 
 
 def _check_photo(*, user, image: Image | None, role: str) -> Image:
@@ -78,13 +148,12 @@ def _check_photo(*, user, image: Image | None, role: str) -> Image:
 
 @transaction.atomic
 def swap_create(*, user, template: Template, husband_image: Image, wife_image: Image) -> FaceSwapTask:
-    """Save a pending task for this couple and template, and queue it once the transaction commits.
+    """Save a pending task for photos already checked, and queue it once the transaction commits.
 
+    `swap_submit` is the entry for requests; this is its last step (also used by tools and tests).
     If the queue cannot be reached the task stays pending; `requeue_stuck_tasks` queues it later.
     """
-    if not template.is_active:
-        raise SwapError("This template is no longer available. Please pick another.")
-    template_faces_for_swap(template)
+    _check_template(template)
     _check_photo(user=user, image=husband_image, role="husband")
     _check_photo(user=user, image=wife_image, role="wife")
     task = FaceSwapTask.objects.create(
@@ -101,15 +170,12 @@ def swap_create(*, user, template: Template, husband_image: Image, wife_image: I
 
 def swap_enqueue(*, task_id: int) -> bool:
     """Put a task's id on the swaps queue; False (and a log line) when Redis cannot be reached."""
-    import django_rq
-    from redis.exceptions import RedisError
-
-    from swaps.tasks import swap_run_task
 
     try:
         queue = django_rq.get_queue(QUEUE_NAME)
+        # By dotted path: the task module imports this one, not the other way round.
         queue.enqueue(
-            swap_run_task,
+            SWAP_TASK,
             task_id,
             job_id=job_id_for(task_id),
             job_timeout=settings.SWAP_JOB_TIMEOUT,
@@ -127,7 +193,6 @@ def _set_progress(task_id: int, step: str) -> None:
 
 
 def _read_image(image: Image | None, what: str):
-    from swaps.engine import load_image
 
     if image is None:
         raise SwapError(f"The {what} was deleted. Please choose it again and try once more.")
@@ -161,10 +226,6 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         logger.info("Swap task %s was deleted while it ran", task_id)
         return None
     except Exception as exc:
-        from rq.timeouts import JobTimeoutException
-
-        from swaps.engine import EngineError
-
         if isinstance(exc, EngineError | SwapError):
             swap_fail(task_id=task_id, message=exc.message, seconds=time.perf_counter() - clock)
             return FaceSwapTask.objects.get(pk=task_id)
@@ -177,7 +238,6 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
 
 
 def _swap(task: FaceSwapTask):
-    from swaps.engine import swap_couple
 
     _set_progress(task.pk, "loading")
     if task.template is None or task.template.image is None:
@@ -193,6 +253,7 @@ def _swap(task: FaceSwapTask):
         wife,
         engine=engine_get(),
         progress=lambda stage: _set_progress(task.pk, stage),
+        source_faces={"husband": stored_face(task.husband_image), "wife": stored_face(task.wife_image)},
     )
 
 
@@ -266,10 +327,6 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
 
 def _job_delete(*, task_id: int) -> None:
     """Forget a task's old RQ job (and its registry entries) so its fixed id can be queued again."""
-    import django_rq
-    from redis.exceptions import RedisError
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
 
     with contextlib.suppress(NoSuchJobError, RedisError):
         Job.fetch(job_id_for(task_id), connection=django_rq.get_queue(QUEUE_NAME).connection).delete()
@@ -295,7 +352,6 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
     - pending for longer than `older_than` without a job in the queue (Redis was down at submit):
       queued again.
     """
-    import django_rq
 
     connection = django_rq.get_queue(QUEUE_NAME).connection
     cutoff = timezone.now() - older_than
@@ -315,8 +371,6 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
 
 
 def _fetch_job(connection, task_id: int):
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
 
     try:
         return Job.fetch(job_id_for(task_id), connection=connection)
@@ -325,7 +379,6 @@ def _fetch_job(connection, task_id: int):
 
 
 def _job_is_waiting(connection, task_id: int) -> bool:
-    from rq.job import JobStatus
 
     job = _fetch_job(connection, task_id)
     return job is not None and job.get_status() in (
@@ -338,10 +391,6 @@ def _job_is_waiting(connection, task_id: int) -> bool:
 
 def _job_is_alive(connection, task_id: int) -> bool:
     """True while a live worker is running the task's job."""
-    import socket
-
-    from rq.job import JobStatus
-    from rq.worker import Worker
 
     job = _fetch_job(connection, task_id)
     if job is None or job.get_status() != JobStatus.STARTED or not job.worker_name:
@@ -373,15 +422,96 @@ class PhotoCheck:
     box: list[float] | None = None
 
 
-def swap_photo_check(*, image: Image, role: str) -> PhotoCheck:
-    """Find the face the swap would use from this photo, and remember its box for the crop preview."""
-    from swaps.engine import EngineError
+# Where a photo's face check is kept (Image.metadata): the face the swap will use, in the stored
+# picture's pixels, or why there is none. The worker takes the face from here instead of detecting again.
+FACE_KEY = "face"
+CHECK_KEY = "face_check"
 
+
+def _face_check(picture: np.ndarray, *, role: str) -> tuple[PhotoCheck, Face | None]:
     try:
-        face, notes = engine_get().source_face(_read_image(image, f"{role} photo"), role=role)
+        face, notes = engine_get().source_face(picture, role=role)
+    except EngineError as exc:
+        return PhotoCheck(ok=False, message=exc.message), None
+    box = [round(float(v), 1) for v in face.box]
+    return PhotoCheck(ok=True, message=f"This face will be used for the {role}.", notes=notes, box=box), face
+
+
+def _check_metadata(check: PhotoCheck, face: Face | None, *, role: str) -> dict[str, Any]:
+    return {
+        FACE_KEY: face.to_json() if face is not None else None,
+        CHECK_KEY: {"ok": check.ok, "role": role, "message": check.message, "notes": check.notes},
+        # The crop preview (photo_face) reads the box.
+        "face_box": check.box,
+    }
+
+
+def _cached_check(image: Image, role: str) -> PhotoCheck | None:
+    metadata = image.metadata or {}
+    cached = metadata.get(CHECK_KEY)
+    if not cached:
+        return None
+    if cached["ok"] and metadata.get(FACE_KEY):
+        return PhotoCheck(
+            ok=True,
+            message=f"This face will be used for the {role}.",
+            notes=[note.replace(f"The {cached['role']} photo", f"The {role} photo") for note in cached["notes"]],
+            box=metadata.get("face_box"),
+        )
+    # A refusal's message names the role it was checked for.
+    return PhotoCheck(ok=False, message=cached["message"]) if cached["role"] == role else None
+
+
+def swap_photo_check(*, image: Image, role: str) -> PhotoCheck:
+    """Find the face the swap would use from one of the user's photos, once: the verdict and the face are
+    kept with the photo (metadata) and reused by later checks and by the worker."""
+    check = _cached_check(image, role)
+    if check is not None:
+        return check
+    try:
+        picture = _read_image(image, f"{role} photo")
     except (EngineError, SwapError) as exc:
         return PhotoCheck(ok=False, message=exc.message)
-    box = [round(float(v), 1) for v in face.box]
-    image.metadata = {**(image.metadata or {}), "face_box": box}
+    check, face = _face_check(picture, role=role)
+    image.metadata = {**(image.metadata or {}), **_check_metadata(check, face, role=role)}
     image.save(update_fields=["metadata"])
-    return PhotoCheck(ok=True, message=f"This face will be used for the {role}.", notes=notes, box=box)
+    return check
+
+
+def swap_photo_prepare(*, user, person: PersonPhoto, role: str) -> tuple[Image | None, PhotoCheck]:
+    """A partner's photo ready for a swap: (the stored photo or None, its check).
+
+    A chosen photo must be one of the user's own. A new upload is validated and its face checked before
+    anything is written; it is stored (with its face) only when usable, and the same bytes uploaded
+    again give back the earlier photo.
+    """
+    if person.upload is None:
+        try:
+            image = _check_photo(user=user, image=person.image, role=role)
+        except SwapError as exc:
+            return None, PhotoCheck(ok=False, message=exc.message)
+        return image, swap_photo_check(image=image, role=role)
+    try:
+        clean = image_clean(file=person.upload)
+    except ValidationError as exc:
+        return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    if earlier is not None:
+        return earlier, swap_photo_check(image=earlier, role=role)
+    try:
+        picture = load_image(clean.data, what=f"{role} photo")
+    except EngineError as exc:
+        return None, PhotoCheck(ok=False, message=exc.message)
+    check, face = _face_check(picture, role=role)
+    if not check.ok:
+        return None, check
+    image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
+    image.metadata = {**image.metadata, **_check_metadata(check, face, role=role)}
+    image.save(update_fields=["metadata"])
+    return image, check
+
+
+def stored_face(image: Image | None) -> Face | None:
+    """The face kept with a photo by its check (None when it was never checked)."""
+    data = (image.metadata or {}).get(FACE_KEY) if image is not None else None
+    return Face.from_json(data) if data else None

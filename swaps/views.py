@@ -6,20 +6,22 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from PIL import Image as PILImage
+from PIL import ImageOps
 
-from gallery.models import Image, ImageType
-from gallery.services import image_upload
+from gallery.models import Image
+from swaps.engine import ROLES
 from templates.models import Template
 
 from . import selectors, services
-from .forms import ROLES, SwapForm
+from .forms import SwapForm
 from .models import FaceSwapTask
 
 # Remembers the photos of a finished swap for "Try these photos on another template".
@@ -40,27 +42,25 @@ def _get_photo_for_user(request: HttpRequest, pk) -> Image:
 def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
     photos = selectors.photos_for_user(user=request.user)
+    errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}
     if request.method == "POST":
         form = SwapForm(request.POST, request.FILES, photos=photos)
         if form.is_valid():
-            chosen = {role: _photo_from_form(request, form, role) for role in ROLES}
-            for role, image in chosen.items():
-                if image is not None:
-                    checks[role] = services.swap_photo_check(image=image, role=role)
-                    if not checks[role].ok:
-                        form.add_error(f"{role}_photo", checks[role].message)
-            if not form.errors:
-                try:
-                    task = services.swap_create(
-                        user=request.user, template=template, husband_image=chosen["husband"], wife_image=chosen["wife"]
-                    )
-                except services.SwapError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    return redirect("swaps:detail", pk=task.pk)
-            # Photos uploaded with this attempt are in My photos now: keep them chosen.
-            form = _rebound(form, chosen, photos)
+            try:
+                task = services.swap_submit(
+                    user=request.user, template=template, husband=form.person("husband"), wife=form.person("wife")
+                )
+            except services.SwapSubmitError as exc:
+                errors, checks = exc.message_dict, exc.checks
+                # Photos stored with this attempt are in My photos now: keep them chosen.
+                form = SwapForm(
+                    photos=photos, initial={f"{role}_photo": image.pk for role, image in exc.photos.items()}
+                )
+            else:
+                return redirect("swaps:detail", pk=task.pk)
+        else:
+            errors = form.errors
     else:
         remembered = request.session.get(SESSION_PHOTOS, {})
         form = SwapForm(photos=photos, initial={f"{role}_photo": remembered.get(role) for role in ROLES})
@@ -71,58 +71,46 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
             "upload_field": form[f"{role}_upload"],
             "selected": str(form[f"{role}_photo"].value() or ""),
             "check": checks.get(role),
+            "errors": [
+                *errors.get(role, []),
+                *errors.get(f"{role}_photo", []),
+                *errors.get(f"{role}_upload", []),
+            ],
         }
         for role in ROLES
     ]
-    return render(
-        request,
-        "swaps/swap_form.html",
-        {"template": template, "form": form, "photos": photos[:PICKER_PHOTOS], "blocks": blocks},
-    )
-
-
-def _photo_from_form(request: HttpRequest, form: SwapForm, role: str) -> Image | None:
-    upload = form.cleaned_data.get(f"{role}_upload")
-    if upload is None:
-        return form.cleaned_data.get(f"{role}_photo")
-    try:
-        return image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
-    except ValidationError as exc:
-        form.add_error(f"{role}_upload", exc.messages)
-        return None
-
-
-def _rebound(form: SwapForm, chosen: dict[str, Image | None], photos) -> SwapForm:
-    data = {f"{role}_photo": image.pk for role, image in chosen.items() if image is not None}
-    rebound = SwapForm(data, photos=photos)
-    rebound.is_valid()
-    rebound._errors = form.errors  # the errors of the attempt, not of the rebinding
-    return rebound
+    context = {
+        "template": template,
+        "form": form,
+        "photos": photos[:PICKER_PHOTOS],
+        "blocks": blocks,
+        "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
+    }
+    return render(request, "swaps/swap_form.html", context)
 
 
 @login_required
 @require_POST
 def photo_check(request: HttpRequest) -> JsonResponse:
-    """Check one photo for a role as soon as it is chosen (uploading it first if it is a new file)."""
+    """Check one photo for a role as soon as it is chosen (a new file is stored only if usable)."""
     role = request.POST.get("role")
     if role not in ROLES:
         return JsonResponse({"ok": False, "message": "Unknown role."}, status=400)
     upload = request.FILES.get("file")
     if upload is not None:
-        try:
-            image = image_upload(owner=request.user, file=upload, image_type=ImageType.SOURCE)
-        except ValidationError as exc:
-            return JsonResponse({"ok": False, "message": " ".join(exc.messages)})
+        person = services.PersonPhoto(upload=upload)
     else:
-        image = _get_photo_for_user(request, request.POST.get("image") or 0)
-    check = services.swap_photo_check(image=image, role=role)
+        person = services.PersonPhoto(image=_get_photo_for_user(request, request.POST.get("image") or 0))
+    image, check = services.swap_photo_prepare(user=request.user, person=person, role=role)
     return JsonResponse(
         {
             "ok": check.ok,
             "message": check.message,
             "notes": check.notes,
-            "image": {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
-            "face_url": reverse("swaps:photo_face", args=[image.pk]) if check.ok else None,
+            "image": None
+            if image is None
+            else {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
+            "face_url": reverse("swaps:photo_face", args=[image.pk]) if image is not None and check.ok else None,
         }
     )
 
@@ -130,9 +118,6 @@ def photo_check(request: HttpRequest) -> JsonResponse:
 @login_required
 def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
     """A small crop of the face that a swap will take from this photo (private, like the photo)."""
-    from PIL import Image as PILImage
-    from PIL import ImageOps
-
     image = _get_photo_for_user(request, pk)
     box = (image.metadata or {}).get("face_box")
     if not box:

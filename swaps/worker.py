@@ -14,29 +14,22 @@ is still enforced (SIGALRM death penalty in perform_job).
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 from django.db import connections
 from rq.worker import SimpleWorker, Worker, WorkerStatus
 
+from swaps.engine import Engine, model_load_count
+from swaps.services import ABANDONED_ERROR, SWAP_TASK, engine_get, swap_fail
+
 logger = logging.getLogger(__name__)
 
-# The pid of the process that loaded the face models for swap jobs (None until loaded).
-models_loaded_by_pid: int | None = None
 
-
-def preload_models() -> object:
-    """Load this process's face engine now; returns it."""
-    global models_loaded_by_pid
-    from swaps.engine import model_load_count
-    from swaps.services import engine_get
-
+def preload_models() -> Engine:
+    """Load this process's face engine now (the engine logs the load); returns it."""
     started = time.perf_counter()
     engine = engine_get()
     engine.warm_up()
-    if models_loaded_by_pid is None:
-        models_loaded_by_pid = os.getpid()
     logger.info(
         "Face engine %r ready in %.2f s (model loads in this process: %d)",
         engine.name,
@@ -78,9 +71,7 @@ class SwapWorker(Worker):
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         """A horse died (killed, out of memory, or past the timeout): fail its task now, plainly."""
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        from swaps.services import ABANDONED_ERROR, swap_fail
-
-        if job.func_name == "swaps.tasks.swap_run_task" and job.args:
+        if job.func_name == SWAP_TASK and job.args:
             try:
                 swap_fail(task_id=int(job.args[0]), message=ABANDONED_ERROR)
             finally:

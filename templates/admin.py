@@ -152,7 +152,7 @@ class TemplateAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Template, form: Any, change: bool) -> None:
         if not change:
-            # template_create (called by the add form) already stored the picture and the template.
+            # The add form's save() (called by the admin before this) created the template.
             note = getattr(form, "activation_note", "")
             if note:
                 self.message_user(request, f"Not activated: {note}", messages.WARNING)

@@ -59,38 +59,35 @@ class TemplateAddForm(forms.ModelForm):
         fields = ["title", "category", "artist", "source_url", "description"]
         formfield_callback = formfield_for_template
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        # The template is created here rather than in save(), because the picture's validation (format,
-        # size, duplicate) can only be known by storing it, and its message belongs on this form.
-        try:
-            self.instance = services.template_create(
-                image_file=data["image_file"],
-                title=data["title"],
-                category=data.get("category") or None,
-                artist=data.get("artist"),
-                source_url=data.get("source_url"),
-                description=data.get("description"),
-                tags=data.get("tags") or (),
-            )
-        except ValidationError as exc:
-            self.add_error("image_file" if not hasattr(exc, "error_dict") else None, exc)
-            return data
+    def clean_image_file(self) -> Any:
+        # Checked here without storing anything (format, size, duplicate); stored by save().
+        image_file = self.cleaned_data["image_file"]
+        self.picture = services.template_picture_clean(image_file=image_file)
+        return image_file
+
+    def _post_clean(self) -> None:
+        # The model is validated by template_create, with the picture, in save().
+        pass
+
+    def save(self, commit: bool = True) -> Template:
+        """Create the template (picture stored, faces detected) and activate it when asked and possible."""
+        data = self.cleaned_data
+        self.instance = services.template_create(
+            picture=self.picture,
+            title=data["title"],
+            category=data.get("category") or None,
+            artist=data.get("artist"),
+            source_url=data.get("source_url"),
+            description=data.get("description"),
+            tags=data.get("tags") or (),
+        )
+        self.activation_note = ""
         if data.get("activate"):
             problems = self.instance.activation_problems()
             if problems:
                 self.activation_note = " ".join(problems)
             else:
                 services.template_activate(template=self.instance)
-        return data
-
-    def _post_clean(self) -> None:
-        # The instance was saved by template_create; construct_instance/full_clean would only repeat it.
-        pass
-
-    def save(self, commit: bool = True) -> Template:
         return self.instance
 
     def save_m2m(self) -> None:

@@ -1,4 +1,3 @@
-import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -7,66 +6,22 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from gallery.models import Category
+from swaps.engine import ROLES, face_json_problems
 
-ROLES = ("husband", "wife")
 FACE_SOURCES = ("detected", "manual")
-FACE_KEYS = ("box", "kps", "landmarks", "score", "role", "source")
 # Short names for chips and badges; Category's labels are the long, descriptive ones.
 CATEGORY_SHORT = {"acg": "Anime & games", "movie": "Movies", "tv": "TV", "custom": "Custom"}
-KPS_COUNT = 5
-LANDMARK_COUNT = 68
-
-
-def _is_number(value: Any) -> bool:
-    # bool is an int subclass, and NaN/inf would poison every later computation on the face.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _points(value: Any, count: int) -> list[list[float]] | None:
-    """The value as `count` [x, y] pairs of finite numbers, or None if it is not that shape."""
-    if not isinstance(value, list) or len(value) != count:
-        return None
-    points = []
-    for point in value:
-        if not (isinstance(point, list | tuple) and len(point) == 2 and all(_is_number(v) for v in point)):
-            return None
-        points.append([round(float(point[0]), 1), round(float(point[1]), 1)])
-    return points
 
 
 def _face_problems(n: int, face: Any, width: int | None, height: int | None) -> tuple[dict | None, list[str]]:
-    """One face_positions entry normalised, or the reasons it cannot be used (n is its 1-based number)."""
+    """One face_positions entry normalised, or the reasons it cannot be used (n is its 1-based number).
+
+    The face's own shape is the engine's (`face_json_problems`); role and source are the template's."""
+    entry, problems = face_json_problems(
+        face, label=f"Face {n}", width=width, height=height, extra_keys=("role", "source")
+    )
     if not isinstance(face, dict):
-        return None, [f"Face {n} must be an object with box and kps, not {type(face).__name__}."]
-    problems = []
-    unknown = sorted(set(face) - set(FACE_KEYS))
-    if unknown:
-        problems.append(f"Face {n} has unknown keys {', '.join(unknown)}; allowed: {', '.join(FACE_KEYS)}.")
-    box = face.get("box")
-    if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
-        problems.append(f"Face {n}: box must be four numbers [x1, y1, x2, y2].")
-        box = None
-    else:
-        box = [round(float(v), 1) for v in box]
-        if not (box[0] < box[2] and box[1] < box[3]):
-            problems.append(f"Face {n}: box must have x1 < x2 and y1 < y2 (the top-left corner first).")
-        elif width and height and (box[0] < -1 or box[1] < -1 or box[2] > width + 1 or box[3] > height + 1):
-            problems.append(f"Face {n}: box {box} reaches outside the {width}x{height} picture.")
-    kps = _points(face.get("kps"), KPS_COUNT)
-    if kps is None:
-        problems.append(
-            f"Face {n}: kps must be five [x, y] points (left eye, right eye, nose tip, left and right mouth corner)."
-        )
-    elif width and height and any(not (-1 <= x <= width + 1 and -1 <= y <= height + 1) for x, y in kps):
-        problems.append(f"Face {n}: a key point lies outside the {width}x{height} picture.")
-    landmarks = face.get("landmarks")
-    if landmarks is not None:
-        landmarks = _points(landmarks, LANDMARK_COUNT)
-        if landmarks is None:
-            problems.append(f"Face {n}: landmarks must be 68 [x, y] points, or null for a face marked by hand.")
-    score = face.get("score", 1.0)
-    if not _is_number(score):
-        problems.append(f"Face {n}: score must be a number.")
+        return None, problems
     role = face.get("role") or None
     if role is not None and role not in ROLES:
         problems.append(f"Face {n}: role must be husband, wife or null, not {role!r}.")
@@ -75,7 +30,6 @@ def _face_problems(n: int, face: Any, width: int | None, height: int | None) -> 
         problems.append(f"Face {n}: source must be detected or manual, not {source!r}.")
     if problems:
         return None, problems
-    entry = {"box": box, "kps": kps, "landmarks": landmarks, "score": round(float(score), 4)}
     return entry | {"role": role, "source": source}, []
 
 

@@ -9,13 +9,15 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
 from gallery.models import Image, ImageType
-from gallery.services import image_delete, image_upload
+from gallery.services import CleanImage, image_clean, image_delete, image_store
+from swaps.engine import Engine, EngineError, get_engine, load_image
 
 from .models import ROLES, Template, validate_face_positions
 
@@ -39,9 +41,20 @@ def template_find_duplicate(*, sha256: str, exclude_image: Image | None = None) 
     return image.template if image else None
 
 
+def template_picture_clean(*, image_file: File) -> CleanImage:
+    """Check a template picture without storing anything: the gallery's upload checks (lossless, so a
+    PNG stays PNG), then TemplateDuplicateError when the same picture is already a template."""
+    picture = image_clean(file=image_file, lossless=True)
+    duplicate = template_find_duplicate(sha256=picture.sha256)
+    if duplicate is not None:
+        raise TemplateDuplicateError(duplicate)
+    return picture
+
+
 def template_create(
     *,
-    image_file: File,
+    image_file: File | None = None,
+    picture: CleanImage | None = None,
     title: str,
     category: str | None = None,
     artist: str | None = None,
@@ -50,12 +63,13 @@ def template_create(
     tags: Iterable[str] = (),
     detect: bool = True,
 ) -> Template:
-    """A new, inactive template from an uploaded picture, with its faces detected and roles proposed.
+    """A new, inactive template from a picture, with its faces detected and roles proposed.
 
-    The picture goes through `gallery.services.image_upload` (validated, stripped, stored, thumbnailed)
-    as an `images` row of type template with no owner. The two largest faces are proposed as the couple,
-    husband on the left. Raises ValidationError with a plain message for a bad picture or field, and
-    TemplateDuplicateError when the same picture is already a template (nothing is kept then).
+    Give the uploaded `image_file`, or the `picture` an earlier `template_picture_clean` checked. It is
+    stored through the gallery (validated, stripped, thumbnailed) as an `images` row of type template with
+    no owner. The two largest faces are proposed as the couple, husband on the left. Raises
+    ValidationError with a plain message for a bad picture or field, and TemplateDuplicateError when the
+    same picture is already a template; nothing is stored then.
     """
     template = Template(
         title=(title or "").strip(),
@@ -68,13 +82,12 @@ def template_create(
     )
     # Field problems (empty title, bad URL, unknown category) are reported before anything is stored.
     template.full_clean(exclude=["image"])
-    image = image_upload(
-        owner=None, file=image_file, image_type=ImageType.TEMPLATE, category=category or None, tags=tuple(tags)
+    if picture is None:
+        picture = template_picture_clean(image_file=image_file)
+    image = image_store(
+        clean=picture, owner=None, image_type=ImageType.TEMPLATE, category=category or None, tags=tuple(tags)
     )
     try:
-        duplicate = template_find_duplicate(sha256=(image.metadata or {}).get("sha256", ""), exclude_image=image)
-        if duplicate is not None:
-            raise TemplateDuplicateError(duplicate)
         with transaction.atomic():
             template.image = image
             template.save()
@@ -86,15 +99,11 @@ def template_create(
     return template
 
 
-def _engine() -> Any:
-    from swaps.engine import get_engine
-
+def _engine() -> Engine:
     return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
 
 
-def _read_picture(image: Image) -> Any:
-    from swaps.engine import load_image
-
+def _read_picture(image: Image) -> np.ndarray:
     with image.file.open("rb") as fp:
         return load_image(fp.read(), what="template picture")
 
@@ -132,8 +141,6 @@ def template_detect_faces(*, template: Template) -> Template:
     An active template left without both roles is archived, so couples are never offered it broken.
     An unreadable picture leaves no detected faces (activation_problems() then says so).
     """
-    from swaps.engine import EngineError
-
     image = template.image
     manual = [face for face in validate_face_positions(template.face_positions) if face["source"] == "manual"]
     detected: list[dict] = []

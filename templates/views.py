@@ -21,6 +21,13 @@ def use_template_url(request: HttpRequest, template: Template) -> str:
     return reverse("swaps:new", args=[template.pk])
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's front page: what it does and the most popular templates."""
+    return render(
+        request, "couple_templates/home.html", {"popular_templates": selectors.template_list_popular(limit=8)}
+    )
+
+
 @cache_anonymous_page
 def gallery(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")

@@ -1,1 +1,1 @@
-"""Developer tooling (benchmarks, smoke tests, demo sheets): never imported by product code."""
+"""Benchmarks, smoke tests, demo sheets and sample data for developers. Product code never imports this package."""

@@ -191,11 +191,9 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 POPULATE = """
-import os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "faceswap_site.settings")
-import django
-django.setup()
-from templates.management.commands.bench_gallery import Command
+from tools import djangosetup
+djangosetup.setup()
+from tools.bench_gallery import Command
 Command()._populate({count})
 """
 

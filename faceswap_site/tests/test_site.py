@@ -28,6 +28,9 @@ def test_home_page_renders_with_navigation(client):
 def test_unknown_page_gets_the_site_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
+    # The site's own page (in the site layout, with its navigation), not Django's bare one.
+    assert "We could not find that page" in response.text
+    assert 'href="/templates/"' in response.text
 
 
 @pytest.mark.django_db

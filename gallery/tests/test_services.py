@@ -94,8 +94,10 @@ def test_file_over_the_byte_limit_is_refused(owner, settings):
     with pytest.raises(ValidationError) as caught:
         image_upload(owner=owner, file=f.upload(data, "big.jpg"), image_type=ImageType.SOURCE)
     assert caught.value.code == "too_large"
-    assert "the limit is 19.5 MB" not in caught.value.messages[0]
-    assert "limit" in caught.value.messages[0] and "smaller photo" in caught.value.messages[0]
+    assert caught.value.messages == [
+        f"The file is {len(data) / 1024:.1f} KB; the limit is 19.5 KB. "
+        "Please upload a smaller photo (a phone's normal photo size is fine)."
+    ]
     assert Image.objects.count() == 0
     assert stored_files(settings) == []
 

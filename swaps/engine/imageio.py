@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .types import UnreadableImageError
+from .errors import UnreadableImageError
 
 # The engine works on pictures up to this many pixels; larger ones are refused before decoding.
 MAX_PIXELS = 40_000_000
@@ -30,18 +30,6 @@ def load_image(source: bytes | str | Path, *, what: str = "image") -> np.ndarray
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise UnreadableImageError(f"The {what} is not a readable picture (JPEG, PNG or WebP).") from exc
-
-
-def shrunk_size(shape: tuple[int, ...], factor: float) -> tuple[int, int]:
-    """(width, height) of an image of this shape scaled by factor; at least 1x1."""
-    return max(1, round(shape[1] * factor)), max(1, round(shape[0] * factor))
-
-
-def shrink(image: np.ndarray, factor: float) -> np.ndarray:
-    """An image (or a float plane) scaled down by factor (< 1), averaging pixels; at least 1x1."""
-    import cv2
-
-    return cv2.resize(image, shrunk_size(image.shape, factor), interpolation=cv2.INTER_AREA)
 
 
 def encode_image(image: np.ndarray, fmt: str = "JPEG", *, quality: int = 92) -> bytes:

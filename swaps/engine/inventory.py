@@ -9,7 +9,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engines import resolve_engine_name
+from .classic.detector import model_paths
+from .insightface.files import find_models
+from .registry import resolve_engine_name
 
 DLIB_68_TERMS = (
     "dlib's 68-point landmark model is trained on the iBUG 300-W data set, whose licence excludes "
@@ -43,22 +45,17 @@ class ModelFile:
 
 def engine_model_files(name: str, insightface_dir: str | Path | None) -> tuple[str, list[ModelFile]]:
     """(the backend that `name` selects, the model files it uses)."""
-    import face_recognition_models
-
     resolved = resolve_engine_name(name, insightface_dir)
-    landmarks = ModelFile(
-        Path(face_recognition_models.pose_predictor_model_location()), "68-point landmarks", DLIB_68_TERMS, False
-    )
+    paths = model_paths()
+    landmarks = ModelFile(Path(paths["landmarks"]), "68-point landmarks", DLIB_68_TERMS, False)
     if resolved == "classic":
         cnn = ModelFile(
-            Path(face_recognition_models.cnn_face_detector_model_location()),
+            Path(paths["cnn_detector"]),
             "face detector (any pose)",
             DLIB_CNN_TERMS,
             True,
         )
         return resolved, [landmarks, cnn]
-    from .insightface_backend import find_models
-
     found = find_models(insightface_dir or "")
     files = [ModelFile(path, "insightface pack", INSIGHTFACE_TERMS, False) for path in found.pack_files]
     if found.swapper:

@@ -22,6 +22,23 @@ def upload_photo(user, path: Path):
     return image_upload(owner=user, file=SimpleUploadedFile(path.name, path.read_bytes()), image_type=ImageType.SOURCE)
 
 
+def upload_photo_bytes(user, data: bytes, name: str):
+    return image_upload(owner=user, file=SimpleUploadedFile(name, data), image_type=ImageType.SOURCE)
+
+
+def two_people_picture(faces_dir: Path) -> bytes:
+    """A photo of the husband with a smaller second person beside him (two real portraits side by side)."""
+    man = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB")
+    # Her face about 0.7 of his: clearly the second person, not an ambiguous pair.
+    woman = PILImage.open(faces_dir / "woman_single_astronaut.png").convert("RGB").resize((880, 880))
+    canvas = PILImage.new("RGB", (man.width + woman.width, man.height), "white")
+    canvas.paste(man, (0, 0))
+    canvas.paste(woman, (man.width, 100))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
 def make_template(path: Path, *, title: str = "Red carpet", husband_right: bool = True, active: bool = True):
     """A template made the way admins make them (faces detected by the engine), roles set by position."""
     from templates.services import template_activate, template_create, template_set_roles
@@ -236,8 +253,8 @@ def engine():
 
 @pytest.fixture(scope="module")
 def photos(faces_dir):
-    """People's photos cut from the shared test photos, by name (see swaps.engine.samples)."""
-    from swaps.engine import samples
+    """People's photos cut from the shared test photos, by name (see tools/samples.py)."""
+    from tools import samples
 
     return samples.people(faces_dir)
 
@@ -246,6 +263,6 @@ def photos(faces_dir):
 def templates(faces_dir, engine):
     """The shared couple photos and the seed_demo templates (crops of insightface's t1.jpg) with their
     faces found, by name."""
-    from swaps.engine import samples
+    from tools import samples
 
     return {**samples.templates(faces_dir, engine), **samples.demo_templates(engine)}

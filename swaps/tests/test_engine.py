@@ -4,19 +4,20 @@ import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import Face, TemplateFacesError, blend, get_engine, model_load_count, swap_couple
-from swaps.engine.align import (
-    LEFT_EYE,
-    MOUTH,
-    RIGHT_EYE,
-    local_goals,
-    piecewise_warp,
-    similarity_transform,
-    transform_points,
+from swaps.engine import (
+    EngineError,
+    Face,
+    TemplateFacesError,
+    face_json_problems,
+    get_engine,
+    model_load_count,
+    swap_couple,
 )
-from swaps.engine.colour import masked_blur, match_colour
-from swaps.engine.engines import ENGINE_NAMES, resolve_engine_name
-from swaps.engine.types import EngineError
+from swaps.engine.classic import blend
+from swaps.engine.classic.align import local_goals, piecewise_warp, similarity_transform, transform_points
+from swaps.engine.classic.colour import match_colour, to_lab
+from swaps.engine.landmarks import LEFT_EYE, MOUTH, RIGHT_EYE
+from swaps.engine.registry import ENGINE_NAMES, resolve_engine_name
 
 
 def test_similarity_transform_recovers_a_known_rotation_scale_and_shift():
@@ -28,16 +29,6 @@ def test_similarity_transform_recovers_a_known_rotation_scale_and_shift():
     matrix = similarity_transform(points, moved)
     assert np.allclose(transform_points(matrix, points), moved, atol=1e-3)
     assert np.allclose(matrix[:, :2], scale * rotation, atol=1e-6)
-
-
-def test_masked_blur_ignores_pixels_outside_the_mask():
-    image = np.full((120, 120, 3), 50.0, dtype=np.float32)
-    image[:, 60:] = 250.0  # "hair" on the right
-    mask = np.zeros((120, 120), dtype=np.float32)
-    mask[:, :60] = 1.0
-    blurred = masked_blur(image, mask, sigma=20.0)
-    # Inside the mask, even next to the bright region, the blur only sees the masked pixels.
-    assert np.abs(blurred[:, :55] - 50.0).max() < 1.0
 
 
 def test_match_colour_gives_a_grayscale_face_on_a_grayscale_template():
@@ -66,6 +57,38 @@ def test_face_json_round_trip_keeps_box_points_and_landmarks():
     assert np.allclose(again.landmarks, face.landmarks)
     drawn = Face.from_json({"box": [0, 0, 10, 10], "kps": face.kps.tolist(), "landmarks": None, "score": 0})
     assert drawn.landmarks is None
+
+
+def test_the_face_json_validator_and_face_json_agree():
+    data = {"box": [1, 2.04, 30, 40], "kps": [[5, 10], [20, 10], [12, 20], [8, 30], [22, 30.06]], "score": 0.91234}
+    entry, problems = face_json_problems(data, label="Face 1", width=64, height=64)
+    assert problems == [] and entry == Face.from_json(entry).to_json()
+    assert entry["box"] == [1.0, 2.0, 30.0, 40.0] and entry["kps"][4] == [22.0, 30.1] and entry["score"] == 0.9123
+    entry, problems = face_json_problems({**data, "kps": [[1, 1]] * 4, "role": "x"}, label="Face 2")
+    assert entry is None and problems == [
+        "Face 2 has unknown keys role; allowed: box, kps, landmarks, score.",
+        "Face 2: kps must be five [x, y] points (left eye, right eye, nose tip, left and right mouth corner).",
+    ]
+
+
+def test_each_model_load_logs_one_line_with_the_pid():
+    import subprocess
+    import sys
+
+    from faceswap_site.testing import REPO_DIR
+
+    code = """
+import logging, os
+logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
+from swaps.engine import get_engine
+get_engine("classic"); get_engine("classic"); get_engine("auto")
+print(os.getpid())
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "models loaded" in line]
+    assert len(lines) == 1 and lines[0].startswith("swaps.engine INFO classic engine: models loaded in ")
+    assert f"(pid {done.stdout.strip()})" in lines[0]
 
 
 def test_get_engine_loads_models_once_per_process():
@@ -146,7 +169,6 @@ def test_a_shiny_source_is_never_brighter_than_the_templates_skin_by_much():
     target = _warm_skin((80, 80), rng)
     mask = np.ones((80, 80), dtype=np.float32)
     out = match_colour(source, target, mask, mask, eye_distance=30)
-    from swaps.engine.colour import to_lab
 
     lightness, template = to_lab(out)[..., 0], to_lab(target)[..., 0]
     # The source's highlight is L 98 on skin of L 66: it stays a highlight, rolled off, not a white patch.

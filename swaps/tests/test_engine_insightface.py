@@ -8,8 +8,9 @@ import pytest
 from onnx import numpy_helper
 
 from swaps.engine import EngineError, Face, get_engine, model_load_count, swap_couple
-from swaps.engine.engines import resolve_engine_name
-from swaps.engine.insightface_backend import InsightFaceEngine, _insightface_face, find_models
+from swaps.engine.insightface.engine import InsightFaceEngine, _insightface_face
+from swaps.engine.insightface.files import find_models
+from swaps.engine.registry import resolve_engine_name
 from swaps.tests.onnx_models import make_model_folder
 
 

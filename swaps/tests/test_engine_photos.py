@@ -12,10 +12,11 @@ from swaps.engine import (
     NoFaceError,
     SeveralFacesError,
     load_image,
-    samples,
     swap_couple,
 )
-from swaps.engine.identity import SAME_PERSON, descriptor, distance
+from swaps.engine.classic import blend, pipeline
+from tools import samples
+from tools.identity import SAME_PERSON, descriptor, distance
 
 pytestmark = pytest.mark.slow
 
@@ -79,14 +80,12 @@ def test_only_the_face_regions_change(engine, photos, templates):
 def test_a_large_template_gets_the_same_swap_as_a_small_one(engine, photos, templates):
     import cv2
 
-    from swaps.engine import swap
-
-    # At 5x (faces about 1500 pixels across, past swap.MAX_WORK_FACE_PX) the faces are swapped on a
+    # At 5x (faces about 1500 pixels across, past pipeline.MAX_WORK_FACE_PX) the faces are swapped on a
     # scaled-down copy and put back: scaled back down, the result matches the swap at the original size.
     image, faces = templates["closeup"]
     small, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
     big_image, big_faces = samples.scaled_template(image, faces, 5)
-    assert all(swap.blend.face_size(face.landmarks) > swap.MAX_WORK_FACE_PX for face in big_faces.values())
+    assert all(blend.face_size(face.landmarks) > pipeline.MAX_WORK_FACE_PX for face in big_faces.values())
     big, _ = swap_couple(big_image, big_faces, photos["obama"], photos["astronaut"], engine=engine)
     assert big.shape == big_image.shape
     back = cv2.resize(big, image.shape[1::-1], interpolation=cv2.INTER_AREA).astype(int)

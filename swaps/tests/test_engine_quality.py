@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import samples, swap_couple
-from swaps.engine.colour import to_lab
+from swaps.engine import swap_couple
+from swaps.engine.classic.colour import to_lab
+from tools import samples
 
 pytestmark = pytest.mark.slow
 

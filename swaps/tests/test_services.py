@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import django_rq
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -10,11 +11,12 @@ from PIL import Image as PILImage
 from faceswap_site.testing import require_postgres
 from gallery.models import Image
 from swaps import services
+from swaps.engine import load_image
 from swaps.models import FaceSwapTask
-from swaps.services import SwapError, job_id_for, swap_create, swap_run
+from swaps.services import PersonPhoto, SwapError, SwapSubmitError, job_id_for, swap_create, swap_run, swap_submit
 from templates.models import Template
 
-from .conftest import make_template, upload_photo
+from .conftest import make_template, two_people_picture, upload_photo, upload_photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,89 @@ def test_a_job_past_its_timeout_fails_plainly_and_leaves_no_result(alice, alice_
     assert (task.status, task.error_message) == ("failed", services.TIMEOUT_ERROR)
     assert task.result_image is None
     assert not Image.objects.filter(image_type="result").exists()
+
+
+def photo_upload(path) -> SimpleUploadedFile:
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def test_submit_stores_both_uploads_with_their_faces_and_queues_one_task(
+    alice, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        task = swap_submit(
+            user=alice,
+            template=couple_template,
+            husband=PersonPhoto(upload=photo_upload(faces_dir / "man_single_obama.jpg")),
+            wife=PersonPhoto(upload=photo_upload(faces_dir / "woman_single_astronaut.png")),
+        )
+    assert task.status == "pending"
+    assert job_id_for(task.pk) in queued_job_ids()
+    for image in (task.husband_image, task.wife_image):
+        assert image.owner == alice
+        assert image.metadata["face_check"]["ok"] is True
+        assert len(image.metadata["face"]["landmarks"]) == 68  # kept for the worker
+
+
+def test_submit_reports_each_field_and_stores_nothing_refused(alice, couple_template, faces_dir):
+    couple_template.is_active = False
+    couple_template.save()
+    with pytest.raises(SwapSubmitError) as caught:
+        swap_submit(
+            user=alice,
+            template=couple_template,
+            husband=PersonPhoto(upload=photo_upload(faces_dir / "man_single_obama.jpg")),
+            wife=PersonPhoto(upload=photo_upload(faces_dir / "noface_coffee.png")),
+        )
+    errors = caught.value.message_dict
+    assert errors["__all__"] == ["This template is no longer available. Please pick another."]
+    assert errors["wife"] == ["The wife photo shows no face we can find; please upload a clear photo of the face."]
+    assert "husband" not in errors
+    # The good photo is stored (and offered back), the refused one never was.
+    assert list(alice.images.values_list("filename", flat=True)) == ["man_single_obama.jpg"]
+    assert caught.value.photos["husband"].filename == "man_single_obama.jpg"
+    assert not FaceSwapTask.objects.exists()
+
+
+def test_submit_without_photos_says_what_to_choose(alice, couple_template):
+    with pytest.raises(SwapSubmitError) as caught:
+        swap_submit(user=alice, template=couple_template, husband=PersonPhoto(), wife=PersonPhoto())
+    assert caught.value.message_dict == {
+        "husband": ["Choose a husband photo from your photos, or upload one."],
+        "wife": ["Choose a wife photo from your photos, or upload one."],
+    }
+
+
+def test_the_same_file_uploaded_again_reuses_the_photo_and_its_face_check(alice, couple_template, faces_dir):
+    tasks = [
+        swap_submit(
+            user=alice,
+            template=couple_template,
+            husband=PersonPhoto(upload=photo_upload(faces_dir / "man_single_obama.jpg")),
+            wife=PersonPhoto(upload=photo_upload(faces_dir / "woman_single_astronaut.png")),
+        )
+        for _ in range(2)
+    ]
+    assert tasks[0].husband_image == tasks[1].husband_image
+    assert tasks[0].wife_image == tasks[1].wife_image
+    assert alice.images.filter(image_type="source").count() == 2
+
+
+def test_the_worker_swaps_the_face_kept_with_the_photo(alice, alice_photos, couple_template, faces_dir, engine):
+    """The face found at check time is the one swapped: here the check's face is replaced by the smaller
+    second person of a two-person photo, and the result's report shows that face was used."""
+    picture = two_people_picture(faces_dir)
+    photo = upload_photo_bytes(alice, picture, "two-people.jpg")
+    services.swap_photo_check(image=photo, role="husband")
+    with photo.file.open("rb") as fp:
+        faces = engine.detect(load_image(fp.read()))
+    assert len(faces) == 2
+    second = faces[1].to_json()
+    assert photo.metadata["face"]["box"] == faces[0].to_json()["box"]
+    photo.metadata["face"] = second
+    photo.save(update_fields=["metadata"])
+    task = swap_create(user=alice, template=couple_template, husband_image=photo, wife_image=alice_photos[1])
+    task = swap_run(task_id=task.pk)
+    assert task.status == "completed", task.error_message
+    used = {face["role"]: face["source_box"] for face in task.result_image.metadata["swap"]["faces"]}
+    assert used["husband"] == second["box"]

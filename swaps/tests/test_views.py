@@ -1,14 +1,11 @@
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image as PILImage
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_fail, swap_run
 
-from .conftest import upload_photo
+from .conftest import two_people_picture, upload_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +51,9 @@ def test_submitting_two_uploads_creates_a_task_and_shows_its_page(client, alice,
     assert '<noscript><meta http-equiv="refresh"' in page.text  # works without JavaScript too
 
 
-def test_a_photo_without_a_face_is_refused_on_the_form_and_kept(client, alice, couple_template, faces_dir):
+def test_a_photo_without_a_face_is_refused_and_not_kept_while_the_good_one_stays_chosen(
+    client, alice, couple_template, faces_dir
+):
     client.force_login(alice)
     response = client.post(
         reverse("swaps:new", args=[couple_template.pk]),
@@ -66,9 +65,12 @@ def test_a_photo_without_a_face_is_refused_on_the_form_and_kept(client, alice, c
     assert response.status_code == 200
     assert "The wife photo shows no face" in response.text
     assert not FaceSwapTask.objects.exists()
-    # Both uploads are kept in My photos and stay chosen for the next attempt.
-    assert alice.images.filter(image_type="source").count() == 2
-    assert response.text.count("checked") >= 2
+    # The refused upload is not stored; the usable one is in My photos and stays chosen for the husband.
+    husband = alice.images.get(image_type="source")
+    assert husband.filename == "man_single_obama.jpg"
+    assert f'name="husband_photo" value="{husband.pk}" checked' in response.text
+    assert f'name="wife_photo" value="{husband.pk}" checked' not in response.text
+    assert "This face will be used for the husband." in response.text
 
 
 def test_choosing_nothing_says_what_to_do(client, alice, couple_template):
@@ -79,16 +81,7 @@ def test_choosing_nothing_says_what_to_do(client, alice, couple_template):
 
 
 def two_people_one_in_front(faces_dir) -> SimpleUploadedFile:
-    """A photo of the husband with a smaller second person beside him (two real portraits side by side)."""
-    man = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB")
-    # Her face about 0.7 of his: clearly the second person, not an ambiguous pair.
-    woman = PILImage.open(faces_dir / "woman_single_astronaut.png").convert("RGB").resize((880, 880))
-    canvas = PILImage.new("RGB", (man.width + woman.width, man.height), "white")
-    canvas.paste(man, (0, 0))
-    canvas.paste(woman, (man.width, 100))
-    buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=92)
-    return SimpleUploadedFile("with-a-friend.jpg", buffer.getvalue())
+    return SimpleUploadedFile("with-a-friend.jpg", two_people_picture(faces_dir))
 
 
 def test_photo_check_uploads_and_shows_the_face_that_will_be_used(client, alice, faces_dir):
@@ -124,8 +117,10 @@ def test_photo_check_explains_a_bad_file(client, alice):
     response = client.post(
         reverse("swaps:photo_check"), {"role": "wife", "file": SimpleUploadedFile("x.jpg", b"not a picture at all")}
     )
-    assert response.json()["ok"] is False
-    assert response.json()["message"]
+    data = response.json()
+    assert data["ok"] is False and data["image"] is None
+    assert data["message"].startswith("This file is not a picture we can read")
+    assert not alice.images.exists()
 
 
 def test_status_endpoint_reports_progress(client, alice, alice_task):

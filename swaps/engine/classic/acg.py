@@ -18,9 +18,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..faces import Face
+from ..util import Timings, crop_box, disc, timed
 from . import align, blend, colour, skin
-from .swap import crop_box, timed
-from .types import Face
 
 # How far (CIELAB, per channel) a pixel may be from the drawn skin tone and still be drawn skin; the
 # tone's own spread on the cheeks widens it (blush, soft shading).
@@ -122,7 +122,7 @@ def drawn_face_region(lab: np.ndarray, box: np.ndarray, kps: np.ndarray) -> np.n
     face |= features & (~hair).astype(np.uint8)
     # Close the small gaps a drawn line or a highlight leaves, then fill what the face encloses.
     radius = max(1, round(0.04 * eye_distance))
-    face = cv2.morphologyEx(face, cv2.MORPH_CLOSE, _disc(radius))
+    face = cv2.morphologyEx(face, cv2.MORPH_CLOSE, disc(radius))
     return _fill_holes(face) & inner
 
 
@@ -203,7 +203,7 @@ def swap_face_acg(
     source: Face,
     *,
     stylised: bool = True,
-    timings: dict[str, float] | None = None,
+    timings: Timings | None = None,
 ) -> None:
     """Put the source face into a drawn target face (box and 5 key points), in place."""
     size = max(target.width, target.height)
@@ -243,18 +243,14 @@ def swap_face_acg(
         # A narrow soft edge inside the drawn face: drawn art has crisp outlines, and they stay.
         feather = max(1.0, 0.02 * size)
         radius = max(1, round(feather))
-        mask = cv2.erode(mask, _disc(radius))
+        mask = cv2.erode(mask, disc(radius))
         mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0) * region
         # Where the drawn face shows but the photo has no face to give (its hair, or past its cheek), the
         # drawn face is painted over in its own flat skin tone: a drawn eye never peeks out beside the
         # photo's eye.
         base = region.astype(np.float32)
-        base = np.clip(cv2.GaussianBlur(cv2.erode(base, _disc(1)), (0, 0), 0.8), 0.0, 1.0) * region
+        base = np.clip(cv2.GaussianBlur(cv2.erode(base, disc(1)), (0, 0), 0.8), 0.0, 1.0) * region
         flat = np.empty_like(crop)
         flat[...] = colour.from_lab(tone.reshape(1, 1, 3).astype(np.float32))
         drawn = blend.composite(crop, flat, base)
         canvas[y1:y2, x1:x2] = blend.composite(drawn, moved, mask)
-
-
-def _disc(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.test import Client, override_settings
 
+from tools import djangosetup
+
 TARGET_MEDIAN_MS = 50.0
 TAGS = ["beach", "wedding", "night", "rain", "school", "festival", "winter", "city", "sunset", "dance"]
 WORDS = ["Moonlit", "Rooftop", "Station", "Harbour", "Lantern", "Summer", "Snowy", "Sakura", "Neon", "Garden"]
@@ -144,3 +146,7 @@ class Command(BaseCommand):
         verdict = "met" if main < TARGET_MEDIAN_MS else "NOT met"
         note = "" if db == "postgresql" else " (the target is stated for PostgreSQL: set DATABASE_URL)"
         self.stdout.write(f"target: gallery median under {TARGET_MEDIAN_MS:.0f} ms: {verdict}{note}\n")
+
+
+if __name__ == "__main__":
+    djangosetup.run(Command)

@@ -1,9 +1,9 @@
 """Geometry of a swap: fitting the source face onto the target's landmarks, and moving it there.
 
-"align" (the default, measured best for identity) is one similarity transform of the whole source face,
-fitted by least squares (Procrustes/Umeyama) on the inner landmarks, so the person keeps the proportions
-of their own face. `smooth_warp` adds an optional, smooth local correction towards the target's
-landmarks (the "warp" and combined methods measured in `swaps.engine.bench`).
+The source face is moved by one similarity transform fitted by least squares (Procrustes/Umeyama) on
+the inner landmarks, so the person keeps the proportions of their own face; where the two faces are
+turned differently, `local_goals` and `piecewise_warp` then bend it part of the way towards the
+template's landmarks (see pipeline.LOCAL_BASE).
 """
 
 from __future__ import annotations
@@ -11,22 +11,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# dlib's 68-point layout.
-JAW = list(range(0, 17))
-RIGHT_BROW = list(range(17, 22))  # the brow on the image's left
-LEFT_BROW = list(range(22, 27))
-NOSE = list(range(27, 36))
-RIGHT_EYE = list(range(36, 42))
-LEFT_EYE = list(range(42, 48))
-MOUTH = list(range(48, 68))
-INNER_MOUTH = list(range(60, 68))
-# The points the alignment is fitted on: everything but the jaw line, whose shape differs most
-# between people and with the head's turn.
+from ..landmarks import LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
+
 # The local warp moves each eye at least this part of the way onto the template's eye, so the two never
 # sit side by side when the faces are turned differently.
 EYE_STRENGTH = 0.7
 # The local warp scales the mouth towards the template's width by at most this factor either way.
 MOUTH_SCALE_LIMIT = 1.25
+# The points the alignment is fitted on: everything but the jaw line, whose shape differs most
+# between people and with the head's turn.
 ALIGN_POINTS = RIGHT_BROW + LEFT_BROW + NOSE + RIGHT_EYE + LEFT_EYE + MOUTH
 
 
@@ -61,32 +54,6 @@ def warp_into(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> n
     return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
 
 
-def smooth_warp(
-    image: np.ndarray, moved: np.ndarray, targets: np.ndarray, anchors: np.ndarray, *, sigma: float
-) -> np.ndarray:
-    """Bend `image` so the points `moved` land on `targets`, smoothly (Gaussian radial basis functions).
-
-    `anchors` are points that must stay where they are (the crop's border, the jaw), so only the
-    region between the landmarks moves. Evaluated on a coarse grid and resized: the field is smooth.
-    """
-    height, width = image.shape[:2]
-    centres = np.concatenate([targets, anchors]).astype(np.float64)
-    # The backward map: at each output point, where to read the input.
-    values = np.concatenate([moved - targets, np.zeros_like(anchors)]).astype(np.float64)
-    dist2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-    kernel = np.exp(-dist2 / (2 * sigma**2)) + 1e-3 * np.eye(len(centres))
-    weights = np.linalg.solve(kernel, values)
-    step = 4
-    gy, gx = np.mgrid[0:height:step, 0:width:step].astype(np.float64)
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    gdist2 = ((grid[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-    field = np.exp(-gdist2 / (2 * sigma**2)) @ weights
-    fx = cv2.resize(field[:, 0].reshape(gx.shape).astype(np.float32), (width, height))
-    fy = cv2.resize(field[:, 1].reshape(gx.shape).astype(np.float32), (width, height))
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, xs + fx, ys + fy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
-
-
 def local_goals(moved: np.ndarray, target: np.ndarray, strength: float) -> np.ndarray:
     """Where the aligned source landmarks should go so the face meets the template's pose, part of the way.
 
@@ -114,6 +81,8 @@ def piecewise_warp(image: np.ndarray, moved: np.ndarray, goals: np.ndarray) -> n
     Delaunay triangulation (the crop's corners and edge midpoints stay still), so the bend never folds
     as long as no triangle turns over. None when one would (the caller asks for less).
     """
+    # Imported here: scipy.spatial takes 0.4 s to import, which a worker pays once in warm_up before it
+    # forks rather than every web process that imports the engine.
     from scipy.spatial import Delaunay
 
     height, width = image.shape[:2]

@@ -1,7 +1,7 @@
 """`make bench`, engine section: per-stage medians of one couple swap, sizes, peak memory, and the
-identity measure of the swap methods (align, warp, align+warp) on the shared pairs.
+identity measure of the classic swap methods (local, align) on the shared pairs.
 
-Run: python -m swaps.engine.bench [--runs N] [--engine classic|insightface|auto] [--insightface-dir D]
+Run: python -m tools.bench_engine [--runs N] [--engine classic|insightface|auto] [--insightface-dir D]
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import statistics
 import sys
 import time
 
-from . import samples, swap
-from .engines import get_engine, model_load_count
-from .identity import SAME_PERSON, descriptor, distance
-from .swap import swap_couple
+from swaps.engine import get_engine, model_load_count, swap_couple
+from swaps.engine.classic import blend, pipeline
+from tools import samples
+from tools.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
 
@@ -68,12 +68,12 @@ def bench_swap(engine_name: str, insightface_dir: str | None, runs: int) -> None
 def bench_large(engine, template, faces, husband, wife, runs: int = 3) -> None:
     """The same couple in the same template scaled up: the cost should stay flat as the faces grow."""
     print()
-    print("The same template scaled up (faces grow with it; swap.MAX_WORK_FACE_PX caps the work):")
+    print("The same template scaled up (faces grow with it; pipeline.MAX_WORK_FACE_PX caps the work):")
     print(f"{'template':<14}{'face px':>9}{'median s':>10}")
     for factor in (1, 2, 4, 6):
         big, big_faces = samples.scaled_template(template, faces, factor)
         times = [swap_couple(big, big_faces, husband, wife, engine=engine)[1]["seconds"] for _ in range(runs)]
-        face_px = swap.blend.face_size(big_faces["husband"].landmarks)
+        face_px = blend.face_size(big_faces["husband"].landmarks)
         print(f"{f'{big.shape[1]}x{big.shape[0]}':<14}{face_px:>9.0f}{statistics.median(times):>10.3f}")
 
 
@@ -98,30 +98,27 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
     print("Identity (dlib descriptor distance of the swapped face to the source; < 0.6 and < distance to the")
     print("template's own face = recognised):")
     print(f"{'method':<12}{'recognised':>12}{'mean to source':>16}{'worst to source':>17}{'median s':>10}")
-    default = swap.DEFAULT_METHOD
+    default = pipeline.DEFAULT_METHOD
     rows = []
-    try:
-        for method in swap.METHODS:
-            swap.DEFAULT_METHOD = method
-            good, dists, times = 0, [], []
-            for husband, wife, name in samples.PAIRS:
-                image, faces = templates[name]
-                result, report = swap_couple(image, faces, people[husband], people[wife], engine=engine)
-                times.append(report["seconds"])
-                for role, person in (("husband", husband), ("wife", wife)):
-                    swapped = descriptor(result, faces[role].box)
-                    to_source = distance(swapped, sources[person])
-                    to_original = distance(swapped, originals[(name, role)])
-                    dists.append(to_source)
-                    good += to_source < SAME_PERSON and to_source < to_original
-                    if method == default:
-                        rows.append((f"{husband}+{wife}->{name}", role, to_source, to_original))
-            print(
-                f"{method:<12}{f'{good}/{2 * len(samples.PAIRS)}':>12}{statistics.mean(dists):>16.3f}"
-                f"{max(dists):>17.3f}{statistics.median(times):>10.3f}"
-            )
-    finally:
-        swap.DEFAULT_METHOD = default
+    for method in pipeline.METHODS:
+        variant = engine.with_method(method)
+        good, dists, times = 0, [], []
+        for husband, wife, name in samples.PAIRS:
+            image, faces = templates[name]
+            result, report = swap_couple(image, faces, people[husband], people[wife], engine=variant)
+            times.append(report["seconds"])
+            for role, person in (("husband", husband), ("wife", wife)):
+                swapped = descriptor(result, faces[role].box)
+                to_source = distance(swapped, sources[person])
+                to_original = distance(swapped, originals[(name, role)])
+                dists.append(to_source)
+                good += to_source < SAME_PERSON and to_source < to_original
+                if method == default:
+                    rows.append((f"{husband}+{wife}->{name}", role, to_source, to_original))
+        print(
+            f"{method:<12}{f'{good}/{2 * len(samples.PAIRS)}':>12}{statistics.mean(dists):>16.3f}"
+            f"{max(dists):>17.3f}{statistics.median(times):>10.3f}"
+        )
     print()
     print(f"Per face with the default method ({default}):")
     print(f"{'pair':<40}{'role':<9}{'to source':>10}{'to template':>12}")

@@ -1,4 +1,4 @@
-"""Upload processing benchmark: `python -m gallery.bench` (part of `make bench`).
+"""Upload processing benchmark: `python -m tools.bench_uploads` (part of `make bench`).
 
 Times `gallery.services.image_clean` (decode, orientation, colour conversion, re-encode, thumbnail), which
 is the work an upload does before storing; prints a table of medians. Pictures are generated in memory.
@@ -7,16 +7,10 @@ is the work an upload does before storing; prints a table of medians. Pictures a
 from __future__ import annotations
 
 import io
-import os
 import statistics
 import time
 
-import django
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "faceswap_site.settings")
-    django.setup()
+from tools import djangosetup
 
 
 def _photo_like(width: int, height: int):
@@ -82,7 +76,7 @@ def _peak_memory_mb(data: bytes) -> float:
 
 
 def main(repeats: int = 5) -> None:
-    _setup()
+    djangosetup.setup()
     from django.core.exceptions import ValidationError
     from django.core.files.base import ContentFile
 

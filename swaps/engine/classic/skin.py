@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .align import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE
-from .imageio import shrink
+from ..landmarks import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE
+from ..util import disc, fill_polygons, shrink
+from .colour import to_lab
 
 # Spread floors of the skin Gaussian (CIELAB units): shading moves lightness a lot, colour little.
 SKIN_FLOOR = np.array([7.0, 2.5, 2.5])
@@ -155,22 +156,17 @@ class SkinModel:
 def skin_model(lab: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size: float) -> SkinModel:
     """The skin and non-skin colour models of one face (lab: float32 CIELAB crop; outline: its polygon)."""
     shape = lab.shape[:2]
-    core = np.zeros(shape, dtype=np.uint8)
-    for poly in core_polygons(landmarks):
-        cv2.fillPoly(core, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-    features = np.zeros(shape, dtype=np.uint8)
-    for poly in feature_polygons(landmarks):
-        cv2.fillPoly(features, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-    features = cv2.dilate(features, _disc(max(1, round(0.03 * size))))
+    core = fill_polygons(shape, core_polygons(landmarks))
+    features = fill_polygons(shape, feature_polygons(landmarks))
+    features = cv2.dilate(features, disc(max(1, round(0.03 * size))))
     core &= 1 - features
     pixels = lab[core > 0]
     if len(pixels) < 16:
         pixels = lab.reshape(-1, 3)
     skin = Gaussian.fit(robust_pixels(pixels), SKIN_FLOOR, SHADING_WIDEN)
-    inside = np.zeros(shape, dtype=np.uint8)
-    cv2.fillPoly(inside, [np.round(outline).astype(np.int32).reshape(-1, 1, 2)], 1)
-    near = cv2.dilate(inside, _disc(max(1, round(RING[0] * size))))
-    far = cv2.dilate(inside, _disc(max(2, round(RING[1] * size))))
+    inside = fill_polygons(shape, [outline])
+    near = cv2.dilate(inside, disc(max(1, round(RING[0] * size))))
+    far = cv2.dilate(inside, disc(max(2, round(RING[1] * size))))
     ring = lab[(far > 0) & (near == 0)]
     others = []
     if len(ring) >= 4 * RING_CLUSTERS:
@@ -204,31 +200,22 @@ def occluders(
     over the brows).
     """
     shape = probability.shape
-    inside = np.zeros(shape, dtype=np.uint8)
-    cv2.fillPoly(inside, [np.round(outline).astype(np.int32).reshape(-1, 1, 2)], 1)
+    inside = fill_polygons(shape, [outline])
     nonskin = (probability < 0.5).astype(np.uint8)
     margin = max(1, round(0.04 * size))
-    features = np.zeros(shape, dtype=np.uint8)
-    for poly in feature_polygons(landmarks):
-        cv2.fillPoly(features, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-    brows = []
-    for poly in brow_polygons(landmarks):
-        brow = np.zeros(shape, dtype=np.uint8)
-        cv2.fillPoly(brow, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-        brows.append(cv2.dilate(brow, _disc(margin)))
-    features = cv2.dilate(features, _disc(margin)) | brows[0] | brows[1]
+    features = fill_polygons(shape, feature_polygons(landmarks))
+    brows = [cv2.dilate(fill_polygons(shape, [poly]), disc(margin)) for poly in brow_polygons(landmarks)]
+    features = cv2.dilate(features, disc(margin)) | brows[0] | brows[1]
     if only_above:
         # A template's eyes get a wider margin: eyeliner and lashes reach past the landmarks, and a shadow
         # can link them to the hair at a turned head's temple. (Not a source's: there the background
         # beside a turned face's far eye must stay out.)
-        eyes = np.zeros(shape, dtype=np.uint8)
-        for poly in feature_polygons(landmarks)[:2]:
-            cv2.fillPoly(eyes, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-        features |= cv2.dilate(eyes, _disc(max(1, round(EYE_MARGIN * size))))
+        eyes = fill_polygons(shape, feature_polygons(landmarks)[:2])
+        features |= cv2.dilate(eyes, disc(max(1, round(EYE_MARGIN * size))))
     candidate = nonskin & (1 - features)
     # Noise (single dark pixels, JPEG blocks) away: a small opening.
     radius = max(1, round(0.015 * size))
-    candidate = cv2.morphologyEx(candidate, cv2.MORPH_OPEN, _disc(radius))
+    candidate = cv2.morphologyEx(candidate, cv2.MORPH_OPEN, disc(radius))
     # Components that reach the face from outside above the mouth: hair falls from above and along the
     # sides; below, the outside is the neck, collar and beard shadow, which cover nothing.
     outside = 1 - inside
@@ -240,7 +227,7 @@ def occluders(
     touching = np.unique(labels[outside > 0])
     covered = np.isin(labels, touching[touching > 0]).astype(np.uint8) & inside
     for brow in brows:
-        rim = cv2.dilate(brow, _disc(margin)) & (1 - brow)
+        rim = cv2.dilate(brow, disc(margin)) & (1 - brow)
         if rim.any() and covered[rim > 0].mean() > BROW_COVERED:
             covered |= nonskin & brow & inside
     return covered
@@ -265,8 +252,6 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
 
     template: the face is the template's (what covers it stays) rather than a source photo's (what covers
     it must not come along); see `occluders`."""
-    from .colour import to_lab
-
     height, width = image.shape[:2]
     scale = min(1.0, WORK_FACE_PX / max(size, 1.0))
     small = image if scale == 1.0 else shrink(image, scale)
@@ -277,12 +262,9 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
     probability = skin_model(lab, lm, poly, small_size).probability(lab)
     covered = occluders(probability, lm, poly, small_size, only_above=template)
     shape = probability.shape
-    clean = np.zeros(shape, dtype=np.uint8)
-    cv2.fillPoly(clean, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1)
-    features = np.zeros(shape, dtype=np.uint8)
-    for part in feature_polygons(lm) + brow_polygons(lm):
-        cv2.fillPoly(features, [np.round(part).astype(np.int32).reshape(-1, 1, 2)], 1)
-    features = cv2.dilate(features, _disc(max(1, round(0.05 * small_size))))
+    clean = fill_polygons(shape, [poly])
+    features = fill_polygons(shape, feature_polygons(lm) + brow_polygons(lm))
+    features = cv2.dilate(features, disc(max(1, round(0.05 * small_size))))
     # Skin in deep shadow can look like hair to the colour model; inside the face and uncovered it still
     # counts a little, so the template's shading there is known.
     weights = (WEIGHT_FLOOR + (1.0 - WEIGHT_FLOOR) * probability) * (clean & (1 - features) & (1 - covered))
@@ -304,7 +286,3 @@ def _above(shape: tuple[int, int], left: np.ndarray, right: np.ndarray, landmark
     if float(np.dot(brows - left, normal)) < 0:
         normal = -normal
     return (((xs - left[0]) * normal[0] + (ys - left[1]) * normal[1]) > 0).astype(np.uint8)
-
-
-def _disc(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .align import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
-from .imageio import shrink, shrunk_size
+from ..landmarks import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
+from ..util import disc, fill_polygons, shrink, shrunk_size
 
 # The forehead band: the brows lifted by this fraction of the brow-to-chin height.
 FOREHEAD_FRACTION = 0.12
@@ -54,10 +54,7 @@ def eye_polygons(landmarks: np.ndarray) -> list[np.ndarray]:
 
 def fill(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:
     """A float32 0/1 mask of the filled polygons."""
-    mask = np.zeros(shape, dtype=np.uint8)
-    for poly in polygons:
-        cv2.fillPoly(mask, [np.round(poly).astype(np.int32).reshape(-1, 1, 2)], 1, lineType=cv2.LINE_8)
-    return mask.astype(np.float32)
+    return fill_polygons(shape, polygons).astype(np.float32)
 
 
 def face_size(landmarks: np.ndarray) -> float:
@@ -104,7 +101,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
     # template's cheek (a head turned differently) it would print onto the background, and where the
     # template's eye lies beyond the source's cheek, the source has only background to give.
     features = fill(shape, features_polygons(target) + features_polygons(moved_source))
-    features = cv2.dilate(features, _disc(radius // 2)) * cv2.dilate(both, _disc(radius // 2))
+    features = cv2.dilate(features, disc(radius // 2)) * cv2.dilate(both, disc(radius // 2))
     # Pull the edge inwards by about the feather's width so the soft edge lies on skin, not on the outline
     # (a distance transform: much faster than eroding with a large disc).
     inside = (cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3) > radius).astype(np.float32)
@@ -124,7 +121,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
         mask *= np.where(factor < 0.02, 0.0, factor)
     # The eyes always come wholly from one image: where a template's eye sits in shadow next to hair (a
     # face turned away), the rules above could leave half of it, beside the source's eye.
-    eyes = cv2.dilate(fill(shape, eye_polygons(target)), _disc(radius)) * both
+    eyes = cv2.dilate(fill(shape, eye_polygons(target)), disc(radius)) * both
     if source_covered is not None:
         # ...but never the source's own hair (a source turned the other way has hair where the eye goes).
         eyes *= 1.0 - source_covered
@@ -132,7 +129,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
         # ...nor its background past a turned cheek: only where the source shows skin.
         eyes *= np.clip(2.0 * source_skin, 0.0, 1.0)
     # The source's own eyes always come along whole.
-    eyes = np.maximum(eyes, cv2.dilate(fill(shape, eye_polygons(moved_source)), _disc(radius // 2)) * both)
+    eyes = np.maximum(eyes, cv2.dilate(fill(shape, eye_polygons(moved_source)), disc(radius // 2)) * both)
     return np.maximum(mask, cv2.GaussianBlur(eyes, (0, 0), feather / 2))
 
 
@@ -161,10 +158,6 @@ def _scaled_mask(shape, target, moved_source, factor, covered, source_covered, s
         small(skin),
     )
     return cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def _disc(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def composite(background: np.ndarray, foreground: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -21,57 +21,23 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .engines import Engine
-from .types import EngineError, Face
+from ..base import Engine
+from ..classic.detector import ClassicDetector
+from ..errors import EngineError
+from ..faces import Face
+from ..util import Timings, timed
+from .files import find_models
 
 DETECTION_SIZE = (640, 640)
 DETECTION_THRESHOLD = 0.5
 
 
-@dataclass
-class ModelFiles:
-    """What was found in an insightface folder."""
-
-    root: Path
-    swapper: Path | None = None
-    pack: Path | None = None
-    pack_files: list[Path] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return self.swapper is not None and bool(self.pack_files)
-
-    @property
-    def all_files(self) -> list[Path]:
-        return ([self.swapper] if self.swapper else []) + self.pack_files
-
-
-def find_models(root: str | Path) -> ModelFiles:
-    """The swapper (a top-level .onnx file) and the first pack folder holding .onnx files.
-
-    Only looks at file names; nothing is loaded.
-    """
-    root = Path(root).expanduser()
-    found = ModelFiles(root=root)
-    if not root.is_dir():
-        return found
-    top = sorted(root.glob("*.onnx"))
-    swappers = [path for path in top if "swap" in path.name.lower()]
-    found.swapper = (swappers or top or [None])[0]
-    for folder in sorted(path for path in root.iterdir() if path.is_dir()):
-        files = sorted(folder.glob("*.onnx"))
-        if files:
-            found.pack, found.pack_files = folder, files
-            break
-    return found
-
-
 def _insightface_face(face: Face):
+    # Imported here, like the models in InsightFaceEngine.__init__ (always imported by then).
     from insightface.app.common import Face as InsightFace
 
     data = {"bbox": np.asarray(face.box, dtype=np.float32), "kps": np.asarray(face.kps, dtype=np.float32)}
@@ -90,6 +56,9 @@ class InsightFaceEngine(Engine):
     fork_safe = False
 
     def __init__(self, root: str | Path | None) -> None:
+        # Imported here: insightface and onnxruntime take about 0.9 s to import and are optional (an
+        # operator installs the model files); only this engine's construction needs them.
+        import onnxruntime
         from insightface.model_zoo import model_zoo
         from insightface.model_zoo.arcface_onnx import ArcFaceONNX
         from insightface.model_zoo.inswapper import INSwapper
@@ -104,8 +73,6 @@ class InsightFaceEngine(Engine):
                 "(e.g. inswapper_128.onnx) at the top and a pack folder (e.g. buffalo_l/) with the detector "
                 "and the recogniser."
             )
-        import onnxruntime
-
         onnxruntime.set_default_logger_severity(3)  # its graph-optimiser chatter is not for operators
         providers = ["CPUExecutionProvider"]
         self.files = files
@@ -144,14 +111,10 @@ class InsightFaceEngine(Engine):
         self.detector.prepare(-1, input_size=DETECTION_SIZE, det_thresh=DETECTION_THRESHOLD)
         self.recogniser.prepare(-1)
         # dlib's 68 landmarks on SCRFD's boxes give the pose check and the templates' landmarks.
-        from .classic import ClassicDetector
-
         self.landmarker = ClassicDetector()
 
-    def detect(self, image: np.ndarray, *, timings: dict[str, float] | None = None) -> list[Face]:
+    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         """SCRFD faces (box, 5 points, score) with dlib's 68 landmarks, largest first."""
-        from .swap import timed
-
         bgr = np.ascontiguousarray(image[..., ::-1])
         with timed(timings, "detect"):
             boxes, points = self.detector.detect(bgr, input_size=DETECTION_SIZE)
@@ -174,10 +137,8 @@ class InsightFaceEngine(Engine):
         face.embedding = np.asarray(self.recogniser.get(bgr, insight), dtype=np.float32)
         return face.embedding
 
-    def source_face(self, image: np.ndarray, *, role: str, timings: dict[str, float] | None = None):
+    def source_face(self, image: np.ndarray, *, role: str, timings: Timings | None = None):
         face, notes = super().source_face(image, role=role, timings=timings)
-        from .swap import timed
-
         with timed(timings, "embed"):
             self.embed(image, face)
         return face, notes
@@ -189,10 +150,8 @@ class InsightFaceEngine(Engine):
         photo: np.ndarray,
         source: Face,
         *,
-        timings: dict[str, float] | None = None,
+        timings: Timings | None = None,
     ) -> None:
-        from .swap import timed
-
         if source.embedding is None:
             self.embed(photo, source)
         with timed(timings, "swap"):

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imageio import load_image
-from .types import Face
+from swaps.engine import Face, load_image
 
 # (husband, wife, template): every pair is checked for both faces' identity.
 PAIRS = [
@@ -51,7 +50,7 @@ HARD_CROPS = {
 
 def faces_dir() -> Path:
     """FACES_TESTDATA_DIR, else ../shared/testdata/faces beside the checkout."""
-    default = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "faces"
+    default = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "faces"
     return Path(os.environ.get("FACES_TESTDATA_DIR", default))
 
 

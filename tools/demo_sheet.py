@@ -8,7 +8,7 @@ t1.jpg: hair over a forehead, a face in three-quarter view), sources turned away
 pose, open mouths onto closed ones and the other way round, and drawn art. Each row is labelled; the
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
-Run: python -m swaps.engine.demo_sheet [--output artifacts/demo-sheet.png]
+Run: python -m tools.demo_sheet [--output artifacts/demo-sheet.png]
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import samples
-from .engines import get_engine
-from .imageio import encode_image
-from .swap import swap_couple
+from swaps.engine import encode_image, get_engine, swap_couple
+from tools import samples
 
 CELL = 220
 # The hard sheet's close-ups.

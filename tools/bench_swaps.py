@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from faceswap_site.testing import FACES_DIR
+from tools import djangosetup
 
 
 class Command(BaseCommand):
@@ -184,3 +185,7 @@ def _wait_for(condition, timeout: float, log: Path) -> None:
             return
         time.sleep(0.05)
     raise CommandError(f"timed out after {timeout} s; worker log:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+if __name__ == "__main__":
+    djangosetup.run(Command)

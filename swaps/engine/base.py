@@ -1,0 +1,95 @@
+"""What every backend offers (`Engine`), and the policy for taking a person's face from their photo."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .errors import FaceTooSmallError, FaceTurnedError, NoFaceError, SeveralFacesError
+from .faces import Face
+from .landmarks import estimate_pose
+from .util import Timings
+
+# A person's face must be at least this many pixels across (box side) to be swapped in convincingly:
+# dlib's HOG window is 80 px, below it the landmarks wander and the face comes out blurred when
+# enlarged onto a template face.
+MIN_SOURCE_FACE_PX = 80
+# Beyond this yaw (degrees, estimated from landmarks) the face is too turned for a frontal swap.
+MAX_SOURCE_YAW = 35.0
+# A second face at least this fraction of the largest one's size makes a person's photo ambiguous.
+SIMILAR_FACE_RATIO = 0.8
+
+
+class Engine:
+    """What every backend offers: find faces, pick a person's face from a photo, swap one face.
+
+    fork_safe tells a worker whether it may fork after the models are loaded (see each backend).
+    """
+
+    name: ClassVar[str] = ""
+    fork_safe: ClassVar[bool] = True
+
+    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
+        """All faces found in an RGB image, largest first."""
+        raise NotImplementedError
+
+    def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
+        """The faces of a person's photo (a backend may search it faster than a template)."""
+        return self.detect(image, timings=timings)
+
+    def swap_face(
+        self,
+        canvas: np.ndarray,
+        target: Face,
+        photo: np.ndarray,
+        source: Face,
+        *,
+        timings: Timings | None = None,
+    ) -> None:
+        """Put the source face (found in photo) over the target face of canvas, in place."""
+        raise NotImplementedError
+
+    def explain_no_face(self, image: np.ndarray) -> bool:
+        """Whether a photo without a usable face shows a turned-away face (backends that can tell)."""
+        return False
+
+    def warm_up(self) -> None:
+        """Pay now the one-time costs a first swap would pay (a worker calls this before it forks)."""
+
+    def source_face(self, image: np.ndarray, *, role: str, timings: Timings | None = None) -> tuple[Face, list[str]]:
+        """The face to take from a person's photo, with notes for them; EngineError if none is usable.
+
+        The largest face is used; a second face of similar size, a face smaller than
+        MIN_SOURCE_FACE_PX or turned more than MAX_SOURCE_YAW are refused with a plain message.
+        """
+        faces = self.detect_person(image, timings=timings)
+        photo = f"The {role} photo"
+        if not faces:
+            if self.explain_no_face(image):
+                raise FaceTurnedError(
+                    f"{photo} shows the face turned away or partly hidden; "
+                    "please upload a photo looking straight at the camera."
+                )
+            raise NoFaceError(f"{photo} shows no face we can find; please upload a clear photo of the face.")
+        notes = []
+        face = faces[0]
+        if len(faces) > 1:
+            if faces[1].size >= SIMILAR_FACE_RATIO * face.size:
+                raise SeveralFacesError(
+                    f"{photo} shows {len(faces)} faces of similar size; please upload a photo of the {role} alone."
+                )
+            notes.append(f"{photo} shows {len(faces)} faces; the largest one is used.")
+        if face.size < MIN_SOURCE_FACE_PX:
+            raise FaceTooSmallError(
+                f"The face in the {role} photo is too small ({face.size:.0f} pixels across); "
+                "please upload a closer or larger photo."
+            )
+        if face.landmarks is not None:
+            pose = estimate_pose(face.landmarks)
+            face.extra["pose"] = pose
+            if abs(pose.yaw) > MAX_SOURCE_YAW:
+                raise FaceTurnedError(
+                    f"{photo} shows the face from the side; please upload a photo looking at the camera."
+                )
+        return face, notes

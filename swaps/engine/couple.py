@@ -1,0 +1,84 @@
+"""A couple swapped into a template: both people's faces found in their photos and put in, any engine."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .base import Engine
+from .errors import TemplateFacesError
+from .faces import ROLES, Face
+from .landmarks import estimate_pose
+
+
+def swap_couple(
+    template: np.ndarray,
+    template_faces: Mapping[str, Face],
+    husband_photo: np.ndarray,
+    wife_photo: np.ndarray,
+    *,
+    engine: Engine,
+    progress: Callable[[str], Any] | None = None,
+    source_faces: Mapping[str, Face | None] | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Both faces of a couple swapped into a template: (result RGB image, report).
+
+    template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
+    drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
+    that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
+    given, is called with "detect", "husband" and "wife" before each stage. source_faces may give a
+    role's face already found in its photo (by an earlier check of the same photo): it is used as it is.
+    The report: {"engine", "seconds", "timings": {stage: seconds}, "faces": [{"role", "target_box",
+    "source_box", "yaw", "roll", "notes"}, ...]}.
+    """
+    start = time.perf_counter()
+    missing = [role for role in ROLES if template_faces.get(role) is None]
+    if missing:
+        raise TemplateFacesError(
+            f"This template has no {' and no '.join(missing)} face marked; please choose another template."
+        )
+    timings: dict[str, float] = {}
+    if progress:
+        progress("detect")
+    photos = dict(zip(ROLES, (husband_photo, wife_photo), strict=True))
+    sources = {role: _source(engine, photos[role], role, (source_faces or {}).get(role), timings) for role in ROLES}
+    result = np.ascontiguousarray(template).copy()
+    faces = []
+    for role in ROLES:
+        if progress:
+            progress(role)
+        face, notes = sources[role]
+        target = template_faces[role]
+        engine.swap_face(result, target, photos[role], face, timings=timings)
+        pose = face.extra.get("pose")
+        faces.append(
+            {
+                "role": role,
+                "target_box": [round(float(v), 1) for v in target.box],
+                "source_box": [round(float(v), 1) for v in face.box],
+                "yaw": round(float(pose.yaw), 1) if pose else 0.0,
+                "roll": round(float(pose.roll), 1) if pose else 0.0,
+                "notes": notes,
+            }
+        )
+    seconds = time.perf_counter() - start
+    return result, {
+        "engine": engine.name,
+        "seconds": round(seconds, 4),
+        "timings": {stage: round(value, 4) for stage, value in timings.items()},
+        "faces": faces,
+    }
+
+
+def _source(
+    engine: Engine, photo: np.ndarray, role: str, known: Face | None, timings: dict[str, float]
+) -> tuple[Face, list[str]]:
+    """A role's source face: the one already found (with its pose worked out again), or found now."""
+    if known is None:
+        return engine.source_face(photo, role=role, timings=timings)
+    if known.landmarks is not None and "pose" not in known.extra:
+        known.extra["pose"] = estimate_pose(known.landmarks)
+    return known, []
