@@ -329,14 +329,18 @@ class Gunicorn(_Process):
 class SwapWorker(_Process):
     """A real `manage.py rqworker swaps` process with the given environment."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path, queues: tuple[str, ...] = ("swaps",)) -> None:
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, queues: tuple[str, ...] = ("swaps",), name: str = ""
+    ) -> None:
         self.env = env
         self.queues = queues
         self.log_path = log_path
+        self.name = name  # RQ's worker name (each job records the worker that ran it); random when empty
 
     def start(self, timeout: float = 120, *, wait: bool = True) -> SwapWorker:
         """Start the worker; with `wait`, until it listens (after loading its face models)."""
-        self._spawn([sys.executable, "manage.py", "rqworker", *self.queues], env=self.env)
+        name = ["--name", self.name] if self.name else []
+        self._spawn([sys.executable, "manage.py", "rqworker", *name, *self.queues], env=self.env)
         if wait:
             self.wait_until_ready(timeout)
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 
 import numpy as np
 import pytest
@@ -57,10 +58,13 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
         for name in {n for c in COUPLES for n in c}
     }
     media = [tmp_path / "machine-a" / "media", tmp_path / "machine-b" / "media"]
+    names = [f"machine-{letter}-{uuid.uuid4().hex[:8]}" for letter in "ab"]
     workers = []
     for i, folder in enumerate(media):
         folder.mkdir(parents=True)
-        workers.append(SwapWorker(env=worker_environ(s3_storage, folder), log_path=tmp_path / f"worker-{i}.log"))
+        workers.append(
+            SwapWorker(env=worker_environ(s3_storage, folder), log_path=tmp_path / f"worker-{i}.log", name=names[i])
+        )
     with stopping(*workers):
         # Both load their models at the same time, as two machines would.
         for worker in workers:
@@ -84,11 +88,10 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
 
         wait_for(all_finished, timeout=240, what="the batch of swaps")
         logs = "\n".join(worker.log() for worker in workers)
-        pids = {worker.pid for worker in workers}
 
-    reports = [Job.fetch(services.job_id_for(pk), connection=queue.connection).return_value() for pk, _ in tasks]
+    jobs = [Job.fetch(services.job_id_for(pk), connection=queue.connection) for pk, _ in tasks]
     # Both machines took part.
-    assert {report["models_loaded_by_pid"] for report in reports} == pids, logs[-3000:]
+    assert {job.worker_name for job in jobs} == set(names), logs[-3000:]
     # Nothing was written to either machine's disk: photos came from S3 and results went there.
     assert files_under(tmp_path / "machine-a") == [] and files_under(tmp_path / "machine-b") == []
 
