@@ -1,8 +1,8 @@
 """gunicorn settings for the production start (`gunicorn -c gunicorn.conf.py faceswap_site.wsgi`).
 
 Each value can be set from the environment; see docs/deploy.md for sizing. Pages are quick (most are
-served from the shared cache) and pictures never pass through here in production, so a few synchronous
-workers per core carry the site; threads help only where requests wait on the network.
+served from the shared cache) and pictures never pass through here in production, so a few workers per
+core carry the site.
 """
 
 import json
@@ -11,8 +11,10 @@ import os
 
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-# gthread with several threads per worker; otherwise plain synchronous workers.
+# gthread: keep-alive connections (a browser fetches a page and its files over a few of them), and a
+# worker thread free while another waits on Redis or PostgreSQL. `make bench-web`: 2-3 times the requests
+# per second of sync workers, which close every connection. GUNICORN_THREADS=1 gives sync workers.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 # Uploads are read within this; swaps run in the workers, never in a request.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

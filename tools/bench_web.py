@@ -198,6 +198,12 @@ Command()._populate({count})
 """
 
 
+def worker_kind() -> str:
+    """gunicorn's worker class as gunicorn.conf.py picks it from the environment."""
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    return f"gthread, {threads} threads" if threads > 1 else "sync"
+
+
 def verdict(value: float, target: float, *, at_least: bool) -> str:
     met = value >= target if at_least else value <= target
     ratio = value / target if target else 0
@@ -259,7 +265,7 @@ def main() -> None:
 
     tool = f"wrk -t{THREADS} -c{CONNECTIONS}" if use_wrk else f"Python load generator, {CONNECTIONS} connections"
     print(
-        f"\nProduction start: gunicorn -w 2 (sync), DEBUG=False, PostgreSQL, Redis cache, S3 (SeaweedFS), "
+        f"\nProduction start: gunicorn -w 2 ({worker_kind()}), DEBUG=False, PostgreSQL, Redis cache, S3 (SeaweedFS), "
         f"{args.templates} templates; {tool}, {args.seconds:.0f} s per URL; setup {setup:.0f} s"
     )
     header = f"| {'URL':<58} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'errors':>6} |"
