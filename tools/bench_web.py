@@ -39,9 +39,9 @@ TARGET_PAGE_VIEW_P95_MS = 50.0
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %d %d %.1f %.1f %.1f %d\\n", summary.requests, summary.duration,
+  io.write(string.format("RESULT %d %d %.1f %.1f %.1f %d %d %d %d %d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
+    e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -54,6 +54,7 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    error_kinds: str = ""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -68,17 +69,19 @@ def wrk_load(url: str, seconds: float, script: Path) -> Load:
         text=True,
         timeout=seconds + 60,
     ).stdout
-    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
     if not match:
         raise RuntimeError(f"wrk printed no result:\n{out}")
-    requests, duration_us, p50, p95, p99, errors = match.groups()
+    requests, duration_us, p50, p95, p99, *kinds = match.groups()
+    named = dict(zip(("connect", "read", "write", "status", "timeout"), map(int, kinds), strict=True))
     return Load(
         rps=int(requests) / (int(duration_us) / 1e6),
         p50_ms=float(p50) / 1000,
         p95_ms=float(p95) / 1000,
         p99_ms=float(p99) / 1000,
-        errors=int(errors),
+        errors=sum(named.values()),
         requests=int(requests),
+        error_kinds=", ".join(f"{count} {kind}" for kind, count in named.items() if count),
     )
 
 
@@ -287,6 +290,9 @@ def main() -> None:
         f"{limit_load.p50_ms:>7.1f} | {limit_load.p95_ms:>7.1f} | {limit_load.p99_ms:>7.1f} | {limit_load.errors:>6} |"
     )
     print(f"(a full page view is {requests} requests, {size / 1024:.0f} KB, fetched cold as a first visit)")
+    for label, result in [*rows, ("limit", limit_load)]:
+        if result.error_kinds:
+            print(f"(errors of {label}: {result.error_kinds})")
     by_label = dict(rows)
     print("\nTargets:")
     for label in ("/templates/ (gallery, 24 cards)", "/templates/<id>/ (detail)"):
