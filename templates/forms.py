@@ -13,6 +13,8 @@ from taggit.forms import TagField
 from . import services
 from .models import FACE_SOURCES, ROLES, Template, validate_face_positions
 
+# The rows for faces marked by hand in one save: both faces of a drawn couple.
+NEW_FACE_PREFIXES = ("new", "new2")
 ROLE_CHOICES = [("", "— not swapped —"), *((role, role.capitalize()) for role in ROLES)]
 KPS_HELP = "Five points x,y separated by spaces: left eye, right eye, nose tip, left mouth corner, right mouth corner."
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -122,7 +124,8 @@ class TemplateChangeForm(forms.ModelForm):
         for i, face in enumerate(self.original_faces):
             self._add_face_fields(f"face_{i}", face)
             self.fields[f"face_{i}_delete"] = forms.BooleanField(required=False, label="Remove")
-        self._add_face_fields("new", None)
+        for prefix in NEW_FACE_PREFIXES:
+            self._add_face_fields(prefix, None)
 
     def _add_face_fields(self, prefix: str, face: dict | None) -> None:
         required = face is not None
@@ -183,8 +186,10 @@ class TemplateChangeForm(forms.ModelForm):
             )
         return shapes
 
-    def new_face_row(self) -> dict[str, Any]:
-        return self._row("new", number=len(self.original_faces) + 1, face=None)
+    def new_face_rows(self) -> list[dict[str, Any]]:
+        """Empty rows for faces marked by hand: two, so a drawn couple is marked in one go (issue 15)."""
+        start = len(self.original_faces) + 1
+        return [self._row(prefix, number=start + i, face=None) for i, prefix in enumerate(NEW_FACE_PREFIXES)]
 
     def _row(self, prefix: str, *, number: int, face: dict | None) -> dict[str, Any]:
         return {
@@ -231,9 +236,10 @@ class TemplateChangeForm(forms.ModelForm):
             face = self._face_from_fields(f"face_{i}", original)
             if face is not None:
                 faces.append(face)
-        new_face = self._face_from_fields("new", None)
-        if new_face is not None:
-            faces.append(new_face)
+        for prefix in NEW_FACE_PREFIXES:
+            new_face = self._face_from_fields(prefix, None)
+            if new_face is not None:
+                faces.append(new_face)
         if self.errors:
             return data
         image = self.instance.image
