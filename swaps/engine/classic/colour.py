@@ -97,6 +97,7 @@ def match_colour(
     eye_distance: float,
     protect: np.ndarray | None = None,
     keep_tone: tuple[float, np.ndarray] | None = None,
+    tone_weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """The source (already moved onto the target) recoloured to the target's light and colour.
 
@@ -109,12 +110,16 @@ def match_colour(
     keep_tone (the light's lightness gain and (a, b) shift from the person's photo to the template, see
     `tone_shift`): the person keeps their own skin tone under the template's light; the template's skin
     is first brought to that tone (its shading, contrast and colour spread stay), then matched as above.
+    tone_weight (float 0..1 per pixel) says how far each pixel takes the person's tone: the pipeline
+    fades it in from the mask's edge, so a person much darker or lighter than the template shows no edge.
     """
     sigma = max(2.0, BLUR_FRACTION * eye_distance)
     src_lab, tgt_lab = to_lab(source), to_lab(target)
-    level = 1.0
+    level: float | np.ndarray = 1.0
     if keep_tone is not None:
-        tgt_lab, level = _in_person_tone(tgt_lab, target_mask, weighted_mean(src_lab, source_mask), keep_tone)
+        weight = np.ones(target_mask.shape, dtype=np.float32) if tone_weight is None else tone_weight
+        tgt_lab, scale = _in_person_tone(tgt_lab, target_mask, weighted_mean(src_lab, source_mask), keep_tone, weight)
+        level = 1.0 + (scale - 1.0) * weight
     src_mean = _bounded_local_mean(src_lab, source_mask, sigma, weighted_mean(src_lab, source_mask))
     tgt_mean = _bounded_local_mean(tgt_lab, target_mask, sigma, weighted_mean(tgt_lab, target_mask))
     src = cv2.split(src_lab)
@@ -137,7 +142,11 @@ def match_colour(
 
 
 def _in_person_tone(
-    tgt_lab: np.ndarray, target_mask: np.ndarray, person: np.ndarray, keep_tone: tuple[float, np.ndarray]
+    tgt_lab: np.ndarray,
+    target_mask: np.ndarray,
+    person: np.ndarray,
+    keep_tone: tuple[float, np.ndarray],
+    weight: np.ndarray,
 ) -> tuple[np.ndarray, float]:
     """The template crop with its skin's colour moved towards the person's skin (mean `person`) under
     the template's light, as far as the template has colours of its own (not at all for grayscale or
@@ -150,7 +159,7 @@ def _in_person_tone(
     if keep == 0.0:
         return tgt_lab, scale
     moved = tgt_lab.copy()
-    moved[..., 1:] += keep * (person[1:] + shift - skin[1:]).astype(np.float32)
+    moved[..., 1:] += (keep * weight)[..., None] * (person[1:] + shift - skin[1:]).astype(np.float32)
     return moved, scale
 
 
@@ -213,7 +222,7 @@ def transfer_chroma(
     out_lightness: np.ndarray,
     where: np.ndarray,
     src_skin: np.ndarray,
-    level: float = 1.0,
+    level: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The colour (a and b planes) of the result: the source's colours in the template's colour character.
 
