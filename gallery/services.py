@@ -402,7 +402,9 @@ def image_store(
     if owner is not None and image_type == ImageType.SOURCE:
         image_quota_check(owner=owner, adding=len(clean.data))
     storage = _storage()
-    key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
+    # Template pictures are public: a content-addressed key gives them an immutable, cacheable URL.
+    content_hash = clean.sha256 if image_type == ImageType.TEMPLATE else ""
+    key = storage.save(storage_key(image_type, clean.suffix, content_hash=content_hash), ContentFile(clean.data))
     written = [key]
     try:
         thumb_key = storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail))

@@ -68,11 +68,13 @@ def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None)
         return engine
 
 
-def detect_faces(image: np.ndarray, *, engine: Engine | None = None) -> list[Face]:
+def detect_faces(image: np.ndarray, *, engine: Engine | None = None, thorough: bool = False) -> list[Face]:
     """All faces in an RGB image, largest first, found by engine (the classic engine when not given).
 
-    Safe from several threads at once (the engine's model lock is held around the detection).
+    thorough: small and tilted faces too, at several seconds per large picture; for templates, whose
+    faces are found once at curation and stored. Safe from several threads at once (the engine's model
+    lock is held around the detection).
     """
     engine = engine or get_engine("classic")
     with engine.model_lock:
-        return engine.detect(image)
+        return engine.detect(image, thorough=thorough)
