@@ -6,8 +6,8 @@ part of serving a cached gallery page. The client is thread-safe and the pool is
 resets it in a forked child), so one per pool is enough.
 
 `RedisWithLocalFallbackCache` (issue 11) keeps the site working while Redis is down: each process falls
-back to a local cache. allauth keeps its rate-limit counters in the default cache; with plain RedisCache a Redis outage made
-log-in and sign-up answer 500. During an outage the counters are per process (a little more lenient
+back to a local cache. allauth keeps its rate-limit counters in the default cache; with plain RedisCache
+a Redis outage made log-in and sign-up answer 500. During an outage the counters are per process (a little more lenient
 across several web processes) and the switch is logged; Redis is tried again every RETRY_SECONDS.
 """
 
@@ -41,6 +41,7 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
 
 RETRY_SECONDS = 5.0
 
