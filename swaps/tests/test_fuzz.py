@@ -91,7 +91,8 @@ def test_no_url_answers_500_to_hostile_values(db, django_user_model, settings):
                             status = client.get(path + "?" + urlencode(fields)).status_code
                         else:
                             status = client.post(path, fields).status_code
-                        if status >= 500:
+                        # 503 is a deliberate answer (healthz with a service missing, the database down).
+                        if status >= 500 and status != 503:
                             failures.append(f"{who} {method} {path[:80]!r} {value[:20]!r}: {status}")
-    assert not failures, f"{len(failures)} of {requests} requests answered 5xx:\n" + "\n".join(failures[:40])
+    assert not failures, f"{len(failures)} of {requests} requests answered 500:\n" + "\n".join(failures[:40])
     assert requests > 1000
