@@ -139,7 +139,9 @@ class Image(models.Model):
         return self.get_file_url(download=True)
 
     def get_thumbnail_url(self) -> str:
-        """The URL of the thumbnail (at most 480x480, JPEG; WebP with alpha for a transparent picture): public and immutable for template pictures."""
+        """The URL of the thumbnail (at most 480x480, JPEG; WebP with alpha for a transparent picture).
+
+        Public and immutable for template pictures."""
         key = self.thumbnail_key
         if key and not self.is_private and is_public_key(key):
             return self.public_url_for(key)
