@@ -6,6 +6,8 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
+from swaps.engine import Face
+
 
 class FaceSwapTask(models.Model):
     """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
@@ -57,6 +59,10 @@ class FaceSwapTask(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    # An addition to the seed schema: per role, the face taken from its photo, copied when the swap was
+    # asked for ({"husband": {"image": id, "index": i, "face": <face JSON>}, ...}), so a photo of the
+    # couple can serve both partners and the worker swaps exactly the face each one picked.
+    source_faces = models.JSONField(default=dict, blank=True, null=True)
 
     class Meta:
         db_table = "faceswap_tasks"
@@ -76,6 +82,11 @@ class FaceSwapTask(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("swaps:detail", args=[self.pk])
+
+    def source_face(self, role: str) -> Face | None:
+        """The engine Face picked for a role when the swap was asked for (None: find it in the photo)."""
+        entry = (self.source_faces or {}).get(role)
+        return Face.from_json(entry["face"]) if entry else None
 
     @property
     def is_finished(self) -> bool:

@@ -23,6 +23,11 @@ def photos_for_user(*, user) -> QuerySet[Image]:
     return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")
 
 
+def photos_for_picker(*, user) -> QuerySet[Image]:
+    """The user's photos a swap can use: those whose check found no usable face are left out."""
+    return photos_for_user(user=user).filter(Q(metadata__face_check__isnull=True) | Q(metadata__face_check__ok=True))
+
+
 def photos_in_waiting_swap() -> Exists:
     """Matches Image rows that a pending or processing swap uses (gallery keeps them: see SwapsConfig)."""
     waiting = FaceSwapTask.objects.filter(status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING])

@@ -86,6 +86,8 @@ class PersonPhoto:
 
     image: Image | None = None
     upload: File | None = None
+    # Which of the photo's usable faces (largest first) is this partner's; None: the largest.
+    face: int | None = None
 
     @property
     def given(self) -> bool:
@@ -122,16 +124,24 @@ def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonP
         errors[NON_FIELD_ERRORS] = [exc.message]
     for role, person in zip(ROLES, (husband, wife), strict=True):
         if not person.given:
-            errors[role] = [f"Choose a {role} photo from your photos, or upload one."]
+            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
             continue
         image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
         if image is not None:
             photos[role] = image
         if not checks[role].ok:
             errors[role] = [checks[role].message]
+    if not errors and photos["husband"] == photos["wife"] and checks["husband"].chosen == checks["wife"].chosen:
+        errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
     if errors:
         raise SwapSubmitError(errors, photos, checks)
-    return swap_create(user=user, template=template, husband_image=photos["husband"], wife_image=photos["wife"])
+    return swap_create(
+        user=user,
+        template=template,
+        husband_image=photos["husband"],
+        wife_image=photos["wife"],
+        faces={role: checks[role].chosen for role in ROLES},
+    )
 
 
 def _check_template(template: Template) -> dict[str, Face]:
@@ -142,25 +152,36 @@ def _check_template(template: Template) -> dict[str, Face]:
 
 def _check_photo(*, user, image: Image | None, role: str) -> Image:
     if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
-        raise SwapError(f"Please choose a {role} photo from your photos or upload one.")
+        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
     return image
 
 
 @transaction.atomic
-def swap_create(*, user, template: Template, husband_image: Image, wife_image: Image) -> FaceSwapTask:
+def swap_create(
+    *, user, template: Template, husband_image: Image, wife_image: Image, faces: dict[str, int] | None = None
+) -> FaceSwapTask:
     """Save a pending task for photos already checked, and queue it once the transaction commits.
 
     `swap_submit` is the entry for requests; this is its last step (also used by tools and tests).
+    `faces` gives, per role, the index of the photo's usable face to take (default the largest); that
+    face is copied onto the task (`source_faces`), so the worker swaps exactly it.
     If the queue cannot be reached the task stays pending; `requeue_stuck_tasks` queues it later.
     """
     _check_template(template)
-    _check_photo(user=user, image=husband_image, role="husband")
-    _check_photo(user=user, image=wife_image, role="wife")
+    images = {"husband": husband_image, "wife": wife_image}
+    source_faces = {}
+    for role, image in images.items():
+        _check_photo(user=user, image=image, role=role)
+        index = (faces or {}).get(role, 0)
+        face = stored_face(image, index)
+        if face is not None:
+            source_faces[role] = {"image": image.pk, "index": index, "face": face.to_json()}
     task = FaceSwapTask.objects.create(
         user=user,
         template=template,
         husband_image=husband_image,
         wife_image=wife_image,
+        source_faces=source_faces,
         status=Status.PENDING,
         progress=0,
     )
@@ -244,8 +265,8 @@ def _swap(task: FaceSwapTask):
         raise SwapError("This template is no longer available. Please pick another.")
     template_faces = template_faces_for_swap(task.template)
     template = _read_image(task.template.image, "template")
-    husband = _read_image(task.husband_image, "husband photo")
-    wife = _read_image(task.wife_image, "wife photo")
+    husband = _read_image(task.husband_image, "photo of you")
+    wife = _read_image(task.wife_image, "photo of your partner")
     return swap_couple(
         template,
         template_faces,
@@ -253,7 +274,7 @@ def _swap(task: FaceSwapTask):
         wife,
         engine=engine_get(),
         progress=lambda stage: _set_progress(task.pk, stage),
-        source_faces={"husband": stored_face(task.husband_image), "wife": stored_face(task.wife_image)},
+        source_faces={role: task.source_face(role) for role in ROLES},
     )
 
 
@@ -414,104 +435,107 @@ def _pid_running(pid: int) -> bool:
 
 @dataclass
 class PhotoCheck:
-    """What a person is told about a photo they chose for a role."""
+    """What a person is told about a photo: usable or not, why, and the faces they may pick from."""
 
     ok: bool
     message: str
     notes: list[str] = field(default_factory=list)
-    box: list[float] | None = None
+    # The usable faces' boxes, largest first (the crops a person taps), and the one chosen.
+    boxes: list[list[float]] = field(default_factory=list)
+    chosen: int = 0
 
 
-# Where a photo's face check is kept (Image.metadata): the face the swap will use, in the stored
-# picture's pixels, or why there is none. The worker takes the face from here instead of detecting again.
-FACE_KEY = "face"
+# Where a photo's face check is kept (Image.metadata): every usable face, largest first, in the stored
+# picture's pixels, and the verdict. The worker swaps the face chosen from this list, never detects again.
+FACES_KEY = "faces"
 CHECK_KEY = "face_check"
 
+# The words for each of the seed's two roles: the site speaks of "you and your partner".
+ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
 
-def _face_check(picture: np.ndarray, *, role: str) -> tuple[PhotoCheck, Face | None]:
+
+def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
     try:
-        face, notes = engine_get().source_face(picture, role=role)
+        return engine_get().person_faces(picture), None
     except EngineError as exc:
-        return PhotoCheck(ok=False, message=exc.message), None
-    box = [round(float(v), 1) for v in face.box]
-    return PhotoCheck(ok=True, message=f"This face will be used for the {role}.", notes=notes, box=box), face
+        return [], exc.message
 
 
-def _check_metadata(check: PhotoCheck, face: Face | None, *, role: str) -> dict[str, Any]:
+def _check_metadata(faces: list[Face], refusal: str | None) -> dict[str, Any]:
     return {
-        FACE_KEY: face.to_json() if face is not None else None,
-        CHECK_KEY: {"ok": check.ok, "role": role, "message": check.message, "notes": check.notes},
-        # The crop preview (photo_face) reads the box.
-        "face_box": check.box,
+        FACES_KEY: [face.to_json() for face in faces],
+        CHECK_KEY: {"ok": refusal is None, "message": refusal or ""},
     }
 
 
-def _cached_check(image: Image, role: str) -> PhotoCheck | None:
-    metadata = image.metadata or {}
-    cached = metadata.get(CHECK_KEY)
-    if not cached:
-        return None
-    if cached["ok"] and metadata.get(FACE_KEY):
-        return PhotoCheck(
-            ok=True,
-            message=f"This face will be used for the {role}.",
-            notes=[note.replace(f"The {cached['role']} photo", f"The {role} photo") for note in cached["notes"]],
-            box=metadata.get("face_box"),
-        )
-    # A refusal's message names the role it was checked for.
-    return PhotoCheck(ok=False, message=cached["message"]) if cached["role"] == role else None
+def _check_from_metadata(metadata: dict[str, Any], chosen: int | None) -> PhotoCheck:
+    faces = metadata.get(FACES_KEY) or []
+    verdict = metadata.get(CHECK_KEY) or {}
+    if not verdict.get("ok") or not faces:
+        return PhotoCheck(ok=False, message=verdict.get("message") or "This photo has no face we can use.")
+    boxes = [face["box"] for face in faces]
+    if chosen is not None and not 0 <= chosen < len(faces):
+        return PhotoCheck(ok=False, message="Please tap the face to use in this photo.", boxes=boxes)
+    if len(faces) == 1:
+        message, notes = "We found the face in this photo.", []
+    else:
+        message = f"This photo shows {len(faces)} faces: tap the one to use."
+        notes = [] if chosen is not None else ["The largest face is chosen for now."]
+    return PhotoCheck(ok=True, message=message, notes=notes, boxes=boxes, chosen=chosen or 0)
 
 
-def swap_photo_check(*, image: Image, role: str) -> PhotoCheck:
-    """Find the face the swap would use from one of the user's photos, once: the verdict and the face are
-    kept with the photo (metadata) and reused by later checks and by the worker."""
-    check = _cached_check(image, role)
-    if check is not None:
-        return check
-    try:
-        picture = _read_image(image, f"{role} photo")
-    except (EngineError, SwapError) as exc:
-        return PhotoCheck(ok=False, message=exc.message)
-    check, face = _face_check(picture, role=role)
-    image.metadata = {**(image.metadata or {}), **_check_metadata(check, face, role=role)}
-    image.save(update_fields=["metadata"])
-    return check
+def photo_is_checked(image: Image) -> bool:
+    """Whether a photo's faces were looked for (photos checked before several faces were kept were not)."""
+    return FACES_KEY in (image.metadata or {})
+
+
+def swap_photo_check(*, image: Image, face: int | None = None) -> PhotoCheck:
+    """A photo's usable faces, looked for once: kept with the photo (metadata) and reused by later checks
+    and by the worker. `face` is the index of the face the person picked (None: the largest)."""
+    if not photo_is_checked(image):
+        try:
+            picture = _read_image(image, "photo")
+        except (EngineError, SwapError) as exc:
+            return PhotoCheck(ok=False, message=exc.message)
+        image.metadata = {**(image.metadata or {}), **_check_metadata(*_usable_faces(picture))}
+        image.save(update_fields=["metadata"])
+    return _check_from_metadata(image.metadata, face)
 
 
 def swap_photo_prepare(*, user, person: PersonPhoto, role: str) -> tuple[Image | None, PhotoCheck]:
     """A partner's photo ready for a swap: (the stored photo or None, its check).
 
-    A chosen photo must be one of the user's own. A new upload is validated and its face checked before
-    anything is written; it is stored (with its face) only when usable, and the same bytes uploaded
-    again give back the earlier photo.
+    A chosen photo must be one of the user's own. A new upload is validated and its faces looked for
+    before anything is written; it is stored (with its faces) only when one is usable, and the same bytes
+    uploaded again give back the earlier photo.
     """
     if person.upload is None:
         try:
             image = _check_photo(user=user, image=person.image, role=role)
         except SwapError as exc:
             return None, PhotoCheck(ok=False, message=exc.message)
-        return image, swap_photo_check(image=image, role=role)
+        return image, swap_photo_check(image=image, face=person.face)
     try:
         clean = image_clean(file=person.upload)
     except ValidationError as exc:
         return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
     earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
     if earlier is not None:
-        return earlier, swap_photo_check(image=earlier, role=role)
+        return earlier, swap_photo_check(image=earlier, face=person.face)
     try:
-        picture = load_image(clean.data, what=f"{role} photo")
+        picture = load_image(clean.data, what="photo")
     except EngineError as exc:
         return None, PhotoCheck(ok=False, message=exc.message)
-    check, face = _face_check(picture, role=role)
-    if not check.ok:
-        return None, check
+    faces, refusal = _usable_faces(picture)
+    if refusal is not None:
+        return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(check, face, role=role)}
+    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
     image.save(update_fields=["metadata"])
-    return image, check
+    return image, _check_from_metadata(image.metadata, person.face)
 
 
-def stored_face(image: Image | None) -> Face | None:
-    """The face kept with a photo by its check (None when it was never checked)."""
-    data = (image.metadata or {}).get(FACE_KEY) if image is not None else None
-    return Face.from_json(data) if data else None
+def stored_face(image: Image | None, index: int = 0) -> Face | None:
+    """A usable face kept with a photo by its check (None when it was never checked)."""
+    faces = (image.metadata or {}).get(FACES_KEY) if image is not None else None
+    return Face.from_json(faces[index]) if faces and 0 <= index < len(faces) else None

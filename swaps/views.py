@@ -38,49 +38,103 @@ def _get_photo_for_user(request: HttpRequest, pk) -> Image:
     return get_object_or_404(selectors.photos_for_user(user=request.user), pk=pk)
 
 
+def _template_rings(template: Template) -> list[dict]:
+    """The template's two faces as ellipses around their boxes (picture pixels), you first, then your partner."""
+    rings = []
+    for role in ROLES:
+        entry = next((face for face in template.face_positions or [] if face.get("role") == role), None)
+        if entry is None:
+            continue
+        x1, y1, x2, y2 = entry["box"]
+        # A little larger than the box, so the ring goes round the face instead of across it.
+        rings.append(
+            {"role": role, "cx": (x1 + x2) / 2, "cy": (y1 + y2) / 2, "rx": 0.62 * (x2 - x1), "ry": 0.7 * (y2 - y1)}
+        )
+    return rings
+
+
+def _face_options(image: Image | None, check: services.PhotoCheck | None) -> list[dict]:
+    if image is None or check is None or not check.boxes:
+        return []
+    return [
+        {"index": index, "url": reverse("swaps:photo_face", args=[image.pk, index]), "chosen": index == check.chosen}
+        for index in range(len(check.boxes))
+    ]
+
+
 @login_required
 def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
-    photos = selectors.photos_for_user(user=request.user)
+    photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}
+    chosen: dict[str, Image] = {}
     if request.method == "POST":
         form = SwapForm(request.POST, request.FILES, photos=photos)
-        if form.is_valid():
+        if form.is_valid() and "switch" in request.POST:
+            # Without JavaScript: "Switch places" sends the form; the two choices change sides.
+            people = {role: form.person(role) for role in ROLES}
+            for role in ROLES:
+                image, checks[role] = services.swap_photo_prepare(user=request.user, person=people[role], role=role)
+                if image is not None:
+                    chosen[role] = image
+            other = dict(zip(ROLES, ROLES[::-1], strict=True))
+            chosen = {other[role]: image for role, image in chosen.items()}
+            checks = {other[role]: check for role, check in checks.items()}
+        elif form.is_valid():
             try:
                 task = services.swap_submit(
                     user=request.user, template=template, husband=form.person("husband"), wife=form.person("wife")
                 )
             except services.SwapSubmitError as exc:
                 errors, checks = exc.message_dict, exc.checks
-                # Photos stored with this attempt are in My photos now: keep them chosen.
-                form = SwapForm(
-                    photos=photos, initial={f"{role}_photo": image.pk for role, image in exc.photos.items()}
-                )
+                # Good photos of this attempt are in My photos now and stay chosen; a refused one is not
+                # kept, and its reason shows in place of the earlier choice.
+                chosen = {role: image for role, image in exc.photos.items() if checks[role].boxes}
             else:
+                request.session.pop(SESSION_PHOTOS, None)
                 return redirect("swaps:detail", pk=task.pk)
         else:
             errors = form.errors
     else:
+        # Photos carried over by "Try these photos on another template", with the faces picked then.
         remembered = request.session.get(SESSION_PHOTOS, {})
-        form = SwapForm(photos=photos, initial={f"{role}_photo": remembered.get(role) for role in ROLES})
+        for role in ROLES:
+            entry = remembered.get(role) or {}
+            if not isinstance(entry, dict):  # remembered before faces were kept: a photo id
+                entry = {"image": entry}
+            image = photos.filter(pk=entry.get("image") or 0).first()
+            if image is not None:
+                chosen[role] = image
+                checks[role] = services.swap_photo_check(image=image, face=entry.get("face"))
+    form = SwapForm(
+        photos=photos,
+        initial={
+            **{f"{role}_photo": image.pk for role, image in chosen.items()},
+            **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
+        },
+    )
     blocks = [
         {
             "role": role,
+            "title": "You" if role == ROLES[0] else "Your partner",
             "photo_field": form[f"{role}_photo"],
             "upload_field": form[f"{role}_upload"],
-            "selected": str(form[f"{role}_photo"].value() or ""),
+            "selected": str(chosen[role].pk) if role in chosen else "",
             "check": checks.get(role),
+            "faces": _face_options(chosen.get(role), checks.get(role)),
             "errors": [
                 *errors.get(role, []),
                 *errors.get(f"{role}_photo", []),
                 *errors.get(f"{role}_upload", []),
+                *errors.get(f"{role}_face", []),
             ],
         }
         for role in ROLES
     ]
     context = {
         "template": template,
+        "rings": _template_rings(template),
         "form": form,
         "photos": photos[:PICKER_PHOTOS],
         "blocks": blocks,
@@ -92,15 +146,19 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_check(request: HttpRequest) -> JsonResponse:
-    """Check one photo for a role as soon as it is chosen (a new file is stored only if usable)."""
+    """Check one photo as soon as it is chosen (a new file is stored only if it has a usable face)."""
     role = request.POST.get("role")
     if role not in ROLES:
         return JsonResponse({"ok": False, "message": "Unknown role."}, status=400)
     upload = request.FILES.get("file")
+    face = request.POST.get("face")
+    face_index = int(face) if face and face.isdigit() else None
     if upload is not None:
         person = services.PersonPhoto(upload=upload)
     else:
-        person = services.PersonPhoto(image=_get_photo_for_user(request, request.POST.get("image") or 0))
+        person = services.PersonPhoto(
+            image=_get_photo_for_user(request, request.POST.get("image") or 0), face=face_index
+        )
     image, check = services.swap_photo_prepare(user=request.user, person=person, role=role)
     return JsonResponse(
         {
@@ -110,21 +168,22 @@ def photo_check(request: HttpRequest) -> JsonResponse:
             "image": None
             if image is None
             else {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
-            "face_url": reverse("swaps:photo_face", args=[image.pk]) if image is not None and check.ok else None,
+            "faces": _face_options(image, check),
+            "chosen": check.chosen,
         }
     )
 
 
 @login_required
-def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
-    """A small crop of the face that a swap will take from this photo (private, like the photo)."""
+def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
+    """A small crop of one usable face of this photo (private, like the photo)."""
     image = _get_photo_for_user(request, pk)
-    box = (image.metadata or {}).get("face_box")
-    if not box:
-        raise Http404("No face has been checked on this photo yet.")
+    faces = (image.metadata or {}).get(services.FACES_KEY) or []
+    if index >= len(faces):
+        raise Http404("No such face has been found on this photo.")
     with image.file.open("rb") as fp, PILImage.open(fp) as picture:
         picture = ImageOps.exif_transpose(picture).convert("RGB")
-        x1, y1, x2, y2 = box
+        x1, y1, x2, y2 = faces[index]["box"]
         margin = 0.25 * max(x2 - x1, y2 - y1)
         crop = picture.crop((x1 - margin, y1 - margin, x2 + margin, y2 + margin))
         crop.thumbnail((160, 160))
@@ -189,7 +248,10 @@ def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
     """Remember this swap's photos for the next template the person picks, then show the gallery."""
     task = _get_task_for_user(request, pk)
-    request.session[SESSION_PHOTOS] = {"husband": task.husband_image_id, "wife": task.wife_image_id}
+    request.session[SESSION_PHOTOS] = {
+        role: {"image": getattr(task, f"{role}_image_id"), "face": (task.source_faces or {}).get(role, {}).get("index")}
+        for role in ROLES
+    }
     messages.info(request, "Your two photos are ready: pick another template and press “Use this template”.")
     return redirect("couple_templates:list")
 

@@ -31,7 +31,7 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
     for role, photo in (("husband", "man_single_obama.jpg"), ("wife", "woman_single_astronaut.png")):
         page.set_input_files(f"#id_{role}_upload", str(faces_dir / photo))
         check = page.locator(f"fieldset[data-role={role}] .face-check")
-        expect(check).to_contain_text(f"This face will be used for the {role}.")
+        expect(check).to_contain_text("We found the face in this photo.")
         crop = check.locator("img.face-crop")
         expect(crop).to_be_visible()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())

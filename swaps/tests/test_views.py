@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -63,21 +65,24 @@ def test_a_photo_without_a_face_is_refused_and_not_kept_while_the_good_one_stays
         },
     )
     assert response.status_code == 200
-    assert "The wife photo shows no face" in response.text
+    assert "This photo shows no face" in response.text
     assert not FaceSwapTask.objects.exists()
     # The refused upload is not stored; the usable one is in My photos and stays chosen for the husband.
     husband = alice.images.get(image_type="source")
     assert husband.filename == "man_single_obama.jpg"
     assert f'name="husband_photo" value="{husband.pk}" checked' in response.text
     assert f'name="wife_photo" value="{husband.pk}" checked' not in response.text
-    assert "This face will be used for the husband." in response.text
+    assert "We found the face in this photo." in response.text
+    assert reverse("swaps:photo_face", args=[husband.pk, 0]) in response.text  # its crop
 
 
 def test_choosing_nothing_says_what_to_do(client, alice, couple_template):
     client.force_login(alice)
     response = client.post(reverse("swaps:new", args=[couple_template.pk]), {})
-    assert "Choose a husband photo from your photos, or upload one." in response.text
-    assert "Choose a wife photo from your photos, or upload one." in response.text
+    assert "Choose your photo from your photos, or upload one." in response.text
+    assert "Choose your partner&#x27;s photo from your photos, or upload one." in response.text
+    words = re.sub(r"<[^>]*>", " ", response.text)
+    assert "husband" not in words and "wife" not in words  # the site says "you and your partner"
 
 
 def two_people_one_in_front(faces_dir) -> SimpleUploadedFile:
@@ -91,25 +96,51 @@ def test_photo_check_uploads_and_shows_the_face_that_will_be_used(client, alice,
     )
     data = response.json()
     assert data["ok"] is True, data
-    assert data["message"] == "This face will be used for the husband."
-    assert data["notes"] == ["The husband photo shows 2 faces; the largest one is used."]
-    assert alice.images.get().pk == data["image"]["id"]  # the upload is in My photos now
-    crop = client.get(data["face_url"])
-    assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+    assert data["message"] == "This photo shows 2 faces: tap the one to use."
+    assert data["notes"] == ["The largest face is chosen for now."]
+    photo = alice.images.get()
+    assert photo.pk == data["image"]["id"]  # the upload is in My photos now
+    assert [(face["index"], face["chosen"]) for face in data["faces"]] == [(0, True), (1, False)]
+    for face in data["faces"]:
+        crop = client.get(face["url"])
+        assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+    assert client.get(reverse("swaps:photo_face", args=[photo.pk, 2])).status_code == 404
+    again = client.post(reverse("swaps:photo_check"), {"role": "wife", "image": photo.pk, "face": 1}).json()
+    assert again["chosen"] == 1 and again["notes"] == []
 
 
-def test_photo_check_refuses_two_similar_faces(client, alice, faces_dir):
+def test_photo_check_refuses_a_photo_without_a_face_and_keeps_nothing(client, alice, faces_dir):
     client.force_login(alice)
     response = client.post(
-        reverse("swaps:photo_check"), {"role": "wife", "file": photo_file(faces_dir / "couple_man_woman_casual.jpg")}
+        reverse("swaps:photo_check"), {"role": "wife", "file": photo_file(faces_dir / "noface_coffee.png")}
     )
-    assert response.json() | {"image": None} == {
+    assert response.json() == {
         "ok": False,
-        "message": "The wife photo shows 2 faces of similar size; please upload a photo of the wife alone.",
+        "message": "This photo shows no face we can find; please upload a clear photo of the face.",
         "notes": [],
         "image": None,
-        "face_url": None,
+        "faces": [],
+        "chosen": 0,
     }
+    assert not alice.images.exists()
+
+
+def test_a_couple_photo_for_both_and_switching_places_without_javascript(client, alice, couple_template, faces_dir):
+    client.force_login(alice)
+    couple = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
+    url = reverse("swaps:new", args=[couple_template.pk])
+    page = client.post(
+        url, {"husband_photo": couple.pk, "husband_face": 1, "wife_photo": couple.pk, "wife_face": 0, "switch": "1"}
+    )
+    assert page.status_code == 200 and not FaceSwapTask.objects.exists()
+    assert 'name="husband_face" value="0" checked' in page.text
+    assert 'name="wife_face" value="1" checked' in page.text
+    response = client.post(
+        url, {"husband_photo": couple.pk, "husband_face": 0, "wife_photo": couple.pk, "wife_face": 1}
+    )
+    task = FaceSwapTask.objects.get()
+    assert response["Location"] == task.get_absolute_url()
+    assert (task.source_faces["husband"]["index"], task.source_faces["wife"]["index"]) == (0, 1)
 
 
 def test_photo_check_explains_a_bad_file(client, alice):
@@ -207,7 +238,7 @@ def test_another_user_gets_404_for_my_task(client, bob, alice_task, name, method
 def test_another_user_cannot_check_or_crop_my_photo(client, bob, alice_photos):
     client.force_login(bob)
     assert client.post(reverse("swaps:photo_check"), {"role": "wife", "image": alice_photos[1].pk}).status_code == 404
-    assert client.get(reverse("swaps:photo_face", args=[alice_photos[1].pk])).status_code == 404
+    assert client.get(reverse("swaps:photo_face", args=[alice_photos[1].pk, 0])).status_code == 404
 
 
 def test_another_users_result_file_is_404(client, alice, bob, alice_task):

@@ -1,0 +1,75 @@
+"""Couple experience in a real browser: one photo of the two of you, who goes where (desktop and phone)."""
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from swaps.models import FaceSwapTask
+
+from .conftest import make_user
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", "pw-Secret-123")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("nav")).to_contain_text("Log out")
+
+
+def chosen_face(page, role: str) -> str:
+    return page.locator(f"input[name={role}_face]:checked").get_attribute("value")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_places(
+    site_server, browser, django_user_model, couple_template, faces_dir, artifacts_dir, viewport
+):
+    make_user(django_user_model, "sam")
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(30_000)
+    size = "phone" if viewport is PHONE else "desktop"
+    log_in(page, site_server.url, "sam")
+    page.goto(f"{site_server.url}/swaps/new/{couple_template.pk}/")
+    # The template's two faces are ringed, one colour each, named for you and your partner.
+    expect(page.locator("svg.face-rings ellipse")).to_have_count(2)
+    expect(page.locator(".ring-legend")).to_contain_text("You")
+    expect(page.locator(".ring-legend")).to_contain_text("Your partner")
+
+    page.set_input_files("#id_husband_upload", str(faces_dir / "couple_man_woman_closeup.jpg"))
+    you = page.locator("fieldset[data-role=husband]")
+    expect(you.locator(".face-check")).to_contain_text("This photo shows 2 faces: tap the one to use.")
+    expect(you.locator(".face-choice")).to_have_count(2)
+    assert chosen_face(page, "husband") == "0"  # the largest, preselected
+    you.locator(".face-choice img").nth(1).click()  # tap: the other face is me
+    assert chosen_face(page, "husband") == "1"
+
+    # The same photo for the partner: the face not taken yet is preselected.
+    partner = page.locator("fieldset[data-role=wife]")
+    partner.locator(".photo-option img").first.click()
+    expect(partner.locator(".face-choice")).to_have_count(2)
+    expect(partner.locator("input[name=wife_face][value='0']")).to_be_checked()
+    for crop in page.locator(".face-choice img").all():
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
+    page.screenshot(path=artifacts_dir / f"couple-photo-faces-{size}.png", full_page=True)
+    # No sideways scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.get_by_role("button", name="Switch places").click()
+    expect(page.locator("input[name=husband_face][value='0']")).to_be_checked()
+    expect(page.locator("input[name=wife_face][value='1']")).to_be_checked()
+    page.screenshot(path=artifacts_dir / f"couple-photo-switched-{size}.png", full_page=True)
+
+    page.get_by_role("button", name="Swap our faces in").click()
+    page.wait_for_url("**/swaps/*/")
+    try:
+        task = FaceSwapTask.objects.get()
+        assert task.husband_image_id == task.wife_image_id
+        assert (task.source_faces["husband"]["index"], task.source_faces["wife"]["index"]) == (0, 1)
+    finally:
+        connection.close()
