@@ -120,8 +120,8 @@ STEPS = (
     Step("claimed", 5, "Starting…"),
     Step("loading", 10, "Loading your photos…"),
     Step("detect", 25, "Finding the faces…"),
-    Step("husband", 45, "Swapping the husband's face…"),
-    Step("wife", 70, "Swapping the wife's face…"),
+    Step("husband", 45, "Swapping in your face…"),
+    Step("wife", 70, "Swapping in your partner's face…"),
     Step("saving", 90, "Saving the result…"),
     Step("done", 100, "Done"),
 )
