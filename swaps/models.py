@@ -93,6 +93,35 @@ class FaceSwapTask(models.Model):
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
     @property
+    def phase_index(self) -> int:
+        """Which of PHASES the swap is in (the page shows those before it as done)."""
+        if self.status == self.Status.COMPLETED:
+            return len(PHASES) - 1
+        if self.status != self.Status.PROCESSING:
+            return 0
+        progress = self.progress or 0
+        return max(i for i, phase in enumerate(PHASES) if progress >= phase.progress)
+
+    def phases(self) -> list[dict]:
+        """The steps a person sees, in order, each "done", "current" or "todo" (a failed swap stops)."""
+        current = self.phase_index
+        failed = self.status == self.Status.FAILED
+        return [
+            {
+                "name": phase.name,
+                "label": phase.label,
+                "state": "todo"
+                if failed
+                else "done"
+                if i < current or self.status == self.Status.COMPLETED
+                else "current"
+                if i == current
+                else "todo",
+            }
+            for i, phase in enumerate(PHASES)
+        ]
+
+    @property
     def step_label(self) -> str:
         """What the worker is doing now, for the progress bar (progress is set at the start of a step)."""
         if self.status == self.Status.PENDING:
@@ -123,5 +152,16 @@ STEPS = (
     Step("husband", 45, "Swapping in your face…"),
     Step("wife", 70, "Swapping in your partner's face…"),
     Step("saving", 90, "Saving the result…"),
+    Step("done", 100, "Done"),
+)
+
+# What the task page lists, in order: fewer and plainer than the worker's steps; each starts when the
+# worker's progress reaches it. "queued" is the pending state (progress 0).
+PHASES = (
+    Step("queued", 0, "In the queue"),
+    Step("detect", 5, "Finding the faces"),
+    Step("husband", 45, "Swapping in your face"),
+    Step("wife", 70, "Swapping in your partner's face"),
+    Step("saving", 90, "Finishing"),
     Step("done", 100, "Done"),
 )

@@ -23,6 +23,16 @@ def photos_for_user(*, user) -> QuerySet[Image]:
     return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")
 
 
+def swaps_ahead(*, task: FaceSwapTask) -> int:
+    """How many swaps (anyone's) wait in the queue before this pending one; 0 once it has started."""
+    if task.status != FaceSwapTask.Status.PENDING:
+        return 0
+    return FaceSwapTask.objects.filter(
+        Q(created_at__lt=task.created_at) | Q(created_at=task.created_at, pk__lt=task.pk),
+        status=FaceSwapTask.Status.PENDING,
+    ).count()
+
+
 def photos_for_picker(*, user) -> QuerySet[Image]:
     """The user's photos a swap can use: those whose check found no usable face are left out."""
     return photos_for_user(user=user).filter(Q(metadata__face_check__isnull=True) | Q(metadata__face_check__ok=True))

@@ -197,14 +197,17 @@ def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
-    return render(request, "swaps/task_detail.html", {"task": task})
+    return render(request, "swaps/task_detail.html", {"task": task, "ahead": selectors.swaps_ahead(task=task)})
 
 
 @never_cache
 @login_required
 def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The small JSON the task page polls about once a second."""
-    task = get_object_or_404(FaceSwapTask.objects.only("status", "progress", "error_message", "user_id"), pk=pk)
+    """The small JSON the task page polls about four times a second (one indexed row, plus a count while
+    the swap waits in the queue)."""
+    task = get_object_or_404(
+        FaceSwapTask.objects.only("status", "progress", "error_message", "user_id", "created_at"), pk=pk
+    )
     if task.user_id != request.user.pk:
         raise Http404
     return JsonResponse(
@@ -213,6 +216,8 @@ def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
             "status_label": task.get_status_display(),
             "progress": task.progress or 0,
             "step": task.step_label,
+            "phase": task.phase_index,
+            "ahead": selectors.swaps_ahead(task=task),
             "finished": task.is_finished,
             "error_message": task.error_message,
         }

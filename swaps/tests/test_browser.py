@@ -46,9 +46,9 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
     result = page.locator("#result-image")
     expect(result).to_be_visible(timeout=30_000)
     assert page.evaluate("document.getElementById('result-image').naturalWidth") == couple_template.image.width
-    # The before/after slider: the original on the left of the handle, the swap on the right.
-    expect(page.locator(".compare-label-before")).to_have_text("Original")
-    expect(page.locator(".compare-label-after")).to_be_visible()
+    # The whole swap is shown; the original only on request.
+    expect(page.locator("#original-image")).to_be_hidden()
+    expect(page.locator("#compare-hold")).to_be_visible()
     page.screenshot(path=artifacts_dir / "swap-result.png", full_page=True)
 
     with page.expect_download() as download_info:
