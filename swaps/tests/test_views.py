@@ -162,9 +162,26 @@ def test_status_endpoint_reports_progress(client, alice, alice_task):
         "status_label": "Waiting",
         "progress": 0,
         "step": "Waiting for a free worker…",
+        "phase": 0,
+        "ahead": 0,
         "finished": False,
         "error_message": None,
     }
+    # A second swap queued behind it is told one is ahead; a started one is at its step.
+    later = swap_create(
+        user=alice,
+        template=alice_task.template,
+        husband_image=alice_task.husband_image,
+        wife_image=alice_task.wife_image,
+    )
+    assert client.get(reverse("swaps:status", args=[later.pk])).json()["ahead"] == 1
+    FaceSwapTask.objects.filter(pk=alice_task.pk).update(status="processing", progress=70)
+    data = client.get(reverse("swaps:status", args=[alice_task.pk])).json()
+    assert (data["phase"], data["ahead"], data["step"]) == (3, 0, "Swapping in your partner's face…")
+    page = client.get(alice_task.get_absolute_url()).text
+    assert page.index('class="task-step is-done" data-phase="2"') < page.index(
+        'class="task-step is-current" data-phase="3"'
+    )
 
 
 def test_a_failed_task_shows_the_engines_message_and_try_again(client, alice, alice_task):
