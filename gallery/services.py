@@ -28,17 +28,21 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from .models import Image, ImageType, storage_key
 from .selectors import image_find_duplicate, image_in_use_q
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED = "Please upload a JPEG, PNG or WebP photo."
+ACCEPTED = "Please upload a JPEG, PNG, WebP or iPhone (HEIC) photo."
 # Formats we accept, decided by decoding. The clean copy is a JPEG, except that a PNG template stays a
 # lossless PNG (drawn art keeps its lines): people's photos as PNG would be 3-4 times larger and take
 # seconds to encode (see `make bench`).
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+# iPhone photos (HEIC/HEIF, the camera's default) decode through pillow-heif and are stored as JPEG like
+# any other photo: upright, metadata stripped.
+register_heif_opener()
 SUFFIX = {"JPEG": ".jpg", "PNG": ".png"}
 JPEG_QUALITY = 90
 THUMBNAIL_SIZE = (480, 480)
@@ -110,7 +114,7 @@ def _unrecognised_message(data: bytes) -> ValidationError:
     if head.startswith((b"<!doctype html", b"<html")):
         return ValidationError(f"This is a web page, not a picture. {ACCEPTED}", code="not_an_image")
     return ValidationError(
-        "This file is not a picture we can read: its content is not a JPEG, PNG or WebP image, whatever its "
+        "This file is not a picture we can read: its content is not a JPEG, PNG, WebP or HEIC image, whatever its "
         "name says. If it is a photo, please open it, save it as JPEG and upload that copy.",
         code="not_an_image",
     )

@@ -255,6 +255,37 @@ def test_webp_is_accepted_and_stored_as_jpeg(owner):
     assert image.filename == "phone.jpg"
 
 
+def heic_bytes(picture: PILImage.Image, *, exif: PILImage.Exif | None = None) -> bytes:
+    """An iPhone-style HEIC file made with pillow-heif (the library the site decodes them with)."""
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(picture)
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=90, exif=exif.tobytes() if exif is not None else None)
+    return buffer.getvalue()
+
+
+def test_heic_is_accepted_upright_without_metadata_and_stored_as_jpeg(owner):
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (52.0, 22.0, 1.5)
+    raw = PILImage.new("RGB", (96, 64), (220, 0, 0))
+    raw.paste((0, 0, 220), (0, 32, 96, 64))  # red on top, blue below
+    data = heic_bytes(raw, exif=exif)
+    assert PILImage.open(io.BytesIO(data)).format == "HEIF"
+    image = image_upload(owner=owner, file=f.upload(data, "IMG_0001.HEIC", "image/heic"), image_type="source")
+    with default_storage.open(image.file.name, "rb") as fh:
+        stored_bytes = fh.read()
+    stored = PILImage.open(io.BytesIO(stored_bytes))
+    assert stored.format == "JPEG" and stored.size == (96, 64) == (image.width, image.height)
+    top, bottom = stored.getpixel((48, 8)), stored.getpixel((48, 56))
+    assert top[0] > 150 and bottom[2] > 150, "upright, as the camera showed it"
+    assert not stored.getexif() and b"PhoneMaker" not in stored_bytes
+    assert image.metadata["format"] == "HEIF" and image.filename == "IMG_0001.jpg"
+
+
 def test_png_content_named_jpg_is_judged_by_its_content(owner):
     data = f.encode(f.picture((30, 30)), "PNG")
     image = image_upload(owner=owner, file=f.upload(data, "really-a-png.gif"), image_type="source")

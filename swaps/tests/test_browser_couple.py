@@ -73,3 +73,40 @@ def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_pl
         assert (task.source_faces["husband"]["index"], task.source_faces["wife"]["index"]) == (0, 1)
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_an_iphone_heic_photo_is_accepted_and_its_face_found(
+    site_server, browser, django_user_model, couple_template, faces_dir, artifacts_dir, viewport
+):
+    import io
+
+    import pillow_heif
+    from PIL import Image as PILImage
+
+    heif = pillow_heif.from_pillow(PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB"))
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=85)
+    user = make_user(django_user_model, "robin")
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(30_000)
+    log_in(page, site_server.url, "robin")
+    page.goto(f"{site_server.url}/swaps/new/{couple_template.pk}/")
+    page.set_input_files(
+        "#id_husband_upload", files=[{"name": "IMG_4821.HEIC", "mimeType": "image/heic", "buffer": buffer.getvalue()}]
+    )
+    you = page.locator("fieldset[data-role=husband]")
+    expect(you.locator(".face-check")).to_contain_text("We found the face in this photo.")
+    crop = you.locator(".face-choice img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
+    size = "phone" if viewport is PHONE else "desktop"
+    page.screenshot(path=artifacts_dir / f"heic-upload-{size}.png", full_page=True)
+    try:
+        photo = user.images.get()
+        assert (photo.filename, photo.metadata["format"], photo.file.name.endswith(".jpg")) == (
+            "IMG_4821.jpg",
+            "HEIF",
+            True,
+        )
+    finally:
+        connection.close()
