@@ -12,7 +12,7 @@ import io
 import logging
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -466,3 +466,64 @@ def image_purge_expired(*, days: int | None = None, dry_run: bool = False) -> Pu
             # Each row's files follow it (image_files_follow_row).
             Image.objects.filter(pk__in=[image.pk for image in doomed]).delete()
     return PurgeResult(deleted=len(doomed), kept_in_use=kept, files=len(keys))
+
+
+# Gallery's own metadata keys; a rotated photo keeps these and loses what other apps learnt from its
+# pixels (a face check), which no longer matches.
+_OWN_METADATA = ("sha256", "format", "mode", "thumbnail", "thumbnail_width", "thumbnail_height", "notes")
+# Called with each person's photo when it is added (or turned) in My photos: a higher app looks at it
+# then (swaps checks it for faces). Registered from that app's AppConfig.ready; gallery imports no app.
+_PHOTO_ADDED_HOOKS: list[Callable[[Image], object]] = []
+
+
+def image_photo_added_register(hook: Callable[[Image], object]) -> None:
+    """Register a callable run with every photo a person adds or turns in My photos."""
+    if hook not in _PHOTO_ADDED_HOOKS:
+        _PHOTO_ADDED_HOOKS.append(hook)
+
+
+def image_photo_added(*, image: Image) -> None:
+    """Tell the registered apps about a photo just added or turned."""
+    for hook in _PHOTO_ADDED_HOOKS:
+        hook(image)
+
+
+def image_rotate(*, image: Image, clockwise: bool) -> Image:
+    """Turn a stored picture a quarter turn (a photo the camera saved sideways) and store it again.
+
+    A new picture and thumbnail replace the old ones (those go after the commit); width, height, size and
+    sha256 follow; metadata other apps derived from the old pixels is dropped.
+    """
+    # Through the storage, not image.file: the field keeps its open file object, which would be read
+    # again (the old picture) after the name changes.
+    with _storage().open(image.file.name, "rb") as fh, PILImage.open(fh) as picture:
+        picture.load()
+        turned = picture.convert("RGB").transpose(
+            PILImage.Transpose.ROTATE_270 if clockwise else PILImage.Transpose.ROTATE_90
+        )
+    metadata = image.metadata or {}
+    clean = _encoded(
+        turned, original_format=metadata.get("format", "JPEG"), original_mode="RGB", lossless=False, notes=[]
+    )
+    storage = _storage()
+    old_keys = image_file_keys(image)
+    key = storage.save(storage_key(image.image_type, clean.suffix), ContentFile(clean.data))
+    written = [key]
+    try:
+        written.append(storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail)))
+        with transaction.atomic():
+            image.file = key
+            image.width, image.height, image.file_size = clean.width, clean.height, len(clean.data)
+            image.metadata = {
+                **{k: v for k, v in metadata.items() if k in _OWN_METADATA},
+                "sha256": clean.sha256,
+                "thumbnail": written[1],
+                "thumbnail_width": clean.thumbnail_size[0],
+                "thumbnail_height": clean.thumbnail_size[1],
+            }
+            image.save(update_fields=["file", "width", "height", "file_size", "metadata"])
+            files_delete_on_commit(old_keys)
+    except BaseException:
+        _delete_files(written)
+        raise
+    return image

@@ -375,3 +375,27 @@ def test_a_generated_picture_is_stored_like_an_upload_without_the_upload_limits(
         assert stored.format == "JPEG" and stored.size == (400, 300)
         assert stored.getpixel((10, 10))[0] > 180
     assert image.file.storage.exists(image.metadata["thumbnail"])
+
+
+def test_rotate_turns_the_picture_replaces_its_files_and_drops_what_others_learnt(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from gallery.services import image_rotate
+
+    raw = PILImage.new("RGB", (60, 40), (220, 0, 0))
+    raw.paste((0, 0, 220), (0, 20, 60, 40))  # red on top, blue below
+    image = image_upload(owner=owner, file=f.upload(f.encode(raw, "JPEG", quality=95), "side.jpg"), image_type="source")
+    old_files = set(stored_files(settings))
+    image.metadata = {**image.metadata, "faces": [], "face_check": {"ok": False, "message": "no face"}}
+    image.save(update_fields=["metadata"])
+    with django_capture_on_commit_callbacks(execute=True):
+        image = image_rotate(image=image, clockwise=True)
+    image.refresh_from_db()
+    stored = open_stored(image.file.name)
+    assert stored.size == (40, 60) == (image.width, image.height)
+    left, right = stored.getpixel((5, 30)), stored.getpixel((35, 30))
+    assert left[2] > 150 and right[0] > 150, "turned clockwise: the bottom (blue) is now on the left"
+    assert "faces" not in image.metadata and "face_check" not in image.metadata
+    assert open_stored(image.metadata["thumbnail"]).size[1] > open_stored(image.metadata["thumbnail"]).size[0]
+    assert not old_files & set(stored_files(settings)), "the old picture and thumbnail are gone"
+    assert image.metadata["sha256"] == hashlib.sha256(default_storage.open(image.file.name).read()).hexdigest()

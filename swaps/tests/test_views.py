@@ -263,3 +263,28 @@ def test_another_users_result_file_is_404(client, alice, bob, alice_task):
     client.force_login(bob)
     assert client.get(task.result_image.get_file_url()).status_code == 404
     assert client.get(task.result_image.get_thumbnail_url()).status_code == 404
+
+
+def test_my_photos_marks_a_photo_without_a_usable_face_and_turning_it_finds_the_face(
+    client, alice, faces_dir, couple_template
+):
+    import io
+
+    from PIL import Image as PILImage
+
+    sideways = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB").rotate(90, expand=True)
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", quality=90)
+    client.force_login(alice)
+    page = client.post(
+        reverse("gallery:photo_list"), {"photos": [SimpleUploadedFile("sideways.jpg", buffer.getvalue())]}, follow=True
+    )
+    photo = alice.images.get()
+    assert "No usable face: not offered for swaps" in page.text
+    assert photo.metadata["face_check"]["ok"] is False
+    form = client.get(reverse("swaps:new", args=[couple_template.pk]))
+    assert f'name="husband_photo" value="{photo.pk}"' not in form.text  # left out of the picker
+    page = client.post(reverse("gallery:image_rotate", args=[photo.pk]), {"direction": "right"}, follow=True)
+    photo.refresh_from_db()
+    assert "Turned sideways.jpg." in page.text and "No usable face" not in page.text
+    assert photo.metadata["face_check"]["ok"] is True and (photo.width, photo.height) == (820, 1024)
