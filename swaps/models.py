@@ -63,6 +63,9 @@ class FaceSwapTask(models.Model):
     # asked for ({"husband": {"image": id, "index": i, "face": <face JSON>}, ...}), so a photo of the
     # couple can serve both partners and the worker swaps exactly the face each one picked.
     source_faces = models.JSONField(default=dict, blank=True, null=True)
+    # Also an addition: set when the owner deletes the swap. It waits in their trash (restorable) for
+    # TRASH_DAYS, then `empty_swap_trash` deletes it and its result for good.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "faceswap_tasks"

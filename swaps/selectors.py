@@ -12,7 +12,7 @@ from .models import FaceSwapTask
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
     """The user's swaps, newest first, with what the list shows fetched in the same query."""
     return (
-        FaceSwapTask.objects.filter(user=user)
+        FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True)
         .select_related("template__image", "result_image", "husband_image", "wife_image")
         .order_by("-created_at", "-id")
     )
@@ -21,6 +21,15 @@ def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
 def photos_for_user(*, user) -> QuerySet[Image]:
     """The user's own source photos ("My photos"), newest first."""
     return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")
+
+
+def swaps_in_trash(*, user) -> QuerySet[FaceSwapTask]:
+    """The user's deleted swaps that can still be restored, most recently deleted first."""
+    return (
+        FaceSwapTask.objects.filter(user=user, deleted_at__isnull=False)
+        .select_related("template__image", "result_image")
+        .order_by("-deleted_at", "-id")
+    )
 
 
 def swaps_ahead(*, task: FaceSwapTask) -> int:
@@ -46,4 +55,4 @@ def photos_in_waiting_swap() -> Exists:
 
 def account_swap_summary(user) -> dict:
     """The swaps' part of "My account": how many swaps the user has."""
-    return {"swap_count": FaceSwapTask.objects.filter(user=user).count()}
+    return {"swap_count": FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()}

@@ -13,5 +13,8 @@ urlpatterns = [
     path("<int:pk>/status/", views.swap_status, name="status"),
     path("<int:pk>/retry/", views.swap_retry, name="retry"),
     path("<int:pk>/delete/", views.swap_delete, name="delete"),
+    path("<int:pk>/restore/", views.swap_restore, name="restore"),
+    path("<int:pk>/delete-forever/", views.swap_delete_forever, name="delete_forever"),
+    path("trash/", views.swap_trash_list, name="trash"),
     path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
 from PIL import ImageOps
 
@@ -26,6 +26,8 @@ from .models import FaceSwapTask
 
 # Remembers the photos of a finished swap for "Try these photos on another template".
 SESSION_PHOTOS = "swap_photos"
+# The swap just moved to the trash, for the "Undo" on My swaps.
+SESSION_UNDO = "swap_undo"
 # How many of the person's latest photos the form offers to pick from.
 PICKER_PHOTOS = 24
 
@@ -236,16 +238,43 @@ def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first; then move the swap to the trash, with "Undo" on the next page."""
     task = _get_task_for_user(request, pk)
+    if request.method == "GET":
+        return render(request, "swaps/task_confirm_delete.html", {"task": task, "trash_days": services.TRASH_DAYS})
     try:
-        services.swap_delete(task=task)
+        services.swap_trash(task=task)
     except services.SwapError as exc:
         messages.error(request, exc.message)
         return redirect("swaps:detail", pk=task.pk)
-    messages.success(request, "The swap and its result were deleted.")
+    request.session[SESSION_UNDO] = task.pk
     return redirect("swaps:list")
+
+
+@login_required
+@require_POST
+def swap_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
+    services.swap_restore(task=task)
+    messages.success(request, "The swap is back in My swaps.")
+    return redirect("swaps:detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def swap_delete_forever(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
+    services.swap_delete(task=task)
+    messages.success(request, "The swap and its result were deleted for good.")
+    return redirect("swaps:trash")
+
+
+@login_required
+def swap_trash_list(request: HttpRequest) -> HttpResponse:
+    tasks = selectors.swaps_in_trash(user=request.user)
+    return render(request, "swaps/task_trash.html", {"tasks": tasks, "trash_days": services.TRASH_DAYS})
 
 
 @login_required
@@ -264,4 +293,8 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.swaps_for_user(user=request.user), 12).get_page(request.GET.get("page"))
-    return render(request, "swaps/task_list.html", {"page": page})
+    # The swap just deleted, offered back once ("Undo").
+    undo_pk = request.session.pop(SESSION_UNDO, None)
+    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
+    in_trash = selectors.swaps_in_trash(user=request.user).exists()
+    return render(request, "swaps/task_list.html", {"page": page, "undo": undo, "in_trash": in_trash})

@@ -228,11 +228,47 @@ def test_my_swaps_lists_only_my_tasks_newest_first(client, alice, bob, alice_tas
     assert "You have not made a swap yet." in client.get(reverse("swaps:list")).text
 
 
-def test_delete_from_my_swaps(client, alice, alice_task):
+def test_delete_asks_first_then_trash_with_undo_restore_and_delete_for_good(
+    client, alice, alice_task, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
-    response = client.post(reverse("swaps:delete", args=[alice_task.pk]))
-    assert response.status_code == 302
-    assert not FaceSwapTask.objects.filter(pk=alice_task.pk).exists()
+    url = reverse("swaps:delete", args=[alice_task.pk])
+    confirm = client.get(url)
+    assert "Delete this swap?" in confirm.text and FaceSwapTask.objects.filter(pk=alice_task.pk).exists()
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("swaps:list")
+    task = FaceSwapTask.objects.get(pk=alice_task.pk)
+    assert task.deleted_at is not None and task.status == "failed"  # never made now
+    page = client.get(reverse("swaps:list")).text
+    assert "was moved to the trash." in page and reverse("swaps:restore", args=[task.pk]) in page
+    assert f"Delete swap #{task.pk}" not in page
+    assert "was moved to the trash." not in client.get(reverse("swaps:list")).text  # offered once
+    assert client.get(task.get_absolute_url()).status_code == 404
+    client.post(reverse("swaps:restore", args=[task.pk]))
+    assert client.get(task.get_absolute_url()).status_code == 200
+    client.post(url)
+    assert f"Delete swap #{task.pk} for good" in client.get(reverse("swaps:trash")).text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("swaps:delete_forever", args=[task.pk]))
+    assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
+
+
+def test_the_trash_is_emptied_after_30_days(alice, alice_task):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    recent = swap_create(
+        user=alice,
+        template=alice_task.template,
+        husband_image=alice_task.husband_image,
+        wife_image=alice_task.wife_image,
+    )
+    FaceSwapTask.objects.filter(pk=alice_task.pk).update(deleted_at=timezone.now() - timedelta(days=31))
+    FaceSwapTask.objects.filter(pk=recent.pk).update(deleted_at=timezone.now() - timedelta(days=29))
+    call_command("empty_swap_trash")
+    assert list(FaceSwapTask.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 @pytest.mark.parametrize(
