@@ -26,7 +26,7 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
 
     page.get_by_role("link", name="Templates").first.click()
     page.locator(f"a.tpl-card-link[href='/templates/{couple_template.pk}/']").click()
-    page.get_by_role("link", name="Use this template").click()
+    page.get_by_role("link", name="Use this template", exact=True).click()
     page.wait_for_url(f"**/swaps/new/{couple_template.pk}/")
     for role, photo in (("husband", "man_single_obama.jpg"), ("wife", "woman_single_astronaut.png")):
         page.set_input_files(f"#id_{role}_upload", str(faces_dir / photo))

@@ -48,3 +48,24 @@ def test_delete_a_swap_with_confirmation_then_undo_and_the_trash(
         assert FaceSwapTask.objects.get(pk=task.pk).deleted_at is not None
     finally:
         connection.close()
+
+
+def test_a_visitor_is_told_why_to_log_in_and_comes_back_to_the_template_after_signing_up(
+    site_server, browser, couple_template, artifacts_dir
+):
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(30_000)
+    page.goto(f"{site_server.url}/templates/{couple_template.pk}/")
+    page.get_by_role("link", name="Log in or sign up to use this template").click()
+    expect(page.locator("#why-log-in")).to_contain_text("Log in or sign up to use this template")
+    page.screenshot(path=artifacts_dir / "login-to-use-template-phone.png", full_page=True)
+    page.get_by_role("link", name="Create a free account").click()
+    expect(page.locator("#why-log-in")).to_be_visible()
+    page.fill("input[name=email]", "kim@example.com")
+    page.fill("input[name=username]", "kim")
+    page.fill("input[name=password1]", "a-long-Secret-42")
+    page.fill("input[name=password2]", "a-long-Secret-42")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"**/swaps/new/{couple_template.pk}/")
+    expect(page.locator(".ring-legend")).to_contain_text("Your partner")
+    connection.close()
