@@ -12,6 +12,7 @@ urlpatterns = [
     path("templates/", include("templates.urls")),
     path("photos/", include("gallery.urls")),
     path("swaps/", include("swaps.urls")),
+    path("s/", include("swaps.share_urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -168,3 +168,30 @@ PHASES = (
     Step("saving", 90, "Finishing"),
     Step("done", 100, "Done"),
 )
+
+
+class ShareLink(models.Model):
+    """A link its owner made to show one swap's result to anyone holding it (table `swap_share_links`,
+    an addition to the seed schema). Only the result picture is shown, until it expires or is revoked."""
+
+    task = models.ForeignKey(FaceSwapTask, on_delete=models.CASCADE, related_name="share_links")
+    # secrets.token_urlsafe(24): 192 random bits.
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "swap_share_links"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share link for swap #{self.task_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("share:view", args=[self.token])
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

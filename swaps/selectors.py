@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import FaceSwapTask
+from .models import FaceSwapTask, ShareLink
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
@@ -56,3 +57,23 @@ def photos_in_waiting_swap() -> Exists:
 def account_swap_summary(user) -> dict:
     """The swaps' part of "My account": how many swaps the user has."""
     return {"swap_count": FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()}
+
+
+def share_link_live(*, token: str) -> ShareLink | None:
+    """The share link with this token if it still works (not revoked, not expired, swap not deleted)."""
+    return (
+        ShareLink.objects.filter(
+            token=token,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            task__deleted_at__isnull=True,
+            task__result_image__isnull=False,
+        )
+        .select_related("task__result_image", "task__template")
+        .first()
+    )
+
+
+def share_links_for_task(*, task: FaceSwapTask) -> QuerySet[ShareLink]:
+    """A swap's links that still work, newest first (for its owner's page)."""
+    return ShareLink.objects.filter(task=task, revoked_at__isnull=True, expires_at__gt=timezone.now())

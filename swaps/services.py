@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import socket
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from gallery.services import image_clean, image_delete, image_store, image_store
 from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
-from .models import STEPS, FaceSwapTask
+from .models import STEPS, FaceSwapTask, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -573,3 +574,36 @@ def stored_face(image: Image | None, index: int = 0) -> Face | None:
     """A usable face kept with a photo by its check (None when it was never checked)."""
     faces = (image.metadata or {}).get(FACES_KEY) if image is not None else None
     return Face.from_json(faces[index]) if faces and 0 <= index < len(faces) else None
+
+
+# How long a share link may live, in days: the owner picks one.
+SHARE_DAYS = (1, 7, 30)
+
+
+def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
+    """A new link showing this finished swap's result to anyone who has it, for `days` days.
+
+    The token carries 192 random bits (secrets.token_urlsafe(24)), so links cannot be guessed.
+    """
+    if task.user_id != user.pk:
+        raise SwapError("Only the owner of a swap can share it.")
+    if task.status != Status.COMPLETED or task.result_image_id is None or task.deleted_at is not None:
+        raise SwapError("Only a finished swap can be shared.")
+    if days not in SHARE_DAYS:
+        raise SwapError("Choose how long the link works: 1 day, 7 days or 30 days.")
+    now = timezone.now()
+    return ShareLink.objects.create(
+        task=task, token=secrets.token_urlsafe(24), created_at=now, expires_at=now + timedelta(days=days)
+    )
+
+
+def share_revoke(*, link: ShareLink) -> ShareLink:
+    """Stop a link at once (it answers 404 from now on)."""
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db()
+    return link
+
+
+def share_count_view(*, link: ShareLink) -> None:
+    """Count one view of a shared page."""
+    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)

@@ -16,5 +16,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.swap_restore, name="restore"),
     path("<int:pk>/delete-forever/", views.swap_delete_forever, name="delete_forever"),
     path("trash/", views.swap_trash_list, name="trash"),
+    path("<int:pk>/share/", views.share_create, name="share"),
+    path("<int:pk>/share/<int:link_pk>/revoke/", views.share_revoke, name="share_revoke"),
     path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -199,7 +199,14 @@ def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
-    return render(request, "swaps/task_detail.html", {"task": task, "ahead": selectors.swaps_ahead(task=task)})
+    context = {
+        "task": task,
+        "ahead": selectors.swaps_ahead(task=task),
+        "share_links": selectors.share_links_for_task(task=task),
+        "share_new": request.session.pop("share_new", None),
+        "share_days": services.SHARE_DAYS,
+    }
+    return render(request, "swaps/task_detail.html", context)
 
 
 @never_cache
@@ -298,3 +305,56 @@ def swap_list(request: HttpRequest) -> HttpResponse:
     undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
     in_trash = selectors.swaps_in_trash(user=request.user).exists()
     return render(request, "swaps/task_list.html", {"page": page, "undo": undo, "in_trash": in_trash})
+
+
+@login_required
+@require_POST
+def share_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a share link for one of my finished swaps, for 1, 7 or 30 days."""
+    task = _get_task_for_user(request, pk)
+    days = request.POST.get("days", "")
+    try:
+        link = services.share_create(user=request.user, task=task, days=int(days) if days.isdigit() else 0)
+    except services.SwapError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Your link works for {days} day{'s' if days != '1' else ''}: copy it below.")
+        request.session["share_new"] = link.pk
+    return redirect(f"{task.get_absolute_url()}#share")
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    task = _get_task_for_user(request, pk)
+    link = get_object_or_404(task.share_links.all(), pk=link_pk)
+    services.share_revoke(link=link)
+    messages.success(request, "The link no longer works.")
+    return redirect(f"{task.get_absolute_url()}#share")
+
+
+def share_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared swap: the result picture only (no source photo, no account, no link to the owner's pages)."""
+    link = selectors.share_link_live(token=token)
+    if link is None:
+        raise Http404("This link has expired or was turned off by its owner.")
+    services.share_count_view(link=link)
+    picture_url = request.build_absolute_uri(reverse("share:picture", args=[token]))
+    response = render(request, "swaps/share.html", {"link": link, "task": link.task, "picture_url": picture_url})
+    # Never kept by shared caches: a revoked link must stop working at once.
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def share_picture(request: HttpRequest, token: str) -> HttpResponse:
+    """The shared result picture itself (also the page's Open Graph image)."""
+    link = selectors.share_link_live(token=token)
+    if link is None:
+        raise Http404("This link has expired or was turned off by its owner.")
+    image = link.task.result_image
+    response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    return response

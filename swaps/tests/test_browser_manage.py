@@ -1,5 +1,7 @@
 """Looking after one's swaps in a real browser: delete asks first, then offers Undo, and the trash."""
 
+import re
+
 import pytest
 from django.db import connection
 from playwright.sync_api import expect
@@ -69,3 +71,71 @@ def test_a_visitor_is_told_why_to_log_in_and_comes_back_to_the_template_after_si
     page.wait_for_url(f"**/swaps/new/{couple_template.pk}/")
     expect(page.locator(".ring-legend")).to_contain_text("Your partner")
     connection.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_share_link_opened_in_a_fresh_browser_shows_only_the_result_until_revoked_or_expired(
+    site_server, browser, alice, alice_photos, couple_template, artifacts_dir, viewport
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from swaps.models import ShareLink
+
+    size = "phone" if viewport is PHONE else "desktop"
+    task = swap_run(
+        task_id=swap_create(
+            user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1]
+        ).pk
+    )
+    connection.close()
+    owner = browser.new_context(viewport=viewport).new_page()
+    owner.set_default_timeout(30_000)
+    log_in(owner, site_server.url, "alice")
+    owner.goto(f"{site_server.url}{task.get_absolute_url()}")
+    owner.select_option("#share-days", "1")
+    owner.get_by_role("button", name="Create a link").click()
+    url = owner.locator(".share-url").first.input_value()
+    assert re.fullmatch(rf"{re.escape(site_server.url)}/s/[A-Za-z0-9_-]{{32}}/", url)
+    owner.locator("#share").screenshot(path=artifacts_dir / f"share-create-{size}.png")
+
+    # Someone else, in a fresh browser with no cookies of the owner's.
+    stranger_context = browser.new_context(viewport=viewport)
+    stranger = stranger_context.new_page()
+    stranger.set_default_timeout(30_000)
+    assert stranger_context.cookies() == []
+    response = stranger.goto(url)
+    assert response.status == 200
+    picture = stranger.locator("#shared-picture")
+    stranger.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    assert stranger.evaluate("document.getElementById('shared-picture').naturalWidth") == task.result_image.width
+    expect(stranger.locator("#ai-notice")).to_contain_text("AI-edited")
+    sources = stranger.evaluate("[...document.images].map(i => i.src)")
+    assert [src for src in sources if "/s/" in src] == [f"{url}picture.jpg"]
+    assert not [src for src in sources if "/photos/" in src]
+    links = stranger.evaluate("[...document.links].map(a => a.pathname)")
+    assert not [
+        path for path in links if path.startswith(("/swaps", "/photos", "/accounts/delete")) or path == "/accounts/"
+    ]
+    stranger.screenshot(path=artifacts_dir / f"share-page-{size}.png", full_page=True)
+    assert stranger.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    owner.reload()
+    expect(owner.locator(".share-link").first).to_contain_text("1 view")
+    owner.get_by_role("button", name="Turn off").click()
+    expect(owner.locator(".share-link")).to_have_count(0)
+    assert stranger.goto(url).status == 404
+    stranger.screenshot(path=artifacts_dir / f"share-revoked-{size}.png", full_page=True)
+
+    owner.get_by_role("button", name="Create a link").click()
+    second = owner.locator(".share-url").first.input_value()
+    assert stranger.goto(second).status == 200
+    try:
+        ShareLink.objects.filter(token=second.rstrip("/").rsplit("/", 1)[1]).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+    finally:
+        connection.close()
+    assert stranger.goto(second).status == 404
+    assert stranger.goto(f"{second}picture.jpg").status == 404

@@ -1,0 +1,12 @@
+"""Public share links (/s/<token>/): only the result picture of a swap its owner chose to share."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "share"
+
+urlpatterns = [
+    path("<str:token>/", views.share_view, name="view"),
+    path("<str:token>/picture.jpg", views.share_picture, name="picture"),
+]
