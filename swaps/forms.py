@@ -1,7 +1,9 @@
 from django import forms
 
 from gallery.models import Image
+from templates.models import Template
 
+from .models import Album
 from .services import PersonPhoto
 
 
@@ -31,3 +33,23 @@ class SwapForm(forms.Form):
         # A face index belongs to the photo it was picked on, not to a new upload.
         face = None if upload is not None else data.get(f"{role}_face")
         return PersonPhoto(image=data.get(f"{role}_photo"), upload=upload, face=face)
+
+
+class AlbumForm(SwapForm):
+    """ "Try on several templates": the templates (up to Album.MAX_TEMPLATES) and the two people once."""
+
+    templates = forms.ModelMultipleChoiceField(
+        queryset=Template.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one template."},
+    )
+
+    def __init__(self, *args, templates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["templates"].queryset = templates
+
+    def clean_templates(self):
+        chosen = self.cleaned_data["templates"]
+        if len(chosen) > Album.MAX_TEMPLATES:
+            raise forms.ValidationError(f"Pick up to {Album.MAX_TEMPLATES} templates ({len(chosen)} are ticked).")
+        return chosen

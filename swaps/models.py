@@ -66,6 +66,10 @@ class FaceSwapTask(models.Model):
     # Also an addition: set when the owner deletes the swap. It waits in their trash (restorable) for
     # TRASH_DAYS, then `empty_swap_trash` deletes it and its result for good.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Also an addition: the album this swap was asked for in ("Try on several templates"), if any.
+    album = models.ForeignKey(
+        "Album", on_delete=models.SET_NULL, null=True, blank=True, db_column="album_id", related_name="tasks"
+    )
 
     class Meta:
         db_table = "faceswap_tasks"
@@ -195,3 +199,24 @@ class ShareLink(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Album(models.Model):
+    """Several templates tried with the same two photos at once (table `swap_albums`, an addition to the
+    seed schema). Each item is an ordinary FaceSwapTask pointing here."""
+
+    # Up to this many templates in one album.
+    MAX_TEMPLATES = 12
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="swap_albums")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "swap_albums"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Album #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("swaps:album", args=[self.pk])

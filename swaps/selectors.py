@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import FaceSwapTask, ShareLink
+from .models import Album, FaceSwapTask, ShareLink
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
@@ -77,3 +77,16 @@ def share_link_live(*, token: str) -> ShareLink | None:
 def share_links_for_task(*, task: FaceSwapTask) -> QuerySet[ShareLink]:
     """A swap's links that still work, newest first (for its owner's page)."""
     return ShareLink.objects.filter(task=task, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def albums_for_user(*, user) -> QuerySet[Album]:
+    return Album.objects.filter(user=user)
+
+
+def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:
+    """An album's swaps (trashed ones left out), in the order the templates were picked."""
+    return (
+        album.tasks.filter(deleted_at__isnull=True)
+        .select_related("template__image", "result_image")
+        .order_by("created_at", "id")
+    )

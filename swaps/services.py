@@ -32,7 +32,7 @@ from gallery.services import image_clean, image_delete, image_store, image_store
 from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
-from .models import STEPS, FaceSwapTask, ShareLink
+from .models import STEPS, Album, FaceSwapTask, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,9 @@ class SwapSubmitError(ValidationError):
         self.checks = checks
 
 
-def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonPhoto) -> FaceSwapTask:
+def swap_submit(
+    *, user, template: Template, husband: PersonPhoto, wife: PersonPhoto, album: Album | None = None
+) -> FaceSwapTask:
     """The one way to ask for a swap: check the template and both photos, store new uploads, queue it.
 
     Each photo is validated (an upload through the gallery's checks, never stored if refused; the same
@@ -142,6 +144,7 @@ def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonP
         husband_image=photos["husband"],
         wife_image=photos["wife"],
         faces={role: checks[role].chosen for role in ROLES},
+        album=album,
     )
 
 
@@ -159,7 +162,13 @@ def _check_photo(*, user, image: Image | None, role: str) -> Image:
 
 @transaction.atomic
 def swap_create(
-    *, user, template: Template, husband_image: Image, wife_image: Image, faces: dict[str, int] | None = None
+    *,
+    user,
+    template: Template,
+    husband_image: Image,
+    wife_image: Image,
+    faces: dict[str, int] | None = None,
+    album: Album | None = None,
 ) -> FaceSwapTask:
     """Save a pending task for photos already checked, and queue it once the transaction commits.
 
@@ -183,6 +192,7 @@ def swap_create(
         husband_image=husband_image,
         wife_image=wife_image,
         source_faces=source_faces,
+        album=album,
         status=Status.PENDING,
         progress=0,
     )
@@ -607,3 +617,42 @@ def share_revoke(*, link: ShareLink) -> ShareLink:
 def share_count_view(*, link: ShareLink) -> None:
     """Count one view of a shared page."""
     ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+
+
+def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife: PersonPhoto) -> Album:
+    """Try the same two photos on several templates: one album, one ordinary swap per template.
+
+    The photos are prepared once (uploads stored, faces checked) and each swap goes through swap_submit
+    like any other. All or nothing: if one cannot be submitted, none is (SwapSubmitError, the template's
+    title named for a template problem).
+    """
+    if not 1 <= len(templates) <= Album.MAX_TEMPLATES:
+        raise SwapSubmitError(
+            {NON_FIELD_ERRORS: [f"Pick between 1 and {Album.MAX_TEMPLATES} templates."]}, photos={}, checks={}
+        )
+    photos: dict[str, Image] = {}
+    checks: dict[str, PhotoCheck] = {}
+    errors: dict[str, list[str]] = {}
+    for role, person in zip(ROLES, (husband, wife), strict=True):
+        if not person.given:
+            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
+            continue
+        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
+        if image is not None:
+            photos[role] = image
+        if not checks[role].ok:
+            errors[role] = [checks[role].message]
+    if errors:
+        raise SwapSubmitError(errors, photos, checks)
+    people = {role: PersonPhoto(image=photos[role], face=checks[role].chosen) for role in ROLES}
+    with transaction.atomic():
+        album = Album.objects.create(user=user)
+        for template in templates:
+            try:
+                swap_submit(user=user, template=template, album=album, **people)
+            except SwapSubmitError as exc:
+                messages = exc.message_dict
+                if NON_FIELD_ERRORS in messages:
+                    messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
+                raise SwapSubmitError(messages, photos, checks) from exc
+    return album

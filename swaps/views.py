@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
@@ -21,8 +24,8 @@ from swaps.engine import ROLES
 from templates.models import Template
 
 from . import selectors, services
-from .forms import SwapForm
-from .models import FaceSwapTask
+from .forms import AlbumForm, SwapForm
+from .models import Album, FaceSwapTask
 
 # Remembers the photos of a finished swap for "Try these photos on another template".
 SESSION_PHOTOS = "swap_photos"
@@ -61,6 +64,28 @@ def _face_options(image: Image | None, check: services.PhotoCheck | None) -> lis
     return [
         {"index": index, "url": reverse("swaps:photo_face", args=[image.pk, index]), "chosen": index == check.chosen}
         for index in range(len(check.boxes))
+    ]
+
+
+def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[str, list[str]]) -> list[dict]:
+    """What the form shows for you and for your partner: photo picker, upload, face crops, messages."""
+    return [
+        {
+            "role": role,
+            "title": "You" if role == ROLES[0] else "Your partner",
+            "photo_field": form[f"{role}_photo"],
+            "upload_field": form[f"{role}_upload"],
+            "selected": str(chosen[role].pk) if role in chosen else "",
+            "check": checks.get(role),
+            "faces": _face_options(chosen.get(role), checks.get(role)),
+            "errors": [
+                *errors.get(role, []),
+                *errors.get(f"{role}_photo", []),
+                *errors.get(f"{role}_upload", []),
+                *errors.get(f"{role}_face", []),
+            ],
+        }
+        for role in ROLES
     ]
 
 
@@ -116,27 +141,11 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
             **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
         },
     )
-    blocks = [
-        {
-            "role": role,
-            "title": "You" if role == ROLES[0] else "Your partner",
-            "photo_field": form[f"{role}_photo"],
-            "upload_field": form[f"{role}_upload"],
-            "selected": str(chosen[role].pk) if role in chosen else "",
-            "check": checks.get(role),
-            "faces": _face_options(chosen.get(role), checks.get(role)),
-            "errors": [
-                *errors.get(role, []),
-                *errors.get(f"{role}_photo", []),
-                *errors.get(f"{role}_upload", []),
-                *errors.get(f"{role}_face", []),
-            ],
-        }
-        for role in ROLES
-    ]
+    blocks = _people_blocks(form, chosen, checks, errors)
     context = {
         "template": template,
         "rings": _template_rings(template),
+        "show_switch": True,
         "form": form,
         "photos": photos[:PICKER_PHOTOS],
         "blocks": blocks,
@@ -241,6 +250,10 @@ def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
         services.swap_retry(task=task)
     except services.SwapError as exc:
         messages.error(request, exc.message)
+    # From an album tile: back to the album.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("swaps:detail", pk=task.pk)
 
 
@@ -357,4 +370,109 @@ def share_picture(request: HttpRequest, token: str) -> HttpResponse:
     response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _get_album_for_user(request: HttpRequest, pk: int) -> Album:
+    return get_object_or_404(selectors.albums_for_user(user=request.user), pk=pk)
+
+
+@login_required
+def album_new(request: HttpRequest) -> HttpResponse:
+    """ "Try on several templates": tick up to 12, give the two photos once, get one album page."""
+    templates = Template.objects.filter(is_active=True).select_related("image").order_by("-popularity_score", "-id")
+    photos = selectors.photos_for_picker(user=request.user)
+    errors: dict[str, list[str]] = {}
+    checks: dict[str, services.PhotoCheck] = {}
+    chosen: dict[str, Image] = {}
+    if request.method == "POST":
+        form = AlbumForm(request.POST, request.FILES, photos=photos, templates=templates)
+        if form.is_valid():
+            try:
+                album = services.album_submit(
+                    user=request.user,
+                    templates=list(form.cleaned_data["templates"]),
+                    husband=form.person("husband"),
+                    wife=form.person("wife"),
+                )
+            except services.SwapSubmitError as exc:
+                errors, checks = exc.message_dict, exc.checks
+                chosen = {role: image for role, image in exc.photos.items() if checks[role].boxes}
+            else:
+                return redirect(album)
+        else:
+            errors = form.errors
+        ticked = request.POST.getlist("templates")
+    else:
+        ticked = request.GET.getlist("t")
+    form = AlbumForm(
+        photos=photos,
+        templates=templates,
+        initial={
+            **{f"{role}_photo": image.pk for role, image in chosen.items()},
+            **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
+        },
+    )
+    context = {
+        "form": form,
+        "templates": templates,
+        "ticked": set(ticked),
+        "max_templates": Album.MAX_TEMPLATES,
+        "photos": photos[:PICKER_PHOTOS],
+        "blocks": _people_blocks(form, chosen, checks, errors),
+        "template_errors": errors.get("templates", []),
+        "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
+    }
+    return render(request, "swaps/album_form.html", context)
+
+
+@login_required
+def album_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    album = _get_album_for_user(request, pk)
+    items = list(selectors.album_items(album=album))
+    context = {
+        "album": album,
+        "items": items,
+        "finished": all(item.is_finished for item in items),
+        "done": sum(item.status == FaceSwapTask.Status.COMPLETED for item in items),
+    }
+    return render(request, "swaps/album_detail.html", context)
+
+
+@never_cache
+@login_required
+def album_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Each tile's state, polled by the album page."""
+    album = _get_album_for_user(request, pk)
+    items = [
+        {
+            "id": item.pk,
+            "status": item.status,
+            "step": item.step_label,
+            "progress": item.progress or 0,
+            "finished": item.is_finished,
+            "error_message": item.error_message,
+            "result_url": item.result_image.get_thumbnail_url() if item.result_image else None,
+        }
+        for item in selectors.album_items(album=album)
+    ]
+    return JsonResponse({"items": items, "finished": all(item["finished"] for item in items)})
+
+
+@login_required
+def album_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Download all": the album's finished pictures in one ZIP (JPEGs are stored, not compressed again)."""
+    album = _get_album_for_user(request, pk)
+    done = [item for item in selectors.album_items(album=album) if item.result_image]
+    if not done:
+        raise Http404("No picture of this album is ready yet.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, item in enumerate(done, start=1):
+            title = slugify(item.template.title if item.template else "") or "swap"
+            with item.result_image.file.storage.open(item.result_image.file.name, "rb") as fh:
+                archive.writestr(f"{number:02d}-{title}.jpg", fh.read())
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="couple-album-{album.pk}.zip"'
+    response["Cache-Control"] = "private, no-store"
     return response

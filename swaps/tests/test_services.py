@@ -389,3 +389,43 @@ def test_photos_without_a_usable_face_are_left_out_of_the_picker(alice, alice_ph
     assert not check.ok and coffee.metadata["face_check"]["ok"] is False
     unchecked = upload_photo(alice, faces_dir / "man_single_obama.jpg")  # not looked at yet: still offered
     assert set(photos_for_picker(user=alice)) == {*alice_photos, unchecked}
+
+
+def test_an_album_is_one_ordinary_swap_per_template_with_the_photos_given_once(
+    alice, alice_photos, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    from swaps.models import Album
+
+    second = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        album = services.album_submit(
+            user=alice,
+            templates=[couple_template, second],
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(upload=photo_upload(faces_dir / "woman_single_astronaut.png")),  # same bytes again
+        )
+    tasks = list(album.tasks.order_by("id"))
+    assert [task.template for task in tasks] == [couple_template, second]
+    assert {task.wife_image for task in tasks} == {alice_photos[1]}  # the upload reused the earlier photo
+    assert all(task.status == "pending" and job_id_for(task.pk) in queued_job_ids() for task in tasks)
+    assert all(task.source_faces["husband"]["face"] == alice_photos[0].metadata["faces"][0] for task in tasks)
+    with pytest.raises(SwapSubmitError, match="between 1 and 12"):
+        services.album_submit(
+            user=alice,
+            templates=[couple_template] * 13,
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(image=alice_photos[1]),
+        )
+    second.is_active = False
+    second.save()
+    with pytest.raises(SwapSubmitError) as caught:
+        services.album_submit(
+            user=alice,
+            templates=[couple_template, second],
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(image=alice_photos[1]),
+        )
+    assert caught.value.message_dict["__all__"] == [
+        "“Picnic”: This template is no longer available. Please pick another."
+    ]
+    assert Album.objects.count() == 1 and FaceSwapTask.objects.count() == 2  # all or nothing

@@ -324,3 +324,38 @@ def test_my_photos_marks_a_photo_without_a_usable_face_and_turning_it_finds_the_
     photo.refresh_from_db()
     assert "Turned sideways.jpg." in page.text and "No usable face" not in page.text
     assert photo.metadata["face_check"]["ok"] is True and (photo.width, photo.height) == (820, 1024)
+
+
+def test_a_failed_album_tile_offers_try_again_and_comes_back_to_the_album(
+    client, alice, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    from swaps.services import PersonPhoto, album_submit
+
+    album = album_submit(
+        user=alice,
+        templates=[couple_template],
+        husband=PersonPhoto(image=alice_photos[0]),
+        wife=PersonPhoto(image=alice_photos[1]),
+    )
+    task = album.tasks.get()
+    swap_fail(task_id=task.pk, message="The worker stopped.")
+    client.force_login(alice)
+    page = client.get(album.get_absolute_url()).text
+    assert "The worker stopped." in page and f'action="{reverse("swaps:retry", args=[task.pk])}"' in page
+    status = client.get(reverse("swaps:album_status", args=[album.pk])).json()
+    assert status["finished"] is True and status["items"][0]["status"] == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("swaps:retry", args=[task.pk]), {"next": album.get_absolute_url()})
+    assert response["Location"] == album.get_absolute_url()
+    task.refresh_from_db()
+    assert task.status == "pending"
+    assert client.post(reverse("swaps:retry", args=[task.pk]), {"next": "https://evil.example/"})["Location"] == (
+        task.get_absolute_url()
+    )
+    assert client.get(reverse("swaps:album_zip", args=[album.pk])).status_code == 404  # nothing ready yet
+    client.force_login(bob_user(alice))
+    assert client.get(album.get_absolute_url()).status_code == 404
+
+
+def bob_user(alice):
+    return type(alice).objects.create_user(username="bob2", email="bob2@example.com", password="pw-Secret-123")
