@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import Album, FaceSwapTask, ShareLink
+from .models import Album, FaceSwapTask, Favourite, ShareLink
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
@@ -89,4 +89,19 @@ def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:
         album.tasks.filter(deleted_at__isnull=True)
         .select_related("template__image", "result_image")
         .order_by("created_at", "id")
+    )
+
+
+def favourite_template_ids(*, user) -> frozenset[int]:
+    return frozenset(Favourite.objects.filter(user=user).values_list("template_id", flat=True))
+
+
+def favourite_templates(*, user):
+    """The user's favourite templates that are still offered, most recently marked first."""
+    from templates.models import Template
+
+    return (
+        Template.objects.filter(favourites__user=user, is_active=True)
+        .select_related("image")
+        .order_by("-favourites__created_at", "-id")
     )

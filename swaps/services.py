@@ -32,7 +32,7 @@ from gallery.services import image_clean, image_delete, image_store, image_store
 from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
-from .models import STEPS, Album, FaceSwapTask, ShareLink
+from .models import STEPS, Album, FaceSwapTask, Favourite, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -656,3 +656,12 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
                     messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
                 raise SwapSubmitError(messages, photos, checks) from exc
     return album
+
+
+def favourite_toggle(*, user, template: Template) -> bool:
+    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
+    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
+    if deleted:
+        return False
+    Favourite.objects.get_or_create(user=user, template=template)
+    return True

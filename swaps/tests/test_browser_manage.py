@@ -139,3 +139,20 @@ def test_a_share_link_opened_in_a_fresh_browser_shows_only_the_result_until_revo
         connection.close()
     assert stranger.goto(second).status == 404
     assert stranger.goto(f"{second}picture.jpg").status == 404
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_heart_on_a_template_and_my_favourites(site_server, browser, alice, couple_template, artifacts_dir, viewport):
+    size = "phone" if viewport is PHONE else "desktop"
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(30_000)
+    log_in(page, site_server.url, "alice")
+    page.goto(f"{site_server.url}/templates/")
+    page.get_by_role("button", name="Add “Red carpet” to My favourites").click()
+    expect(page.get_by_role("button", name="Remove “Red carpet” from My favourites")).to_be_visible()
+    page.screenshot(path=artifacts_dir / f"favourite-heart-{size}.png", full_page=True)
+    page.goto(f"{site_server.url}/swaps/favourites/")
+    expect(page.locator(".tpl-card")).to_have_count(1)
+    expect(page.get_by_role("link", name="Try them all in one album")).to_be_visible()
+    page.screenshot(path=artifacts_dir / f"favourites-{size}.png", full_page=True)
+    connection.close()

@@ -359,3 +359,24 @@ def test_a_failed_album_tile_offers_try_again_and_comes_back_to_the_album(
 
 def bob_user(alice):
     return type(alice).objects.create_user(username="bob2", email="bob2@example.com", password="pw-Secret-123")
+
+
+def test_favourites_heart_on_cards_and_my_favourites(client, alice, couple_template, faces_dir):
+    from .conftest import make_template
+
+    other = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic")
+    gallery = reverse("couple_templates:list")
+    client.force_login(alice)
+    page = client.get(gallery).text
+    assert page.count('class="tpl-fav-button"') == 2 and "My favourites" in page
+    response = client.post(reverse("swaps:favourite", args=[other.pk]), {"next": gallery})
+    assert response["Location"] == gallery
+    page = client.get(gallery).text
+    assert page.count('class="tpl-fav-button is-on"') == 1 and 'aria-label="Remove “Picnic” from My favourites"' in page
+    mine = client.get(reverse("swaps:favourites")).text
+    assert "Picnic" in mine and "Red carpet" not in mine
+    assert f'href="{reverse("swaps:album_new")}?t={other.pk}"' in mine
+    client.post(reverse("swaps:favourite", args=[other.pk]))
+    assert "No favourites yet" in client.get(reverse("swaps:favourites")).text
+    client.logout()
+    assert "tpl-fav-button" not in client.get(gallery).text  # visitors see no heart
