@@ -7,8 +7,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -93,6 +95,10 @@ class Command(BaseCommand):
             f"seed_demo: {created} demo template{'s' if created != 1 else ''} created, {user_note} "
             f"(log in as {DEMO_USERNAME} / {DEMO_PASSWORD})."
         )
+        # The demo account's photos and finished swap are the swaps app's to make (this app imports none
+        # of it): by command name, when that app is installed.
+        if apps.is_installed("swaps"):
+            call_command("seed_demo_swaps", stdout=self.stdout)
 
     def _demo_user(self) -> bool:
         User = get_user_model()
