@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from templates import views as template_views
 
@@ -15,6 +17,8 @@ urlpatterns = [
     path("s/", include("swaps.share_urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("images/favicon.ico"), permanent=True)),
 ]
 
 handler404 = "faceswap_site.views.page_not_found"
