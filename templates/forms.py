@@ -43,6 +43,10 @@ def formfield_for_template(db_field: models.Field, **kwargs: Any) -> forms.Field
     return db_field.formfield(**kwargs)
 
 
+# The empty rows for faces marked by hand in one save; the page's script fills the first free one.
+NEW_FACE_PREFIXES = ("new", "new_2", "new_3")
+
+
 class TemplateAddForm(forms.ModelForm):
     """The admin's add form: the picture is uploaded here and becomes the template's `images` row."""
 
@@ -122,7 +126,8 @@ class TemplateChangeForm(forms.ModelForm):
         for i, face in enumerate(self.original_faces):
             self._add_face_fields(f"face_{i}", face)
             self.fields[f"face_{i}_delete"] = forms.BooleanField(required=False, label="Remove")
-        self._add_face_fields("new", None)
+        for prefix in NEW_FACE_PREFIXES:
+            self._add_face_fields(prefix, None)
 
     def _add_face_fields(self, prefix: str, face: dict | None) -> None:
         required = face is not None
@@ -183,8 +188,10 @@ class TemplateChangeForm(forms.ModelForm):
             )
         return shapes
 
-    def new_face_row(self) -> dict[str, Any]:
-        return self._row("new", number=len(self.original_faces) + 1, face=None)
+    def new_face_rows(self) -> list[dict[str, Any]]:
+        """Empty rows to mark faces by hand: several in one save (drawn art often has more than one)."""
+        first = len(self.original_faces) + 1
+        return [self._row(prefix, number=first + i, face=None) for i, prefix in enumerate(NEW_FACE_PREFIXES)]
 
     def _row(self, prefix: str, *, number: int, face: dict | None) -> dict[str, Any]:
         return {
@@ -231,9 +238,10 @@ class TemplateChangeForm(forms.ModelForm):
             face = self._face_from_fields(f"face_{i}", original)
             if face is not None:
                 faces.append(face)
-        new_face = self._face_from_fields("new", None)
-        if new_face is not None:
-            faces.append(new_face)
+        for prefix in NEW_FACE_PREFIXES:
+            new_face = self._face_from_fields(prefix, None)
+            if new_face is not None:
+                faces.append(new_face)
         if self.errors:
             return data
         image = self.instance.image

@@ -35,7 +35,11 @@
 
   const rows = () => Array.from(document.querySelectorAll("[data-face-row]"));
   const field = (row, name) => document.getElementById(`id_${row.dataset.faceRow}_${name}`);
-  const newRow = () => document.querySelector('[data-face-row="new"]');
+  // The first empty "add by hand" row (several faces can be marked before one save), else the last one.
+  const newRow = () => {
+    const empty = rows().filter((row) => row.classList.contains("tpl-face-new"));
+    return empty.find((row) => field(row, "x1").value === "") || empty[empty.length - 1];
+  };
   const rowByPrefix = (prefix) => document.querySelector(`[data-face-row="${prefix}"]`);
 
   function parseKps(text) {
