@@ -29,6 +29,7 @@ bench: venv
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
 	$(PY) -m tools.bench_swaps
+	$(PY) -m tools.bench_crawl
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

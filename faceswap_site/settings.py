@@ -105,12 +105,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
+CRAWL_JOB_TIMEOUT = env.int("CRAWL_JOB_TIMEOUT", default=3600)  # one whole crawl
 # WORKER_CLASS loads the face models once per worker process, before the first job (swaps/worker.py).
 # COMMIT_MODE auto: services call transaction.on_commit themselves, and must see a queue error at once.
 RQ = {"WORKER_CLASS": "swaps.worker.SwapWorker", "COMMIT_MODE": "auto"}
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 360},
     "swaps": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": SWAP_JOB_TIMEOUT},
+    # Template crawls: a queue and worker of their own, so a long crawl never delays a swap.
+    "crawl": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": CRAWL_JOB_TIMEOUT},
 }
 
 # --- Auth and accounts (django-allauth) ------------------------------------------------------------
@@ -203,6 +206,45 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FACESWAP_ENGINE = env.str("FACESWAP_ENGINE", default="auto")
 FACESWAP_INSIGHTFACE_DIR = env.str("FACESWAP_INSIGHTFACE_DIR", default="")
 FACESWAP_COMMERCIAL_USE = env.bool("FACESWAP_COMMERCIAL_USE", default=False)
+
+# --- Template crawling (templates/crawlers, templates/crawl_services.py) --------------------------------
+# An honest User-Agent: who is asking, and where to read about it.
+CRAWL_USER_AGENT = env.str(
+    "CRAWL_USER_AGENT", default="CoupleFaceSwapBot/1.0 (+template collection for the Couple Face-Swap site)"
+)
+CRAWL_DELAY = env.float("CRAWL_DELAY", default=1.0)  # seconds between two requests, politeness
+CRAWL_CONNECT_TIMEOUT = env.float("CRAWL_CONNECT_TIMEOUT", default=5.0)
+CRAWL_READ_TIMEOUT = env.float("CRAWL_READ_TIMEOUT", default=30.0)
+CRAWL_DOWNLOAD_DEADLINE = env.float("CRAWL_DOWNLOAD_DEADLINE", default=120.0)  # one picture, start to end
+CRAWL_RETRIES = env.int("CRAWL_RETRIES", default=3)
+CRAWL_BACKOFF = env.float("CRAWL_BACKOFF", default=1.0)
+CRAWL_RETRY_AFTER_MAX = env.float("CRAWL_RETRY_AFTER_MAX", default=120.0)  # longest Retry-After we wait
+CRAWL_MAX_BYTES = env.int("CRAWL_MAX_BYTES", default=UPLOAD_MAX_BYTES)
+CRAWL_MAX_IMAGES = env.int("CRAWL_MAX_IMAGES", default=50)  # new templates per crawl unless told otherwise
+# Tests and a local mirror only: production crawls must never reach the site's own network.
+CRAWL_ALLOW_PRIVATE_NETWORKS = env.bool("CRAWL_ALLOW_PRIVATE_NETWORKS", default=False)
+# Content rules: small pictures make small results; the blocklist keeps adult and minor-related art out.
+CRAWL_MIN_SHORT_SIDE = env.int("CRAWL_MIN_SHORT_SIDE", default=800)
+CRAWL_RATINGS = env.list("CRAWL_RATINGS", default=["g"])  # Danbooru's general rating only
+CRAWL_TAG_BLOCKLIST = env.list(
+    "CRAWL_TAG_BLOCKLIST",
+    default=[
+        *("loli", "shota", "lolicon", "shotacon", "toddlercon", "child", "children", "kindergarten", "aged_down"),
+        *("female_child", "male_child", "young", "underage", "baby", "school_swimsuit", "randoseru"),
+        *("nsfw", "r-18", "r-18g", "r18", "nude", "nudity", "completely_nude", "sex", "nipples", "breasts_out"),
+        *("pussy", "penis", "cum", "underwear", "panties", "lingerie", "bra", "see-through", "pantyshot"),
+        *("erection", "hentai", "guro", "gore", "blood", "bondage", "swimsuit", "bikini"),
+    ],
+)
+# Perceptual hashes (imagehash.phash, 64 bits) this close are the same picture resized or re-encoded.
+CRAWL_PHASH_DISTANCE = env.int("CRAWL_PHASH_DISTANCE", default=6)
+# Folders on the server a "custom" crawl may read (one absolute path per entry); none by default.
+CRAWL_FOLDER_ROOTS = env.list("CRAWL_FOLDER_ROOTS", default=[])
+DANBOORU_URL = env.str("DANBOORU_URL", default="https://danbooru.donmai.us")
+DANBOORU_LOGIN = env.str("DANBOORU_LOGIN", default="")
+DANBOORU_API_KEY = env.str("DANBOORU_API_KEY", default="")
+PIXIV_REFRESH_TOKEN = env.str("PIXIV_REFRESH_TOKEN", default="")
+PIXIV_API_URL = env.str("PIXIV_API_URL", default="https://app-api.pixiv.net")
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

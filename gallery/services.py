@@ -250,6 +250,46 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
     return clean
 
 
+# --- Crawled templates (issue 15): perceptual hashes, to recognise resized or re-encoded copies ---
+
+
+def image_perceptual_hash(*, data: bytes) -> str:
+    """A picture's 64-bit perceptual hash (imagehash.phash) as 16 hex digits.
+
+    Copies of one picture (resized, re-encoded) differ in a few bits; different pictures in about half.
+    Pass the clean copy's thumbnail (`CleanImage.thumbnail`): cheaper to decode, and the hash only looks at
+    a 32x32 reduction anyway.
+    """
+    import imagehash
+
+    with PILImage.open(io.BytesIO(data)) as img:
+        return str(imagehash.phash(img.convert("RGB")))
+
+
+def image_perceptual_hash_backfill(*, image_type: str) -> int:
+    """Give every picture of this type that has no perceptual hash yet one (from its thumbnail); the count.
+
+    Pictures stored before hashes were kept (imported templates, the demo ones) can then be recognised
+    as near-duplicates too. A picture whose file cannot be read is left without one.
+    """
+    done = 0
+    for image in (
+        Image.objects.filter(image_type=image_type).exclude(metadata__has_key="phash").only("pk", "file", "metadata")
+    ):
+        try:
+            with _storage().open(image.thumbnail_key or image.file.name, "rb") as fp:
+                phash = image_perceptual_hash(data=fp.read())
+        except (OSError, ValueError, PILImage.DecompressionBombError):
+            logger.warning("no perceptual hash for image %s: its file cannot be read", image.pk)
+            continue
+        Image.objects.filter(pk=image.pk).update(metadata={**(image.metadata or {}), "phash": phash})
+        done += 1
+    return done
+
+
+# --- end of the crawl section ---
+
+
 def _encoded(
     img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
 ) -> CleanImage:
@@ -355,10 +395,12 @@ def image_store(
     image_type: str,
     category: str | None = None,
     tags: Iterable[str] = (),
+    metadata: dict | None = None,
 ) -> Image:
     """Write a picture checked by `image_clean` and its thumbnail to storage and create its row.
 
     No file is left behind if that fails. Validation (`image_clean`) never writes; this is the one write.
+    `metadata` entries are added to the row's own.
     """
     storage = _storage()
     key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
@@ -383,7 +425,9 @@ def image_store(
                     "thumbnail_width": clean.thumbnail_size[0],
                     "thumbnail_height": clean.thumbnail_size[1],
                     "notes": clean.notes,
-                },
+                }
+                # Callers' own entries, e.g. a crawled picture's perceptual hash and source checksum.
+                | (metadata or {}),
             )
             image.file.name = key
             image.save()

@@ -3,15 +3,15 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from swaps.engine import EngineError
+from swaps.engine.inventory import engine_model_files
+
 
 @register(Tags.compatibility)
 def model_licence_check(app_configs, **kwargs) -> list[Warning]:
     """Warn when FACESWAP_COMMERCIAL_USE=True and an active face model's licence forbids commercial use."""
     if not settings.FACESWAP_COMMERCIAL_USE:
         return []
-    from swaps.engine import EngineError
-    from swaps.engine.inventory import engine_model_files
-
     try:
         backend, files = engine_model_files(settings.FACESWAP_ENGINE, settings.FACESWAP_INSIGHTFACE_DIR or None)
     except EngineError as exc:

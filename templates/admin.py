@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from taggit.models import Tag
 
-from . import services
+from . import crawl_services, services
 from .forms import TemplateAddForm, TemplateChangeForm
-from .models import CrawlTask, Template
+from .models import Template
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -65,6 +68,38 @@ def _couple_faces(template: Template) -> list[dict]:
     return faces
 
 
+# --- takedown: an action with a page asking why (the review queue uses it too) ---------------------------
+
+
+class TakedownForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        help_text="Recorded with each template, e.g. “The artist asked us to remove it (mail of 2 Dec)”.",
+    )
+
+
+@admin.action(description="Take down selected templates (with a reason)", permissions=["change"])
+def take_down(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Template]) -> HttpResponse | None:
+    """Ask for the reason first; on "Take down" archive every selected template and record why."""
+    form = TakedownForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        for template in queryset:
+            crawl_services.template_takedown(template=template, reason=form.cleaned_data["reason"])
+        count = queryset.count()
+        modeladmin.message_user(request, f"Took down {count} template{'s' if count != 1 else ''}.")
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Take down templates",
+        "templates": queryset.select_related("image"),
+        "form": form,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+        "action": "take_down",
+    }
+    return TemplateResponse(request, "couple_templates/admin/takedown.html", context)
+
+
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
     list_display = [
@@ -82,7 +117,7 @@ class TemplateAdmin(admin.ModelAdmin):
     search_fields = ["title", "artist", "description"]
     list_select_related = ["image"]
     list_per_page = 50
-    actions = ["activate_templates", "archive_templates", "detect_faces_again"]
+    actions = ["activate_templates", "archive_templates", "detect_faces_again", take_down]
     readonly_fields = ["picture", "face_count", "popularity_score", "created_at"]
     fieldsets = [
         (None, {"fields": ["picture", "title", "category", "artist", "source_url", "description", "tags"]}),
@@ -247,12 +282,3 @@ class TemplateAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{summary}; archived: {' '.join(problems)}", messages.WARNING)
             else:
                 self.message_user(request, f"{summary}; {' '.join(problems)}", messages.WARNING)
-
-
-@admin.register(CrawlTask)
-class CrawlTaskAdmin(admin.ModelAdmin):
-    list_display = ["id", "source_type", "search_query", "status", "images_collected", "created_at"]
-    list_filter = ["source_type", "status"]
-    search_fields = ["search_query"]
-    readonly_fields = ["images_collected", "created_at"]
-    date_hierarchy = "created_at"

@@ -13,6 +13,8 @@ from taggit.forms import TagField
 from . import services
 from .models import FACE_SOURCES, ROLES, Template, validate_face_positions
 
+# The rows for faces marked by hand in one save: both faces of a drawn couple.
+NEW_FACE_PREFIXES = ("new", "new2")
 ROLE_CHOICES = [("", "— not swapped —"), *((role, role.capitalize()) for role in ROLES)]
 KPS_HELP = "Five points x,y separated by spaces: left eye, right eye, nose tip, left mouth corner, right mouth corner."
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -41,10 +43,6 @@ def formfield_for_template(db_field: models.Field, **kwargs: Any) -> forms.Field
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
-
-
-# The empty rows for faces marked by hand in one save; the page's script fills the first free one.
-NEW_FACE_PREFIXES = ("new", "new_2", "new_3")
 
 
 class TemplateAddForm(forms.ModelForm):
@@ -189,9 +187,9 @@ class TemplateChangeForm(forms.ModelForm):
         return shapes
 
     def new_face_rows(self) -> list[dict[str, Any]]:
-        """Empty rows to mark faces by hand: several in one save (drawn art often has more than one)."""
-        first = len(self.original_faces) + 1
-        return [self._row(prefix, number=first + i, face=None) for i, prefix in enumerate(NEW_FACE_PREFIXES)]
+        """Empty rows for faces marked by hand: two, so a drawn couple is marked in one go (issue 15)."""
+        start = len(self.original_faces) + 1
+        return [self._row(prefix, number=start + i, face=None) for i, prefix in enumerate(NEW_FACE_PREFIXES)]
 
     def _row(self, prefix: str, *, number: int, face: dict | None) -> dict[str, Any]:
         return {

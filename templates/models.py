@@ -62,6 +62,14 @@ def validate_face_positions(value: Any, *, width: int | None = None, height: int
     return [entry for _, entry in faces]
 
 
+class Review(models.TextChoices):
+    """Where a crawled template stands in the admin's review queue."""
+
+    WAITING = "waiting", "Waiting for review"
+    REJECTED = "rejected", "Rejected"
+    APPROVED = "approved", "Approved"
+
+
 class Template(models.Model):
     """A couple template (table `templates`): a picture with a husband face and a wife face to replace.
 
@@ -102,6 +110,14 @@ class Template(models.Model):
     popularity_score = models.IntegerField(default=0, db_default=0, null=True)
     is_active = models.BooleanField(default=True, db_default=True, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    # --- Crawled templates: the review queue and takedowns (Django's own columns beside the seed's) ---
+    # Null for templates an admin added by hand; "waiting" for crawled ones until a curator decides.
+    review = models.CharField(max_length=20, choices=Review.choices, null=True, blank=True)
+    crawl_task = models.ForeignKey(
+        "CrawlTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="templates", editable=False
+    )
+    takedown_reason = models.TextField(null=True, blank=True, editable=False)
+    taken_down_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "templates"
@@ -141,6 +157,10 @@ class Template(models.Model):
     def activation_problems(self) -> list[str]:
         """Why this template cannot be offered to couples yet (empty when it can be activated)."""
         problems = []
+        if self.taken_down_at is not None:
+            problems.append(f"It was taken down: {self.takedown_reason or 'no reason recorded'}.")
+        if self.review == Review.REJECTED:
+            problems.append("It was rejected in the review queue.")
         if self.image_id is None:
             problems.append("It has no picture.")
         try:
@@ -157,6 +177,15 @@ class Template(models.Model):
                 f" ({len(faces)} face{'s' if len(faces) != 1 else ''} marked)."
             )
         return problems
+
+    @property
+    def review_label(self) -> str:
+        """The review queue's status: "taken down", "rejected", "approved", "needs faces" or "ready"."""
+        if self.taken_down_at is not None:
+            return "taken down"
+        if self.review in (Review.REJECTED, Review.APPROVED):
+            return self.review
+        return "ready" if self.roles_complete else "needs faces"
 
     def get_category_display_short(self) -> str:
         return CATEGORY_SHORT.get(self.category or "", self.get_category_display() or "")
@@ -216,7 +245,12 @@ class Template(models.Model):
 
 
 class CrawlTask(models.Model):
-    """A request to collect template candidates from an image site (table `crawl_tasks`)."""
+    """A request to collect template candidates from an image site (table `crawl_tasks`).
+
+    `filters` (JSON) may set `min_width`, `min_height`, `max_images`, `extra_tags`, `exclude_tags`,
+    `ratings` (Danbooru letters, default only "g") and `detect_faces`. The run's totals per outcome and its
+    last lines are kept in `report`; see `templates.crawl_services`.
+    """
 
     class SourceType(models.TextChoices):
         PIXIV = "pixiv", "Pixiv"
@@ -225,9 +259,10 @@ class CrawlTask(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
+        PROCESSING = "processing", "Processing"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     source_type = models.CharField(max_length=50, choices=SourceType.choices, null=True)
     search_query = models.TextField(null=True, blank=True)
@@ -237,6 +272,14 @@ class CrawlTask(models.Model):
     )
     images_collected = models.IntegerField(default=0, db_default=0, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    # Django's own columns beside the seed's: how the run went.
+    limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Stop after this many new templates (default CRAWL_MAX_IMAGES)."
+    )
+    error_message = models.TextField(null=True, blank=True, editable=False)
+    report = models.JSONField(default=dict, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "crawl_tasks"
@@ -244,3 +287,16 @@ class CrawlTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_type_display()}: {self.search_query or '-'}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
+
+
+class CrawledTemplate(Template):
+    """The admin's review queue: crawled templates waiting for a curator (same table, its own admin page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "crawled template (review queue)"
+        verbose_name_plural = "review queue: crawled templates"

@@ -1,4 +1,4 @@
-"""Several faces marked by hand in one save, in a 1280 px window, with plain words for where faces came from."""
+"""Two faces marked by hand in one save, in a 1280 px window, with plain words for where faces came from."""
 
 import pytest
 from django.urls import reverse
@@ -36,9 +36,9 @@ def test_two_faces_marked_by_hand_in_one_save(admin_client):
         new_role="wife",
         new_x1="30", new_y1="40", new_x2="110", new_y2="130",
         new_kps="50,75 90,75 70,95 55,112 85,112",
-        new_2_role="husband",
-        new_2_x1="190", new_2_y1="50", new_2_x2="280", new_2_y2="150",
-        new_2_kps="215,90 255,90 235,110 220,130 250,130",
+        new2_role="husband",
+        new2_x1="190", new2_y1="50", new2_x2="280", new2_y2="150",
+        new2_kps="215,90 255,90 235,110 220,130 250,130",
         is_active="on",
     )  # fmt: skip
     response = admin_client.post(change_url(template), data)
@@ -70,8 +70,8 @@ def test_mark_two_faces_by_drawing_then_save_once_in_a_1280_px_window(live_serve
             draw_face(page, box, points)
             page.wait_for_timeout(800)  # the page scrolls smoothly to the row just filled
         page.select_option("#id_new_role", FACES[0][2])
-        page.select_option("#id_new_2_role", FACES[1][2])
-        assert page.input_value("#id_new_x1") == "30" and page.input_value("#id_new_2_x1") == "190"
+        page.select_option("#id_new2_role", FACES[1][2])
+        assert page.input_value("#id_new_x1") == "30" and page.input_value("#id_new2_x1") == "190"
         page.screenshot(path=artifacts / "admin-two-faces-1280.png", full_page=True)
         # The face table (and the whole page) fits the window: no sideways scrolling.
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280

@@ -108,7 +108,9 @@ def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_
         drawn = page.locator("svg.tpl-face-overlay .face-box").count()
         browser.close()
 
-    assert hint == "Face 1 is marked. Choose its role in the table below, then save."
+    assert (
+        hint == "Face 1 is marked. Mark the other face the same way, or choose its role in the table below, then save."
+    )
     assert "Live in the gallery." in status
     assert drawn == 2
     template = Template.objects.get(pk=template.pk)

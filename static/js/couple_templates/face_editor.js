@@ -2,8 +2,10 @@
  *
  * The coordinate fields in the faces table are the real form; this script only draws them over the
  * picture and fills them by pointer: drag a box to move it (its key points follow), drag its corner to
- * resize it, or "Mark a face by hand": drag a box, then click the five key points. Without JavaScript
- * the server-drawn boxes stay and the fields can be typed in.
+ * resize it, or "Mark a face by hand": drag a box, then click the five key points. "Mark a face: 3 clicks"
+ * is the quick way for drawn art: click the two eyes and the mouth, and the box and the five key points
+ * follow from them (see faceFromThree). Without JavaScript the server-drawn boxes stay and the fields can
+ * be typed in.
  */
 (function () {
   "use strict";
@@ -12,6 +14,7 @@
   const svg = editor.querySelector("[data-overlay]");
   const hint = editor.querySelector("[data-hint]");
   const markButton = editor.querySelector("[data-mark-face]");
+  const threeButton = editor.querySelector("[data-mark-three]");
   const W = Number(editor.dataset.width) || 1;
   const H = Number(editor.dataset.height) || 1;
   const unit = Math.max(W, H, 1) / 100;
@@ -26,20 +29,20 @@
     "the mouth corner on the picture's left",
     "the mouth corner on the picture's right",
   ];
+  const THREE = ["the eye on the picture's left", "the eye on the picture's right", "the middle of the mouth"];
   const defaultHint = hint.textContent;
   const round = (v) => Math.round(v * 10) / 10;
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
   let drag = null; // {kind: "move" | "resize" | "mark-box", row, start, box, kps}
-  let mark = null; // {box: [x1, y1, x2, y2] | null, kps: []}
+  let mark = null; // {box: [x1, y1, x2, y2] | null, kps: [], three: bool}
 
   const rows = () => Array.from(document.querySelectorAll("[data-face-row]"));
   const field = (row, name) => document.getElementById(`id_${row.dataset.faceRow}_${name}`);
-  // The first empty "add by hand" row (several faces can be marked before one save), else the last one.
-  const newRow = () => {
-    const empty = rows().filter((row) => row.classList.contains("tpl-face-new"));
-    return empty.find((row) => field(row, "x1").value === "") || empty[empty.length - 1];
-  };
+  // The first row for a new face that is still empty (the form has two: both faces of a drawn couple).
+  const newRow = () =>
+    Array.from(document.querySelectorAll('[data-face-row^="new"]')).find((row) => !field(row, "x1").value) || null;
+  const markedRows = [];
   const rowByPrefix = (prefix) => document.querySelector(`[data-face-row="${prefix}"]`);
 
   function parseKps(text) {
@@ -98,6 +101,10 @@
       const face = readFace(row);
       if (face && !face.removed) drawFace(face, row.dataset.faceRow);
     }
+    if (mark && mark.three) {
+      const g = el("g", { class: "face face-marking" }, svg);
+      mark.kps.forEach(([x, y]) => el("circle", { class: "face-kp", cx: x, cy: y, r: dot * 1.6 }, g));
+    }
     if (mark && mark.box) {
       const [x1, y1, x2, y2] = mark.box;
       const g = el("g", { class: "face face-marking" }, svg);
@@ -117,11 +124,54 @@
     hint.textContent = text;
   }
 
-  function startMarking() {
-    mark = { box: null, kps: [] };
+  /* A face from three clicks: the eyes give the face's width and tilt, the mouth its height. The nose
+   * tip lies halfway from the eyes to the mouth, the mouth corners 0.41 eye distances either side of the
+   * mouth (the proportions of insightface's five-point template), and the box reaches 1.15 eye distances
+   * beside the eyes' midpoint, 1.1 eye-to-mouth heights above the eyes and 0.75 below the mouth. */
+  function faceFromThree(a, b, mouth) {
+    const [left, right] = a[0] <= b[0] ? [a, b] : [b, a];
+    const d = Math.max(Math.hypot(right[0] - left[0], right[1] - left[1]), 1);
+    const u = [(right[0] - left[0]) / d, (right[1] - left[1]) / d];
+    let v = [-u[1], u[0]];
+    const c = [(left[0] + right[0]) / 2, (left[1] + right[1]) / 2];
+    const m = [mouth[0] - c[0], mouth[1] - c[1]];
+    if (m[0] * v[0] + m[1] * v[1] < 0) v = [-v[0], -v[1]];
+    const h = Math.max(m[0] * v[0] + m[1] * v[1], 0.3 * d);
+    const along = m[0] * u[0] + m[1] * u[1];
+    const at = (s, t) => [clamp(c[0] + s * u[0] + t * v[0], 0, W), clamp(c[1] + s * u[1] + t * v[1], 0, H)];
+    const kps = [left, right, at(along / 2, h / 2), at(along - 0.41 * d, h), at(along + 0.41 * d, h)];
+    const half = 1.15 * d;
+    const corners = [at(-half, -1.1 * h), at(half, -1.1 * h), at(-half + along, 1.75 * h), at(half + along, 1.75 * h)];
+    const xs = corners.map((p) => p[0]);
+    const ys = corners.map((p) => p[1]);
+    return { box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], kps };
+  }
+
+  /* Roles for faces marked here: the one free role, or with both free and two faces marked, the husband
+   * on the left and the wife on the right (as for detected faces); the table's selects can change them. */
+  function proposeRoles() {
+    const taken = new Set(rows().map((row) => field(row, "role").value).filter(Boolean));
+    const free = ["husband", "wife"].filter((role) => !taken.has(role));
+    const open = markedRows.filter((row) => !field(row, "role").value && field(row, "x1").value);
+    if (free.length === 1 && open.length >= 1) {
+      field(open[open.length - 1], "role").value = free[0];
+    } else if (free.length === 2 && open.length === 2) {
+      const centre = (row) => parseFloat(field(row, "x1").value) + parseFloat(field(row, "x2").value);
+      const [first, second] = open.slice().sort((p, q) => centre(p) - centre(q));
+      field(first, "role").value = "husband";
+      field(second, "role").value = "wife";
+    }
+  }
+
+  function startMarking(three) {
+    if (!newRow()) {
+      say("Two new faces are marked already: save, then mark more.");
+      return;
+    }
+    mark = { box: null, kps: [], three };
     editor.classList.add("is-marking");
-    markButton.textContent = "Cancel marking";
-    say("Drag a box around the face (forehead to chin). Esc cancels.");
+    (three ? threeButton : markButton).textContent = "Cancel marking";
+    say(three ? `Click ${THREE[0]} (1 of 3). Esc cancels.` : "Drag a box around the face (forehead to chin). Esc cancels.");
     draw();
   }
 
@@ -130,23 +180,40 @@
     drag = null;
     editor.classList.remove("is-marking");
     markButton.textContent = "Mark a face by hand";
+    if (threeButton) threeButton.textContent = "Mark a face: 3 clicks";
     say(message || defaultHint);
     draw();
   }
 
   function finishMarking() {
     const row = newRow();
-    const [a, b, c, d] = mark.box;
-    writeFace(row, [Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)], mark.kps);
-    stopMarking(`Face ${row.dataset.number} is marked. Choose its role in the table below, then save.`);
+    if (mark.three) {
+      const face = faceFromThree(...mark.kps);
+      writeFace(row, face.box, face.kps);
+    } else {
+      const [a, b, c, d] = mark.box;
+      writeFace(row, [Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)], mark.kps);
+    }
+    markedRows.push(row);
+    proposeRoles();
     const role = field(row, "role");
-    role.focus();
+    const next = newRow() && !role.value ? " Mark the other face the same way, or choose" : " Check or choose";
+    stopMarking(`Face ${row.dataset.number} is marked.${next} its role in the table below, then save.`);
+    if (!role.value) role.focus();
     row.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
   svg.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) return;
     const at = toPicture(event);
+    if (mark && mark.three) {
+      event.preventDefault();
+      mark.kps.push(at);
+      if (mark.kps.length === THREE.length) finishMarking();
+      else say(`Click ${THREE[mark.kps.length]} (${mark.kps.length + 1} of 3).`);
+      draw();
+      return;
+    }
     if (mark) {
       event.preventDefault();
       if (!mark.box) {
@@ -209,7 +276,8 @@
   svg.addEventListener("pointerup", endDrag);
   svg.addEventListener("pointercancel", endDrag);
 
-  markButton.addEventListener("click", () => (mark ? stopMarking() : startMarking()));
+  markButton.addEventListener("click", () => (mark ? stopMarking() : startMarking(false)));
+  if (threeButton) threeButton.addEventListener("click", () => (mark ? stopMarking() : startMarking(true)));
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && mark) stopMarking("Marking cancelled.");
   });

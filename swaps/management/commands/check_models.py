@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from swaps.engine import EngineError
+from swaps.engine.inventory import engine_model_files
+
 
 class Command(BaseCommand):
     help = "Show which face engine is active, the model files it uses (path, size, sha256) and their licences."
@@ -11,9 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--engine", choices=("auto", "classic", "insightface"), default=None)
 
     def handle(self, *args, **options):
-        from swaps.engine import EngineError
-        from swaps.engine.inventory import engine_model_files
-
         name = options["engine"] or settings.FACESWAP_ENGINE
         folder = settings.FACESWAP_INSIGHTFACE_DIR or None
         try:

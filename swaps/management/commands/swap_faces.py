@@ -16,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from swaps.engine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
+
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
 
@@ -36,8 +38,6 @@ class Command(BaseCommand):
         sys.exit(2)
 
     def handle(self, *args, **options):
-        from swaps.engine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
-
         if options["verbosity"] < 2:
             # The engine's "models loaded" line is for worker logs; stderr here carries only the one plain
             # line of a failure (-v 2 shows it).

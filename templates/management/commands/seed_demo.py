@@ -7,12 +7,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from PIL import Image
 
 from gallery.models import Category
 from templates import services
@@ -67,8 +69,6 @@ def demo_source_picture() -> Path:
 
 
 def _crop_jpeg(source: Path, box: tuple[int, int, int, int]) -> bytes:
-    from PIL import Image
-
     with Image.open(source) as picture:
         buffer = io.BytesIO()
         picture.convert("RGB").crop(box).save(buffer, "JPEG", quality=92)
@@ -104,8 +104,6 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username=DEMO_USERNAME).exists():
             return False
-        from allauth.account.models import EmailAddress
-
         with transaction.atomic():
             user = User.objects.create_user(username=DEMO_USERNAME, email=DEMO_EMAIL, password=DEMO_PASSWORD)
             EmailAddress.objects.create(user=user, email=DEMO_EMAIL, primary=True, verified=True)

@@ -1,0 +1,219 @@
+"""Crawls in real RQ worker processes on the `crawl` queue (PostgreSQL and Redis required; CI=true fails
+without them): a swap submitted meanwhile is made by its own worker without waiting for the crawl, and a
+crawl whose worker is killed mid-way is failed and runs again without duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+from pytest_httpserver import HTTPServer
+
+from faceswap_site.testing import require_faces_dir, require_postgres, require_redis_url
+from templates import crawl_services
+from templates.models import CrawlTask, Template
+
+from .crawl_data import FakeBooru
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+class Worker:
+    """`manage.py rqworker QUEUE [--worker-class ...]` on the test database, media folder and Redis."""
+
+    def __init__(self, log_path: Path, *args: str, env: dict[str, str]) -> None:
+        db = connection.settings_dict
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", *args],
+            cwd=settings.BASE_DIR,
+            env={
+                **os.environ,
+                **env,
+                "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}",
+                "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+                "PYTHONUNBUFFERED": "1",
+            },
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_listening(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while "Listening on" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start:\n{self.log()}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its work horses, as a crash or the OOM killer would."""
+        horses = [
+            int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat") if _parent_pid(stat) == self.process.pid
+        ]
+        for pid in [self.process.pid, *horses]:
+            os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def _parent_pid(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_for(what: str, predicate, timeout: float = 90.0, *, logs=()) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}\n" + "\n".join(w.log()[-3000:] for w in logs))
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def services_here():
+    require_postgres()
+    require_redis_url()
+    require_faces_dir()
+
+
+@pytest.fixture
+def booru(settings, services_here):
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        booru = FakeBooru(server)
+        settings.DANBOORU_URL = booru.url
+        settings.CRAWL_ALLOW_PRIVATE_NETWORKS = True
+        settings.CRAWL_DELAY = 0
+        yield booru
+    finally:
+        server.clear()
+        server.stop()
+
+
+@pytest.fixture
+def workers(tmp_path, booru):
+    started: list[Worker] = []
+    env = {"DANBOORU_URL": booru.url, "CRAWL_ALLOW_PRIVATE_NETWORKS": "True", "CRAWL_DELAY": "0"}
+
+    def start(name: str, *args: str) -> Worker:
+        worker = Worker(tmp_path / f"{name}-{len(started)}.log", *args, env=env)
+        started.append(worker)
+        worker.wait_until_listening()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def crawl_worker(start) -> Worker:
+    return start("crawl", "crawl", "--worker-class", "templates.worker.CrawlWorker")
+
+
+def test_a_crawl_runs_on_its_own_worker_and_a_swap_meanwhile_is_not_delayed(
+    workers, booru, client, django_user_model, faces_dir
+):
+    from templates.services import template_activate, template_create, template_set_roles
+
+    booru.picture_delay = 1.0  # a slow image site: the crawl takes about 8 s
+    for _ in range(8):
+        booru.add()
+    couple = template_create(
+        image_file=ContentFile((faces_dir / "couple_man_woman_closeup.jpg").read_bytes(), name="couple.jpg"),
+        title="Red carpet",
+        category="movie",
+    )
+    order = sorted(range(couple.face_count), key=lambda i: couple.face_positions[i]["box"][0])
+    roles = [None] * couple.face_count
+    roles[order[0]], roles[order[-1]] = "wife", "husband"
+    template_activate(template=template_set_roles(template=couple, roles=roles))
+    crawler = crawl_worker(workers)
+    swapper = workers("swaps", "swaps")
+    logs = (crawler, swapper)
+
+    crawl = crawl_services.crawl_create(source_type="danbooru", search_query="2girls")
+    assert crawl_services.crawl_enqueue(crawl_id=crawl.pk)
+    wait_for("the crawl to start", lambda: CrawlTask.objects.get(pk=crawl.pk).images_collected >= 1, logs=logs)
+
+    alice = django_user_model.objects.create_user(username="alice", email="a@example.com", password="pw-Secret-123")
+    client.force_login(alice)
+    submitted = time.monotonic()
+    response = client.post(
+        reverse("swaps:new", args=[couple.pk]),
+        {
+            "husband_upload": SimpleUploadedFile("h.jpg", (faces_dir / "man_single_obama.jpg").read_bytes()),
+            "wife_upload": SimpleUploadedFile("w.png", (faces_dir / "woman_single_astronaut.png").read_bytes()),
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    task_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    status_url = reverse("swaps:status", args=[task_id])
+    wait_for("the swap", lambda: client.get(status_url).json()["finished"], logs=logs)
+    swap_seconds = time.monotonic() - submitted
+    crawl_at_swap_end = CrawlTask.objects.get(pk=crawl.pk)
+
+    assert client.get(status_url).json()["status"] == "completed", swapper.log()[-3000:]
+    # The swap was made while the crawl was still collecting: it never waited behind it.
+    assert crawl_at_swap_end.status == "processing", crawl_at_swap_end.status
+    assert crawl_at_swap_end.images_collected < 8
+    assert swap_seconds < 30, swap_seconds
+    wait_for("the crawl to finish", lambda: CrawlTask.objects.get(pk=crawl.pk).is_finished, logs=logs)
+    crawl.refresh_from_db()
+    assert (crawl.status, crawl.images_collected) == ("completed", 8), crawl.error_message
+    print(f"swap submitted during a crawl: {swap_seconds:.1f} s from submit to result")
+
+
+def test_a_crawl_killed_mid_way_is_failed_and_runs_again_without_duplicates(workers, booru):
+    booru.picture_delay = 0.6
+    for _ in range(6):
+        booru.add()
+    first = crawl_worker(workers)
+    crawl = crawl_services.crawl_create(source_type="danbooru", search_query="2girls")
+    crawl_services.crawl_enqueue(crawl_id=crawl.pk)
+    wait_for("two pictures", lambda: CrawlTask.objects.get(pk=crawl.pk).images_collected >= 2, logs=[first])
+
+    first.kill()
+    crawl.refresh_from_db()
+    assert crawl.status == "processing" and crawl.images_collected < 6  # left behind by the dead worker
+    collected = crawl.images_collected
+
+    # A crawl worker starting up fails what a dead one left behind (cron's fail_stuck_crawls does the same).
+    second = crawl_worker(workers)
+    crawl.refresh_from_db()
+    assert crawl.status == "failed" and crawl.error_message == crawl_services.ABANDONED_ERROR
+
+    crawl_services.crawl_start(crawl=crawl)
+    wait_for("the second run", lambda: CrawlTask.objects.get(pk=crawl.pk).is_finished, logs=[second])
+    crawl.refresh_from_db()
+    assert crawl.status == "completed", crawl.error_message
+    assert Template.objects.count() == 6  # every picture once
+    # What the first run collected is skipped (a picture stored just before the kill may not be counted yet).
+    assert crawl.report["duplicate"] >= collected
+    assert crawl.report["created"] + crawl.report["duplicate"] == 6
