@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test lint format bench demo-sheet venv clean
+.PHONY: run test lint format bench bench-web prod-smoke demo-sheet venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -30,6 +30,16 @@ bench: venv
 	$(PY) -m tools.bench_uploads
 	$(PY) -m tools.bench_swaps
 	$(PY) -m tools.bench_crawl
+
+# The production start end to end (DEBUG=False, collectstatic, gunicorn, a swap worker, PostgreSQL, Redis,
+# a SeaweedFS S3 server started here), then everything stopped: needs DATABASE_URL and REDIS_URL.
+prod-smoke: venv
+	$(PY) -m tools.prod_smoke
+
+# Requests per second and latency of the production start (gunicorn -w 2, PostgreSQL, S3), with the
+# bytes-from-memory limit of this machine in the same run: needs DATABASE_URL and REDIS_URL.
+bench-web: venv
+	$(PY) -m tools.bench_web
 
 # Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
 demo-sheet: venv

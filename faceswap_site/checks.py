@@ -1,7 +1,8 @@
 """System checks for settings that production must set (they only apply with DEBUG=False)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import ERROR, Error, Tags, register, run_checks
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security)
@@ -24,6 +25,26 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:
         errors.append(Error("DATABASE_URL must point at PostgreSQL when DEBUG=False.", id="faceswap_site.E003"))
     if not settings.REDIS_CONFIGURED:
         errors.append(Error("REDIS_URL must be set when DEBUG=False.", id="faceswap_site.E004"))
-    if settings.STORAGE_BACKEND == "s3" and not settings.STORAGES["default"]["OPTIONS"]["bucket_name"]:
-        errors.append(Error("AWS_STORAGE_BUCKET_NAME must be set with STORAGE_BACKEND=s3.", id="faceswap_site.E005"))
+    if settings.STORAGE_BACKEND != "s3" or not settings.STORAGES["default"]["OPTIONS"].get("bucket_name"):
+        # Web and worker processes on several machines share no disk: pictures must live in S3.
+        errors.append(
+            Error(
+                "Pictures must be stored in S3 when DEBUG=False: set STORAGE_BACKEND=s3 and AWS_STORAGE_BUCKET_NAME.",
+                id="faceswap_site.E005",
+            )
+        )
     return errors
+
+
+def refuse_to_start_unconfigured() -> None:
+    """Raise ImproperlyConfigured naming every missing production setting (DEBUG=False only).
+
+    Management commands run the system checks themselves; a WSGI server does not, so wsgi.py calls this
+    and gunicorn's workers refuse to boot instead of serving with development defaults.
+    """
+    if settings.DEBUG:
+        return
+    errors = [message for message in run_checks(include_deployment_checks=True) if message.level >= ERROR]
+    if errors:
+        details = "\n".join(f"- {error.id}: {error.msg}" for error in errors)
+        raise ImproperlyConfigured(f"The production settings are incomplete:\n{details}")

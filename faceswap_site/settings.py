@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from faceswap_site.observability import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 # Written by `make run` (faceswap_site/devrun.py) while its embedded server is up.
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "taggit",
     "django_rq",
+    "django_guid",
     "faceswap_site",
     "accounts",
     "gallery",
@@ -42,7 +45,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and the response's X-Request-ID) carries its id.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and far-future cache headers, before sessions and the like.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous gallery pages straight from the shared cache, before sessions and the rest (templates/cache.py).
+    "templates.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,7 +83,10 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections in production: a request reuses its process's connection instead of paying
+# PostgreSQL's connection setup (a few ms) every time; the health check drops a broken one first.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The seed schema uses SERIAL (integer) keys, so foreign keys are INTEGER too.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -96,7 +108,7 @@ if REDIS_CONFIGURED:
     # A shared cache, so rate limits hold across web processes.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "faceswap_site.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "faceswap",
         }
@@ -168,20 +180,26 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Never served directly: private photos go through gallery's access-checked view.
 MEDIA_URL = "/media/"
 
+# Public (template) pictures' base URL, e.g. a CDN in front of the bucket; default: endpoint/bucket.
+AWS_S3_PUBLIC_URL = env.str("AWS_S3_PUBLIC_URL", default="")
+
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "gallery.storage.MediaStorage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "default_acl": "private",
+            # No object ACLs (buckets with ACLs disabled refuse them): objects are private, and the
+            # bucket policy set by `manage.py storage_setup` makes the template prefix readable.
+            "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
         },
     }
 else:
@@ -190,9 +208,18 @@ else:
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
 
+# Production serves collected static files with content-hashed names (whitenoise: compressed, cached
+# for a year); that needs `collectstatic` first, so development and tests keep the plain storage.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+# Without collected files (development, tests) whitenoise finds them where the apps keep them.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 
 # Upload limits and retention of people's photos.
@@ -264,11 +291,16 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs and error reports --------------------------------------------------------------------------
+# json: one object per line on stdout with request_id / job_id / task_id (production); plain: readable.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": False}
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

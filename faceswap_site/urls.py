@@ -5,9 +5,12 @@ from django.views.generic import RedirectView
 
 from templates import views as template_views
 
+from . import health
+
 urlpatterns = [
     # The home page shows the most popular templates: the templates app owns it.
     path("", template_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from .storage import is_public_key, uses_object_store
+
 
 class ImageType(models.TextChoices):
     SOURCE = "source", "Source photo"
@@ -25,14 +27,15 @@ class Category(models.TextChoices):
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def storage_key(image_type: str, suffix: str, *, when=None) -> str:
+def storage_key(image_type: str, suffix: str, *, when=None, content_hash: str = "") -> str:
     """A new storage key in the seed's path format `{storage_type}/{category}/{year}/{month}/{filename}`.
 
     The category part is the image type (source, template, result) as in the seed's examples; the
-    filename is generated, so a client's filename never reaches storage.
+    filename is generated, so a client's filename never reaches storage. Public pictures pass the stored
+    bytes' `content_hash`: their key (and so their URL) is content-addressed, cacheable forever.
     """
     when = when or timezone.now()
-    name = f"{uuid.uuid4().hex}{suffix.lower()}"
+    name = f"{content_hash or uuid.uuid4().hex}{suffix.lower()}"
     return f"{settings.STORAGE_BACKEND}/{image_type}/{when:%Y}/{when:%m}/{name}"
 
 
@@ -103,8 +106,21 @@ class Image(models.Model):
         suffix = PurePosixPath(self.file.name or "").suffix.lower()
         return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
+    def public_url_for(self, key: str) -> str:
+        """The immutable URL of one of a public picture's files: the object store's, or ours locally."""
+        storage = self.file.storage
+        if uses_object_store(storage):
+            return storage.public_url(key)
+        return reverse("gallery:public_file", args=[key])
+
     def get_file_url(self, *, download: bool = False) -> str:
-        """The access-checked URL of the full picture (`download=True`: served as an attachment)."""
+        """The URL of the full picture (`download=True`: served as an attachment).
+
+        Template pictures get their immutable public URL; people's photos and results the access-checked
+        view, which checks the owner and then hands out a short-lived presigned URL (S3) or the bytes.
+        """
+        if not download and not self.is_private and is_public_key(self.file.name or ""):
+            return self.public_url_for(self.file.name)
         url = reverse("gallery:image_file", args=[self.pk])
         return f"{url}?download=1" if download else url
 
@@ -112,5 +128,8 @@ class Image(models.Model):
         return self.get_file_url(download=True)
 
     def get_thumbnail_url(self) -> str:
-        """The access-checked URL of the thumbnail (at most 480x480, JPEG)."""
+        """The URL of the thumbnail (at most 480x480, JPEG): public and immutable for template pictures."""
+        key = self.thumbnail_key
+        if key and not self.is_private and is_public_key(key):
+            return self.public_url_for(key)
         return reverse("gallery:image_thumbnail", args=[self.pk])

@@ -403,7 +403,9 @@ def image_store(
     `metadata` entries are added to the row's own.
     """
     storage = _storage()
-    key = storage.save(storage_key(image_type, clean.suffix), ContentFile(clean.data))
+    # Template pictures are public: a content-addressed key gives them an immutable, cacheable URL.
+    content_hash = clean.sha256 if image_type == ImageType.TEMPLATE else ""
+    key = storage.save(storage_key(image_type, clean.suffix, content_hash=content_hash), ContentFile(clean.data))
     written = [key]
     try:
         thumb_key = storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail))

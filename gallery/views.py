@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from functools import wraps
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.storage import Storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from . import selectors
 from .forms import PhotoUploadForm
-from .models import Image, ImageType
+from .models import CONTENT_TYPES, Image, ImageType
 from .services import image_delete, image_photo_added, image_rotate, image_upload_or_reuse
+from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
 PRIVATE_CACHE = "private, max-age=3600"
-PUBLIC_CACHE = "public, max-age=86400"
+# A redirect to a presigned URL must not outlive the URL (AWS_QUERYSTRING_EXPIRE): keep it nowhere.
+REDIRECT_PRIVATE_CACHE = "private, no-store"
+# The old per-id URL of a public picture leads to its immutable URL; that link may change, so briefly.
+REDIRECT_PUBLIC_CACHE = "public, max-age=300"
 
 
 class _LoginNeeded(Exception):
@@ -54,23 +61,66 @@ def _login_for_private(view):
     return wrapper
 
 
-def _serve(request: HttpRequest, image: Image, key: str, *, content_type: str, etag: str) -> HttpResponse:
-    """Stream one stored file of `image`, with cache headers that keep private photos private."""
-    download = bool(request.GET.get("download"))
-    cache_control = PRIVATE_CACHE if image.is_private else PUBLIC_CACHE
-    if etag and request.headers.get("If-None-Match") == etag and not download:
-        response = HttpResponseNotModified()
-    else:
+def _file_response(
+    request: HttpRequest,
+    storage: Storage,
+    key: str,
+    *,
+    content_type: str,
+    etag: str,
+    cache_control: str,
+    download_name: str = "",
+) -> HttpResponse:
+    """A local file as a FileResponse (sendfile where the server has it), answering conditional GETs."""
+    try:
+        last_modified = storage.get_modified_time(key)
+    except (FileNotFoundError, NotImplementedError) as exc:
+        raise Http404("The picture's file is missing.") from exc
+    response = get_conditional_response(
+        request, etag=etag or None, last_modified=int(last_modified.timestamp()) if last_modified else None
+    )
+    if response is None:
         try:
-            stored = image.file.storage.open(key, "rb")
+            stored = storage.open(key, "rb")
         except FileNotFoundError as exc:
             raise Http404("The picture's file is missing.") from exc
         response = FileResponse(
-            stored, content_type=content_type, as_attachment=download, filename=image.filename or None
+            stored, content_type=content_type, as_attachment=bool(download_name), filename=download_name or None
         )
+        response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = cache_control
     if etag:
         response["ETag"] = etag
+    return response
+
+
+def _serve(request: HttpRequest, image: Image, key: str, *, content_type: str, etag: str) -> HttpResponse:
+    """One stored file of `image`, with cache headers that keep private photos private.
+
+    With S3 nothing is streamed here: the owner (already checked) is sent to a presigned URL that expires
+    within minutes, and a public template picture to its immutable public URL.
+    """
+    download = bool(request.GET.get("download"))
+    storage = image.file.storage
+    if uses_object_store(storage):
+        if not image.is_private and not download:
+            response = HttpResponseRedirect(image.public_url_for(key))
+            response["Cache-Control"] = REDIRECT_PUBLIC_CACHE
+            return response
+        response = HttpResponseRedirect(
+            storage.presigned_url(key, download_name=image.filename if download else "", content_type=content_type)
+        )
+        response["Cache-Control"] = REDIRECT_PRIVATE_CACHE
+    else:
+        response = _file_response(
+            request,
+            storage,
+            key,
+            content_type=content_type,
+            etag="" if download else etag,
+            cache_control=PRIVATE_CACHE if image.is_private else IMMUTABLE_CACHE,
+            download_name=(image.filename or "photo") if download else "",
+        )
     if image.is_private:
         patch_vary_headers(response, ["Cookie"])
     return response
@@ -94,6 +144,30 @@ def image_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
         return image_file(request, pk)
     etag = f'"{image.sha256}-thumb"' if image.sha256 else ""
     return _serve(request, image, image.thumbnail_key, content_type="image/jpeg", etag=etag)
+
+
+@require_safe
+def public_file(request: HttpRequest, key: str) -> HttpResponse:
+    """A public (template) picture from local storage at its immutable, content-addressed URL.
+
+    Only keys under the public prefix are served, so no private photo is reachable here whatever the key.
+    With S3 these URLs are not used: browsers fetch public pictures from the object store.
+    """
+    if not is_public_key(key):
+        raise Http404("No such picture.")
+    storage = Image._meta.get_field("file").storage
+    suffix = PurePosixPath(key).suffix.lower()
+    try:
+        return _file_response(
+            request,
+            storage,
+            key,
+            content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            etag=f'"{PurePosixPath(key).stem}"',
+            cache_control=IMMUTABLE_CACHE,
+        )
+    except SuspiciousFileOperation as exc:
+        raise Http404("No such picture.") from exc
 
 
 @login_required

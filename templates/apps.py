@@ -8,6 +8,25 @@ class CoupleTemplatesConfig(AppConfig):
     verbose_name = "Couple templates"
 
     def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from taggit.models import TaggedItem
+
+        from gallery.models import Image
+
+        from .cache import pages_invalidate_on_commit, template_image_changed
+        from .models import Template
+
+        # Any change a gallery or template page shows makes the cached pages out of date (templates/cache.py).
+        uid = "couple_templates.pages"
+        for model, receiver in (
+            (Template, pages_invalidate_on_commit),
+            (Image, template_image_changed),
+            (TaggedItem, pages_invalidate_on_commit),
+        ):
+            post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
+        m2m_changed.connect(pages_invalidate_on_commit, sender=TaggedItem, dispatch_uid=f"{uid}.tags")
+
         # The crawl tasks' and review queue's admin pages extend TemplateAdmin, so they are registered
         # here, after the admin module (importing them from it would make an import cycle).
         from . import crawl_admin  # noqa: F401

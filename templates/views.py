@@ -10,6 +10,7 @@ from django.urls import reverse
 from gallery.models import Category
 
 from . import selectors
+from .cache import cache_anonymous_page
 from .models import CATEGORY_SHORT, Template
 
 PAGE_SIZE = 24
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_anonymous_page
 def gallery(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     category = category if category in Category.values else ""
@@ -60,6 +62,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_anonymous_page
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = selectors.template_get_active(pk=pk)
     return render(

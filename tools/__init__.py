@@ -1,1 +1,1 @@
-"""Benchmarks, demo sheets and sample data for developers. Product code never imports this package."""
+"""Benchmarks, smoke tests, demo sheets and sample data for developers. Product code never imports this package."""

@@ -1,0 +1,354 @@
+"""`make bench-web`: the production start under load, with this machine's limit measured in the same run.
+
+gunicorn -w 2 (gunicorn.conf.py), DEBUG=False, PostgreSQL (a throwaway `<DATABASE_URL's name>_bench`
+database), Redis (REDIS_URL) as the shared cache, pictures in a SeaweedFS S3 server started here, 200
+templates. Each URL is loaded by wrk (-t2 -c16) when it is installed, else by a Python load generator;
+then one full page view as a browser makes it (the page, its stylesheet, icon and every thumbnail, six
+connections at a time); then the limit: the same gallery bytes answered from memory by a bare WSGI app
+under the same gunicorn settings. Figures on a shared 2-core machine are noisy: compare within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tools.servers import REPO_DIR, Gunicorn, SeaweedFS, site_environ, stopping, throwaway_database
+
+CONNECTIONS = 16
+THREADS = 2
+BROWSER_CONNECTIONS = 6  # what browsers open per host
+TARGET_RPS = 500
+TARGET_P95_MS = 30.0
+TARGET_PAGE_VIEW_P95_MS = 50.0
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.1f %.1f %.1f %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    error_kinds: str = ""
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def wrk_load(url: str, seconds: float, script: Path) -> Load:
+    out = subprocess.run(
+        ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    requests, duration_us, p50, p95, p99, *kinds = match.groups()
+    named = dict(zip(("connect", "read", "write", "status", "timeout"), map(int, kinds), strict=True))
+    return Load(
+        rps=int(requests) / (int(duration_us) / 1e6),
+        p50_ms=float(p50) / 1000,
+        p95_ms=float(p95) / 1000,
+        p99_ms=float(p99) / 1000,
+        errors=sum(named.values()),
+        requests=int(requests),
+        error_kinds=", ".join(f"{count} {kind}" for kind, count in named.items() if count),
+    )
+
+
+def _connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _get(conn: http.client.HTTPConnection, url: str) -> tuple[int, int]:
+    conn.request("GET", _path(url), headers={"Accept-Encoding": "gzip"})
+    response = conn.getresponse()
+    body = response.read()
+    if response.getheader("Connection", "").lower() == "close":
+        conn.close()
+    return response.status, len(body)
+
+
+def python_load(url: str, seconds: float) -> Load:
+    """The fallback without wrk: CONNECTIONS keep-alive connections in threads, for `seconds`."""
+    deadline = time.perf_counter() + seconds
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def run() -> None:
+        conn = _connection(url)
+        mine = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                status, _ = _get(conn, url)
+            except (OSError, http.client.HTTPException):
+                conn = _connection(url)
+                status = 0
+            mine.append((time.perf_counter() - started) * 1000)
+            if not 200 <= status < 400:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return Load(
+        rps=len(latencies) / elapsed,
+        p50_ms=percentile(latencies, 0.5),
+        p95_ms=percentile(latencies, 0.95),
+        p99_ms=percentile(latencies, 0.99),
+        errors=errors[0],
+        requests=len(latencies),
+    )
+
+
+def page_assets(base: str, html: str) -> list[str]:
+    """What a browser fetches for a page: stylesheets, scripts, icons and images."""
+    found = re.findall(r'<(?:link[^>]+href|img[^>]+src|script[^>]+src)="([^"]+)"', html)
+    return [url if url.startswith("http") else base + url for url in dict.fromkeys(found)]
+
+
+def page_views(base: str, path: str, count: int) -> tuple[list[float], int, int]:
+    """`count` full page views, one after another: (milliseconds each, requests per view, bytes per view)."""
+    page_conn = _connection(base)
+    pool = ThreadPoolExecutor(BROWSER_CONNECTIONS)
+    local = threading.local()
+
+    def fetch(url: str) -> tuple[int, int]:
+        conns = local.__dict__.setdefault("conns", {})
+        key = urlsplit(url).netloc
+        if key not in conns:
+            conns[key] = _connection(url)
+        try:
+            return _get(conns[key], url)
+        except (OSError, http.client.HTTPException):
+            conns[key] = _connection(url)
+            return _get(conns[key], url)
+
+    times = []
+    requests = size = 0
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            page_conn.request("GET", path)
+            response = page_conn.getresponse()
+            html = response.read().decode()
+            assets = page_assets(base, html)
+            results = list(pool.map(fetch, assets))
+            times.append((time.perf_counter() - started) * 1000)
+            bad = [url for url, (status, _) in zip(assets, results, strict=True) if status != 200]
+            if response.status != 200 or bad:
+                raise RuntimeError(f"page view failed: {response.status} {bad[:3]}")
+            requests = 1 + len(assets)
+            size = len(html) + sum(n for _, n in results)
+    finally:
+        pool.shutdown()
+    return times, requests, size
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=REPO_DIR, env=env, check=True, capture_output=True)
+
+
+POPULATE = """
+from tools import djangosetup
+djangosetup.setup()
+from tools.bench_gallery import Command
+Command()._populate({count})
+"""
+
+
+def worker_kind() -> str:
+    """gunicorn's worker class as gunicorn.conf.py picks it from the environment."""
+    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    return f"gthread, {threads} threads" if threads > 1 else "sync"
+
+
+def verdict(value: float, target: float, *, at_least: bool) -> str:
+    met = value >= target if at_least else value <= target
+    ratio = value / target if target else 0
+    return f"{'met' if met else 'NOT met'} ({ratio:.2f}x target)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="load time per URL")
+    parser.add_argument("--templates", type=int, default=200)
+    parser.add_argument("--page-views", type=int, default=60)
+    parser.add_argument("--python-load", action="store_true", help="use the Python load generator even with wrk")
+    args = parser.parse_args()
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            raise SystemExit(f"bench-web needs {name} (PostgreSQL and Redis)")
+    use_wrk = shutil.which("wrk") is not None and not args.python_load
+    tmp = Path(tempfile.mkdtemp(prefix="faceswap-bench-web-"))
+    script = tmp / "report.lua"
+    script.write_text(WRK_SCRIPT)
+
+    def load(url: str) -> Load:
+        return wrk_load(url, args.seconds, script) if use_wrk else python_load(url, args.seconds)
+
+    s3 = SeaweedFS(bucket="faceswap-bench").start()
+    try:
+        with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="bench") as database_url:
+            env = site_environ(
+                DATABASE_URL=database_url,
+                DEBUG="False",
+                SECRET_KEY=secrets.token_urlsafe(50),
+                ALLOWED_HOSTS="127.0.0.1,localhost",
+                STATIC_ROOT=str(tmp / "static"),
+                MEDIA_ROOT=str(tmp / "media"),
+                GUNICORN_ACCESS_LOG="false",
+                LOG_LEVEL="WARNING",
+                **s3.environ(),
+            )
+            started = time.perf_counter()
+            manage(env, "migrate", "--noinput")
+            manage(env, "collectstatic", "--noinput")
+            manage(env, "storage_setup")
+            subprocess.run(
+                [sys.executable, "-c", POPULATE.format(count=args.templates)], cwd=REPO_DIR, env=env, check=True
+            )
+            setup = time.perf_counter() - started
+            web = Gunicorn(env=env, workers=2, log_path=tmp / "gunicorn.log").start()
+            with stopping(web):
+                rows, page_view, gallery_html = measure(web.url, database_url, load, args.page_views)
+            (tmp / "gallery.html").write_bytes(gallery_html)
+            limit_env = {**env, "BENCH_BODY_FILE": str(tmp / "gallery.html")}
+            limit = Gunicorn(
+                env=limit_env, workers=2, log_path=tmp / "limit.log", app="tools.bench_web_limit:application"
+            ).start(ready_path="/")
+            with stopping(limit):
+                limit_load = load(limit.url + "/templates/")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    tool = f"wrk -t{THREADS} -c{CONNECTIONS}" if use_wrk else f"Python load generator, {CONNECTIONS} connections"
+    print(
+        f"\nProduction start: gunicorn -w 2 ({worker_kind()}), DEBUG=False, PostgreSQL, Redis cache, S3 (SeaweedFS), "
+        f"{args.templates} templates; {tool}, {args.seconds:.0f} s per URL; setup {setup:.0f} s"
+    )
+    header = f"| {'URL':<58} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'errors':>6} |"
+    print(header)
+    print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
+    for label, result in rows:
+        print(
+            f"| {label:<58} | {result.rps:>7.0f} | {result.p50_ms:>7.1f} | {result.p95_ms:>7.1f} | "
+            f"{result.p99_ms:>7.1f} | {result.errors:>6} |"
+        )
+    times, requests, size = page_view
+    print(
+        f"| {'full page view: /templates/ + ' + str(requests - 1) + ' files, 6 connections':<58} | {'':>7} | "
+        f"{statistics.median(times):>7.1f} | {percentile(times, 0.95):>7.1f} | {percentile(times, 0.99):>7.1f} | "
+        f"{0:>6} |"
+    )
+    print(
+        f"| {'limit: the same gallery bytes from memory (bare WSGI)':<58} | {limit_load.rps:>7.0f} | "
+        f"{limit_load.p50_ms:>7.1f} | {limit_load.p95_ms:>7.1f} | {limit_load.p99_ms:>7.1f} | {limit_load.errors:>6} |"
+    )
+    print(f"(a full page view is {requests} requests, {size / 1024:.0f} KB, fetched cold as a first visit)")
+    for label, result in [*rows, ("limit", limit_load)]:
+        if result.error_kinds:
+            print(f"(errors of {label}: {result.error_kinds})")
+    by_label = dict(rows)
+    print("\nTargets:")
+    for label in ("/templates/ (gallery, 24 cards)", "/templates/<id>/ (detail)"):
+        result = by_label[label]
+        print(
+            f"- {label}: {result.rps:.0f} req/s, target >= {TARGET_RPS}: "
+            f"{verdict(result.rps, TARGET_RPS, at_least=True)}; "
+            f"p95 {result.p95_ms:.1f} ms, target <= {TARGET_P95_MS:.0f}: "
+            f"{verdict(result.p95_ms, TARGET_P95_MS, at_least=False)}; errors {result.errors} (target 0)"
+        )
+    p95 = percentile(times, 0.95)
+    print(
+        f"- full page view p95 {p95:.1f} ms, target < {TARGET_PAGE_VIEW_P95_MS:.0f}: "
+        f"{verdict(p95, TARGET_PAGE_VIEW_P95_MS, at_least=False)}"
+    )
+    gallery = by_label["/templates/ (gallery, 24 cards)"]
+    print(f"- the gallery runs at {gallery.rps / limit_load.rps:.0%} of the bytes-from-memory limit")
+
+
+def template_image_id(database_url: str, template_pk: int) -> int:
+    import psycopg2
+
+    with psycopg2.connect(database_url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT image_id FROM templates WHERE id = %s", [template_pk])
+        return cursor.fetchone()[0]
+
+
+def measure(base: str, database_url: str, load, page_views_count: int):
+    conn = _connection(base)
+    conn.request("GET", "/templates/")
+    response = conn.getresponse()
+    gallery_html = response.read()
+    html = gallery_html.decode()
+    detail = re.search(r'href="(/templates/\d+/)"', html).group(1)
+    thumbnail = re.search(r'<img src="([^"]+_thumb\.jpg)"', html).group(1)
+    template_pk = re.search(r"/templates/(\d+)/", detail).group(1)
+    css = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', html).group(1)
+    # The picture's id, for the old per-id thumbnail address (a redirect to the public URL).
+    image_pk = template_image_id(database_url, int(template_pk))
+    urls = [
+        ("/templates/ (gallery, 24 cards)", base + "/templates/"),
+        ("/templates/<id>/ (detail)", base + detail),
+        ("/templates/?tag=beach", base + "/templates/?tag=beach"),
+        ("template thumbnail at its public S3 URL (SeaweedFS)", thumbnail),
+        ("/static/css/site.<hash>.css (whitenoise)", base + css),
+    ]
+    if image_pk:
+        urls.append(("/photos/<id>/thumbnail/ (302 to the public URL)", f"{base}/photos/{image_pk}/thumbnail/"))
+    rows = []
+    for label, url in urls:
+        for _ in range(20):  # warm: caches filled, connections open
+            warm = _connection(url)
+            _get(warm, url)
+        rows.append((label, load(url)))
+    return rows, page_views(base, "/templates/", page_views_count), gallery_html
+
+
+if __name__ == "__main__":
+    main()

