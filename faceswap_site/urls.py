@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from templates import views as template_views
 
 from . import health
+from . import views as site_views
 
 urlpatterns = [
     # The home page shows the most popular templates: the templates app owns it.
@@ -21,7 +20,7 @@ urlpatterns = [
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static("images/favicon.ico"), permanent=True)),
+    path("favicon.ico", site_views.favicon),
 ]
 
 handler404 = "faceswap_site.views.page_not_found"
