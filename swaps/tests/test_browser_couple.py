@@ -22,6 +22,16 @@ def log_in(page, base_url: str, username: str) -> None:
     expect(page.locator("nav")).to_contain_text("Log out")
 
 
+def upload_for_you(browser, viewport, base_url: str, template, username: str, name: str, mime: str, data: bytes):
+    """Log in as `username`, open the swap form and upload one file as "your" photo; the page and fieldset."""
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(30_000)
+    log_in(page, base_url, username)
+    page.goto(f"{base_url}/swaps/new/{template.pk}/")
+    page.set_input_files("#id_husband_upload", files=[{"name": name, "mimeType": mime, "buffer": data}])
+    return page, page.locator("fieldset[data-role=husband]")
+
+
 def chosen_face(page, role: str) -> str:
     return page.locator(f"input[name={role}_face]:checked").get_attribute("value")
 
@@ -88,14 +98,9 @@ def test_an_iphone_heic_photo_is_accepted_and_its_face_found(
     buffer = io.BytesIO()
     heif.save(buffer, quality=85)
     user = make_user(django_user_model, "robin")
-    page = browser.new_page(viewport=viewport)
-    page.set_default_timeout(30_000)
-    log_in(page, site_server.url, "robin")
-    page.goto(f"{site_server.url}/swaps/new/{couple_template.pk}/")
-    page.set_input_files(
-        "#id_husband_upload", files=[{"name": "IMG_4821.HEIC", "mimeType": "image/heic", "buffer": buffer.getvalue()}]
+    page, you = upload_for_you(
+        browser, viewport, site_server.url, couple_template, "robin", "IMG_4821.HEIC", "image/heic", buffer.getvalue()
     )
-    you = page.locator("fieldset[data-role=husband]")
     expect(you.locator(".face-check")).to_contain_text("We found the face in this photo.")
     crop = you.locator(".face-choice img")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
@@ -108,5 +113,34 @@ def test_an_iphone_heic_photo_is_accepted_and_its_face_found(
             "HEIF",
             True,
         )
+    finally:
+        connection.close()
+
+
+def test_a_sideways_photo_is_refused_then_turned_in_the_browser_and_accepted(
+    site_server, browser, django_user_model, couple_template, faces_dir, artifacts_dir
+):
+    import io
+
+    from PIL import Image as PILImage
+
+    sideways = PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB").rotate(90, expand=True)
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", quality=90)
+    user = make_user(django_user_model, "alex")
+    page, you = upload_for_you(
+        browser, PHONE, site_server.url, couple_template, "alex", "sideways.jpg", "image/jpeg", buffer.getvalue()
+    )
+    expect(you.locator(".face-check")).to_contain_text("This photo shows no face we can find", timeout=30_000)
+    try:
+        assert not user.images.exists()  # refused: nothing stored
+    finally:
+        connection.close()
+    page.screenshot(path=artifacts_dir / "turn-refused-phone.png", full_page=True)
+    you.get_by_role("button", name="↻ Turn right").click()
+    expect(you.locator(".face-check")).to_contain_text("We found the face in this photo.", timeout=30_000)
+    try:
+        photo = user.images.get()
+        assert (photo.width, photo.height) == (820, 1024) and photo.filename == "sideways.jpg"
     finally:
         connection.close()

@@ -15,13 +15,20 @@
     var upload = fieldset.querySelector("input.photo-upload");
     var status = fieldset.querySelector(".face-check");
     var person = (people[role] = { fieldset: fieldset, check: check, clear: clear });
+    // The file last sent for checking: a refused one can be turned here and sent again (it was not stored).
+    var lastFile = null;
+
+    function checkFile(file) {
+      lastFile = file;
+      var data = new FormData();
+      data.append("role", role);
+      data.append("file", file);
+      check(data);
+    }
 
     function checkUpload() {
       if (!upload.files.length) return;
-      var data = new FormData();
-      data.append("role", role);
-      data.append("file", upload.files[0]);
-      check(data);
+      checkFile(upload.files[0]);
     }
     upload.addEventListener("change", checkUpload);
     // A file chosen before this script ran (a slow connection) is checked now.
@@ -48,6 +55,7 @@
     var faceGiven = false;
     function check(data) {
       faceGiven = data.has("face");
+      if (!data.has("file")) lastFile = null;
       show("checking", [text("p", "Looking for faces…")]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
         .then(function (response) {
@@ -68,6 +76,7 @@
           (result.notes || []).forEach(function (note) {
             parts.push(text("p", note, "note"));
           });
+          if (!result.ok && lastFile && /face/i.test(result.message)) parts.push(turnButtons());
           show(result.ok ? "ok" : "bad", parts);
           fieldset.querySelectorAll(".errorlist").forEach(function (old) { old.remove(); });
         })
@@ -89,6 +98,47 @@
       return faces.map(function (face) {
         return { index: face.index, url: face.url, chosen: face.index === free.index };
       });
+    }
+
+    // "Turn left / Turn right" for a photo whose face was not found: it may lie on its side.
+    function turnButtons() {
+      var group = document.createElement("p");
+      group.className = "turn-buttons";
+      group.appendChild(text("span", "Sideways? Turn it: "));
+      [["left", "↺ Turn left", -1], ["right", "↻ Turn right", 1]].forEach(function (spec) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-small turn-" + spec[0];
+        button.textContent = spec[1];
+        button.addEventListener("click", function () { turn(spec[2]); });
+        group.appendChild(button);
+      });
+      return group;
+    }
+
+    function turn(direction) {
+      var file = lastFile;
+      show("checking", [text("p", "Turning the photo…")]);
+      createImageBitmap(file, { imageOrientation: "from-image" })
+        .then(function (bitmap) {
+          var canvas = document.createElement("canvas");
+          canvas.width = bitmap.height;
+          canvas.height = bitmap.width;
+          var context = canvas.getContext("2d");
+          context.translate(canvas.width / 2, canvas.height / 2);
+          context.rotate((direction * Math.PI) / 2);
+          context.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
+          return new Promise(function (resolve, reject) {
+            canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", 0.92);
+          });
+        })
+        .then(function (blob) {
+          var name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+          checkFile(new File([blob], name, { type: "image/jpeg" }));
+        })
+        .catch(function () {
+          show("bad", [text("p", "This browser cannot turn this photo; turn it in your phone's photo app and upload it again.")]);
+        });
     }
 
     function faceChoices(faces) {
