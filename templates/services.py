@@ -137,6 +137,9 @@ def template_propose_roles(faces: list[dict]) -> list[dict]:
 def template_detect_faces(*, template: Template) -> Template:
     """Detect the faces in the template's picture again and propose the couple's roles.
 
+    The engine's thorough pass (small and tilted faces, a few seconds per picture): templates are
+    searched once, at curation, and their faces stored, so swaps never search them again.
+
     Detected faces replace the previous detected ones; faces marked by hand are kept with their roles.
     An active template left without both roles is archived, so couples are never offered it broken.
     An unreadable picture leaves no detected faces (activation_problems() then says so).
@@ -146,7 +149,7 @@ def template_detect_faces(*, template: Template) -> Template:
     detected: list[dict] = []
     if image is not None:
         try:
-            found = _engine().detect(_read_picture(image))
+            found = _engine().detect(_read_picture(image), thorough=True)
         except EngineError as exc:
             logger.warning("template %s: face detection failed: %s", template.pk, exc.message)
             found = []

@@ -30,8 +30,11 @@ class Engine:
     name: ClassVar[str] = ""
     fork_safe: ClassVar[bool] = True
 
-    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        """All faces found in an RGB image, largest first."""
+    def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
+        """All faces found in an RGB image, largest first.
+
+        thorough: the most thorough search the backend has (small and tilted faces; slower), for pictures
+        whose faces are found once and stored, such as templates."""
         raise NotImplementedError
 
     def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
@@ -74,6 +77,8 @@ class Engine:
             raise NoFaceError(f"{photo} shows no face we can find; please upload a clear photo of the face.")
         notes = []
         face = faces[0]
+        if face.extra.get("quarter_turns"):
+            notes.append(f"{photo} lies on its side or upside down; its face was found turned upright.")
         if len(faces) > 1:
             if faces[1].size >= SIMILAR_FACE_RATIO * face.size:
                 raise SeveralFacesError(

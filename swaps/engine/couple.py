@@ -11,6 +11,7 @@ import numpy as np
 from .base import Engine
 from .errors import TemplateFacesError
 from .faces import ROLES, Face
+from .imageio import as_rgb
 from .landmarks import estimate_pose
 
 
@@ -24,8 +25,10 @@ def swap_couple(
     progress: Callable[[str], Any] | None = None,
     source_faces: Mapping[str, Face | None] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Both faces of a couple swapped into a template: (result RGB image, report).
+    """Both faces of a couple swapped into a template: (result image, report).
 
+    The result is RGB, or RGBA for an RGBA template: its alpha is kept as it is and the faces are painted
+    only where the template is not wholly transparent (the swap itself works on the colours).
     template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
     drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
     that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
@@ -43,9 +46,11 @@ def swap_couple(
     timings: dict[str, float] = {}
     if progress:
         progress("detect")
-    photos = dict(zip(ROLES, (husband_photo, wife_photo), strict=True))
+    # A person's photo with transparency counts as on white, as load_image reads it.
+    photos = dict(zip(ROLES, (as_rgb(husband_photo), as_rgb(wife_photo)), strict=True))
     sources = {role: _source(engine, photos[role], role, (source_faces or {}).get(role), timings) for role in ROLES}
-    result = np.ascontiguousarray(template).copy()
+    alpha = template[..., 3] if template.ndim == 3 and template.shape[2] == 4 else None
+    result = np.array(template[..., :3], order="C")
     faces = []
     for role in ROLES:
         if progress:
@@ -64,6 +69,10 @@ def swap_couple(
                 "notes": notes,
             }
         )
+    if alpha is not None:
+        hidden = alpha == 0
+        result[hidden] = template[..., :3][hidden]
+        result = np.dstack([result, alpha])
     seconds = time.perf_counter() - start
     return result, {
         "engine": engine.name,

@@ -40,10 +40,16 @@ def kps_from_landmarks(landmarks: np.ndarray) -> np.ndarray:
 
 
 def estimate_pose(landmarks: np.ndarray) -> Pose:
-    """Yaw from where the nose sits between the face's outline, roll from the line through the eyes."""
+    """Yaw from where the nose sits between the face's outline, roll from the line through the eyes.
+
+    The yaw is measured in the face's own frame (the roll turned away), so a face tilted in the picture,
+    or a photo lying on its side, gets the same yaw as upright."""
     left_eye, right_eye = landmarks[RIGHT_EYE].mean(axis=0), landmarks[LEFT_EYE].mean(axis=0)
     dx, dy = right_eye - left_eye
     roll = math.degrees(math.atan2(dy, dx))
+    cos, sin = dx / max(math.hypot(dx, dy), 1e-6), dy / max(math.hypot(dx, dy), 1e-6)
+    # x along the eye line: the face's own horizontal axis.
+    landmarks = np.stack([landmarks[:, 0] * cos + landmarks[:, 1] * sin, landmarks[:, 1]], axis=1)
     # Distances from the nose bridge/tip line to the jaw outline on each side at eye-to-mouth height.
     nose_x = float(landmarks[27:31, 0].mean())
     left = nose_x - float(landmarks[0:4, 0].mean())

@@ -68,6 +68,9 @@ def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None)
         return engine
 
 
-def detect_faces(image: np.ndarray, *, engine: Engine | None = None) -> list[Face]:
-    """All faces in an RGB image, largest first, found by engine (the classic engine when not given)."""
-    return (engine or get_engine("classic")).detect(image)
+def detect_faces(image: np.ndarray, *, engine: Engine | None = None, thorough: bool = False) -> list[Face]:
+    """All faces in an RGB image, largest first, found by engine (the classic engine when not given).
+
+    thorough: small and tilted faces too, at several seconds per large picture; for templates, whose
+    faces are found once at curation and stored."""
+    return (engine or get_engine("classic")).detect(image, thorough=thorough)

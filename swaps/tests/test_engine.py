@@ -237,3 +237,40 @@ def _mean_face():
     mouth += [(0.6, 0.75), (0.55, 0.77), (0.5, 0.78), (0.45, 0.77), (0.4, 0.75), (0.36, 0.7), (0.46, 0.69)]
     mouth += [(0.5, 0.69), (0.54, 0.69), (0.64, 0.7), (0.54, 0.72), (0.5, 0.73), (0.46, 0.72)]
     return np.array(jaw + brows + nose + right_eye + left_eye + mouth, dtype=np.float32)
+
+
+def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
+    from swaps.engine import encode_image, load_image
+
+    picture = np.zeros((16, 16, 4), dtype=np.uint8)
+    picture[4:12, 4:12] = (200, 40, 40, 255)
+    assert np.array_equal(load_image(encode_image(picture, "PNG"), keep_alpha=True), picture)
+    jpeg = load_image(encode_image(picture, "JPEG"))
+    assert jpeg.shape == (16, 16, 3) and jpeg[0, 0].min() > 245
+
+
+def test_cel_shading_puts_skin_into_a_few_flat_tones_and_keeps_teeth_and_features():
+    from swaps.engine.classic import acg
+
+    skin = np.linspace(-12, 12, 241, dtype=np.float32)  # the skin's own shading around its mean
+    shaded = acg.cel_shade(skin)
+    tones = np.array([acg.CEL_SHADOW, 0.0, acg.CEL_HIGHLIGHT])
+    nearest = np.abs(shaded[:, None] - tones[None, :]).min(axis=1)
+    assert (nearest < 1.0).mean() > 0.6  # flat tones with narrow steps, not the photo's smooth ramp
+    assert np.all(np.diff(shaded) >= -1e-4)  # the order of light and dark is kept
+    # A dark feature and white teeth keep most of their own contrast.
+    assert acg.cel_shade(np.array([-40.0, 30.0], dtype=np.float32)).tolist() == pytest.approx(
+        [-40.0 * acg.FEATURE_CONTRAST, acg.CEL_HIGHLIGHT + 15.0 * acg.FEATURE_CONTRAST]
+    )
+
+
+def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
+    from swaps.engine.classic import acg
+
+    face = _mean_face() * 120 + 40
+    canvas = np.full((200, 200, 3), 230, dtype=np.uint8)
+    acg.ink_lines(canvas, face, np.array([60, 20, 30]), width=3)
+    for brow in acg.BROW_LINES:
+        x, y = np.round(face[brow[2]]).astype(int)
+        assert tuple(canvas[y, x]) == (60, 20, 30)
+    assert (canvas[5:20, 5:20] == 230).all()  # nothing drawn away from the features

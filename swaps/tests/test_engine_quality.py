@@ -61,7 +61,9 @@ def test_bangs_over_the_forehead_stay_the_templates(engine, photos, templates, w
     result, _ = swap_couple(image, faces, photos["brad"], photos[wife], engine=engine)
     lm = faces["wife"].landmarks
     height = float(lm[8, 1] - lm[27, 1])
-    top = int(lm[17:27, 1].min() - 0.03 * height)
+    # The band ends a little above the brows: its lowest rows would hold the brows' own dark pixels, which
+    # the swapped face replaces (more visibly since a lighter person keeps their lighter skin).
+    top = int(lm[17:27, 1].min() - 0.06 * height)
     rows, cols = slice(int(faces["wife"].box[1] - 0.3 * height), top), slice(int(lm[0, 0]), int(lm[16, 0]))
     hair = to_lab(image[rows, cols])[..., 0] < 35
     assert hair.sum() > 500

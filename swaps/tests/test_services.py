@@ -233,7 +233,10 @@ def test_a_large_template_is_swapped_at_full_size(alice, alice_photos, faces_dir
 
 
 # Early (loading the photos, finding faces) and late (swapping, saving); the claim itself takes ~5 ms.
-@pytest.mark.parametrize("after", [0.06, 0.15])
+# Without a surrounding transaction, as in a worker: the timeout may land inside a query, which would
+# doom a test transaction (not the worker's autocommit connection).
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("after", [0.02, 0.06, 0.15])
 def test_a_job_past_its_timeout_fails_plainly_and_leaves_no_result(alice, alice_photos, couple_template, after):
     import signal
 

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ..faces import Face
+from ..landmarks import LEFT_EYE, RIGHT_EYE
 from ..util import Timings, crop_box, disc, timed
 from . import align, blend, colour, skin
 
@@ -32,6 +33,23 @@ MOUTH_AXES = (0.30, 0.20)
 # the darker features (eyes, brows, lips), which stay clearer.
 STYLISED_CONTRAST = 0.55
 FEATURE_CONTRAST = 0.8
+# Cel shading (lightness relative to the photo's skin mean): below CEL_SHADOW_AT the shadow tone
+# (CEL_SHADOW darker than the drawn skin), above CEL_HIGHLIGHT_AT a highlight (CEL_HIGHLIGHT lighter); the
+# steps are CEL_SOFTNESS wide; below FEATURE_LIGHT a pixel is a feature (eye, brow, lip), not skin.
+CEL_SHADOW_AT = -6.0
+CEL_SHADOW = -7.0
+CEL_HIGHLIGHT_AT = 9.0
+CEL_HIGHLIGHT = 4.0
+CEL_SOFTNESS = 4.0
+FEATURE_LIGHT = -15.0
+FEATURE_BRIGHT = 15.0
+# The ink lines (dlib's 68-point indices): brows, upper eyelids, the base of the nose, between the lips.
+BROW_LINES = ([17, 18, 19, 20, 21], [22, 23, 24, 25, 26])
+EYELID_LINES = ([36, 37, 38, 39], [42, 43, 44, 45])
+NOSE_LINE = [31, 32, 33, 34, 35]
+LIP_LINES = ([48, 60, 61, 62, 63, 64, 54], [54, 65, 66, 67, 60])
+# Their width, as a fraction of the eye distance.
+INK_WIDTH = 0.03
 # How much of the photo's own colour variation (around its skin colour) survives.
 ACG_COLOUR_DETAIL = 0.5
 # The photo's chin: when it has no 68 landmarks, this far below the mouth, in eye-to-mouth distances.
@@ -181,16 +199,57 @@ def stylise(image: np.ndarray, eye_distance: float) -> np.ndarray:
     return cv2.edgePreservingFilter(image, flags=cv2.RECURS_FILTER, sigma_s=max(5.0, 0.3 * eye_distance), sigma_r=0.25)
 
 
+def cel_shade(light: np.ndarray) -> np.ndarray:
+    """Skin lightness (relative to the skin's mean) in the drawing's few flat tones: a shadow tone, the
+    base tone and a highlight, with narrow soft steps between them (soft cel shading); the darker
+    features (eyes, brows, lips: below FEATURE_LIGHT; the whites of eyes and teeth: above FEATURE_BRIGHT)
+    keep FEATURE_CONTRAST of their own shading."""
+    skin = (1.0 - _step(light, CEL_SHADOW_AT)) * CEL_SHADOW + _step(light, CEL_HIGHLIGHT_AT) * CEL_HIGHLIGHT
+    # The whites of the eyes and teeth stay light: a drawn open smile shows its teeth.
+    skin = skin + np.maximum(light - FEATURE_BRIGHT, 0.0) * FEATURE_CONTRAST
+    feature = light * FEATURE_CONTRAST
+    return np.where(light < FEATURE_LIGHT, feature, skin).astype(np.float32)
+
+
+def _step(values: np.ndarray, at: float) -> np.ndarray:
+    """0 below at, 1 above, a smooth step CEL_SOFTNESS wide between."""
+    t = np.clip((values - at) / CEL_SOFTNESS + 0.5, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def ink_lines(image: np.ndarray, landmarks: np.ndarray, colour_rgb: np.ndarray, width: float) -> None:
+    """The face's features drawn over it as ink lines of the drawing (brows, upper eyelids, the base of the
+    nose, the line between the lips), and a highlight in each eye, in place."""
+    lines = [BROW_LINES[0], BROW_LINES[1], *EYELID_LINES, NOSE_LINE, *LIP_LINES]
+    colour_bgr = tuple(int(c) for c in colour_rgb)
+    scale = 4  # sub-pixel precision for the anti-aliased lines
+    for line in lines:
+        points = np.round(landmarks[line] * scale).astype(np.int32).reshape(-1, 1, 2)
+        thickness = max(1, round(width * (0.7 if line is NOSE_LINE else 1.0)))
+        cv2.polylines(image, [points], False, colour_bgr, thickness, cv2.LINE_AA, shift=2)
+    eye_distance = float(np.linalg.norm(landmarks[RIGHT_EYE].mean(axis=0) - landmarks[LEFT_EYE].mean(axis=0)))
+    radius = max(1, round(0.04 * eye_distance))
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        centre = landmarks[eye].mean(axis=0) + np.array([-0.25, -0.35]) * radius * 2
+        cv2.circle(image, tuple(int(v) for v in np.round(centre)), radius, (255, 255, 255), -1, cv2.LINE_AA)
+
+
+def line_colour(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The drawing's line colour (RGB): the median of the darkest pixels along the drawn face's edge."""
+    ring = (cv2.dilate(region, disc(3)) - cv2.erode(region, disc(1))) > 0
+    pixels = lab[ring] if ring.sum() >= 16 else lab.reshape(-1, 3)
+    dark = pixels[pixels[:, 0] <= np.percentile(pixels[:, 0], 5)]
+    return colour.from_lab(np.median(dark, axis=0).reshape(1, 1, 3).astype(np.float32)).reshape(3)
+
+
 def recolour(moved: np.ndarray, weights: np.ndarray, tone: np.ndarray, *, stylised: bool) -> np.ndarray:
-    """The photo's face in the drawn skin's colour: its skin's mean becomes the drawn tone; its shading
-    is flattened (more for skin than for the darker eyes, brows and lips) and its tint halved."""
+    """The photo's face in the drawn skin's colour: its skin's mean becomes the drawn tone; stylised, its
+    shading becomes the drawing's flat cel tones (cel_shade); its tint halved."""
     lab = colour.to_lab(moved)
     mean = colour.weighted_mean(lab, weights)
     light = lab[..., 0] - mean[0]
     if stylised:
-        # Lighter-than-skin and slightly darker shading flattens most; the dark features keep more.
-        gain = np.where(light < -15.0, FEATURE_CONTRAST, STYLISED_CONTRAST)
-        light = light * gain
+        light = cel_shade(light)
     lab[..., 0] = np.clip(tone[0] + light, 0, 100)
     lab[..., 1:] = tone[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
     return colour.from_lab(lab)
@@ -239,6 +298,9 @@ def swap_face_acg(
         if stylised:
             moved = stylise(moved, eye_distance)
         moved = recolour(moved, weights, tone, stylised=stylised)
+        if stylised and source.landmarks is not None:
+            ink = line_colour(crop_lab, region)
+            ink_lines(moved, align.transform_points(matrix, source.landmarks), ink, INK_WIDTH * eye_distance)
     with timed(timings, "blend"):
         # A narrow soft edge inside the drawn face: drawn art has crisp outlines, and they stay.
         feather = max(1.0, 0.02 * size)

@@ -20,6 +20,23 @@ BLUR_FRACTION = 0.3
 # and its colour (CIELAB units).
 SHADING_RANGE = 0.35
 CHROMA_RANGE = 8.0
+# The pixels a picture's colour cast is estimated on: lightness within these bounds, chroma below this.
+NEUTRAL_LIGHTNESS = (15.0, 95.0)
+NEUTRAL_CHROMA = 10.0
+# The colour casts' difference is believed up to this much (CIELAB units): gray-world is easily fooled
+# by a coloured backdrop (a blue-purple wall read as blue light turned a face purple).
+MAX_CAST_SHIFT = 4.0
+# The template's light may make a person's skin at most this much lighter or darker (lightness ratio).
+MAX_EXPOSURE_GAIN = 1.6
+# The template's skin level may move at most this much towards the person's own (lightness ratio).
+MAX_TONE_GAIN = 2.5
+# How much of the way the template skin's colour (a, b) moves to the person's: the lightness, where
+# tone differs most between people, moves all the way; the colour only part of it, because a photo's
+# white balance is only estimated (a ruddy face under warm light would otherwise come out red).
+CHROMA_KEEP = 0.6
+# A template whose colours, beyond what follows lightness, spread by less than this (CIELAB units:
+# grayscale, sepia) has no colour of its own to keep a person's skin colour in.
+COLOURFUL_SPREAD = 4.0
 # The global mean counts as this fraction of skin in the local means (see _bounded_local_mean).
 PRIOR_WEIGHT = 0.02
 # Lightness more than the template skin's own highlights (plus this headroom) above the template's local
@@ -42,6 +59,27 @@ def from_lab(lab: np.ndarray) -> np.ndarray:
     return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def scene_light(image: np.ndarray) -> np.ndarray:
+    """A picture's light as CIELAB (L, a, b): its brightness (the 95th percentile of lightness: the
+    bright end follows the light more than the content) and its colour cast (gray-world on its
+    near-neutral pixels; all pixels when too few are), read on every n-th pixel, about 96 across (the
+    light is a property of the whole picture: a few thousand pixels tell it as well as a million)."""
+    step = max(1, max(image.shape[:2]) // 96)
+    lab = to_lab(np.ascontiguousarray(image[::step, ::step, :3])).reshape(-1, 3)
+    neutral = (lab[:, 0] > NEUTRAL_LIGHTNESS[0]) & (lab[:, 0] < NEUTRAL_LIGHTNESS[1])
+    neutral &= np.hypot(lab[:, 1], lab[:, 2]) < NEUTRAL_CHROMA
+    chosen = lab[neutral] if neutral.sum() >= 64 else lab
+    return np.array([np.percentile(lab[:, 0], 95), *chosen[:, 1:].mean(axis=0)], dtype=np.float32)
+
+
+def tone_shift(photo: np.ndarray, template: np.ndarray) -> tuple[float, np.ndarray]:
+    """How the light differs from a person's photo to a template: (lightness gain, (a, b) shift)."""
+    source, target = scene_light(photo), scene_light(template)
+    gain = float(np.clip(target[0] / max(float(source[0]), 1.0), 1 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN))
+    shift = target[1:] - source[1:]
+    return gain, shift * min(1.0, MAX_CAST_SHIFT / max(float(np.linalg.norm(shift)), 1e-6))
+
+
 def weighted_mean(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The per-channel mean of image over weights (the plain mean when the weights are all zero)."""
     total = float(weights.sum())
@@ -58,6 +96,8 @@ def match_colour(
     *,
     eye_distance: float,
     protect: np.ndarray | None = None,
+    keep_tone: tuple[float, np.ndarray] | None = None,
+    tone_weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """The source (already moved onto the target) recoloured to the target's light and colour.
 
@@ -67,17 +107,27 @@ def match_colour(
     light and shadow across the face, so hair or background can never make a bright or dark blotch.
     Lightness brighter than the template's own highlights is rolled off, except where `protect` (float
     0..1) is set: the whites of the eyes and teeth may be brighter than any skin.
+    keep_tone (the light's lightness gain and (a, b) shift from the person's photo to the template, see
+    `tone_shift`): the person keeps their own skin tone under the template's light; the template's skin
+    is first brought to that tone (its shading, contrast and colour spread stay), then matched as above.
+    tone_weight (float 0..1 per pixel) says how far each pixel takes the person's tone: the pipeline
+    fades it in from the mask's edge, so a person much darker or lighter than the template shows no edge.
     """
     sigma = max(2.0, BLUR_FRACTION * eye_distance)
     src_lab, tgt_lab = to_lab(source), to_lab(target)
+    level: float | np.ndarray = 1.0
+    if keep_tone is not None:
+        weight = np.ones(target_mask.shape, dtype=np.float32) if tone_weight is None else tone_weight
+        tgt_lab, scale = _in_person_tone(tgt_lab, target_mask, weighted_mean(src_lab, source_mask), keep_tone, weight)
+        level = 1.0 + (scale - 1.0) * weight
     src_mean = _bounded_local_mean(src_lab, source_mask, sigma, weighted_mean(src_lab, source_mask))
     tgt_mean = _bounded_local_mean(tgt_lab, target_mask, sigma, weighted_mean(tgt_lab, target_mask))
     src = cv2.split(src_lab)
     tgt_l = tgt_lab[..., 0]
     # Lightness: the source's detail (its lightness over its own skin's local light) times the
-    # template's local light.
-    lightness = src[0] * (tgt_mean[0] / np.maximum(src_mean[0], 1.0))
-    compressed = _compress_highlights(lightness, tgt_l, tgt_mean[0], target_mask)
+    # template's local light (brought to the person's level when their tone is kept).
+    lightness = src[0] * (tgt_mean[0] * level / np.maximum(src_mean[0], 1.0))
+    compressed = _compress_highlights(lightness, tgt_l * level, tgt_mean[0] * level, target_mask)
     if protect is not None:
         compressed = compressed + protect * (lightness - compressed)
     lightness = np.minimum(np.maximum(compressed, 0.0), 100.0)
@@ -87,8 +137,41 @@ def match_colour(
         both = (source_mask > 0.05) & (target_mask > 0.05)
     if both.sum() < 16:
         both = np.ones(source_mask.shape, dtype=bool)
-    a, b = transfer_chroma(src, src_mean, cv2.split(tgt_lab), tgt_mean, lightness, both, source_mask)
+    a, b = transfer_chroma(src, src_mean, cv2.split(tgt_lab), tgt_mean, lightness, both, source_mask, level)
     return from_lab(cv2.merge([lightness.astype(np.float32), a, b]))
+
+
+def _in_person_tone(
+    tgt_lab: np.ndarray,
+    target_mask: np.ndarray,
+    person: np.ndarray,
+    keep_tone: tuple[float, np.ndarray],
+    weight: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """The template crop with its skin's colour moved towards the person's skin (mean `person`) under
+    the template's light, as far as the template has colours of its own (not at all for grayscale or
+    sepia, whose look must stay), and the factor that brings its skin's lightness to the person's (at most
+    MAX_TONE_GAIN either way; applied to the result's lightness, so a sepia hue follows it)."""
+    gain, shift = keep_tone
+    skin = weighted_mean(tgt_lab, target_mask)
+    scale = float(np.clip(person[0] * gain / max(float(skin[0]), 1.0), 1 / MAX_TONE_GAIN, MAX_TONE_GAIN))
+    keep = CHROMA_KEEP * _colourfulness(tgt_lab)
+    if keep == 0.0:
+        return tgt_lab, scale
+    moved = tgt_lab.copy()
+    moved[..., 1:] += (keep * weight)[..., None] * (person[1:] + shift - skin[1:]).astype(np.float32)
+    return moved, scale
+
+
+def _colourfulness(lab: np.ndarray) -> float:
+    """0 for a picture whose colour only follows its lightness (grayscale, sepia) up to 1 for a colour
+    photo: the spread of a and b left after their linear fit on lightness, over COLOURFUL_SPREAD."""
+    step = max(1, round((lab.shape[0] * lab.shape[1] / 4000) ** 0.5))
+    sample = lab[::step, ::step].reshape(-1, 3).astype(np.float64)
+    light = np.stack([sample[:, 0], np.ones(len(sample))], axis=1)
+    coefficients, *_ = np.linalg.lstsq(light, sample[:, 1:], rcond=None)
+    spread = float(np.sqrt(((sample[:, 1:] - light @ coefficients) ** 2).sum(axis=1).mean()))
+    return float(np.clip(spread / COLOURFUL_SPREAD - 0.25, 0.0, 1.0))
 
 
 def _bounded_local_mean(lab: np.ndarray, weights: np.ndarray, sigma: float, mean: np.ndarray) -> list[np.ndarray]:
@@ -139,6 +222,7 @@ def transfer_chroma(
     out_lightness: np.ndarray,
     where: np.ndarray,
     src_skin: np.ndarray,
+    level: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The colour (a and b planes) of the result: the source's colours in the template's colour character.
 
@@ -151,7 +235,8 @@ def transfer_chroma(
     onto the template's spread of colours (a linear map between the two skins' 2x2 covariances, never
     amplifying). So teeth and eyes stay neutral instead of turning the colour opposite to the skin, a
     grayscale template gives a grayscale face, and a sepia one (whose colour is all in the
-    lightness-following part) a sepia face, teeth included.
+    lightness-following part) a sepia face, teeth included. level: the factor the result's lightness was
+    brought to the person's skin by (see match_colour's keep_tone).
     """
     # Statistics on every other pixel of the skin both faces show: the same numbers, a quarter of the work.
     sub = where[::2, ::2] if where[::2, ::2].sum() >= 16 else where
@@ -174,8 +259,11 @@ def transfer_chroma(
     # tints everything by its lightness, however dark or light.
     tgt_low, tgt_high = np.percentile(tgt_s[0], [1, 99])
     src_low, src_high = np.percentile(src_s[0], [1, 99])
+    # (A colour template's skin colour is read at the result's lightness relative to its skin brought to
+    # the person's level; one without colours of its own keeps following its own lightness.)
     out_ld = out_lightness - tgt_mean[0]
-    out_ld = (colourful * np.minimum(np.maximum(out_ld, tgt_low), tgt_high) + (1.0 - colourful) * out_ld).astype(
+    relative = (out_lightness - tgt_mean[0] * level) / level
+    out_ld = (colourful * np.minimum(np.maximum(relative, tgt_low), tgt_high) + (1.0 - colourful) * out_ld).astype(
         np.float32
     )
     src_ld = np.minimum(np.maximum(src[0] - src_mean[0], src_low), src_high).astype(np.float32)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..base import Engine
 from ..faces import Face
+from ..imageio import as_rgb
 from ..util import Timings
 from .acg import swap_face_acg
 from .detector import ClassicDetector
@@ -17,7 +18,8 @@ class ClassicEngine(Engine):
     """dlib HOG detection, 68 landmarks, landmark-aligned swap (see pipeline.py); drawn-art faces (no
     landmarks) go through acg.py.
 
-    method: the photo swap's geometry, "local" or "align" (see pipeline.METHODS).
+    method: the photo swap's geometry, "local" or "align" (see pipeline.METHODS); keep_tone: a person
+    keeps their own skin tone under the template's light (else the face takes the template face's tone).
     Fork-safe after loading: dlib's models are plain memory and start no threads, so a worker may load
     them once and then fork a child per job.
     """
@@ -25,24 +27,31 @@ class ClassicEngine(Engine):
     name = "classic"
     fork_safe = True
 
-    def __init__(self, *, method: str = DEFAULT_METHOD, detector: ClassicDetector | None = None) -> None:
+    def __init__(
+        self, *, method: str = DEFAULT_METHOD, keep_tone: bool = True, detector: ClassicDetector | None = None
+    ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown swap method {method!r}; use {' or '.join(METHODS)}")
         self.method = method
+        self.keep_tone = keep_tone
         self.detector = detector or ClassicDetector()
 
-    def with_method(self, method: str) -> ClassicEngine:
-        """The same engine (sharing its loaded models) with another swap method."""
-        return ClassicEngine(method=method, detector=self.detector)
+    def variant(self, *, method: str | None = None, keep_tone: bool | None = None) -> ClassicEngine:
+        """The same engine (sharing its loaded models) with other settings."""
+        return ClassicEngine(
+            method=method or self.method,
+            keep_tone=self.keep_tone if keep_tone is None else keep_tone,
+            detector=self.detector,
+        )
 
-    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        return self.detector.detect(image, timings=timings)
+    def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
+        return self.detector.detect(as_rgb(image), thorough=thorough, timings=timings)
 
     def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        return self.detector.detect_person(image, timings=timings)
+        return self.detector.detect_person(as_rgb(image), timings=timings)
 
     def explain_no_face(self, image: np.ndarray) -> bool:
-        return self.detector.any_face(image)
+        return self.detector.any_face(as_rgb(image))
 
     def warm_up(self) -> None:
         """The first swap in a process spends about 0.55 s on imports (scipy's Delaunay, 0.4 s) and on
@@ -66,4 +75,6 @@ class ClassicEngine(Engine):
         if target.landmarks is None or source.landmarks is None:
             swap_face_acg(canvas, target, photo, source, timings=timings)
         else:
-            swap_face_classic(canvas, target, photo, source, method=self.method, timings=timings)
+            swap_face_classic(
+                canvas, target, photo, source, method=self.method, keep_tone=self.keep_tone, timings=timings
+            )

@@ -44,6 +44,8 @@ DEFAULT_METHOD = "local"
 LOCAL_BASE = -0.5
 LOCAL_YAW_SCALE = 50.0
 LOCAL_MAX = 0.5
+# Above the eyes, the person's skin tone fades in over this fraction of the face's size inside the mask.
+TONE_EDGE = 0.15
 
 
 @dataclass
@@ -69,9 +71,13 @@ def swap_face_classic(
     source: Face,
     *,
     method: str = DEFAULT_METHOD,
+    keep_tone: bool = True,
     timings: Timings | None = None,
 ) -> None:
-    """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks."""
+    """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks.
+
+    keep_tone: the person keeps their own skin tone under the template's light (colour.match_colour);
+    otherwise the face takes the template face's skin tone."""
     if method not in METHODS:
         raise ValueError(f"unknown swap method {method!r}")
     assert target.landmarks is not None and source.landmarks is not None
@@ -97,7 +103,9 @@ def swap_face_classic(
     if part is None:
         return
     with timed(timings, "colour"):
-        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin)
+        light = colour.tone_shift(photo, canvas) if keep_tone else None
+        weight = tone_weight(mask, work.landmarks, work.size)[part] if keep_tone else None
+        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light, weight)
     with timed(timings, "blend"):
         paste_back(canvas, work, recoloured, mask, part)
 
@@ -166,8 +174,11 @@ def recolour(
     part: tuple[slice, slice],
     source_skin: skin.SkinMap,
     target_skin: skin.SkinMap,
+    light: tuple[float, np.ndarray] | None,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The painted part of the moved face in the template's light and colour."""
+    """The painted part of the moved face in the template's light and colour (keeping the person's skin
+    tone when light, the light's change from their photo to the template, is given)."""
     dst = work.landmarks
     eye_distance = float(np.linalg.norm(dst[RIGHT_EYE].mean(axis=0) - dst[LEFT_EYE].mean(axis=0)))
     # The whites of the eyes and the teeth may stay brighter than any skin.
@@ -181,7 +192,26 @@ def recolour(
         target_skin.weights[part],
         eye_distance=eye_distance,
         protect=protect,
+        keep_tone=light,
+        tone_weight=weight,
     )
+
+
+def tone_weight(mask: np.ndarray, landmarks: np.ndarray, size: float) -> np.ndarray:
+    """How far each pixel takes the person's own tone: fully below the eyes; above them (forehead and
+    hairline, where the template's skin goes on above the mask) rising from 0 at the mask's edge to 1
+    TONE_EDGE of the face's size inside it, so a person much darker or lighter than the template shows no
+    edge across the forehead."""
+    inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    t = np.clip(inside / max(1.0, TONE_EDGE * size), 0.0, 1.0)
+    fade = t * t * (3.0 - 2.0 * t)
+    eyes = landmarks[RIGHT_EYE + LEFT_EYE].mean(axis=0)
+    up = landmarks[17:27].mean(axis=0) - landmarks[8]
+    up = up / max(float(np.linalg.norm(up)), 1e-6)
+    ys, xs = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]].astype(np.float32)
+    height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
+    above = np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
+    return (1.0 - above * (1.0 - fade)).astype(np.float32)
 
 
 def paste_back(

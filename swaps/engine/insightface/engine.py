@@ -29,6 +29,7 @@ from ..base import Engine
 from ..classic.detector import ClassicDetector
 from ..errors import EngineError
 from ..faces import Face
+from ..imageio import as_rgb
 from ..util import Timings, timed
 from .files import find_models
 
@@ -113,8 +114,10 @@ class InsightFaceEngine(Engine):
         # dlib's 68 landmarks on SCRFD's boxes give the pose check and the templates' landmarks.
         self.landmarker = ClassicDetector()
 
-    def detect(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        """SCRFD faces (box, 5 points, score) with dlib's 68 landmarks, largest first."""
+    def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
+        """SCRFD faces (box, 5 points, score) with dlib's 68 landmarks, largest first (SCRFD's one pass is
+        its thorough one)."""
+        image = as_rgb(image)
         bgr = np.ascontiguousarray(image[..., ::-1])
         with timed(timings, "detect"):
             boxes, points = self.detector.detect(bgr, input_size=DETECTION_SIZE)

@@ -50,13 +50,13 @@ class Command(BaseCommand):
         if not output.parent.is_dir():
             self.fail(f"The output folder {output.parent} does not exist.")
         try:
-            template = load_image(options["template"], what="template")
+            template = load_image(options["template"], what="template", keep_alpha=True)
             husband = load_image(options["husband"], what="husband photo")
             wife = load_image(options["wife"], what="wife photo")
             engine = get_engine(
                 options["engine"] or settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None
             )
-            found = engine.detect(template)
+            found = engine.detect(template, thorough=True)
             if len(found) < 2:
                 raise TemplateFacesError(
                     f"The template shows {len(found) or 'no'} face{'' if len(found) == 1 else 's'} we can find; "
