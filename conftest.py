@@ -25,6 +25,18 @@ def _isolated_media(settings, tmp_path):
         }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_test_redis():
+    """The test database of the real Redis (REDIS_URL) starts empty: an earlier run's jobs (say one left
+    "started" by a killed worker) would otherwise match this run's task ids, which restart at 1."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _queue_connection(monkeypatch):
     """Without REDIS_URL the queue talks to an in-process fakeredis; with it, to the real server."""

@@ -106,6 +106,17 @@ class Image(models.Model):
         suffix = PurePosixPath(self.file.name or "").suffix.lower()
         return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
+    @property
+    def thumbnail_content_type(self) -> str:
+        """JPEG, or WebP for a transparent picture's thumbnail (it keeps the alpha)."""
+        suffix = PurePosixPath(self.thumbnail_key).suffix.lower()
+        return CONTENT_TYPES.get(suffix, "image/jpeg")
+
+    @property
+    def has_alpha(self) -> bool:
+        """Stored with transparency kept (a cut-out template, or a swap result made from one)."""
+        return bool((self.metadata or {}).get("alpha"))
+
     def public_url_for(self, key: str) -> str:
         """The immutable URL of one of a public picture's files: the object store's, or ours locally."""
         storage = self.file.storage
@@ -128,7 +139,9 @@ class Image(models.Model):
         return self.get_file_url(download=True)
 
     def get_thumbnail_url(self) -> str:
-        """The URL of the thumbnail (at most 480x480, JPEG): public and immutable for template pictures."""
+        """The URL of the thumbnail (at most 480x480, JPEG; WebP with alpha for a transparent picture).
+
+        Public and immutable for template pictures."""
         key = self.thumbnail_key
         if key and not self.is_private and is_public_key(key):
             return self.public_url_for(key)

@@ -143,7 +143,7 @@ def image_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     if not image.thumbnail_key:
         return image_file(request, pk)
     etag = f'"{image.sha256}-thumb"' if image.sha256 else ""
-    return _serve(request, image, image.thumbnail_key, content_type="image/jpeg", etag=etag)
+    return _serve(request, image, image.thumbnail_key, content_type=image.thumbnail_content_type, etag=etag)
 
 
 @require_safe

@@ -224,12 +224,12 @@ def _set_progress(task_id: int, step: str) -> None:
     FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step])
 
 
-def _read_image(image: Image | None, what: str):
+def _read_image(image: Image | None, what: str, *, keep_alpha: bool = False):
 
     if image is None:
         raise SwapError(f"The {what} was deleted. Please choose it again and try once more.")
     with image.file.open("rb") as fp:
-        return load_image(fp.read(), what=what)
+        return load_image(fp.read(), what=what, keep_alpha=keep_alpha)
 
 
 def swap_run(*, task_id: int) -> FaceSwapTask | None:
@@ -275,7 +275,8 @@ def _swap(task: FaceSwapTask):
     if task.template is None or task.template.image is None:
         raise SwapError("This template is no longer available. Please pick another.")
     template_faces = template_faces_for_swap(task.template)
-    template = _read_image(task.template.image, "template")
+    # A transparent template gives a transparent result (the engine paints only where it is opaque).
+    template = _read_image(task.template.image, "template", keep_alpha=True)
     husband = _read_image(task.husband_image, "photo of you")
     wife = _read_image(task.wife_image, "photo of your partner")
     return swap_couple(
@@ -295,7 +296,8 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         picture=result,
         image_type=ImageType.RESULT,
         category=task.template.category,
-        filename=f"swap-{task.pk}.jpg",
+        # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
+        filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
     )
     try:
         image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}

@@ -8,5 +8,6 @@ app_name = "share"
 
 urlpatterns = [
     path("<str:token>/", views.share_view, name="view"),
+    # Named .jpg for link previews; a transparent template's PNG result is sent with its own type.
     path("<str:token>/picture.jpg", views.share_picture, name="picture"),
 ]

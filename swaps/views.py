@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -367,7 +368,8 @@ def share_picture(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("This link has expired or was turned off by its owner.")
     image = link.task.result_image
-    response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type="image/jpeg")
+    # A transparent template's result is a PNG; the rest are JPEGs.
+    response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type=image.content_type)
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -470,8 +472,9 @@ def album_zip(request: HttpRequest, pk: int) -> HttpResponse:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for number, item in enumerate(done, start=1):
             title = slugify(item.template.title if item.template else "") or "swap"
+            suffix = PurePosixPath(item.result_image.file.name).suffix.lower() or ".jpg"
             with item.result_image.file.storage.open(item.result_image.file.name, "rb") as fh:
-                archive.writestr(f"{number:02d}-{title}.jpg", fh.read())
+                archive.writestr(f"{number:02d}-{title}{suffix}", fh.read())
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="couple-album-{album.pk}.zip"'
     response["Cache-Control"] = "private, no-store"

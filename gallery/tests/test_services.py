@@ -239,6 +239,57 @@ def test_png_with_alpha_is_flattened_onto_white(owner):
     assert "transparency flattened onto white" in image.metadata["notes"]
 
 
+def _cutout(size=(600, 400)) -> PILImage.Image:
+    """Noisy colours under a graded alpha (0 at the corners, 255 in the middle), hidden pixels not black."""
+    rng = np.random.default_rng(13)
+    pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    y, x = np.mgrid[0 : size[1], 0 : size[0]]
+    distance = np.hypot((x - size[0] / 2) / (size[0] / 2), (y - size[1] / 2) / (size[1] / 2))
+    alpha = np.clip((1.1 - distance) * 600, 0, 255).astype(np.uint8)
+    return PILImage.fromarray(np.dstack([pixels, alpha]), mode="RGBA")
+
+
+def test_transparent_png_template_keeps_its_alpha_and_gets_an_alpha_thumbnail(owner, client):
+    cutout = _cutout()
+    image = image_upload(owner=None, file=f.upload(f.encode(cutout, "PNG"), "cutout.png"), image_type="template")
+    stored = open_stored(image.file.name)
+    assert stored.format == "PNG" and stored.mode == "RGBA" and image.file.name.endswith(".png")
+    assert np.array_equal(np.asarray(stored)[..., 3], np.asarray(cutout)[..., 3]), "alpha byte for byte"
+    # Lossless: even the hidden pixels' colours stay (the engine decides what to paint where).
+    assert np.array_equal(np.asarray(stored), np.asarray(cutout))
+    assert image.metadata["alpha"] is True and "transparency kept" in image.metadata["notes"]
+    assert image.has_alpha
+    thumb = open_stored(image.thumbnail_key)
+    assert thumb.format == "WEBP" and thumb.mode == "RGBA" and thumb.size == (480, 320)
+    corner, middle = thumb.getpixel((0, 0))[3], thumb.getpixel((240, 160))[3]
+    assert corner == 0 and middle == 255
+    assert image.thumbnail_content_type == "image/webp"
+    response = client.get(image.get_thumbnail_url())
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+
+
+def test_transparent_webp_template_is_stored_as_png_with_alpha(owner):
+    cutout = _cutout((200, 100))
+    data = f.encode(cutout, "WEBP", lossless=True)
+    image = image_upload(owner=None, file=f.upload(data, "cutout.webp", "image/webp"), image_type="template")
+    stored = open_stored(image.file.name)
+    assert stored.format == "PNG" and stored.mode == "RGBA" and image.filename == "cutout.png"
+    assert np.array_equal(np.asarray(stored)[..., 3], np.asarray(cutout)[..., 3])
+
+
+def test_opaque_rgba_template_and_transparent_photo_have_no_alpha(owner):
+    opaque = PILImage.new("RGBA", (60, 40), (10, 200, 30, 255))
+    art = image_upload(owner=None, file=f.upload(f.encode(opaque, "PNG"), "flat.png"), image_type="template")
+    assert open_stored(art.file.name).mode == "RGB" and not art.has_alpha
+    assert open_stored(art.thumbnail_key).format == "JPEG"
+    # A person's photo with alpha is still flattened onto white: faces need solid pixels.
+    photo = image_upload(owner=owner, file=f.upload(f.encode(_cutout(), "PNG"), "me.png"), image_type="source")
+    stored = open_stored(photo.file.name)
+    assert stored.format == "JPEG" and stored.mode == "RGB" and not photo.has_alpha
+    assert all(channel >= 250 for channel in stored.getpixel((0, 0)))
+    assert open_stored(photo.thumbnail_key).format == "JPEG" and photo.thumbnail_key.endswith("_thumb.jpg")
+
+
 def test_palette_png_with_transparency_is_converted(owner):
     palette = PILImage.new("RGBA", (40, 40), (0, 128, 0, 255)).convert("P")
     palette.info["transparency"] = 0

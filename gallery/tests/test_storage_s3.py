@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.services import user_delete
 from accounts.tests.factories import user_create
 from gallery.models import Image, ImageType
-from gallery.services import image_store_generated
+from gallery.services import image_store_generated, image_upload
 from gallery.storage import IMMUTABLE_CACHE
 from gallery.tests import factories as f
 
@@ -119,6 +119,28 @@ def test_a_swap_result_is_written_as_a_private_object(s3_storage, client):
     client.force_login(owner)
     status, body, _ = fetch(client.get(result.get_file_url())["Location"])
     assert status == 200 and f.PILImage.open(__import__("io").BytesIO(body)).size == (400, 300)
+
+
+def test_transparent_pictures_are_served_as_png_and_webp_with_their_alpha(s3_storage, client):
+    owner = user_create()
+    picture = np.zeros((300, 400, 4), dtype=np.uint8)
+    picture[50:250, 100:300] = (200, 30, 60, 255)
+    result = image_store_generated(owner=owner, picture=picture, image_type=ImageType.RESULT, filename="swap.png")
+    assert result.file.name.endswith(".png") and result.thumbnail_key.endswith("_thumb.webp")
+    client.force_login(owner)
+    for url, content_type in ((result.get_file_url(), "image/png"), (result.get_thumbnail_url(), "image/webp")):
+        status, body, headers = fetch(client.get(url)["Location"])
+        assert status == 200 and headers["Content-Type"] == content_type
+        assert f.PILImage.open(__import__("io").BytesIO(body)).mode == "RGBA"
+    status, body, headers = fetch(client.get(result.get_download_url())["Location"])
+    assert headers["Content-Type"] == "image/png" and "swap.png" in headers["Content-Disposition"]
+    # A cut-out template: public objects, stored with the right content type for browsers and CDNs.
+    cutout = f.PILImage.fromarray(picture, mode="RGBA")
+    template = image_upload(owner=None, file=f.upload(f.encode(cutout, "PNG"), "cutout.png"), image_type="template")
+    assert template.has_alpha
+    for url, content_type in ((template.get_file_url(), "image/png"), (template.get_thumbnail_url(), "image/webp")):
+        status, body, headers = fetch(url)
+        assert status == 200 and headers["Content-Type"] == content_type
 
 
 def test_deleting_an_account_removes_its_objects(s3_storage, django_capture_on_commit_callbacks):
