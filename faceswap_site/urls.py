@@ -4,6 +4,7 @@ from django.urls import include, path
 from templates import views as template_views
 
 from . import health
+from . import views as site_views
 
 urlpatterns = [
     # The home page shows the most popular templates: the templates app owns it.
@@ -15,8 +16,11 @@ urlpatterns = [
     path("templates/", include("templates.urls")),
     path("photos/", include("gallery.urls")),
     path("swaps/", include("swaps.urls")),
+    path("s/", include("swaps.share_urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", site_views.favicon),
 ]
 
 handler400 = "faceswap_site.limits.bad_request"

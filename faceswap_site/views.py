@@ -1,9 +1,10 @@
 import sys
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -33,3 +34,9 @@ def _database_down() -> bool:
     except DatabaseError:
         return True
     return False
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page says. The static URL is worked out
+    per request: with the production static storage it needs collectstatic's manifest, not at import."""
+    return HttpResponsePermanentRedirect(static("images/favicon.ico"))

@@ -31,13 +31,13 @@ class PhotoUploadForm(forms.Form):
         label="Add photos",
         # Empty files reach image_upload, whose message names the file like every other refusal.
         allow_empty_file=True,
-        help_text="JPEG, PNG or WebP, up to {mb} MB each. One face per photo works best: looking at the camera, "
-        "in good light.",
+        help_text="JPEG, PNG, WebP or iPhone (HEIC), up to {mb} MB each. Faces looking at the camera, in good light, "
+        "work best; a photo of the two of you is fine.",
         error_messages={
             "required": "Please choose a photo to upload.",
             "invalid": "No file was received. Please choose the photo again and upload it.",
         },
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -12,7 +12,7 @@ import io
 import logging
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -28,17 +28,21 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from .models import Image, ImageType, storage_key
 from .selectors import image_find_duplicate, image_in_use_q
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED = "Please upload a JPEG, PNG or WebP photo."
+ACCEPTED = "Please upload a JPEG, PNG, WebP or iPhone (HEIC) photo."
 # Formats we accept, decided by decoding. The clean copy is a JPEG, except that a PNG template stays a
 # lossless PNG (drawn art keeps its lines): people's photos as PNG would be 3-4 times larger and take
 # seconds to encode (see `make bench`).
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+# iPhone photos (HEIC/HEIF, the camera's default) decode through pillow-heif and are stored as JPEG like
+# any other photo: upright, metadata stripped.
+register_heif_opener()
 SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 JPEG_QUALITY = 90
 THUMBNAIL_SIZE = (480, 480)
@@ -118,7 +122,7 @@ def _unrecognised_message(data: bytes) -> ValidationError:
     if head.startswith((b"<!doctype html", b"<html")):
         return ValidationError(f"This is a web page, not a picture. {ACCEPTED}", code="not_an_image")
     return ValidationError(
-        "This file is not a picture we can read: its content is not a JPEG, PNG or WebP image, whatever its "
+        "This file is not a picture we can read: its content is not a JPEG, PNG, WebP or HEIC image, whatever its "
         "name says. If it is a photo, please open it, save it as JPEG and upload that copy.",
         code="not_an_image",
     )
@@ -551,3 +555,64 @@ def image_purge_expired(*, days: int | None = None, dry_run: bool = False) -> Pu
             # Each row's files follow it (image_files_follow_row).
             Image.objects.filter(pk__in=[image.pk for image in doomed]).delete()
     return PurgeResult(deleted=len(doomed), kept_in_use=kept, files=len(keys))
+
+
+# Gallery's own metadata keys; a rotated photo keeps these and loses what other apps learnt from its
+# pixels (a face check), which no longer matches.
+_OWN_METADATA = ("sha256", "format", "mode", "thumbnail", "thumbnail_width", "thumbnail_height", "notes")
+# Called with each person's photo when it is added (or turned) in My photos: a higher app looks at it
+# then (swaps checks it for faces). Registered from that app's AppConfig.ready; gallery imports no app.
+_PHOTO_ADDED_HOOKS: list[Callable[[Image], object]] = []
+
+
+def image_photo_added_register(hook: Callable[[Image], object]) -> None:
+    """Register a callable run with every photo a person adds or turns in My photos."""
+    if hook not in _PHOTO_ADDED_HOOKS:
+        _PHOTO_ADDED_HOOKS.append(hook)
+
+
+def image_photo_added(*, image: Image) -> None:
+    """Tell the registered apps about a photo just added or turned."""
+    for hook in _PHOTO_ADDED_HOOKS:
+        hook(image)
+
+
+def image_rotate(*, image: Image, clockwise: bool) -> Image:
+    """Turn a stored picture a quarter turn (a photo the camera saved sideways) and store it again.
+
+    A new picture and thumbnail replace the old ones (those go after the commit); width, height, size and
+    sha256 follow; metadata other apps derived from the old pixels is dropped.
+    """
+    # Through the storage, not image.file: the field keeps its open file object, which would be read
+    # again (the old picture) after the name changes.
+    with _storage().open(image.file.name, "rb") as fh, PILImage.open(fh) as picture:
+        picture.load()
+        turned = picture.convert("RGB").transpose(
+            PILImage.Transpose.ROTATE_270 if clockwise else PILImage.Transpose.ROTATE_90
+        )
+    metadata = image.metadata or {}
+    clean = _encoded(
+        turned, original_format=metadata.get("format", "JPEG"), original_mode="RGB", lossless=False, notes=[]
+    )
+    storage = _storage()
+    old_keys = image_file_keys(image)
+    key = storage.save(storage_key(image.image_type, clean.suffix), ContentFile(clean.data))
+    written = [key]
+    try:
+        written.append(storage.save(thumbnail_key_for(key), ContentFile(clean.thumbnail)))
+        with transaction.atomic():
+            image.file = key
+            image.width, image.height, image.file_size = clean.width, clean.height, len(clean.data)
+            image.metadata = {
+                **{k: v for k, v in metadata.items() if k in _OWN_METADATA},
+                "sha256": clean.sha256,
+                "thumbnail": written[1],
+                "thumbnail_width": clean.thumbnail_size[0],
+                "thumbnail_height": clean.thumbnail_size[1],
+            }
+            image.save(update_fields=["file", "width", "height", "file_size", "metadata"])
+            files_delete_on_commit(old_keys)
+    except BaseException:
+        _delete_files(written)
+        raise
+    return image

@@ -14,12 +14,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from . import selectors
 from .forms import PhotoUploadForm
 from .models import CONTENT_TYPES, Image, ImageType
-from .services import image_delete, image_upload_or_reuse
+from .services import image_delete, image_photo_added, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
@@ -186,6 +186,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             if not created:
                 messages.info(request, f"{upload.name} is already in your photos (as {image.filename}).")
                 continue
+            image_photo_added(image=image)
             added += 1
         if added:
             messages.success(request, f"Added {added} photo{'s' if added != 1 else ''}.")
@@ -227,3 +228,21 @@ def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Deleted {name}.")
         return redirect("gallery:photo_list")
     return render(request, "gallery/image_confirm_delete.html", {"image": image, "in_use": in_use})
+
+
+@login_required
+@require_POST
+def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn one of my photos a quarter turn left or right (a face not found because it lies sideways)."""
+    image = _get_image_for_user(request, pk)
+    if image.image_type != ImageType.SOURCE or image.owner_id != request.user.pk:
+        raise Http404("No such photo.")
+    if selectors.image_is_in_use(image=image):
+        messages.error(
+            request, "This photo is being used by a swap that has not finished yet. Turn it once it is done."
+        )
+    else:
+        image = image_rotate(image=image, clockwise=request.POST.get("direction") == "right")
+        image_photo_added(image=image)
+        messages.success(request, f"Turned {image.filename}.")
+    return redirect("gallery:photo_list")

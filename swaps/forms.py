@@ -1,20 +1,25 @@
 from django import forms
 
 from gallery.models import Image
+from templates.models import Template
 
+from .models import Album
 from .services import PersonPhoto
 
 
 class SwapForm(forms.Form):
-    """For each of husband and wife: a photo from My photos, or a new upload (which wins).
+    """For you and your partner (the seed's husband and wife roles): a photo from My photos, or a new upload
+    (which wins), and which of the photo's faces is theirs.
 
     Only parsing: what makes a photo usable is decided by `swaps.services.swap_submit`.
     """
 
     husband_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
-    husband_upload = forms.FileField(required=False, label="Upload a new husband photo")
+    husband_upload = forms.FileField(required=False, label="Upload a new photo of you")
+    husband_face = forms.IntegerField(required=False, min_value=0, max_value=99)
     wife_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
-    wife_upload = forms.FileField(required=False, label="Upload a new wife photo")
+    wife_upload = forms.FileField(required=False, label="Upload a new photo of your partner")
+    wife_face = forms.IntegerField(required=False, min_value=0, max_value=99)
 
     def __init__(self, *args, photos, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -23,4 +28,28 @@ class SwapForm(forms.Form):
 
     def person(self, role: str) -> PersonPhoto:
         """What was given for a role (after is_valid())."""
-        return PersonPhoto(image=self.cleaned_data.get(f"{role}_photo"), upload=self.cleaned_data.get(f"{role}_upload"))
+        data = self.cleaned_data
+        upload = data.get(f"{role}_upload")
+        # A face index belongs to the photo it was picked on, not to a new upload.
+        face = None if upload is not None else data.get(f"{role}_face")
+        return PersonPhoto(image=data.get(f"{role}_photo"), upload=upload, face=face)
+
+
+class AlbumForm(SwapForm):
+    """ "Try on several templates": the templates (up to Album.MAX_TEMPLATES) and the two people once."""
+
+    templates = forms.ModelMultipleChoiceField(
+        queryset=Template.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one template."},
+    )
+
+    def __init__(self, *args, templates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["templates"].queryset = templates
+
+    def clean_templates(self):
+        chosen = self.cleaned_data["templates"]
+        if len(chosen) > Album.MAX_TEMPLATES:
+            raise forms.ValidationError(f"Pick up to {Album.MAX_TEMPLATES} templates ({len(chosen)} are ticked).")
+        return chosen

@@ -6,6 +6,8 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
+from swaps.engine import Face
+
 
 class FaceSwapTask(models.Model):
     """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
@@ -57,6 +59,17 @@ class FaceSwapTask(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    # An addition to the seed schema: per role, the face taken from its photo, copied when the swap was
+    # asked for ({"husband": {"image": id, "index": i, "face": <face JSON>}, ...}), so a photo of the
+    # couple can serve both partners and the worker swaps exactly the face each one picked.
+    source_faces = models.JSONField(default=dict, blank=True, null=True)
+    # Also an addition: set when the owner deletes the swap. It waits in their trash (restorable) for
+    # TRASH_DAYS, then `empty_swap_trash` deletes it and its result for good.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Also an addition: the album this swap was asked for in ("Try on several templates"), if any.
+    album = models.ForeignKey(
+        "Album", on_delete=models.SET_NULL, null=True, blank=True, db_column="album_id", related_name="tasks"
+    )
 
     class Meta:
         db_table = "faceswap_tasks"
@@ -77,9 +90,43 @@ class FaceSwapTask(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("swaps:detail", args=[self.pk])
 
+    def source_face(self, role: str) -> Face | None:
+        """The engine Face picked for a role when the swap was asked for (None: find it in the photo)."""
+        entry = (self.source_faces or {}).get(role)
+        return Face.from_json(entry["face"]) if entry else None
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+    @property
+    def phase_index(self) -> int:
+        """Which of PHASES the swap is in (the page shows those before it as done)."""
+        if self.status == self.Status.COMPLETED:
+            return len(PHASES) - 1
+        if self.status != self.Status.PROCESSING:
+            return 0
+        progress = self.progress or 0
+        return max(i for i, phase in enumerate(PHASES) if progress >= phase.progress)
+
+    def phases(self) -> list[dict]:
+        """The steps a person sees, in order, each "done", "current" or "todo" (a failed swap stops)."""
+        current = self.phase_index
+        failed = self.status == self.Status.FAILED
+        return [
+            {
+                "name": phase.name,
+                "label": phase.label,
+                "state": "todo"
+                if failed
+                else "done"
+                if i < current or self.status == self.Status.COMPLETED
+                else "current"
+                if i == current
+                else "todo",
+            }
+            for i, phase in enumerate(PHASES)
+        ]
 
     @property
     def step_label(self) -> str:
@@ -109,8 +156,84 @@ STEPS = (
     Step("claimed", 5, "Starting…"),
     Step("loading", 10, "Loading your photos…"),
     Step("detect", 25, "Finding the faces…"),
-    Step("husband", 45, "Swapping the husband's face…"),
-    Step("wife", 70, "Swapping the wife's face…"),
+    Step("husband", 45, "Swapping in your face…"),
+    Step("wife", 70, "Swapping in your partner's face…"),
     Step("saving", 90, "Saving the result…"),
     Step("done", 100, "Done"),
 )
+
+# What the task page lists, in order: fewer and plainer than the worker's steps; each starts when the
+# worker's progress reaches it. "queued" is the pending state (progress 0).
+PHASES = (
+    Step("queued", 0, "In the queue"),
+    Step("detect", 5, "Finding the faces"),
+    Step("husband", 45, "Swapping in your face"),
+    Step("wife", 70, "Swapping in your partner's face"),
+    Step("saving", 90, "Finishing"),
+    Step("done", 100, "Done"),
+)
+
+
+class ShareLink(models.Model):
+    """A link its owner made to show one swap's result to anyone holding it (table `swap_share_links`,
+    an addition to the seed schema). Only the result picture is shown, until it expires or is revoked."""
+
+    task = models.ForeignKey(FaceSwapTask, on_delete=models.CASCADE, related_name="share_links")
+    # secrets.token_urlsafe(24): 192 random bits.
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "swap_share_links"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share link for swap #{self.task_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("share:view", args=[self.token])
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Album(models.Model):
+    """Several templates tried with the same two photos at once (table `swap_albums`, an addition to the
+    seed schema). Each item is an ordinary FaceSwapTask pointing here."""
+
+    # Up to this many templates in one album.
+    MAX_TEMPLATES = 12
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="swap_albums")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "swap_albums"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Album #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("swaps:album", args=[self.pk])
+
+
+class Favourite(models.Model):
+    """A template a person marked with a heart (table `template_favourites`, an addition to the seed
+    schema): "My favourites" lists them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    template = models.ForeignKey("couple_templates.Template", on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "template_favourites"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="template_favourites_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.template_id}"

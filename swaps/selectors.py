@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import FaceSwapTask
+from .models import Album, FaceSwapTask, Favourite, ShareLink
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
     """The user's swaps, newest first, with what the list shows fetched in the same query."""
     return (
-        FaceSwapTask.objects.filter(user=user)
+        FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True)
         .select_related("template__image", "result_image", "husband_image", "wife_image")
         .order_by("-created_at", "-id")
     )
@@ -23,6 +24,30 @@ def photos_for_user(*, user) -> QuerySet[Image]:
     return Image.objects.filter(owner=user, image_type=ImageType.SOURCE).order_by("-uploaded_at", "-id")
 
 
+def swaps_in_trash(*, user) -> QuerySet[FaceSwapTask]:
+    """The user's deleted swaps that can still be restored, most recently deleted first."""
+    return (
+        FaceSwapTask.objects.filter(user=user, deleted_at__isnull=False)
+        .select_related("template__image", "result_image")
+        .order_by("-deleted_at", "-id")
+    )
+
+
+def swaps_ahead(*, task: FaceSwapTask) -> int:
+    """How many swaps (anyone's) wait in the queue before this pending one; 0 once it has started."""
+    if task.status != FaceSwapTask.Status.PENDING:
+        return 0
+    return FaceSwapTask.objects.filter(
+        Q(created_at__lt=task.created_at) | Q(created_at=task.created_at, pk__lt=task.pk),
+        status=FaceSwapTask.Status.PENDING,
+    ).count()
+
+
+def photos_for_picker(*, user) -> QuerySet[Image]:
+    """The user's photos a swap can use: those whose check found no usable face are left out."""
+    return photos_for_user(user=user).filter(Q(metadata__face_check__isnull=True) | Q(metadata__face_check__ok=True))
+
+
 def photos_in_waiting_swap() -> Exists:
     """Matches Image rows that a pending or processing swap uses (gallery keeps them: see SwapsConfig)."""
     waiting = FaceSwapTask.objects.filter(status__in=[FaceSwapTask.Status.PENDING, FaceSwapTask.Status.PROCESSING])
@@ -31,4 +56,52 @@ def photos_in_waiting_swap() -> Exists:
 
 def account_swap_summary(user) -> dict:
     """The swaps' part of "My account": how many swaps the user has."""
-    return {"swap_count": FaceSwapTask.objects.filter(user=user).count()}
+    return {"swap_count": FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()}
+
+
+def share_link_live(*, token: str) -> ShareLink | None:
+    """The share link with this token if it still works (not revoked, not expired, swap not deleted)."""
+    return (
+        ShareLink.objects.filter(
+            token=token,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            task__deleted_at__isnull=True,
+            task__result_image__isnull=False,
+        )
+        .select_related("task__result_image", "task__template")
+        .first()
+    )
+
+
+def share_links_for_task(*, task: FaceSwapTask) -> QuerySet[ShareLink]:
+    """A swap's links that still work, newest first (for its owner's page)."""
+    return ShareLink.objects.filter(task=task, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def albums_for_user(*, user) -> QuerySet[Album]:
+    return Album.objects.filter(user=user)
+
+
+def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:
+    """An album's swaps (trashed ones left out), in the order the templates were picked."""
+    return (
+        album.tasks.filter(deleted_at__isnull=True)
+        .select_related("template__image", "result_image")
+        .order_by("created_at", "id")
+    )
+
+
+def favourite_template_ids(*, user) -> frozenset[int]:
+    return frozenset(Favourite.objects.filter(user=user).values_list("template_id", flat=True))
+
+
+def favourite_templates(*, user):
+    """The user's favourite templates that are still offered, most recently marked first."""
+    from templates.models import Template
+
+    return (
+        Template.objects.filter(favourites__user=user, is_active=True)
+        .select_related("image")
+        .order_by("-favourites__created_at", "-id")
+    )

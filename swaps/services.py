@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import socket
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from gallery.services import image_clean, image_delete, image_store, image_store
 from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
-from .models import STEPS, FaceSwapTask
+from .models import STEPS, Album, FaceSwapTask, Favourite, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class PersonPhoto:
 
     image: Image | None = None
     upload: File | None = None
+    # Which of the photo's usable faces (largest first) is this partner's; None: the largest.
+    face: int | None = None
 
     @property
     def given(self) -> bool:
@@ -105,7 +108,9 @@ class SwapSubmitError(ValidationError):
         self.checks = checks
 
 
-def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonPhoto) -> FaceSwapTask:
+def swap_submit(
+    *, user, template: Template, husband: PersonPhoto, wife: PersonPhoto, album: Album | None = None
+) -> FaceSwapTask:
     """The one way to ask for a swap: check the template and both photos, store new uploads, queue it.
 
     Each photo is validated (an upload through the gallery's checks, never stored if refused; the same
@@ -113,10 +118,11 @@ def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonP
     where the worker finds it again. Raises SwapSubmitError with a message per field; otherwise writes a
     pending task and queues its id when the transaction commits.
     """
-    try:
-        swap_fair_use_check(user=user)  # before any photo is checked or stored
-    except SwapError as exc:
-        raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
+    if album is None:  # an album's swaps are checked together, by album_submit
+        try:
+            swap_fair_use_check(user=user)  # before any photo is checked or stored
+        except SwapError as exc:
+            raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
     errors: dict[str, list[str]] = {}
     photos: dict[str, Image] = {}
     checks: dict[str, PhotoCheck] = {}
@@ -126,16 +132,25 @@ def swap_submit(*, user, template: Template, husband: PersonPhoto, wife: PersonP
         errors[NON_FIELD_ERRORS] = [exc.message]
     for role, person in zip(ROLES, (husband, wife), strict=True):
         if not person.given:
-            errors[role] = [f"Choose a {role} photo from your photos, or upload one."]
+            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
             continue
         image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
         if image is not None:
             photos[role] = image
         if not checks[role].ok:
             errors[role] = [checks[role].message]
+    if not errors and photos["husband"] == photos["wife"] and checks["husband"].chosen == checks["wife"].chosen:
+        errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
     if errors:
         raise SwapSubmitError(errors, photos, checks)
-    return swap_create(user=user, template=template, husband_image=photos["husband"], wife_image=photos["wife"])
+    return swap_create(
+        user=user,
+        template=template,
+        husband_image=photos["husband"],
+        wife_image=photos["wife"],
+        faces={role: checks[role].chosen for role in ROLES},
+        album=album,
+    )
 
 
 def _check_template(template: Template) -> dict[str, Face]:
@@ -146,26 +161,44 @@ def _check_template(template: Template) -> dict[str, Face]:
 
 def _check_photo(*, user, image: Image | None, role: str) -> Image:
     if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
-        raise SwapError(f"Please choose a {role} photo from your photos or upload one.")
+        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
     return image
 
 
 @transaction.atomic
-def swap_create(*, user, template: Template, husband_image: Image, wife_image: Image) -> FaceSwapTask:
+def swap_create(
+    *,
+    user,
+    template: Template,
+    husband_image: Image,
+    wife_image: Image,
+    faces: dict[str, int] | None = None,
+    album: Album | None = None,
+) -> FaceSwapTask:
     """Save a pending task for photos already checked, and queue it once the transaction commits.
 
     `swap_submit` is the entry for requests; this is its last step (also used by tools and tests).
+    `faces` gives, per role, the index of the photo's usable face to take (default the largest); that
+    face is copied onto the task (`source_faces`), so the worker swaps exactly it.
     It is queued when its owner has no other swap in the queue (`swap_dispatch`); if the queue cannot be
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
     _check_template(template)
-    _check_photo(user=user, image=husband_image, role="husband")
-    _check_photo(user=user, image=wife_image, role="wife")
+    images = {"husband": husband_image, "wife": wife_image}
+    source_faces = {}
+    for role, image in images.items():
+        _check_photo(user=user, image=image, role=role)
+        index = (faces or {}).get(role, 0)
+        face = stored_face(image, index)
+        if face is not None:
+            source_faces[role] = {"image": image.pk, "index": index, "face": face.to_json()}
     task = FaceSwapTask.objects.create(
         user=user,
         template=template,
         husband_image=husband_image,
         wife_image=wife_image,
+        source_faces=source_faces,
+        album=album,
         status=Status.PENDING,
         progress=0,
     )
@@ -259,8 +292,8 @@ def _swap(task: FaceSwapTask):
     template_faces = template_faces_for_swap(task.template)
     # A transparent template gives a transparent result (the engine paints only where it is opaque).
     template = _read_image(task.template.image, "template", keep_alpha=True)
-    husband = _read_image(task.husband_image, "husband photo")
-    wife = _read_image(task.wife_image, "wife photo")
+    husband = _read_image(task.husband_image, "photo of you")
+    wife = _read_image(task.wife_image, "photo of your partner")
     return swap_couple(
         template,
         template_faces,
@@ -268,7 +301,7 @@ def _swap(task: FaceSwapTask):
         wife,
         engine=engine_get(),
         progress=lambda stage: _set_progress(task.pk, stage),
-        source_faces={"husband": stored_face(task.husband_image), "wife": stored_face(task.wife_image)},
+        source_faces={role: task.source_face(role) for role in ROLES},
     )
 
 
@@ -348,8 +381,42 @@ def _job_delete(*, task_id: int) -> None:
         Job.fetch(job_id_for(task_id), connection=django_rq.get_queue(QUEUE_NAME).connection).delete()
 
 
+# How long a deleted swap waits in its owner's trash before it is deleted for good.
+TRASH_DAYS = 30
+
+
+def swap_trash(*, task: FaceSwapTask) -> FaceSwapTask:
+    """Move a finished (or waiting) swap to its owner's trash: hidden from My swaps, restorable for
+    TRASH_DAYS. A waiting swap is failed first, so no worker makes it meanwhile."""
+    if task.status == Status.PROCESSING:
+        raise SwapError("This swap is being made right now; you can delete it once it has finished.")
+    swap_fail(task_id=task.pk, message="Deleted before it was made.")
+    FaceSwapTask.objects.filter(pk=task.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    task.refresh_from_db()
+    return task
+
+
+def swap_restore(*, task: FaceSwapTask) -> FaceSwapTask:
+    """Take a swap back out of the trash."""
+    FaceSwapTask.objects.filter(pk=task.pk).update(deleted_at=None)
+    task.refresh_from_db()
+    return task
+
+
+def swaps_empty_trash(*, days: int = TRASH_DAYS) -> int:
+    """Delete for good the swaps (and their results) that have been in the trash longer than `days`."""
+    old = FaceSwapTask.objects.filter(deleted_at__lt=timezone.now() - timedelta(days=days)).select_related(
+        "result_image"
+    )
+    count = 0
+    for task in old:
+        swap_delete(task=task)
+        count += 1
+    return count
+
+
 def swap_delete(*, task: FaceSwapTask) -> None:
-    """Delete a task and its result image (file included). Source photos stay in My photos."""
+    """Delete a task and its result image (file included) for good. Source photos stay in My photos."""
     if task.status == Status.PROCESSING:
         raise SwapError("This swap is being made right now; you can delete it once it has finished.")
     task_id, result = task.pk, task.result_image
@@ -431,107 +498,196 @@ def _pid_running(pid: int) -> bool:
 
 @dataclass
 class PhotoCheck:
-    """What a person is told about a photo they chose for a role."""
+    """What a person is told about a photo: usable or not, why, and the faces they may pick from."""
 
     ok: bool
     message: str
     notes: list[str] = field(default_factory=list)
-    box: list[float] | None = None
+    # The usable faces' boxes, largest first (the crops a person taps), and the one chosen.
+    boxes: list[list[float]] = field(default_factory=list)
+    chosen: int = 0
 
 
-# Where a photo's face check is kept (Image.metadata): the face the swap will use, in the stored
-# picture's pixels, or why there is none. The worker takes the face from here instead of detecting again.
-FACE_KEY = "face"
+# Where a photo's face check is kept (Image.metadata): every usable face, largest first, in the stored
+# picture's pixels, and the verdict. The worker swaps the face chosen from this list, never detects again.
+FACES_KEY = "faces"
 CHECK_KEY = "face_check"
 
+# The words for each of the seed's two roles: the site speaks of "you and your partner".
+ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
 
-def _face_check(picture: np.ndarray, *, role: str) -> tuple[PhotoCheck, Face | None]:
+
+def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
     try:
-        face, notes = engine_get().source_face(picture, role=role)
+        return engine_get().person_faces(picture), None
     except EngineError as exc:
-        return PhotoCheck(ok=False, message=exc.message), None
-    box = [round(float(v), 1) for v in face.box]
-    return PhotoCheck(ok=True, message=f"This face will be used for the {role}.", notes=notes, box=box), face
+        return [], exc.message
 
 
-def _check_metadata(check: PhotoCheck, face: Face | None, *, role: str) -> dict[str, Any]:
+def _check_metadata(faces: list[Face], refusal: str | None) -> dict[str, Any]:
     return {
-        FACE_KEY: face.to_json() if face is not None else None,
-        CHECK_KEY: {"ok": check.ok, "role": role, "message": check.message, "notes": check.notes},
-        # The crop preview (photo_face) reads the box.
-        "face_box": check.box,
+        FACES_KEY: [face.to_json() for face in faces],
+        CHECK_KEY: {"ok": refusal is None, "message": refusal or ""},
     }
 
 
-def _cached_check(image: Image, role: str) -> PhotoCheck | None:
-    metadata = image.metadata or {}
-    cached = metadata.get(CHECK_KEY)
-    if not cached:
-        return None
-    if cached["ok"] and metadata.get(FACE_KEY):
-        return PhotoCheck(
-            ok=True,
-            message=f"This face will be used for the {role}.",
-            notes=[note.replace(f"The {cached['role']} photo", f"The {role} photo") for note in cached["notes"]],
-            box=metadata.get("face_box"),
-        )
-    # A refusal's message names the role it was checked for.
-    return PhotoCheck(ok=False, message=cached["message"]) if cached["role"] == role else None
+def _check_from_metadata(metadata: dict[str, Any], chosen: int | None) -> PhotoCheck:
+    faces = metadata.get(FACES_KEY) or []
+    verdict = metadata.get(CHECK_KEY) or {}
+    if not verdict.get("ok") or not faces:
+        return PhotoCheck(ok=False, message=verdict.get("message") or "This photo has no face we can use.")
+    boxes = [face["box"] for face in faces]
+    if chosen is not None and not 0 <= chosen < len(faces):
+        return PhotoCheck(ok=False, message="Please tap the face to use in this photo.", boxes=boxes)
+    if len(faces) == 1:
+        message, notes = "We found the face in this photo.", []
+    else:
+        message = f"This photo shows {len(faces)} faces: tap the one to use."
+        notes = [] if chosen is not None else ["The largest face is chosen for now."]
+    return PhotoCheck(ok=True, message=message, notes=notes, boxes=boxes, chosen=chosen or 0)
 
 
-def swap_photo_check(*, image: Image, role: str) -> PhotoCheck:
-    """Find the face the swap would use from one of the user's photos, once: the verdict and the face are
-    kept with the photo (metadata) and reused by later checks and by the worker."""
-    check = _cached_check(image, role)
-    if check is not None:
-        return check
-    try:
-        picture = _read_image(image, f"{role} photo")
-    except (EngineError, SwapError) as exc:
-        return PhotoCheck(ok=False, message=exc.message)
-    check, face = _face_check(picture, role=role)
-    image.metadata = {**(image.metadata or {}), **_check_metadata(check, face, role=role)}
-    image.save(update_fields=["metadata"])
-    return check
+def photo_is_checked(image: Image) -> bool:
+    """Whether a photo's faces were looked for (photos checked before several faces were kept were not)."""
+    return FACES_KEY in (image.metadata or {})
+
+
+def swap_photo_check(*, image: Image, face: int | None = None) -> PhotoCheck:
+    """A photo's usable faces, looked for once: kept with the photo (metadata) and reused by later checks
+    and by the worker. `face` is the index of the face the person picked (None: the largest)."""
+    if not photo_is_checked(image):
+        try:
+            picture = _read_image(image, "photo")
+        except (EngineError, SwapError) as exc:
+            return PhotoCheck(ok=False, message=exc.message)
+        image.metadata = {**(image.metadata or {}), **_check_metadata(*_usable_faces(picture))}
+        image.save(update_fields=["metadata"])
+    return _check_from_metadata(image.metadata, face)
 
 
 def swap_photo_prepare(*, user, person: PersonPhoto, role: str) -> tuple[Image | None, PhotoCheck]:
     """A partner's photo ready for a swap: (the stored photo or None, its check).
 
-    A chosen photo must be one of the user's own. A new upload is validated and its face checked before
-    anything is written; it is stored (with its face) only when usable, and the same bytes uploaded
-    again give back the earlier photo.
+    A chosen photo must be one of the user's own. A new upload is validated and its faces looked for
+    before anything is written; it is stored (with its faces) only when one is usable, and the same bytes
+    uploaded again give back the earlier photo.
     """
     if person.upload is None:
         try:
             image = _check_photo(user=user, image=person.image, role=role)
         except SwapError as exc:
             return None, PhotoCheck(ok=False, message=exc.message)
-        return image, swap_photo_check(image=image, role=role)
+        return image, swap_photo_check(image=image, face=person.face)
     try:
         clean = image_clean(file=person.upload)
     except ValidationError as exc:
         return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
     earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
     if earlier is not None:
-        return earlier, swap_photo_check(image=earlier, role=role)
+        return earlier, swap_photo_check(image=earlier, face=person.face)
     try:
-        picture = load_image(clean.data, what=f"{role} photo")
+        picture = load_image(clean.data, what="photo")
     except EngineError as exc:
         return None, PhotoCheck(ok=False, message=exc.message)
-    check, face = _face_check(picture, role=role)
-    if not check.ok:
-        return None, check
+    faces, refusal = _usable_faces(picture)
+    if refusal is not None:
+        return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(check, face, role=role)}
+    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
     image.save(update_fields=["metadata"])
-    return image, check
+    return image, _check_from_metadata(image.metadata, person.face)
 
 
-def stored_face(image: Image | None) -> Face | None:
-    """The face kept with a photo by its check (None when it was never checked)."""
-    data = (image.metadata or {}).get(FACE_KEY) if image is not None else None
-    return Face.from_json(data) if data else None
+def stored_face(image: Image | None, index: int = 0) -> Face | None:
+    """A usable face kept with a photo by its check (None when it was never checked)."""
+    faces = (image.metadata or {}).get(FACES_KEY) if image is not None else None
+    return Face.from_json(faces[index]) if faces and 0 <= index < len(faces) else None
+
+
+# How long a share link may live, in days: the owner picks one.
+SHARE_DAYS = (1, 7, 30)
+
+
+def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
+    """A new link showing this finished swap's result to anyone who has it, for `days` days.
+
+    The token carries 192 random bits (secrets.token_urlsafe(24)), so links cannot be guessed.
+    """
+    if task.user_id != user.pk:
+        raise SwapError("Only the owner of a swap can share it.")
+    if task.status != Status.COMPLETED or task.result_image_id is None or task.deleted_at is not None:
+        raise SwapError("Only a finished swap can be shared.")
+    if days not in SHARE_DAYS:
+        raise SwapError("Choose how long the link works: 1 day, 7 days or 30 days.")
+    now = timezone.now()
+    return ShareLink.objects.create(
+        task=task, token=secrets.token_urlsafe(24), created_at=now, expires_at=now + timedelta(days=days)
+    )
+
+
+def share_revoke(*, link: ShareLink) -> ShareLink:
+    """Stop a link at once (it answers 404 from now on)."""
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db()
+    return link
+
+
+def share_count_view(*, link: ShareLink) -> None:
+    """Count one view of a shared page."""
+    ShareLink.objects.filter(pk=link.pk).update(view_count=F("view_count") + 1)
+
+
+def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife: PersonPhoto) -> Album:
+    """Try the same two photos on several templates: one album, one ordinary swap per template.
+
+    The photos are prepared once (uploads stored, faces checked) and each swap goes through swap_submit
+    like any other. All or nothing: if one cannot be submitted, none is (SwapSubmitError, the template's
+    title named for a template problem).
+    """
+    if not 1 <= len(templates) <= Album.MAX_TEMPLATES:
+        raise SwapSubmitError(
+            {NON_FIELD_ERRORS: [f"Pick between 1 and {Album.MAX_TEMPLATES} templates."]}, photos={}, checks={}
+        )
+    try:
+        most = max(settings.SWAPS_MAX_ACTIVE_PER_USER, Album.MAX_TEMPLATES)
+        swap_fair_use_check(user=user, adding=len(templates), most=most)
+    except SwapError as exc:
+        raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
+    photos: dict[str, Image] = {}
+    checks: dict[str, PhotoCheck] = {}
+    errors: dict[str, list[str]] = {}
+    for role, person in zip(ROLES, (husband, wife), strict=True):
+        if not person.given:
+            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
+            continue
+        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
+        if image is not None:
+            photos[role] = image
+        if not checks[role].ok:
+            errors[role] = [checks[role].message]
+    if errors:
+        raise SwapSubmitError(errors, photos, checks)
+    people = {role: PersonPhoto(image=photos[role], face=checks[role].chosen) for role in ROLES}
+    with transaction.atomic():
+        album = Album.objects.create(user=user)
+        for template in templates:
+            try:
+                swap_submit(user=user, template=template, album=album, **people)
+            except SwapSubmitError as exc:
+                messages = exc.message_dict
+                if NON_FIELD_ERRORS in messages:
+                    messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
+                raise SwapSubmitError(messages, photos, checks) from exc
+    return album
+
+
+def favourite_toggle(*, user, template: Template) -> bool:
+    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
+    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
+    if deleted:
+        return False
+    Favourite.objects.get_or_create(user=user, template=template)
+    return True
 
 
 # --- Fair use and fair queueing (issue 11) -------------------------------------------------------------
@@ -557,27 +713,30 @@ def _typical_swap_seconds() -> float:
     return sum(times) / len(times) if times else 15.0
 
 
-def swap_fair_use_check(*, user) -> None:
-    """SwapError, saying when to try again, when user may not submit another swap now.
+def swap_fair_use_check(*, user, adding: int = 1, most: int | None = None) -> None:
+    """SwapError, saying when to try again, when user may not submit `adding` more swaps now.
 
-    At most SWAPS_MAX_ACTIVE_PER_USER swaps waiting or being made, and SWAPS_MAX_PER_HOUR started in
-    the last hour. Counted in the database, so the limits hold while Redis is down.
+    At most SWAPS_MAX_ACTIVE_PER_USER swaps waiting or being made (an album may give a larger `most`: its
+    swaps are asked for together), and SWAPS_MAX_PER_HOUR started in the last hour. Counted in the
+    database, so the limits hold while Redis is down.
     """
-    most = settings.SWAPS_MAX_ACTIVE_PER_USER
+    most = settings.SWAPS_MAX_ACTIVE_PER_USER if most is None else most
     active = _active_swaps(user).count()
-    if active >= most:
-        wait = max(10, round(_typical_swap_seconds() * (active - most + 1) / 10) * 10)
+    if active + adding > most:
+        wait = max(10, round(_typical_swap_seconds() * (active + adding - most) / 10) * 10)
+        asked = "" if adding == 1 else f" and this asks for {adding} more"
         raise SwapError(
-            f"You already have {active} swaps waiting or being made (the limit is {most} at a time). "
-            f"Please try again in about {wait} seconds, when one of them has finished."
+            f"You already have {active} swaps waiting or being made{asked} (the limit is {most} at a time). "
+            f"Please try again in about {wait} seconds, when some of them have finished."
         )
     hour_ago = timezone.now() - timedelta(hours=1)
     recent = FaceSwapTask.objects.filter(user=user, created_at__gte=hour_ago).order_by("created_at")
     per_hour = settings.SWAPS_MAX_PER_HOUR
-    if recent.count() >= per_hour:
-        again = timezone.localtime(recent.first().created_at + timedelta(hours=1))
+    if recent.count() + adding > per_hour:
+        first = recent.first()
+        again = timezone.localtime((first.created_at if first else timezone.now()) + timedelta(hours=1))
         raise SwapError(
-            f"You have started {per_hour} swaps in the last hour, the most we allow. "
+            f"You have started {recent.count()} swaps in the last hour; {per_hour} is the most we allow. "
             f"Please try again after {again:%H:%M} ({again.tzname()})."
         )
 

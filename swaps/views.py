@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
 from PIL import ImageOps
 
@@ -21,11 +25,13 @@ from swaps.engine import ROLES
 from templates.models import Template
 
 from . import selectors, services
-from .forms import SwapForm
-from .models import FaceSwapTask
+from .forms import AlbumForm, SwapForm
+from .models import Album, FaceSwapTask
 
 # Remembers the photos of a finished swap for "Try these photos on another template".
 SESSION_PHOTOS = "swap_photos"
+# The swap just moved to the trash, for the "Undo" on My swaps.
+SESSION_UNDO = "swap_undo"
 # How many of the person's latest photos the form offers to pick from.
 PICKER_PHOTOS = 24
 
@@ -38,49 +44,109 @@ def _get_photo_for_user(request: HttpRequest, pk) -> Image:
     return get_object_or_404(selectors.photos_for_user(user=request.user), pk=pk)
 
 
+def _template_rings(template: Template) -> list[dict]:
+    """The template's two faces as ellipses around their boxes (picture pixels), you first, then your partner."""
+    rings = []
+    for role in ROLES:
+        entry = next((face for face in template.face_positions or [] if face.get("role") == role), None)
+        if entry is None:
+            continue
+        x1, y1, x2, y2 = entry["box"]
+        # A little larger than the box, so the ring goes round the face instead of across it.
+        rings.append(
+            {"role": role, "cx": (x1 + x2) / 2, "cy": (y1 + y2) / 2, "rx": 0.62 * (x2 - x1), "ry": 0.7 * (y2 - y1)}
+        )
+    return rings
+
+
+def _face_options(image: Image | None, check: services.PhotoCheck | None) -> list[dict]:
+    if image is None or check is None or not check.boxes:
+        return []
+    return [
+        {"index": index, "url": reverse("swaps:photo_face", args=[image.pk, index]), "chosen": index == check.chosen}
+        for index in range(len(check.boxes))
+    ]
+
+
+def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[str, list[str]]) -> list[dict]:
+    """What the form shows for you and for your partner: photo picker, upload, face crops, messages."""
+    return [
+        {
+            "role": role,
+            "title": "You" if role == ROLES[0] else "Your partner",
+            "photo_field": form[f"{role}_photo"],
+            "upload_field": form[f"{role}_upload"],
+            "selected": str(chosen[role].pk) if role in chosen else "",
+            "check": checks.get(role),
+            "faces": _face_options(chosen.get(role), checks.get(role)),
+            "errors": [
+                *errors.get(role, []),
+                *errors.get(f"{role}_photo", []),
+                *errors.get(f"{role}_upload", []),
+                *errors.get(f"{role}_face", []),
+            ],
+        }
+        for role in ROLES
+    ]
+
+
 @login_required
 def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
-    photos = selectors.photos_for_user(user=request.user)
+    photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}
+    chosen: dict[str, Image] = {}
     if request.method == "POST":
         form = SwapForm(request.POST, request.FILES, photos=photos)
-        if form.is_valid():
+        if form.is_valid() and "switch" in request.POST:
+            # Without JavaScript: "Switch places" sends the form; the two choices change sides.
+            people = {role: form.person(role) for role in ROLES}
+            for role in ROLES:
+                image, checks[role] = services.swap_photo_prepare(user=request.user, person=people[role], role=role)
+                if image is not None:
+                    chosen[role] = image
+            other = dict(zip(ROLES, ROLES[::-1], strict=True))
+            chosen = {other[role]: image for role, image in chosen.items()}
+            checks = {other[role]: check for role, check in checks.items()}
+        elif form.is_valid():
             try:
                 task = services.swap_submit(
                     user=request.user, template=template, husband=form.person("husband"), wife=form.person("wife")
                 )
             except services.SwapSubmitError as exc:
                 errors, checks = exc.message_dict, exc.checks
-                # Photos stored with this attempt are in My photos now: keep them chosen.
-                form = SwapForm(
-                    photos=photos, initial={f"{role}_photo": image.pk for role, image in exc.photos.items()}
-                )
+                # Good photos of this attempt are in My photos now and stay chosen; a refused one is not
+                # kept, and its reason shows in place of the earlier choice.
+                chosen = {role: image for role, image in exc.photos.items() if checks[role].boxes}
             else:
+                request.session.pop(SESSION_PHOTOS, None)
                 return redirect("swaps:detail", pk=task.pk)
         else:
             errors = form.errors
     else:
+        # Photos carried over by "Try these photos on another template", with the faces picked then.
         remembered = request.session.get(SESSION_PHOTOS, {})
-        form = SwapForm(photos=photos, initial={f"{role}_photo": remembered.get(role) for role in ROLES})
-    blocks = [
-        {
-            "role": role,
-            "photo_field": form[f"{role}_photo"],
-            "upload_field": form[f"{role}_upload"],
-            "selected": str(form[f"{role}_photo"].value() or ""),
-            "check": checks.get(role),
-            "errors": [
-                *errors.get(role, []),
-                *errors.get(f"{role}_photo", []),
-                *errors.get(f"{role}_upload", []),
-            ],
-        }
-        for role in ROLES
-    ]
+        for role in ROLES:
+            entry = remembered.get(role) or {}
+            if not isinstance(entry, dict):  # remembered before faces were kept: a photo id
+                entry = {"image": entry}
+            image = photos.filter(pk=entry.get("image") or 0).first()
+            if image is not None:
+                chosen[role] = image
+                checks[role] = services.swap_photo_check(image=image, face=entry.get("face"))
+    form = SwapForm(
+        photos=photos,
+        initial={
+            **{f"{role}_photo": image.pk for role, image in chosen.items()},
+            **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
+        },
+    )
+    blocks = _people_blocks(form, chosen, checks, errors)
     context = {
         "template": template,
+        "rings": _template_rings(template),
+        "show_switch": True,
         "form": form,
         "photos": photos[:PICKER_PHOTOS],
         "blocks": blocks,
@@ -92,18 +158,20 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_check(request: HttpRequest) -> JsonResponse:
-    """Check one photo for a role as soon as it is chosen (a new file is stored only if usable)."""
+    """Check one photo as soon as it is chosen (a new file is stored only if it has a usable face)."""
     role = request.POST.get("role")
     if role not in ROLES:
         return JsonResponse({"ok": False, "message": "Unknown role."}, status=400)
     upload = request.FILES.get("file")
+    face = request.POST.get("face")
+    face_index = int(face) if face and face.isdigit() else None
     if upload is not None:
         person = services.PersonPhoto(upload=upload)
     else:
         image_id = request.POST.get("image", "")
         if not image_id.isascii() or not image_id.isdigit():
             return JsonResponse({"ok": False, "message": "Please choose one of your photos."}, status=400)
-        person = services.PersonPhoto(image=_get_photo_for_user(request, int(image_id)))
+        person = services.PersonPhoto(image=_get_photo_for_user(request, int(image_id)), face=face_index)
     image, check = services.swap_photo_prepare(user=request.user, person=person, role=role)
     return JsonResponse(
         {
@@ -113,21 +181,22 @@ def photo_check(request: HttpRequest) -> JsonResponse:
             "image": None
             if image is None
             else {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
-            "face_url": reverse("swaps:photo_face", args=[image.pk]) if image is not None and check.ok else None,
+            "faces": _face_options(image, check),
+            "chosen": check.chosen,
         }
     )
 
 
 @login_required
-def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
-    """A small crop of the face that a swap will take from this photo (private, like the photo)."""
+def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
+    """A small crop of one usable face of this photo (private, like the photo)."""
     image = _get_photo_for_user(request, pk)
-    box = (image.metadata or {}).get("face_box")
-    if not box:
-        raise Http404("No face has been checked on this photo yet.")
+    faces = (image.metadata or {}).get(services.FACES_KEY) or []
+    if index >= len(faces):
+        raise Http404("No such face has been found on this photo.")
     with image.file.open("rb") as fp, PILImage.open(fp) as picture:
         picture = ImageOps.exif_transpose(picture).convert("RGB")
-        x1, y1, x2, y2 = box
+        x1, y1, x2, y2 = faces[index]["box"]
         margin = 0.25 * max(x2 - x1, y2 - y1)
         crop = picture.crop((x1 - margin, y1 - margin, x2 + margin, y2 + margin))
         crop.thumbnail((160, 160))
@@ -141,16 +210,26 @@ def photo_face(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
-    # Redis down: say the swap is kept and will start by itself (swaps_dispatch_pending), not just "waiting".
-    queue_down = task.status == FaceSwapTask.Status.PENDING and not services.swap_queue_reachable()
-    return render(request, "swaps/task_detail.html", {"task": task, "queue_down": queue_down})
+    context = {
+        "task": task,
+        "ahead": selectors.swaps_ahead(task=task),
+        "share_links": selectors.share_links_for_task(task=task),
+        "share_new": request.session.pop("share_new", None),
+        "share_days": services.SHARE_DAYS,
+        # Redis down: say the swap is kept and will start by itself (swaps_dispatch_pending), not just "waiting".
+        "queue_down": task.status == FaceSwapTask.Status.PENDING and not services.swap_queue_reachable(),
+    }
+    return render(request, "swaps/task_detail.html", context)
 
 
 @never_cache
 @login_required
 def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The small JSON the task page polls about once a second."""
-    task = get_object_or_404(FaceSwapTask.objects.only("status", "progress", "error_message", "user_id"), pk=pk)
+    """The small JSON the task page polls about four times a second (one indexed row, plus a count while
+    the swap waits in the queue)."""
+    task = get_object_or_404(
+        FaceSwapTask.objects.only("status", "progress", "error_message", "user_id", "created_at"), pk=pk
+    )
     if task.user_id != request.user.pk:
         raise Http404
     return JsonResponse(
@@ -159,6 +238,8 @@ def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
             "status_label": task.get_status_display(),
             "progress": task.progress or 0,
             "step": task.step_label,
+            "phase": task.phase_index,
+            "ahead": selectors.swaps_ahead(task=task),
             "finished": task.is_finished,
             "error_message": task.error_message,
         }
@@ -173,20 +254,51 @@ def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
         services.swap_retry(task=task)
     except services.SwapError as exc:
         messages.error(request, exc.message)
+    # From an album tile: back to the album.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("swaps:detail", pk=task.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first; then move the swap to the trash, with "Undo" on the next page."""
+    task = _get_task_for_user(request, pk)
+    if request.method == "GET":
+        return render(request, "swaps/task_confirm_delete.html", {"task": task, "trash_days": services.TRASH_DAYS})
+    try:
+        services.swap_trash(task=task)
+    except services.SwapError as exc:
+        messages.error(request, exc.message)
+        return redirect("swaps:detail", pk=task.pk)
+    request.session[SESSION_UNDO] = task.pk
+    return redirect("swaps:list")
+
+
+@login_required
+@require_POST
+def swap_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
+    services.swap_restore(task=task)
+    messages.success(request, "The swap is back in My swaps.")
     return redirect("swaps:detail", pk=task.pk)
 
 
 @login_required
 @require_POST
-def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _get_task_for_user(request, pk)
-    try:
-        services.swap_delete(task=task)
-    except services.SwapError as exc:
-        messages.error(request, exc.message)
-        return redirect("swaps:detail", pk=task.pk)
-    messages.success(request, "The swap and its result were deleted.")
-    return redirect("swaps:list")
+def swap_delete_forever(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
+    services.swap_delete(task=task)
+    messages.success(request, "The swap and its result were deleted for good.")
+    return redirect("swaps:trash")
+
+
+@login_required
+def swap_trash_list(request: HttpRequest) -> HttpResponse:
+    tasks = selectors.swaps_in_trash(user=request.user)
+    return render(request, "swaps/task_trash.html", {"tasks": tasks, "trash_days": services.TRASH_DAYS})
 
 
 @login_required
@@ -194,7 +306,10 @@ def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
     """Remember this swap's photos for the next template the person picks, then show the gallery."""
     task = _get_task_for_user(request, pk)
-    request.session[SESSION_PHOTOS] = {"husband": task.husband_image_id, "wife": task.wife_image_id}
+    request.session[SESSION_PHOTOS] = {
+        role: {"image": getattr(task, f"{role}_image_id"), "face": (task.source_faces or {}).get(role, {}).get("index")}
+        for role in ROLES
+    }
     messages.info(request, "Your two photos are ready: pick another template and press “Use this template”.")
     return redirect("couple_templates:list")
 
@@ -202,4 +317,187 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.swaps_for_user(user=request.user), 12).get_page(request.GET.get("page"))
-    return render(request, "swaps/task_list.html", {"page": page})
+    # The swap just deleted, offered back once ("Undo").
+    undo_pk = request.session.pop(SESSION_UNDO, None)
+    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
+    in_trash = selectors.swaps_in_trash(user=request.user).exists()
+    return render(request, "swaps/task_list.html", {"page": page, "undo": undo, "in_trash": in_trash})
+
+
+@login_required
+@require_POST
+def share_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a share link for one of my finished swaps, for 1, 7 or 30 days."""
+    task = _get_task_for_user(request, pk)
+    days = request.POST.get("days", "")
+    try:
+        link = services.share_create(user=request.user, task=task, days=int(days) if days.isdigit() else 0)
+    except services.SwapError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Your link works for {days} day{'s' if days != '1' else ''}: copy it below.")
+        request.session["share_new"] = link.pk
+    return redirect(f"{task.get_absolute_url()}#share")
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    task = _get_task_for_user(request, pk)
+    link = get_object_or_404(task.share_links.all(), pk=link_pk)
+    services.share_revoke(link=link)
+    messages.success(request, "The link no longer works.")
+    return redirect(f"{task.get_absolute_url()}#share")
+
+
+def share_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared swap: the result picture only (no source photo, no account, no link to the owner's pages)."""
+    link = selectors.share_link_live(token=token)
+    if link is None:
+        raise Http404("This link has expired or was turned off by its owner.")
+    services.share_count_view(link=link)
+    picture_url = request.build_absolute_uri(reverse("share:picture", args=[token]))
+    response = render(request, "swaps/share.html", {"link": link, "task": link.task, "picture_url": picture_url})
+    # Never kept by shared caches: a revoked link must stop working at once.
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def share_picture(request: HttpRequest, token: str) -> HttpResponse:
+    """The shared result picture itself (also the page's Open Graph image)."""
+    link = selectors.share_link_live(token=token)
+    if link is None:
+        raise Http404("This link has expired or was turned off by its owner.")
+    image = link.task.result_image
+    # A transparent template's result is a PNG; the rest are JPEGs.
+    response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type=image.content_type)
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _get_album_for_user(request: HttpRequest, pk: int) -> Album:
+    return get_object_or_404(selectors.albums_for_user(user=request.user), pk=pk)
+
+
+@login_required
+def album_new(request: HttpRequest) -> HttpResponse:
+    """ "Try on several templates": tick up to 12, give the two photos once, get one album page."""
+    templates = Template.objects.filter(is_active=True).select_related("image").order_by("-popularity_score", "-id")
+    photos = selectors.photos_for_picker(user=request.user)
+    errors: dict[str, list[str]] = {}
+    checks: dict[str, services.PhotoCheck] = {}
+    chosen: dict[str, Image] = {}
+    if request.method == "POST":
+        form = AlbumForm(request.POST, request.FILES, photos=photos, templates=templates)
+        if form.is_valid():
+            try:
+                album = services.album_submit(
+                    user=request.user,
+                    templates=list(form.cleaned_data["templates"]),
+                    husband=form.person("husband"),
+                    wife=form.person("wife"),
+                )
+            except services.SwapSubmitError as exc:
+                errors, checks = exc.message_dict, exc.checks
+                chosen = {role: image for role, image in exc.photos.items() if checks[role].boxes}
+            else:
+                return redirect(album)
+        else:
+            errors = form.errors
+        ticked = request.POST.getlist("templates")
+    else:
+        ticked = request.GET.getlist("t")
+    form = AlbumForm(
+        photos=photos,
+        templates=templates,
+        initial={
+            **{f"{role}_photo": image.pk for role, image in chosen.items()},
+            **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
+        },
+    )
+    context = {
+        "form": form,
+        "templates": templates,
+        "ticked": set(ticked),
+        "max_templates": Album.MAX_TEMPLATES,
+        "photos": photos[:PICKER_PHOTOS],
+        "blocks": _people_blocks(form, chosen, checks, errors),
+        "template_errors": errors.get("templates", []),
+        "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
+    }
+    return render(request, "swaps/album_form.html", context)
+
+
+@login_required
+def album_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    album = _get_album_for_user(request, pk)
+    items = list(selectors.album_items(album=album))
+    context = {
+        "album": album,
+        "items": items,
+        "finished": all(item.is_finished for item in items),
+        "done": sum(item.status == FaceSwapTask.Status.COMPLETED for item in items),
+    }
+    return render(request, "swaps/album_detail.html", context)
+
+
+@never_cache
+@login_required
+def album_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Each tile's state, polled by the album page."""
+    album = _get_album_for_user(request, pk)
+    items = [
+        {
+            "id": item.pk,
+            "status": item.status,
+            "step": item.step_label,
+            "progress": item.progress or 0,
+            "finished": item.is_finished,
+            "error_message": item.error_message,
+            "result_url": item.result_image.get_thumbnail_url() if item.result_image else None,
+        }
+        for item in selectors.album_items(album=album)
+    ]
+    return JsonResponse({"items": items, "finished": all(item["finished"] for item in items)})
+
+
+@login_required
+def album_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Download all": the album's finished pictures in one ZIP (JPEGs are stored, not compressed again)."""
+    album = _get_album_for_user(request, pk)
+    done = [item for item in selectors.album_items(album=album) if item.result_image]
+    if not done:
+        raise Http404("No picture of this album is ready yet.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, item in enumerate(done, start=1):
+            title = slugify(item.template.title if item.template else "") or "swap"
+            suffix = PurePosixPath(item.result_image.file.name).suffix.lower() or ".jpg"
+            with item.result_image.file.storage.open(item.result_image.file.name, "rb") as fh:
+                archive.writestr(f"{number:02d}-{title}{suffix}", fh.read())
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="couple-album-{album.pk}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def favourite_toggle(request: HttpRequest, template_pk: int) -> HttpResponse:
+    """The heart on a template: mark or unmark it, then back to the page it was pressed on."""
+    template = get_object_or_404(Template, pk=template_pk, is_active=True)
+    now = services.favourite_toggle(user=request.user, template=template)
+    messages.success(request, f"“{template.title}” {'added to' if now else 'removed from'} My favourites.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("swaps:favourites")
+
+
+@login_required
+def favourite_list(request: HttpRequest) -> HttpResponse:
+    templates = selectors.favourite_templates(user=request.user)
+    return render(request, "swaps/favourites.html", {"templates": templates, "max_templates": Album.MAX_TEMPLATES})

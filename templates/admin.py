@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from taggit.models import Tag
@@ -49,6 +49,23 @@ class ActiveFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(is_active=True)
         return queryset
+
+
+def _couple_faces(template: Template) -> list[dict]:
+    """The two partners' faces side by side on the change page: an SVG viewBox around each face."""
+    faces = []
+    for role, label in (("husband", "Partner 1 (husband column)"), ("wife", "Partner 2 (wife column)")):
+        entry = next((face for face in template.face_positions or [] if face.get("role") == role), None)
+        if entry is None:
+            continue
+        x1, y1, x2, y2 = entry["box"]
+        margin = 0.3 * max(x2 - x1, y2 - y1)
+        side = max(x2 - x1, y2 - y1) + 2 * margin
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        faces.append(
+            {"role": role, "label": label, "view_box": f"{cx - side / 2:.1f} {cy - side / 2:.1f} {side:.1f} {side:.1f}"}
+        )
+    return faces
 
 
 # --- takedown: an action with a page asking why (the review queue uses it too) ---------------------------
@@ -183,6 +200,7 @@ class TemplateAdmin(admin.ModelAdmin):
         if template is not None:
             extra_context["activation_problems"] = template.activation_problems()
             extra_context["template_image"] = template.image
+            extra_context["couple_faces"] = _couple_faces(template)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Template, form: Any, change: bool) -> None:
@@ -207,6 +225,18 @@ class TemplateAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
         if obj.image_id and "tags" in form.changed_data:
             services.template_set_tags(template=obj, tags=data["tags"])
+
+    def response_change(self, request: HttpRequest, obj: Template) -> HttpResponse:
+        # "Switch roles" on the change page: saved first with the rest of the form, then switched.
+        if "_switch_roles" in request.POST:
+            try:
+                services.template_switch_roles(template=obj)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, "The two people were switched: each face now takes the other partner.")
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Template) -> None:
         services.template_delete(template=obj)

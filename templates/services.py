@@ -209,6 +209,17 @@ def template_set_roles(*, template: Template, roles: Sequence[str | None]) -> Te
     return template_set_faces(template=template, faces=faces)
 
 
+def template_switch_roles(*, template: Template) -> Template:
+    """Swap the two people of a template (the face marked husband becomes wife and back), e.g. for a
+    picture imported with the roles the wrong way round. ValidationError unless both roles are set."""
+    faces = validate_face_positions(template.face_positions)
+    roles = [face.get("role") for face in faces]
+    if roles.count("husband") != 1 or roles.count("wife") != 1:
+        raise ValidationError("Mark one face for each partner before switching them.", code="roles")
+    flipped = {"husband": "wife", "wife": "husband"}
+    return template_set_roles(template=template, roles=[flipped.get(role) for role in roles])
+
+
 def template_activate(*, template: Template) -> Template:
     """Offer the template to couples; refused (ValidationError with the reasons) without both roles."""
     problems = template.activation_problems()

@@ -54,3 +54,19 @@ def test_production_checks_are_quiet_in_development():
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_linked_and_found_at_favicon_ico(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/templates/").text
+    for name in ("favicon.svg", "favicon-32.png", "apple-touch-icon.png"):
+        assert f"images/{name}" in page
+        assert finders.find(f"images/{name}")
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("images/favicon.ico")
+    from PIL import Image
+
+    with Image.open(finders.find("images/favicon.ico")) as icon:
+        assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]

@@ -306,6 +306,37 @@ def test_webp_is_accepted_and_stored_as_jpeg(owner):
     assert image.filename == "phone.jpg"
 
 
+def heic_bytes(picture: PILImage.Image, *, exif: PILImage.Exif | None = None) -> bytes:
+    """An iPhone-style HEIC file made with pillow-heif (the library the site decodes them with)."""
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(picture)
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=90, exif=exif.tobytes() if exif is not None else None)
+    return buffer.getvalue()
+
+
+def test_heic_is_accepted_upright_without_metadata_and_stored_as_jpeg(owner):
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (52.0, 22.0, 1.5)
+    raw = PILImage.new("RGB", (96, 64), (220, 0, 0))
+    raw.paste((0, 0, 220), (0, 32, 96, 64))  # red on top, blue below
+    data = heic_bytes(raw, exif=exif)
+    assert PILImage.open(io.BytesIO(data)).format == "HEIF"
+    image = image_upload(owner=owner, file=f.upload(data, "IMG_0001.HEIC", "image/heic"), image_type="source")
+    with default_storage.open(image.file.name, "rb") as fh:
+        stored_bytes = fh.read()
+    stored = PILImage.open(io.BytesIO(stored_bytes))
+    assert stored.format == "JPEG" and stored.size == (96, 64) == (image.width, image.height)
+    top, bottom = stored.getpixel((48, 8)), stored.getpixel((48, 56))
+    assert top[0] > 150 and bottom[2] > 150, "upright, as the camera showed it"
+    assert not stored.getexif() and b"PhoneMaker" not in stored_bytes
+    assert image.metadata["format"] == "HEIF" and image.filename == "IMG_0001.jpg"
+
+
 def test_png_content_named_jpg_is_judged_by_its_content(owner):
     data = f.encode(f.picture((30, 30)), "PNG")
     image = image_upload(owner=owner, file=f.upload(data, "really-a-png.gif"), image_type="source")
@@ -395,3 +426,27 @@ def test_a_generated_picture_is_stored_like_an_upload_without_the_upload_limits(
         assert stored.format == "JPEG" and stored.size == (400, 300)
         assert stored.getpixel((10, 10))[0] > 180
     assert image.file.storage.exists(image.metadata["thumbnail"])
+
+
+def test_rotate_turns_the_picture_replaces_its_files_and_drops_what_others_learnt(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from gallery.services import image_rotate
+
+    raw = PILImage.new("RGB", (60, 40), (220, 0, 0))
+    raw.paste((0, 0, 220), (0, 20, 60, 40))  # red on top, blue below
+    image = image_upload(owner=owner, file=f.upload(f.encode(raw, "JPEG", quality=95), "side.jpg"), image_type="source")
+    old_files = set(stored_files(settings))
+    image.metadata = {**image.metadata, "faces": [], "face_check": {"ok": False, "message": "no face"}}
+    image.save(update_fields=["metadata"])
+    with django_capture_on_commit_callbacks(execute=True):
+        image = image_rotate(image=image, clockwise=True)
+    image.refresh_from_db()
+    stored = open_stored(image.file.name)
+    assert stored.size == (40, 60) == (image.width, image.height)
+    left, right = stored.getpixel((5, 30)), stored.getpixel((35, 30))
+    assert left[2] > 150 and right[0] > 150, "turned clockwise: the bottom (blue) is now on the left"
+    assert "faces" not in image.metadata and "face_check" not in image.metadata
+    assert open_stored(image.metadata["thumbnail"]).size[1] > open_stored(image.metadata["thumbnail"]).size[0]
+    assert not old_files & set(stored_files(settings)), "the old picture and thumbnail are gone"
+    assert image.metadata["sha256"] == hashlib.sha256(default_storage.open(image.file.name).read()).hexdigest()

@@ -108,3 +108,34 @@ class Engine:
                     f"{photo} shows the face from the side; please upload a photo looking at the camera."
                 )
         return face, notes
+
+    def person_faces(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
+        """Every face of a person's photo that can be swapped, largest first; EngineError if none can.
+
+        Unlike source_face, several people are fine (a photo of the couple): the person picks which face
+        is theirs. Faces too small or turned too far are left out; the refusal, when none is left, names
+        the reason of the largest face.
+        """
+        faces = self.detect_person(image, timings=timings)
+        if not faces:
+            if self.explain_no_face(image):
+                raise FaceTurnedError(
+                    "This photo shows the face turned away or partly hidden; "
+                    "please upload a photo looking straight at the camera."
+                )
+            raise NoFaceError("This photo shows no face we can find; please upload a clear photo of the face.")
+        usable = []
+        for face in faces:
+            if face.landmarks is not None:
+                face.extra["pose"] = estimate_pose(face.landmarks)
+            turned = "pose" in face.extra and abs(face.extra["pose"].yaw) > MAX_SOURCE_YAW
+            if face.size >= MIN_SOURCE_FACE_PX and not turned:
+                usable.append(face)
+        if usable:
+            return usable
+        if faces[0].size < MIN_SOURCE_FACE_PX:
+            raise FaceTooSmallError(
+                f"The face in this photo is too small ({faces[0].size:.0f} pixels across); "
+                "please upload a closer or larger photo."
+            )
+        raise FaceTurnedError("This photo shows the face from the side; please upload a photo looking at the camera.")

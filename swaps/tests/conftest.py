@@ -188,16 +188,16 @@ def artifacts_dir():
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
-    import os
-
     from faceswap_site.testing import skip_or_fail
 
     if not Path("/usr/bin/chromium").exists():
         skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     # Playwright's sync API keeps an event loop in this thread; the ORM calls in the test are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # For this test only: servers later tests start inherit the environment, and a production start
+    # refuses this variable (check --deploy).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

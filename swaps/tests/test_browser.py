@@ -26,12 +26,12 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
 
     page.get_by_role("link", name="Templates").first.click()
     page.locator(f"a.tpl-card-link[href='/templates/{couple_template.pk}/']").click()
-    page.get_by_role("link", name="Use this template").click()
+    page.get_by_role("link", name="Use this template", exact=True).click()
     page.wait_for_url(f"**/swaps/new/{couple_template.pk}/")
     for role, photo in (("husband", "man_single_obama.jpg"), ("wife", "woman_single_astronaut.png")):
         page.set_input_files(f"#id_{role}_upload", str(faces_dir / photo))
         check = page.locator(f"fieldset[data-role={role}] .face-check")
-        expect(check).to_contain_text(f"This face will be used for the {role}.")
+        expect(check).to_contain_text("We found the face in this photo.")
         crop = check.locator("img.face-crop")
         expect(crop).to_be_visible()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
@@ -46,9 +46,9 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
     result = page.locator("#result-image")
     expect(result).to_be_visible(timeout=30_000)
     assert page.evaluate("document.getElementById('result-image').naturalWidth") == couple_template.image.width
-    # The before/after slider: the original on the left of the handle, the swap on the right.
-    expect(page.locator(".compare-label-before")).to_have_text("Original")
-    expect(page.locator(".compare-label-after")).to_be_visible()
+    # The whole swap is shown; the original only on request.
+    expect(page.locator("#original-image")).to_be_hidden()
+    expect(page.locator("#compare-hold")).to_be_visible()
     page.screenshot(path=artifacts_dir / "swap-result.png", full_page=True)
 
     with page.expect_download() as download_info:

@@ -157,3 +157,29 @@ def test_licence_check_warns_only_for_commercial_use(settings):
     warnings = [m for m in run_checks() if m.id == "swaps.W001"]
     assert len(warnings) == 1
     assert "shape_predictor_68_face_landmarks.dat" in warnings[0].msg and "iBUG 300-W" in warnings[0].hint
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_demo_account_two_photos_and_a_finished_swap_once():
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from gallery.models import Image
+    from swaps.models import FaceSwapTask
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "the demo account has two photos and a finished swap (“Table for two”)" in out.getvalue()
+    demo = get_user_model().objects.get(username="demo")
+    photos = Image.objects.filter(owner=demo, image_type="source")
+    assert sorted(photos.values_list("filename", flat=True)) == ["demo-partner.jpg", "demo-you.jpg"]
+    assert all(photo.metadata["face_check"]["ok"] for photo in photos)
+    task = FaceSwapTask.objects.get(user=demo)
+    assert task.status == "completed" and task.result_image is not None
+    counts = (Image.objects.count(), FaceSwapTask.objects.count())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already has its photos and a finished swap" in out.getvalue()
+    assert (Image.objects.count(), FaceSwapTask.objects.count()) == counts

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from swaps import services
 from swaps.models import FaceSwapTask
-from swaps.services import PersonPhoto, SwapSubmitError, job_id_for, swap_create, swap_submit
+from swaps.services import PersonPhoto, SwapSubmitError, album_submit, job_id_for, swap_create, swap_submit
 
 from .conftest import jpeg_bytes, upload_photo_bytes
 
@@ -155,3 +155,18 @@ def test_deleting_the_account_while_its_swap_runs_ends_the_job_quietly(
     # No result file is left behind.
     new_files = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()} - files_before
     assert not new_files, new_files
+
+
+def test_an_album_may_ask_for_twelve_at_once_but_not_past_that(alice, alice_photos, couple_template):
+    husband, wife = alice_photos
+    people = {"husband": PersonPhoto(image=husband), "wife": PersonPhoto(image=wife)}
+    album = album_submit(user=alice, templates=[couple_template] * 12, **people)
+    assert FaceSwapTask.objects.filter(album=album, status=Status.PENDING).count() == 12
+    with pytest.raises(SwapSubmitError) as refused:
+        album_submit(user=alice, templates=[couple_template], **people)
+    assert refused.value.message_dict[NON_FIELD_ERRORS][0].startswith(
+        "You already have 12 swaps waiting or being made (the limit is 12 at a time)."
+    )
+    # The single-swap limit still holds on its own.
+    with pytest.raises(SwapSubmitError):
+        submit(alice, couple_template, alice_photos)

@@ -43,7 +43,7 @@ def test_create_saves_a_pending_task_and_queues_its_id_on_commit(
 def test_create_refuses_someone_elses_photo(alice, bob, alice_photos, couple_template, faces_dir):
     husband, _ = alice_photos
     bobs_photo = upload_photo(bob, faces_dir / "woman_single_astronaut.png")
-    with pytest.raises(SwapError, match="Please choose a wife photo"):
+    with pytest.raises(SwapError, match="Please choose your partner's photo"):
         swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=bobs_photo)
     assert not FaceSwapTask.objects.exists()
 
@@ -129,7 +129,7 @@ def test_a_photo_deleted_before_the_run_fails_plainly(alice, alice_photos, coupl
     FaceSwapTask.objects.filter(pk=task.pk).update(husband_image=None)
     task = swap_run(task_id=task.pk)
     assert task.status == "failed"
-    assert task.error_message == "The husband photo was deleted. Please choose it again and try once more."
+    assert task.error_message == "The photo of you was deleted. Please choose it again and try once more."
 
 
 def test_an_unexpected_error_fails_the_task_generically_and_is_raised(alice, alice_photos, couple_template, caplog):
@@ -273,7 +273,8 @@ def test_submit_stores_both_uploads_with_their_faces_and_queues_one_task(
     for image in (task.husband_image, task.wife_image):
         assert image.owner == alice
         assert image.metadata["face_check"]["ok"] is True
-        assert len(image.metadata["face"]["landmarks"]) == 68  # kept for the worker
+        assert len(image.metadata["faces"][0]["landmarks"]) == 68  # kept for the worker
+    assert task.source_faces["husband"]["face"] == task.husband_image.metadata["faces"][0]
 
 
 def test_submit_reports_each_field_and_stores_nothing_refused(alice, couple_template, faces_dir):
@@ -288,7 +289,7 @@ def test_submit_reports_each_field_and_stores_nothing_refused(alice, couple_temp
         )
     errors = caught.value.message_dict
     assert errors["__all__"] == ["This template is no longer available. Please pick another."]
-    assert errors["wife"] == ["The wife photo shows no face we can find; please upload a clear photo of the face."]
+    assert errors["wife"] == ["This photo shows no face we can find; please upload a clear photo of the face."]
     assert "husband" not in errors
     # The good photo is stored (and offered back), the refused one never was.
     assert list(alice.images.values_list("filename", flat=True)) == ["man_single_obama.jpg"]
@@ -300,8 +301,8 @@ def test_submit_without_photos_says_what_to_choose(alice, couple_template):
     with pytest.raises(SwapSubmitError) as caught:
         swap_submit(user=alice, template=couple_template, husband=PersonPhoto(), wife=PersonPhoto())
     assert caught.value.message_dict == {
-        "husband": ["Choose a husband photo from your photos, or upload one."],
-        "wife": ["Choose a wife photo from your photos, or upload one."],
+        "husband": ["Choose your photo from your photos, or upload one."],
+        "wife": ["Choose your partner's photo from your photos, or upload one."],
     }
 
 
@@ -320,21 +321,116 @@ def test_the_same_file_uploaded_again_reuses_the_photo_and_its_face_check(alice,
     assert alice.images.filter(image_type="source").count() == 2
 
 
-def test_the_worker_swaps_the_face_kept_with_the_photo(alice, alice_photos, couple_template, faces_dir, engine):
-    """The face found at check time is the one swapped: here the check's face is replaced by the smaller
-    second person of a two-person photo, and the result's report shows that face was used."""
+def test_the_worker_swaps_the_face_kept_with_the_task(alice, alice_photos, couple_template, faces_dir, engine):
+    """The face picked when the swap was asked for is the one swapped, even if the photo's faces were
+    looked for again since: here the smaller second person of a two-person photo."""
     picture = two_people_picture(faces_dir)
     photo = upload_photo_bytes(alice, picture, "two-people.jpg")
-    services.swap_photo_check(image=photo, role="husband")
+    check = services.swap_photo_check(image=photo, face=1)
     with photo.file.open("rb") as fp:
         faces = engine.detect(load_image(fp.read()))
-    assert len(faces) == 2
+    assert len(faces) == 2 and len(check.boxes) == 2 and check.chosen == 1
     second = faces[1].to_json()
-    assert photo.metadata["face"]["box"] == faces[0].to_json()["box"]
-    photo.metadata["face"] = second
+    assert photo.metadata["faces"][1]["box"] == second["box"]
+    task = swap_create(
+        user=alice, template=couple_template, husband_image=photo, wife_image=alice_photos[1], faces={"husband": 1}
+    )
+    photo.metadata["faces"] = photo.metadata["faces"][::-1]  # the photo's list changes; the task's face does not
     photo.save(update_fields=["metadata"])
-    task = swap_create(user=alice, template=couple_template, husband_image=photo, wife_image=alice_photos[1])
     task = swap_run(task_id=task.pk)
     assert task.status == "completed", task.error_message
     used = {face["role"]: face["source_box"] for face in task.result_image.metadata["swap"]["faces"]}
     assert used["husband"] == second["box"]
+
+
+def test_one_photo_of_the_couple_serves_both_partners_with_different_faces(alice, couple_template, faces_dir):
+    couple = faces_dir / "couple_man_woman_closeup.jpg"
+    # The same file given twice: stored once, each partner with their own face of it.
+    task = swap_submit(
+        user=alice,
+        template=couple_template,
+        husband=PersonPhoto(upload=photo_upload(couple), face=1),
+        wife=PersonPhoto(upload=photo_upload(couple), face=0),
+    )
+    photo = task.husband_image
+    assert task.wife_image == photo and len(photo.metadata["faces"]) == 2
+    assert task.source_faces["husband"] == {"image": photo.pk, "index": 1, "face": photo.metadata["faces"][1]}
+    assert task.source_faces["wife"]["face"] == photo.metadata["faces"][0]
+    task = swap_run(task_id=task.pk)
+    assert task.status == "completed", task.error_message
+    used = {face["role"]: face["source_box"] for face in task.result_image.metadata["swap"]["faces"]}
+    assert used == {"husband": photo.metadata["faces"][1]["box"], "wife": photo.metadata["faces"][0]["box"]}
+
+
+def test_the_same_face_for_both_partners_is_refused(alice, couple_template, faces_dir):
+    couple = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
+    with pytest.raises(SwapSubmitError) as caught:
+        swap_submit(
+            user=alice,
+            template=couple_template,
+            husband=PersonPhoto(image=couple),
+            wife=PersonPhoto(image=couple),
+        )
+    assert caught.value.message_dict == {
+        "wife": ["You both chose the same face of this photo: tap your partner's face in it."]
+    }
+    with pytest.raises(SwapSubmitError) as caught:
+        swap_submit(
+            user=alice,
+            template=couple_template,
+            husband=PersonPhoto(image=couple, face=5),
+            wife=PersonPhoto(image=couple),
+        )
+    assert caught.value.message_dict == {"husband": ["Please tap the face to use in this photo."]}
+
+
+def test_photos_without_a_usable_face_are_left_out_of_the_picker(alice, alice_photos, faces_dir):
+    from swaps.selectors import photos_for_picker
+
+    coffee = upload_photo(alice, faces_dir / "noface_coffee.png")
+    check = services.swap_photo_check(image=coffee)
+    assert not check.ok and coffee.metadata["face_check"]["ok"] is False
+    unchecked = upload_photo(alice, faces_dir / "man_single_obama.jpg")  # not looked at yet: still offered
+    assert set(photos_for_picker(user=alice)) == {*alice_photos, unchecked}
+
+
+def test_an_album_is_one_ordinary_swap_per_template_with_the_photos_given_once(
+    alice, alice_photos, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    from swaps.models import Album
+
+    second = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        album = services.album_submit(
+            user=alice,
+            templates=[couple_template, second],
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(upload=photo_upload(faces_dir / "woman_single_astronaut.png")),  # same bytes again
+        )
+    tasks = list(album.tasks.order_by("id"))
+    assert [task.template for task in tasks] == [couple_template, second]
+    assert {task.wife_image for task in tasks} == {alice_photos[1]}  # the upload reused the earlier photo
+    assert all(task.status == "pending" for task in tasks)
+    # Fair queueing: one job of a person's in the queue at a time; the next goes in when it ends.
+    assert [job_id_for(task.pk) in queued_job_ids() for task in tasks] == [True, False]
+    assert all(task.source_faces["husband"]["face"] == alice_photos[0].metadata["faces"][0] for task in tasks)
+    with pytest.raises(SwapSubmitError, match="between 1 and 12"):
+        services.album_submit(
+            user=alice,
+            templates=[couple_template] * 13,
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(image=alice_photos[1]),
+        )
+    second.is_active = False
+    second.save()
+    with pytest.raises(SwapSubmitError) as caught:
+        services.album_submit(
+            user=alice,
+            templates=[couple_template, second],
+            husband=PersonPhoto(image=alice_photos[0]),
+            wife=PersonPhoto(image=alice_photos[1]),
+        )
+    assert caught.value.message_dict["__all__"] == [
+        "“Picnic”: This template is no longer available. Please pick another."
+    ]
+    assert Album.objects.count() == 1 and FaceSwapTask.objects.count() == 2  # all or nothing

@@ -178,9 +178,13 @@ class CrawlSession(requests.Session):
             if wait > 0:
                 time.sleep(wait)
                 self.delay_slept += wait
-            self._next_at = time.monotonic() + self.config.delay
             self.requests_sent += 1
-        return super().send(request, **kwargs)
+        try:
+            return super().send(request, **kwargs)
+        finally:
+            # Counted from the answer, not from the asking: the server sees at least `delay` between two
+            # of our requests however long each took to reach it.
+            self._next_at = time.monotonic() + self.config.delay
 
     def fetch_json(self, url: str, *, what: str, **kwargs: Any) -> tuple[requests.Response, Any]:
         """GET a JSON document; CrawlRefused with a plain reason when it cannot be had or read."""

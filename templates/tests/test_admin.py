@@ -140,6 +140,19 @@ def test_change_roles_through_the_role_selects(admin_client):
     assert [f["source"] for f in template.face_positions] == ["detected", "detected"]
 
 
+def test_switch_roles_button_shows_both_faces_and_swaps_the_partners(admin_client):
+    template = make_template(is_active=True)
+    page = admin_client.get(change_url(template)).text
+    assert page.count('class="tpl-couple-face ') == 2 and 'name="_switch_roles"' in page
+    response = admin_client.post(change_url(template), change_data(template, _switch_roles="1"))
+    assert response.status_code == 302 and response["Location"] == change_url(template)
+    template.refresh_from_db()
+    assert [f["role"] for f in template.face_positions] == ["wife", "husband"]
+    assert template.is_active  # still live, the other way round
+    messages = [str(m) for m in admin_client.get(change_url(template)).context["messages"]]
+    assert "The two people were switched: each face now takes the other partner." in messages
+
+
 def test_mark_a_face_by_hand_with_the_coordinate_fields(admin_client):
     template = make_template(faces=[face(40, 60, 120, 140, role="husband")], is_active=False)
     data = change_data(

@@ -115,7 +115,7 @@ def test_the_detail_page_shows_the_template_and_leads_to_the_swap_form(client):
     assert "by <strong>Mei</strong>" in text and 'href="https://example.com/lanterns"' in text
     assert "Two people under paper lanterns." in text
     assert "#festival" in text
-    assert f'href="/swaps/new/{template.pk}/">Use this template</a>' in text
+    assert f'href="/swaps/new/{template.pk}/">Log in or sign up to use this template</a>' in text
     # Markers show where the husband's and the wife's faces go (percentages of the 320x240 picture).
     assert 'class="tpl-role-marker tpl-role-husband" style="left: 12.5%; top: 25.0%;' in text
     assert "tpl-role-wife" in text

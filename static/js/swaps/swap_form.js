@@ -1,71 +1,174 @@
-// The swap form: check each photo for a usable face as soon as it is chosen. A new file is uploaded
-// at once (it lands in My photos) and becomes the chosen photo; the face that will be used is shown.
-// Without JavaScript the same checks happen when the form is sent.
+// The swap form: look for faces in each photo as soon as it is chosen. A new file is uploaded at once
+// (it lands in My photos only if a face can be used) and becomes the chosen photo; its usable faces show
+// as crops to tap. "Switch places" swaps the two people's photos and faces without sending the form.
+// Without JavaScript the same checks happen when the form is sent, and "Switch places" is a submit.
 (function () {
   "use strict";
   var form = document.getElementById("swap-form");
   if (!form) return;
   var checkUrl = form.dataset.checkUrl;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var people = {};
 
   form.querySelectorAll("fieldset.role").forEach(function (fieldset) {
     var role = fieldset.dataset.role;
     var upload = fieldset.querySelector("input.photo-upload");
     var status = fieldset.querySelector(".face-check");
+    var person = (people[role] = { fieldset: fieldset, check: check, clear: clear });
+    // The file last sent for checking: a refused one can be turned here and sent again (it was not stored).
+    var lastFile = null;
+
+    function checkFile(file) {
+      lastFile = file;
+      var data = new FormData();
+      data.append("role", role);
+      data.append("file", file);
+      check(data);
+    }
 
     function checkUpload() {
       if (!upload.files.length) return;
-      var data = new FormData();
-      data.append("role", role);
-      data.append("file", upload.files[0]);
-      check(data);
+      checkFile(upload.files[0]);
     }
     upload.addEventListener("change", checkUpload);
     // A file chosen before this script ran (a slow connection) is checked now.
     checkUpload();
     fieldset.addEventListener("change", function (event) {
-      if (event.target.type !== "radio") return;
-      var data = new FormData();
-      data.append("role", role);
-      data.append("image", event.target.value);
-      check(data);
+      if (event.target.name === role + "_face") {
+        // A face tapped: "the largest is chosen for now" no longer holds.
+        status.querySelectorAll(".note").forEach(function (note) { note.remove(); });
+        return;
+      }
+      if (event.target.type !== "radio" || event.target.name !== role + "_photo") return;
+      check(photoData(event.target.value, null));
     });
 
+    function photoData(imageId, face) {
+      var data = new FormData();
+      data.append("role", role);
+      data.append("image", imageId);
+      if (face !== null && face !== undefined) data.append("face", face);
+      return data;
+    }
+    person.photoData = photoData;
+
+    var faceGiven = false;
     function check(data) {
-      show("checking", [text("p", "Checking the photo…")]);
+      faceGiven = data.has("face");
+      if (!data.has("file")) lastFile = null;
+      show("checking", [text("p", "Looking for faces…")]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok && response.status !== 400) throw new Error("status " + response.status);
           return response.json();
         })
         .then(function (result) {
-          if (result.image) {
-            upload.value = "";  // stored now: the form sends its id, not the file again
-            addOption(result.image, result.ok);
+          upload.value = "";  // stored now (or refused): the form sends the photo's id, not the file again
+          if (result.image && result.ok) {
+            addOption(result.image);
+          } else if (!result.ok) {
+            // A refused photo is not kept and nothing stays chosen under its reason.
+            fieldset.querySelectorAll("input[name=" + role + "_photo]").forEach(function (radio) { radio.checked = false; });
           }
           var parts = [];
-          if (result.face_url) {
-            var crop = document.createElement("img");
-            crop.className = "face-crop";
-            crop.src = result.face_url;
-            crop.alt = "The face that will be used";
-            crop.width = 96;
-            crop.height = 96;
-            parts.push(crop);
-          }
+          if (result.faces && result.faces.length) parts.push(faceChoices(avoidPartnersFace(result)));
           parts.push(text("p", result.message));
           (result.notes || []).forEach(function (note) {
             parts.push(text("p", note, "note"));
           });
+          if (!result.ok && lastFile && /face/i.test(result.message)) parts.push(turnButtons());
           show(result.ok ? "ok" : "bad", parts);
+          fieldset.querySelectorAll(".errorlist").forEach(function (old) { old.remove(); });
         })
         .catch(function () {
           show("bad", [text("p", "We could not check this photo just now; it will be checked when you send the form.")]);
         });
     }
 
-    function addOption(image, select) {
-      var existing = form.querySelectorAll("input[type=radio][value='" + image.id + "']");
+    // The same photo of the two of you chosen for both: preselect a face the other one has not taken.
+    function avoidPartnersFace(result) {
+      var faces = result.faces;
+      if (faces.length < 2 || faceGiven) return faces;
+      var otherRole = role === "husband" ? "wife" : "husband";
+      var otherPhoto = form.querySelector("input[name=" + otherRole + "_photo]:checked");
+      var otherFace = form.querySelector("input[name=" + otherRole + "_face]:checked");
+      if (!otherPhoto || !otherFace || !result.image || otherPhoto.value !== String(result.image.id)) return faces;
+      var taken = Number(otherFace.value);
+      var free = faces.filter(function (face) { return face.index !== taken; })[0];
+      return faces.map(function (face) {
+        return { index: face.index, url: face.url, chosen: face.index === free.index };
+      });
+    }
+
+    // "Turn left / Turn right" for a photo whose face was not found: it may lie on its side.
+    function turnButtons() {
+      var group = document.createElement("p");
+      group.className = "turn-buttons";
+      group.appendChild(text("span", "Sideways? Turn it: "));
+      [["left", "↺ Turn left", -1], ["right", "↻ Turn right", 1]].forEach(function (spec) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-small turn-" + spec[0];
+        button.textContent = spec[1];
+        button.addEventListener("click", function () { turn(spec[2]); });
+        group.appendChild(button);
+      });
+      return group;
+    }
+
+    function turn(direction) {
+      var file = lastFile;
+      show("checking", [text("p", "Turning the photo…")]);
+      createImageBitmap(file, { imageOrientation: "from-image" })
+        .then(function (bitmap) {
+          var canvas = document.createElement("canvas");
+          canvas.width = bitmap.height;
+          canvas.height = bitmap.width;
+          var context = canvas.getContext("2d");
+          context.translate(canvas.width / 2, canvas.height / 2);
+          context.rotate((direction * Math.PI) / 2);
+          context.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
+          return new Promise(function (resolve, reject) {
+            canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", 0.92);
+          });
+        })
+        .then(function (blob) {
+          var name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+          checkFile(new File([blob], name, { type: "image/jpeg" }));
+        })
+        .catch(function () {
+          show("bad", [text("p", "This browser cannot turn this photo; turn it in your phone's photo app and upload it again.")]);
+        });
+    }
+
+    function faceChoices(faces) {
+      var group = document.createElement("div");
+      group.className = "face-choices";
+      group.setAttribute("role", "radiogroup");
+      group.setAttribute("aria-label", role === "husband" ? "Which face is yours" : "Which face is your partner's");
+      faces.forEach(function (face) {
+        var label = document.createElement("label");
+        label.className = "face-choice";
+        var radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = role + "_face";
+        radio.value = face.index;
+        radio.checked = face.chosen;
+        var crop = document.createElement("img");
+        crop.className = "face-crop";
+        crop.src = face.url;
+        crop.alt = "Face " + (face.index + 1);
+        crop.width = 96;
+        crop.height = 96;
+        label.appendChild(radio);
+        label.appendChild(crop);
+        group.appendChild(label);
+      });
+      return group;
+    }
+
+    function addOption(image) {
+      var existing = form.querySelectorAll("input[type=radio][value='" + image.id + "'][name$=_photo]");
       if (!existing.length) {
         form.querySelectorAll("fieldset.role").forEach(function (other) {
           var option = document.createElement("label");
@@ -84,9 +187,12 @@
           other.querySelector(".picker-title").hidden = false;
         });
       }
-      if (select) {
-        fieldset.querySelector("input[type=radio][value='" + image.id + "']").checked = true;
-      }
+      fieldset.querySelector("input[name=" + role + "_photo][value='" + image.id + "']").checked = true;
+    }
+
+    function clear() {
+      fieldset.querySelectorAll("input[name=" + role + "_photo]").forEach(function (radio) { radio.checked = false; });
+      show("", [text("p", "Choose a photo: we look for faces straight away.", "muted")]);
     }
 
     function show(state, parts) {
@@ -94,6 +200,29 @@
       status.replaceChildren.apply(status, parts);
     }
   });
+
+  var switchButton = document.getElementById("switch-places");
+  if (switchButton) {
+    switchButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      var roles = Object.keys(people);
+      var picked = roles.map(function (role) {
+        var photo = form.querySelector("input[name=" + role + "_photo]:checked");
+        var face = form.querySelector("input[name=" + role + "_face]:checked");
+        return { image: photo ? photo.value : null, face: face ? face.value : null };
+      });
+      roles.forEach(function (role, i) {
+        var other = picked[roles.length - 1 - i];
+        var person = people[role];
+        if (!other.image) {
+          person.clear();
+          return;
+        }
+        person.fieldset.querySelector("input[name=" + role + "_photo][value='" + other.image + "']").checked = true;
+        person.check(person.photoData(other.image, other.face));
+      });
+    });
+  }
 
   function text(tag, content, className) {
     var element = document.createElement(tag);

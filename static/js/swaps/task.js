@@ -1,6 +1,10 @@
-// The task page: poll the status endpoint about once a second and move the progress bar; when the
-// swap has finished, reload so the server renders the result (or the error). Without JavaScript the
-// page refreshes itself (a <noscript> meta refresh).
+// The task page. While the swap runs: poll the status endpoint about four times a second and tick off
+// the steps in order; a step the worker passed between two polls is still shown (briefly), so even a
+// swap of half a second reads as queue -> faces -> your face -> your partner's face -> finishing. When
+// it has finished, reload so the server renders the result (or the error). Without JavaScript the page
+// refreshes itself every second (a <noscript> meta refresh).
+// The result: shown whole; "Compare" shows the original while held (or, tapped, until tapped again);
+// the before/after slider only when asked for.
 (function () {
   "use strict";
   var task = document.getElementById("task");
@@ -9,10 +13,48 @@
   setUpCompare();
   if (task.dataset.finished === "1") return;
 
+  var POLL_MS = 250;
+  var STEP_MS = 300;  // the least time each step stays the current one on screen
   var bar = document.getElementById("task-progress");
-  var step = document.getElementById("task-step");
+  var stepText = document.getElementById("task-step");
   var percent = document.getElementById("task-percent");
+  var ahead = document.getElementById("task-ahead");
+  var steps = Array.prototype.slice.call(document.querySelectorAll("#task-steps .task-step"));
   var url = task.dataset.statusUrl;
+  var shown = currentIndex();
+  var target = shown;
+  var finished = false;
+  var failed = false;
+  var lastMove = Date.now();
+
+  function currentIndex() {
+    var index = 0;
+    steps.forEach(function (step, i) {
+      if (!step.classList.contains("is-todo")) index = i;
+    });
+    return index;
+  }
+
+  function render() {
+    steps.forEach(function (step, i) {
+      var state = i < shown || (finished && !failed && i === steps.length - 1 && shown === i) ? "done" : i === shown ? "current" : "todo";
+      step.className = "task-step is-" + state;
+    });
+  }
+
+  // One step at a time, never faster than STEP_MS, towards what the server last said.
+  function advance() {
+    if (shown < target && Date.now() - lastMove >= STEP_MS) {
+      shown += 1;
+      lastMove = Date.now();
+      render();
+    }
+    if (finished && (failed || shown >= target)) {
+      window.setTimeout(function () { window.location.reload(); }, STEP_MS);
+      return;
+    }
+    window.setTimeout(advance, 50);
+  }
 
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
@@ -24,32 +66,80 @@
         bar.value = data.progress;
         bar.textContent = data.progress + " %";
         percent.textContent = data.progress + " %";
-        step.textContent = data.step;
+        stepText.textContent = data.step;
+        if (ahead) ahead.textContent = data.ahead ? "(" + data.ahead + " swap" + (data.ahead === 1 ? "" : "s") + " ahead of yours)" : "";
+        target = Math.max(target, data.phase);
         if (data.finished) {
-          // Let the full bar (or the stop) show for a moment, then the server renders the outcome.
-          window.setTimeout(function () { window.location.reload(); }, 600);
+          finished = true;
+          failed = data.status === "failed";
+          if (!failed) target = steps.length - 1;
         } else {
-          window.setTimeout(poll, 1000);
+          window.setTimeout(poll, POLL_MS);
         }
       })
       .catch(function () {
         // A network hiccup: keep trying, a little slower.
-        window.setTimeout(poll, 3000);
+        window.setTimeout(poll, 2000);
       });
   }
-  window.setTimeout(poll, 1000);
+  poll();
+  advance();
 
   function setUpCompare() {
     var compare = document.getElementById("compare");
-    if (!compare || !compare.querySelector(".compare-before")) return;
+    var controls = document.getElementById("compare-controls");
+    if (!compare || !controls) return;
+    var hold = document.getElementById("compare-hold");
+    var sliderButton = document.getElementById("compare-slider");
     var range = compare.querySelector(".compare-range");
-    compare.classList.add("compare-js");
-    range.hidden = false;
-    document.querySelector(".compare-hint").hidden = false;
+    var details = document.getElementById("original-details");
+    if (details) details.hidden = true;  // the buttons do its job
+    controls.hidden = false;
+    var showing = false;
+    var pressStart = 0;
+    var wasShowing = false;
+
+    function showOriginal(on) {
+      showing = on;
+      compare.classList.toggle("show-before", on);
+      hold.setAttribute("aria-pressed", on ? "true" : "false");
+      hold.textContent = on ? "Showing the original (tap for your swap)" : "Compare with the original";
+    }
+    hold.addEventListener("pointerdown", function () {
+      pressStart = Date.now();
+      wasShowing = showing;
+      if (sliderOn()) setSlider(false);
+      showOriginal(true);
+    });
+    hold.addEventListener("pointerup", function () {
+      // Held: back to the swap on release. Tapped: it stays switched.
+      showOriginal(Date.now() - pressStart > 350 ? false : !wasShowing);
+    });
+    hold.addEventListener("pointerleave", function () {
+      if (pressStart && Date.now() - pressStart > 350) showOriginal(false);
+      pressStart = 0;
+    });
+    hold.addEventListener("click", function (event) {
+      if (event.detail === 0) showOriginal(!showing);  // keyboard
+    });
+
+    function sliderOn() {
+      return compare.classList.contains("compare-slider");
+    }
+    function setSlider(on) {
+      compare.classList.toggle("compare-slider", on);
+      range.hidden = !on;
+      sliderButton.setAttribute("aria-pressed", on ? "true" : "false");
+      sliderButton.textContent = on ? "Hide the slider" : "Use a slider";
+      update();
+    }
+    sliderButton.addEventListener("click", function () {
+      showOriginal(false);
+      setSlider(!sliderOn());
+    });
     function update() {
       compare.style.setProperty("--pos", range.value + "%");
     }
     range.addEventListener("input", update);
-    update();
   }
 })();

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image
@@ -107,6 +109,10 @@ class Command(BaseCommand):
             return
         user_note = "the demo user created" if created_user else "the demo user already there"
         self.stdout.write(f"{templates_note}, {user_note} (log in as {DEMO_USERNAME} / {DEMO_PASSWORD}).")
+        # The demo account's photos and finished swap are the swaps app's to make (this app imports none
+        # of it): by command name, when that app is installed.
+        if apps.is_installed("swaps"):
+            call_command("seed_demo_swaps", stdout=self.stdout)
 
     def _demo_user(self) -> bool:
         User = get_user_model()

@@ -1,0 +1,118 @@
+"""`make run`'s supervisor (faceswap_site/devrun.py), run for real as a subprocess."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from faceswap_site.testing import REPO_DIR
+
+
+def start(tmp_path: Path, procfile: str) -> subprocess.Popen:
+    (tmp_path / "Procfile").write_text(procfile)
+    env = {
+        **os.environ,
+        "DEVRUN_PROCFILE": str(tmp_path / "Procfile"),
+        # Not used by these processes; set so no embedded server is started.
+        "REDIS_URL": "redis://127.0.0.1:9/0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "faceswap_site.devrun"],
+        cwd=REPO_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 20) -> list[str]:
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if text in line:
+            return lines
+    raise AssertionError(f"never saw {text!r}: {lines}")
+
+
+def test_ctrl_c_stops_every_process_and_exits_0(tmp_path):
+    devrun = start(tmp_path, "web: echo web up && exec sleep 60\nworker: echo worker up && exec sleep 60\n")
+    try:
+        wait_for_line(devrun, "worker | worker up")
+        devrun.send_signal(signal.SIGINT)
+        out, _ = devrun.communicate(timeout=20)
+    finally:
+        devrun.kill()
+    assert devrun.returncode == 0
+    assert "devrun: stopping (Ctrl-C)…" in out and "devrun: stopped." in out
+
+
+def test_a_process_that_dies_is_named_with_its_exit_code_and_last_lines(tmp_path):
+    devrun = start(
+        tmp_path,
+        "web: echo web up && exec sleep 60\nworker: echo loading models && echo 'ImportError: no dlib' && exit 3\n",
+    )
+    try:
+        out, _ = devrun.communicate(timeout=30)
+    finally:
+        devrun.kill()
+    assert devrun.returncode == 1
+    assert "devrun: worker stopped by itself (exit code 3)." in out
+    assert "devrun:   ImportError: no dlib" in out
+    assert "devrun: stopping web." in out
+
+
+def test_a_process_killed_by_a_signal_is_named_with_the_signal(tmp_path):
+    devrun = start(tmp_path, "web: echo web up && exec sleep 60\nworker: exec sleep 60\n")
+    try:
+        wait_for_line(devrun, "web | web up")
+        time.sleep(0.3)
+        worker = subprocess.run(["pgrep", "-P", str(devrun.pid), "-n"], capture_output=True, text=True)
+        os.kill(int(worker.stdout.split()[-1]), signal.SIGKILL)
+        out, _ = devrun.communicate(timeout=30)
+    finally:
+        devrun.kill()
+    assert devrun.returncode == 1
+    assert "stopped by itself (killed by SIGKILL)." in out
+
+
+def test_ctrl_c_in_a_terminal_ends_make_with_exit_code_0(tmp_path):
+    """As a person runs it: `make` in a terminal (a pseudo-terminal here), Ctrl-C typed into it."""
+    import pty
+
+    (tmp_path / "Procfile").write_text("web: echo web up && exec sleep 60\nworker: echo worker up && exec sleep 60\n")
+    (tmp_path / "Makefile").write_text(f"run:\n\t{sys.executable} -m faceswap_site.devrun\n")
+    env = {**os.environ, "DEVRUN_PROCFILE": str(tmp_path / "Procfile"), "REDIS_URL": "redis://127.0.0.1:9/0"}
+    pid, master = pty.fork()
+    if pid == 0:  # the child: make, in the terminal's foreground group
+        os.chdir(REPO_DIR)
+        os.execvpe("make", ["make", "--no-print-directory", "-f", str(tmp_path / "Makefile"), "run"], env)
+    output = b""
+    deadline = time.monotonic() + 30
+    while b"worker up" not in output and time.monotonic() < deadline:
+        try:
+            output += os.read(master, 4096)
+        except OSError:
+            break
+    assert b"worker up" in output, output
+    os.write(master, b"\x03")  # Ctrl-C
+    while time.monotonic() < deadline + 30:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    text = output.decode(errors="replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, text)
+    assert "devrun: stopped." in text and "Error" not in text and "Interrupt" not in text
