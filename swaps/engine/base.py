@@ -116,9 +116,13 @@ class Engine:
         is theirs. Faces too small or turned too far are left out; the refusal, when none is left, names
         the reason of the largest face.
         """
-        faces = self.detect_person(image, timings=timings)
+        # dlib's detector and shape predictor may not be used by two threads at once (see model_lock).
+        with self.model_lock:
+            faces = self.detect_person(image, timings=timings)
         if not faces:
-            if self.explain_no_face(image):
+            with self.model_lock:
+                turned = self.explain_no_face(image)
+            if turned:
                 raise FaceTurnedError(
                     "This photo shows the face turned away or partly hidden; "
                     "please upload a photo looking straight at the camera."

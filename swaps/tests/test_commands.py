@@ -161,6 +161,7 @@ def test_licence_check_warns_only_for_commercial_use(settings):
 
 @pytest.mark.django_db
 def test_seed_demo_gives_the_demo_account_two_photos_and_a_finished_swap_once():
+    # Tests run with DEBUG=False, where the demo account (its password is public) needs --allow-demo-user.
     from io import StringIO
 
     from django.contrib.auth import get_user_model
@@ -170,7 +171,7 @@ def test_seed_demo_gives_the_demo_account_two_photos_and_a_finished_swap_once():
     from swaps.models import FaceSwapTask
 
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--allow-demo-user", stdout=out)
     assert "the demo account has two photos and a finished swap (“Table for two”)" in out.getvalue()
     demo = get_user_model().objects.get(username="demo")
     photos = Image.objects.filter(owner=demo, image_type="source")
@@ -180,6 +181,6 @@ def test_seed_demo_gives_the_demo_account_two_photos_and_a_finished_swap_once():
     assert task.status == "completed" and task.result_image is not None
     counts = (Image.objects.count(), FaceSwapTask.objects.count())
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--allow-demo-user", stdout=out)
     assert "already has its photos and a finished swap" in out.getvalue()
     assert (Image.objects.count(), FaceSwapTask.objects.count()) == counts

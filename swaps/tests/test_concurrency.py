@@ -13,10 +13,11 @@ from faceswap_site.testing import WebServer, logged_in_session, require_postgres
 
 # Each kind of photo with the answer a check must give: (file, ok, words the message must contain).
 KINDS = [
-    ("man_single_obama.jpg", True, "will be used"),
-    ("woman_single_astronaut.png", True, "will be used"),
+    ("man_single_obama.jpg", True, "We found the face in this photo."),
+    ("woman_single_astronaut.png", True, "We found the face in this photo."),
     ("noface_coffee.png", False, "no face"),
-    ("group_six_people.jpg", False, "faces of similar size"),
+    # Several people are fine: the person taps which face is theirs.
+    ("group_six_people.jpg", True, "faces: tap the one to use"),
 ]
 
 
