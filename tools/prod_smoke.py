@@ -100,7 +100,7 @@ def run(tmp: Path) -> None:
         with stopping(worker, web):
             worker.start()
             try:
-                visit(web.url, s3)
+                visit(web.url, s3, web.log)
             except BaseException:
                 for name in ("gunicorn.log", "worker.log"):
                     print(f"--- {name} (tail) ---\n{(tmp / name).read_text(errors='replace')[-4000:]}", file=sys.stderr)
@@ -109,7 +109,7 @@ def run(tmp: Path) -> None:
     step("stopped everything; passed")
 
 
-def visit(base: str, s3: SeaweedFS) -> None:
+def visit(base: str, s3: SeaweedFS, web_log) -> None:
     session = requests.Session()
 
     def healthy() -> dict:
@@ -158,6 +158,33 @@ def visit(base: str, s3: SeaweedFS) -> None:
     )
     check(signup.status_code == 302, f"sign up: {signup.status_code} {signup.text[:2000]}")
     step(f"signed up as {username}")
+    # Production verifies e-mail addresses before log-in: the confirmation mail goes to the web process's
+    # output (console e-mail backend); follow its link as the person would, then log in.
+    link = wait_for(
+        lambda: (re.findall(r"https?://[^\s\"]+/accounts/confirm-email/[^\s\"/]+/", web_log()) or [None])[-1],
+        timeout=30,
+        what="the confirmation e-mail",
+    )
+    confirm_path = urlsplit(link).path
+    token = form_token(session, f"{base}{confirm_path}")
+    confirmed = session.post(
+        f"{base}{confirm_path}",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}{confirm_path}"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    check(confirmed.status_code == 302, f"confirm e-mail: {confirmed.status_code} {confirmed.text[:2000]}")
+    token = form_token(session, f"{base}/accounts/login/")
+    login = session.post(
+        f"{base}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": username, "password": password},
+        headers={"Referer": f"{base}/accounts/login/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    check(login.status_code == 302, f"log in: {login.status_code} {login.text[:2000]}")
+    step("confirmed the e-mail address and logged in")
 
     token = form_token(session, f"{base}/photos/")
     files = [("photos", (name, (FACES_DIR / name).read_bytes())) for name in PHOTOS]
