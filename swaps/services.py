@@ -124,21 +124,11 @@ def swap_submit(
         except SwapError as exc:
             raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
     errors: dict[str, list[str]] = {}
-    photos: dict[str, Image] = {}
-    checks: dict[str, PhotoCheck] = {}
     try:
         _check_template(template)
     except SwapError as exc:
         errors[NON_FIELD_ERRORS] = [exc.message]
-    for role, person in zip(ROLES, (husband, wife), strict=True):
-        if not person.given:
-            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
-            continue
-        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
-        if image is not None:
-            photos[role] = image
-        if not checks[role].ok:
-            errors[role] = [checks[role].message]
+    photos, checks = _prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
     if not errors and photos["husband"] == photos["wife"] and checks["husband"].chosen == checks["wife"].chosen:
         errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
     if errors:
@@ -151,6 +141,25 @@ def swap_submit(
         faces={role: checks[role].chosen for role in ROLES},
         album=album,
     )
+
+
+def _prepare_partners(
+    *, user, husband: PersonPhoto, wife: PersonPhoto, errors: dict[str, list[str]]
+) -> tuple[dict[str, Image], dict[str, PhotoCheck]]:
+    """Both partners' photos prepared (swap_photo_prepare): the stored photos and their checks by role;
+    what is missing or refused is added to `errors` by role."""
+    photos: dict[str, Image] = {}
+    checks: dict[str, PhotoCheck] = {}
+    for role, person in zip(ROLES, (husband, wife), strict=True):
+        if not person.given:
+            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
+            continue
+        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
+        if image is not None:
+            photos[role] = image
+        if not checks[role].ok:
+            errors[role] = [checks[role].message]
+    return photos, checks
 
 
 def _check_template(template: Template) -> dict[str, Face]:
@@ -653,18 +662,8 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
         swap_fair_use_check(user=user, adding=len(templates), most=most)
     except SwapError as exc:
         raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
-    photos: dict[str, Image] = {}
-    checks: dict[str, PhotoCheck] = {}
     errors: dict[str, list[str]] = {}
-    for role, person in zip(ROLES, (husband, wife), strict=True):
-        if not person.given:
-            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
-            continue
-        image, checks[role] = swap_photo_prepare(user=user, person=person, role=role)
-        if image is not None:
-            photos[role] = image
-        if not checks[role].ok:
-            errors[role] = [checks[role].message]
+    photos, checks = _prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
     if errors:
         raise SwapSubmitError(errors, photos, checks)
     people = {role: PersonPhoto(image=photos[role], face=checks[role].chosen) for role in ROLES}
