@@ -152,8 +152,11 @@ def bench_skin_tone(engine_name: str, insightface_dir: str | None) -> None:
     print()
     print("Skin tone: ΔE (CIE76) of the swapped face's cheeks to the person's own under the template's light")
     print(f"(target <= {skin_tone.TARGET:.0f}); dL: lightness difference (negative: darker than their own).")
-    print(f"{'pair':<34}{'role':<9}{'template tone':>15}{'dL':>7}{'own tone':>10}{'dL':>7}")
+    print("Forehead step: how much lighter (+) or darker (-) the swap made the forehead above the brows, where")
+    print("the template's skin goes on unchanged above it (CIELAB L; n/a: hair covers it).")
+    print(f"{'pair':<34}{'role':<9}{'template tone':>15}{'dL':>7}{'own tone':>10}{'dL':>7}{'forehead step':>15}")
     worst = {False: [], True: []}
+    steps = []
     for husband, wife, name in samples.PAIRS:
         image, faces = templates[name]
         results = {}
@@ -167,10 +170,15 @@ def bench_skin_tone(engine_name: str, insightface_dir: str | None) -> None:
                 tone = skin_tone.tone_difference(results[keep], faces[role], people[person], source, image)
                 worst[keep].append(tone["delta_e"])
                 cells.append(f"{tone['delta_e']:>{15 if not keep else 10}.1f}{tone['lightness']:>+7.1f}")
-            print(f"{f'{husband}+{wife}->{name}':<34}{role:<9}{cells[0]}{cells[1]}")
+            step = skin_tone.forehead_step(results[True], image, faces[role])
+            if step is not None:
+                steps.append(abs(step))
+            cells.append(f"{'n/a' if step is None else f'{step:+.1f}':>15}")
+            print(f"{f'{husband}+{wife}->{name}':<34}{role:<9}{''.join(cells)}")
     for keep, label in ((False, "template tone"), (True, "own tone (default)")):
         values = worst[keep]
         print(f"{label}: median {statistics.median(values):.1f}, worst {max(values):.1f}")
+    print(f"forehead step (own tone): median |step| {statistics.median(steps):.1f}, worst {max(steps):.1f}")
 
 
 def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3) -> None:

@@ -8,6 +8,10 @@ t1.jpg: hair over a forehead, a face in three-quarter view), sources turned away
 pose, open mouths onto closed ones and the other way round, and drawn art. Each row is labelled; the
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
+demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
+its forehead step (tools/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
+than the template's skin just above it).
+
 Run: python -m tools.demo_sheet [--output artifacts/demo-sheet.png]
 """
 
@@ -21,7 +25,8 @@ import cv2
 import numpy as np
 
 from swaps.engine import encode_image, get_engine, swap_couple
-from tools import samples
+from swaps.engine.classic import blend
+from tools import samples, skin_tone
 
 CELL = 220
 # The hard sheet's close-ups.
@@ -104,7 +109,8 @@ def _hard_row(label, template, faces, husband, wife, engine) -> np.ndarray:
     return np.concatenate([_label(f"{label}   ({report['seconds']:.2f} s)", row.shape[1]), row], axis=0)
 
 
-def build_hard_sheet() -> np.ndarray:
+def hard_cases() -> tuple[dict, dict, object]:
+    """The hard cases' templates (by name) and people's photos, and the engine."""
     folder = samples.faces_dir()
     engine = get_engine("classic")
     people = samples.people(folder)
@@ -114,10 +120,45 @@ def build_hard_sheet() -> np.ndarray:
         **samples.demo_templates(engine, samples.HARD_CROPS),
     }
     templates["drawn"] = samples.drawn_template(folder)
+    return templates, people, engine
+
+
+def build_hard_sheet() -> np.ndarray:
+    templates, people, engine = hard_cases()
     rows = [
         _hard_row(label, *templates[name], people[husband], people[wife], engine)
         for label, name, husband, wife in HARD_CASES
     ]
+    return np.concatenate(rows, axis=0)
+
+
+def _hairline(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The forehead and hairline of a face: from well above the brows down to the nose's tip."""
+    size = blend.face_size(landmarks)
+    height, width = image.shape[:2]
+    x1, x2 = int(landmarks[0, 0] - 0.15 * size), int(landmarks[16, 0] + 0.15 * size)
+    y1, y2 = int(landmarks[17:27, 1].min() - 0.45 * size), int(landmarks[30, 1])
+    return image[max(0, y1) : min(height, y2), max(0, x1) : min(width, x2)]
+
+
+def build_hairline_sheet(templates: dict, people: dict, engine) -> np.ndarray:
+    rows = []
+    for label, name, husband, wife in HARD_CASES:
+        image, faces = templates[name]
+        result, _ = swap_couple(image, faces, people[husband], people[wife], engine=engine)
+        cells, notes = [], []
+        for role in ("husband", "wife"):
+            landmarks = faces[role].landmarks
+            if landmarks is None:  # drawn art: no hairline of its own
+                continue
+            cells += [_fit(_hairline(image, landmarks), ZOOM), _fit(_hairline(result, landmarks), ZOOM)]
+            step = skin_tone.forehead_step(result, image, faces[role])
+            notes.append(f"{role} {'n/a (hair)' if step is None else f'{step:+.1f} L'}")
+        if cells:
+            row = np.concatenate(cells, axis=1)
+            rows.append(np.concatenate([_label(f"{label}   forehead step: {', '.join(notes)}", row.shape[1]), row]))
+    width = max(row.shape[1] for row in rows)
+    rows = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
     return np.concatenate(rows, axis=0)
 
 
@@ -135,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     hard = output.with_name(f"{output.stem}-hard{output.suffix}")
     hard.write_bytes(encode_image(build_hard_sheet(), "PNG"))
     print(f"Wrote {hard}: columns template, result, then before/after of the husband's and the wife's face.")
+    hairline = output.with_name(f"{output.stem}-hairline{output.suffix}")
+    hairline.write_bytes(encode_image(build_hairline_sheet(*hard_cases()), "PNG"))
+    print(f"Wrote {hairline}: the husband's forehead before/after, then the wife's.")
     return 0
 
 

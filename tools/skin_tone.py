@@ -3,18 +3,19 @@
 Per face: the CIELAB colour of the clean skin of the cheeks and nose bridge (the skin model's weights: no
 hair, eyes, brows or mouth) of
 the source face in the person's photo, moved by the white balance difference between the photo and the
-template (gray-world on their near-neutral pixels, `colour.white_balance_cast`), against the clean skin
+template (`colour.tone_shift`: brightness and gray-world colour cast), against the clean skin
 of the swapped face in the result. ΔE is CIE76 (Euclidean in CIELAB); 8 is the target: a tone a person
 would still call their own.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from swaps.engine import Face
 from swaps.engine.classic import blend, colour, skin
-from swaps.engine.util import crop_box, fill_polygons
+from swaps.engine.util import crop_box, disc, fill_polygons
 
 TARGET = 8.0
 
@@ -43,3 +44,43 @@ def tone_difference(
     own[1:] += shift
     swapped = skin_colour(result, target.landmarks, template=True)
     return {"delta_e": float(np.linalg.norm(swapped - own)), "lightness": float(swapped[0] - own[0])}
+
+
+# The forehead step's bands, as fractions of the face's size: inside the face's outline, past the mask's
+# soft edge (which lies within its first blend.FEATHER_FRACTION), and just outside the outline, where the
+# template's skin is untouched.
+STEP_INSIDE = (0.08, 0.18)
+STEP_OUTSIDE = 0.06
+
+
+def forehead_step(result: np.ndarray, template: np.ndarray, target: Face) -> float | None:
+    """How much lighter (+) or darker (-) the swapped forehead and temples are than the template's skin
+    just above the swap, beyond the step the template itself has there (CIELAB lightness, on the
+    template's uncovered skin above the eyes, brows left out): a band of different brightness at the
+    hairline shows as a large value. None when the template shows too little skin there (hair over it)."""
+    landmarks = target.landmarks
+    size = blend.face_size(landmarks)
+    x1, y1, x2, y2 = crop_box(landmarks, size, template.shape, margin=0.35)
+    before = np.ascontiguousarray(template[y1:y2, x1:x2, :3])
+    after = np.ascontiguousarray(result[y1:y2, x1:x2, :3])
+    points = landmarks - np.array([x1, y1], dtype=np.float32)
+    outline = blend.face_outline(points)
+    inside = blend.fill(before.shape[:2], [outline]).astype(np.uint8)
+    depth_in = cv2.distanceTransform(inside, cv2.DIST_L2, 3) / size
+    depth_out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3) / size
+    eyes = points[36:48].mean(axis=0)
+    up = points[17:27].mean(axis=0) - points[8]
+    up /= max(float(np.linalg.norm(up)), 1e-6)
+    ys, xs = np.mgrid[0 : inside.shape[0], 0 : inside.shape[1]].astype(np.float32)
+    above = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1] > 0.15 * size
+    skin_map = skin.skin_map(before, points, outline, size, template=True)
+    brows = cv2.dilate(fill_polygons(inside.shape, skin.brow_polygons(points)), disc(max(1, round(0.03 * size))))
+    clean = above & (skin_map.probability > 0.5) & (skin_map.covered == 0) & (brows == 0)
+    band_in = clean & (depth_in >= STEP_INSIDE[0]) & (depth_in <= STEP_INSIDE[1])
+    band_out = clean & (inside == 0) & (depth_out <= STEP_OUTSIDE)
+    if band_in.sum() < 16 or band_out.sum() < 16:
+        return None
+    light_before, light_after = colour.to_lab(before)[..., 0], colour.to_lab(after)[..., 0]
+    step_before = light_before[band_in].mean() - light_before[band_out].mean()
+    step_after = light_after[band_in].mean() - light_after[band_out].mean()
+    return float(step_after - step_before)

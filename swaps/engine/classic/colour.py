@@ -37,6 +37,9 @@ CHROMA_KEEP = 0.6
 # A template whose colours, beyond what follows lightness, spread by less than this (CIELAB units:
 # grayscale, sepia) has no colour of its own to keep a person's skin colour in.
 COLOURFUL_SPREAD = 4.0
+# A lightness difference at a mask's edge counts, spread by edge_correction, against this weight of no
+# difference, so it fades out where the edge is far.
+EDGE_PRIOR = 0.05
 # The global mean counts as this fraction of skin in the local means (see _bounded_local_mean).
 PRIOR_WEIGHT = 0.02
 # Lightness more than the template skin's own highlights (plus this headroom) above the template's local
@@ -98,6 +101,7 @@ def match_colour(
     protect: np.ndarray | None = None,
     keep_tone: tuple[float, np.ndarray] | None = None,
     tone_weight: np.ndarray | None = None,
+    edge_light: tuple[np.ndarray, np.ndarray, float] | None = None,
 ) -> np.ndarray:
     """The source (already moved onto the target) recoloured to the target's light and colour.
 
@@ -112,6 +116,9 @@ def match_colour(
     is first brought to that tone (its shading, contrast and colour spread stay), then matched as above.
     tone_weight (float 0..1 per pixel) says how far each pixel takes the person's tone: the pipeline
     fades it in from the mask's edge, so a person much darker or lighter than the template shows no edge.
+    edge_light (edge: bool per pixel, weight: float 0..1 per pixel, blur: pixels): the result's lightness
+    is brought to the template's on the edge pixels, the differences spread along the edge by a blur and
+    applied by weight (see `edge_correction`).
     """
     sigma = max(2.0, BLUR_FRACTION * eye_distance)
     src_lab, tgt_lab = to_lab(source), to_lab(target)
@@ -127,6 +134,10 @@ def match_colour(
     # Lightness: the source's detail (its lightness over its own skin's local light) times the
     # template's local light (brought to the person's level when their tone is kept).
     lightness = src[0] * (tgt_mean[0] * level / np.maximum(src_mean[0], 1.0))
+    if edge_light is not None:
+        # (Before the highlights are rolled off: a correction may not make a bright patch either.)
+        edge, weight, blur = edge_light
+        lightness = lightness + weight * edge_correction(tgt_l - lightness, edge, blur)
     compressed = _compress_highlights(lightness, tgt_l * level, tgt_mean[0] * level, target_mask)
     if protect is not None:
         compressed = compressed + protect * (lightness - compressed)
@@ -139,6 +150,26 @@ def match_colour(
         both = np.ones(source_mask.shape, dtype=bool)
     a, b = transfer_chroma(src, src_mean, cv2.split(tgt_lab), tgt_mean, lightness, both, source_mask, level)
     return from_lab(cv2.merge([lightness.astype(np.float32), a, b]))
+
+
+def edge_correction(difference: np.ndarray, edge: np.ndarray, blur: float) -> np.ndarray:
+    """The difference (float32 plane) known on the edge pixels, spread smoothly around them by a
+    normalised blur of width `blur` and fading to 0 away from them (on a copy scaled down to the blur:
+    the result is smooth)."""
+    height, width = edge.shape
+    factor = max(1.0, blur / 3.0)
+    small = (max(1, round(width / factor)), max(1, round(height / factor)))
+    known = edge.astype(np.float32)
+    values = np.where(edge, difference, 0.0).astype(np.float32)
+    if factor > 1:
+        known = cv2.resize(known, small, interpolation=cv2.INTER_AREA)
+        values = cv2.resize(values, small, interpolation=cv2.INTER_AREA)
+    sigma = max(1.0, blur / factor)
+    # A small prior weight of no difference: away from the edge the correction is nothing.
+    spread = cv2.GaussianBlur(values, (0, 0), sigma) / (cv2.GaussianBlur(known, (0, 0), sigma) + EDGE_PRIOR)
+    if factor > 1:
+        spread = cv2.resize(spread, (width, height), interpolation=cv2.INTER_LINEAR)
+    return spread
 
 
 def _in_person_tone(

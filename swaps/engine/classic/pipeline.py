@@ -46,6 +46,12 @@ LOCAL_YAW_SCALE = 50.0
 LOCAL_MAX = 0.5
 # Above the eyes, the person's skin tone fades in over this fraction of the face's size inside the mask.
 TONE_EDGE = 0.15
+# Above the eyes, the swapped face's lightness at the mask's edge is brought to the template skin's there
+# (their difference spread along the edge over EDGE_LIGHT_BLUR of the face's size), fading out over
+# EDGE_LIGHT_DEPTH of the face's size inside: no band of different brightness at the hairline, even where
+# the person's photo has its own shading there (a brow ridge in shade, a shiny forehead).
+EDGE_LIGHT_BLUR = 0.08
+EDGE_LIGHT_DEPTH = 0.2
 
 
 @dataclass
@@ -105,7 +111,8 @@ def swap_face_classic(
     with timed(timings, "colour"):
         light = colour.tone_shift(photo, canvas) if keep_tone else None
         weight = tone_weight(mask, work.landmarks, work.size)[part] if keep_tone else None
-        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light, weight)
+        edge = edge_light(mask, part, target_skin, work.landmarks, work.size)
+        recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light, weight, edge)
     with timed(timings, "blend"):
         paste_back(canvas, work, recoloured, mask, part)
 
@@ -176,9 +183,11 @@ def recolour(
     target_skin: skin.SkinMap,
     light: tuple[float, np.ndarray] | None,
     weight: np.ndarray | None = None,
+    edge: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The painted part of the moved face in the template's light and colour (keeping the person's skin
-    tone when light, the light's change from their photo to the template, is given)."""
+    tone when light, the light's change from their photo to the template, is given; its lightness matched
+    to the template's along the mask's edge where edge, see `edge_light`, says)."""
     dst = work.landmarks
     eye_distance = float(np.linalg.norm(dst[RIGHT_EYE].mean(axis=0) - dst[LEFT_EYE].mean(axis=0)))
     # The whites of the eyes and the teeth may stay brighter than any skin.
@@ -194,7 +203,39 @@ def recolour(
         protect=protect,
         keep_tone=light,
         tone_weight=weight,
+        edge_light=None if edge is None else (*edge, EDGE_LIGHT_BLUR * work.size),
     )
+
+
+def edge_light(
+    mask: np.ndarray, part: tuple[slice, slice], target_skin: skin.SkinMap, landmarks: np.ndarray, size: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where (and how far) the painted part's lightness is matched to the template's skin at the mask's
+    edge (see colour.match_colour's edge_light): the soft edge on the template's uncovered skin, and a
+    weight that is 1 at the edge above the eyes, fading out inwards over EDGE_LIGHT_DEPTH of the face's
+    size and below the eyes, so the hairline and temples show no band of different brightness while the
+    eyes, nose, mouth and cheeks keep all of their own light. None where the edge shows no skin."""
+    edge_mask = mask[part]
+    edge = (edge_mask > 0.05) & (edge_mask < 0.95)
+    edge &= (target_skin.probability[part] > 0.5) & (target_skin.covered[part] == 0)
+    if edge.sum() < 16:
+        return None
+    inside = cv2.distanceTransform((edge_mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    t = np.clip(inside / max(1.0, EDGE_LIGHT_DEPTH * size), 0.0, 1.0)
+    offset = np.array([part[1].start, part[0].start], dtype=np.float32)
+    weight = (1.0 - t * t * (3.0 - 2.0 * t)) * _above_eyes(edge_mask.shape, landmarks - offset, size)
+    return edge, weight.astype(np.float32)
+
+
+def _above_eyes(shape: tuple[int, int], landmarks: np.ndarray, size: float) -> np.ndarray:
+    """Per pixel, 0 below the eyes' line rising to 1 a tenth of the face's size above it (towards the
+    brows)."""
+    eyes = landmarks[RIGHT_EYE + LEFT_EYE].mean(axis=0)
+    up = landmarks[17:27].mean(axis=0) - landmarks[8]
+    up = up / max(float(np.linalg.norm(up)), 1e-6)
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
+    return np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
 
 
 def tone_weight(mask: np.ndarray, landmarks: np.ndarray, size: float) -> np.ndarray:
@@ -205,12 +246,7 @@ def tone_weight(mask: np.ndarray, landmarks: np.ndarray, size: float) -> np.ndar
     inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     t = np.clip(inside / max(1.0, TONE_EDGE * size), 0.0, 1.0)
     fade = t * t * (3.0 - 2.0 * t)
-    eyes = landmarks[RIGHT_EYE + LEFT_EYE].mean(axis=0)
-    up = landmarks[17:27].mean(axis=0) - landmarks[8]
-    up = up / max(float(np.linalg.norm(up)), 1e-6)
-    ys, xs = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]].astype(np.float32)
-    height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
-    above = np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
+    above = _above_eyes(mask.shape, landmarks, size)
     return (1.0 - above * (1.0 - fade)).astype(np.float32)
 
 
