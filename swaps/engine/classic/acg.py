@@ -1,4 +1,4 @@
-"""Drawn art (ACG templates): a photographed face redrawn in the style of a face that only has a box and 5 points.
+"""Drawn art (ACG templates): a photographed face redrawn in the style of a drawn face marked by a box and 5 points.
 
 dlib finds no anime faces and drawn faces have no 68 landmarks, so an admin marks a box and the five
 key points. The photo's face is fitted to the drawn face and painted only where the drawn face is:
@@ -8,10 +8,12 @@ key points. The photo's face is fitted to the drawn face and painted only where 
 - the drawing is measured first: its skin palette (`drawn_palette`: the base tone and the drawing's own
   shadow tone), its ink (`drawn_ink`: the colour and the stroke width of its outline) and the white
   highlights drawn in its eyes (`eye_highlights`);
-- a photo turned differently from the drawn face is straightened to the drawn face's pose (`straighten`:
-  its landmarks made symmetric, then turned as far as the drawn face is) and bent there piecewise;
 - the photo's face is sized to the drawn face's width at the eyes and its depth from the eyes to the
-  chin (`fit_to_drawn`), so it fills the drawn face instead of sitting in it like a small cut-out;
+  mouth (`fit_to_drawn`), so it fills the drawn face instead of sitting in it like a small cut-out;
+- a photo turned differently from the drawn face is straightened (`straighten`: its landmarks made
+  mirror-symmetric), and its features are moved whole, shapes kept, to where the drawing has its eyes,
+  nose and mouth (`drawn_layout`: the drawing's proportions and pose, the person's features); the photo
+  is bent there piecewise (align.piecewise_warp);
 - its skin becomes the drawing's flat tones (soft cel shading between the base and the shadow tone, the
   shadow where the photo's face is in shade or the drawing had its own shadow), its eyes and mouth keep
   their shapes in the drawn colours, and its brows, eyes, nose, mouth and jaw are drawn over it as ink
@@ -31,7 +33,7 @@ import cv2
 import numpy as np
 
 from ..faces import Face
-from ..landmarks import JAW, LEFT_EYE, MOUTH, RIGHT_EYE, estimate_pose, kps_from_landmarks
+from ..landmarks import JAW, LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE, estimate_pose, kps_from_landmarks
 from ..util import Timings, crop_box, disc, fill_polygons, timed
 from . import align, blend, colour, skin
 
@@ -74,6 +76,14 @@ CEL_SOFTNESS = 4.0
 FEATURE_GROW = 0.03
 FEATURE_CONTRAST = 0.8
 ACG_COLOUR_DETAIL = 0.5
+# The photo's eye pixels more than IRIS_FROM darker than its skin (its iris and pupil) turn to the drawn
+# irises' colour over the next IRIS_RAMP, so the eyes read as the drawing's eyes in the person's shape.
+IRIS_FROM = 20.0
+IRIS_RAMP = 15.0
+# The drawn irises: pixels in the middle of the drawn eyes at least IRIS_DARKER darker than the skin, if
+# they are at least IRIS_MIN_SHARE of it (else the eyes are drawn closed).
+IRIS_DARKER = 30.0
+IRIS_MIN_SHARE = 0.15
 
 # The ink. The line colour is the median of the darkest pixels along the drawn face's edge; its weight
 # is the stroke width of the drawn outline below the eyes (the jaw and chin: the hair above would pass for
@@ -99,6 +109,9 @@ INK_LINES = (
     ([48, 60, 61, 62, 63, 64, 54], 1.0),
 )
 JAW_WEIGHT = 1.0
+# The jaw's lower part only (from below the cheekbones round the chin): its upper ends run up beside the
+# drawn hair and read as stray strokes there.
+JAW_DRAWN = slice(3, 14)
 # The jaw line is drawn only this many strokes inside the drawn face's edge, so it never doubles the
 # drawing's own outline.
 JAW_INSET = 2.0
@@ -137,21 +150,12 @@ MIRROR = np.array(
      54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,
      64, 63, 62, 61, 60, 67, 66, 65],
 )  # fmt: skip
-# How far each point stands in front of the face's outline when the face is turned (in face half-widths):
-# the nose tip most, the nose bridge and mouth less; the outline itself none.
-DEPTH = np.zeros(68, dtype=np.float32)
-DEPTH[27:31] = (0.25, 0.35, 0.45, 0.6)
-DEPTH[31:36] = 0.4
-DEPTH[36:48] = 0.15
-DEPTH[48:68] = 0.3
-DEPTH[17:27] = 0.15
-# Turned points past this angle (radians) on the cylinder are eased towards its edge instead of passing it.
-TURN_FOLD = math.radians(60)
-# The bend towards the straightened landmarks is tried at these strengths, the first that folds nothing kept.
+# The nose bridge's points (27, 28, 29) move this share of the nose tip's way to the drawn nose (the rest:
+# the eyes' way), so the bridge bends smoothly from between the eyes to the tip.
+NOSE_BRIDGE_SHARE = (0.25, 0.5, 0.75)
+# The bend towards the drawn layout is tried at these strengths, the first that folds nothing kept.
 BEND_STRENGTHS = (1.0, 0.66, 0.33)
 
-# The photo's chin: when it has no 68 landmarks, this far below the mouth, in eye-to-mouth distances.
-CHIN_BELOW_MOUTH = 0.75
 # The photo's face may be stretched to the drawn face's proportions by at most this ratio between its
 # width and its height scale.
 MAX_ANISOTROPY = 1.3
@@ -165,6 +169,7 @@ class Palette:
     shadow: np.ndarray
     blush: np.ndarray | None  # the drawing's blush on the cheeks, when it has one
     drawn_shadow: bool  # the shadow is the drawing's own (else a fixed step darker than the base)
+    iris: np.ndarray | None = None  # the drawn irises' colour, when the eyes are drawn open
 
 
 @dataclass
@@ -304,19 +309,17 @@ def drawn_extent(region: np.ndarray, kps: np.ndarray) -> tuple[float, float]:
 def fit_to_drawn(source: Face, region: np.ndarray, kps: np.ndarray) -> np.ndarray:
     """The 2x3 affine map putting the photo's face into the drawn one: eyes' midpoint onto the drawn
     eyes' midpoint, eye line along the drawn eye line, the face's width at the eyes onto the drawn
-    face's width and its eyes-to-chin depth onto the drawn depth (the two scales at most
-    MAX_ANISOTROPY apart), so the photo fills the drawn face, covering the drawn eyes wholly."""
+    face's width (so the photo fills the drawn face) and its eyes-to-mouth depth onto the drawn one (the
+    two scales at most MAX_ANISOTROPY apart), so drawn_layout has only small moves left to make."""
     src_centre, src_across, src_down = _axes(source.kps)
     dst_centre, dst_across, dst_down = _axes(kps)
     if source.landmarks is not None:
-        lm = source.landmarks
-        src_width = abs(float(np.dot(lm[16] - lm[0], src_across)))
-        src_depth = float(np.dot(lm[8] - src_centre, src_down))
+        src_width = abs(float(np.dot(source.landmarks[16] - source.landmarks[0], src_across)))
     else:
-        eye_distance = float(np.linalg.norm(source.kps[1] - source.kps[0]))
-        src_width = 2.0 * eye_distance
-        src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down)) * (1 + CHIN_BELOW_MOUTH)
-    width, depth = drawn_extent(region, kps)
+        src_width = 2.0 * float(np.linalg.norm(source.kps[1] - source.kps[0]))
+    src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down))
+    width, _ = drawn_extent(region, kps)
+    depth = float(np.dot(kps[3:].mean(axis=0) - dst_centre, dst_down))
     sx, sy = width / max(src_width, 1.0), depth / max(src_depth, 1.0)
     mean = (sx * sy) ** 0.5
     sx = float(np.clip(sx, mean / MAX_ANISOTROPY**0.5, mean * MAX_ANISOTROPY**0.5))
@@ -375,7 +378,7 @@ def drawn_palette(lab: np.ndarray, region: np.ndarray, kps: np.ndarray, line: np
     drawn_shadow = shadow is not None
     if shadow is None:
         shadow = _fallback_shadow(base, line)
-    return Palette(base=base, shadow=shadow, blush=blush, drawn_shadow=drawn_shadow)
+    return Palette(base=base, shadow=shadow, blush=blush, drawn_shadow=drawn_shadow, iris=drawn_iris(lab, kps, base))
 
 
 def _fallback_shadow(base: np.ndarray, line: np.ndarray | None) -> np.ndarray:
@@ -529,30 +532,36 @@ def photo_turn(landmarks: np.ndarray) -> float:
     return -estimate_pose(landmarks).yaw
 
 
-def straighten(landmarks: np.ndarray, turn: float) -> np.ndarray:
-    """The 68 landmarks of the same face seen in another pose: made symmetric about the face's midline
-    (each point and its mirror partner meet halfway, so each half is the mean of the person's two halves),
-    then turned by `turn` degrees as a cylinder the face's half-width round, the nose and mouth standing
-    DEPTH in front of it."""
+def straighten(landmarks: np.ndarray) -> np.ndarray:
+    """The 68 landmarks of the same face seen from the front: made symmetric about the face's midline
+    (each point and its mirror partner meet halfway, so each half is the mean of the person's two halves).
+    The drawn face's own pose then comes from drawn_layout, which puts the features where it has them."""
     centre, across, down = _axes(kps_from_landmarks(landmarks))
     u, v = (landmarks - centre) @ across, (landmarks - centre) @ down
     middle = float(u.mean())
     u = middle + (u - u[MIRROR]) / 2
     v = (v + v[MIRROR]) / 2
-    if abs(turn) > 1e-3:
-        radius = max(float(np.abs(u[JAW] - middle).max()), 1.0)
-        angle = np.arcsin(np.clip((u - middle) / radius, -1.0, 1.0)) + math.radians(turn)
-        u = middle + radius * (np.sin(_below_right_angle(angle)) + DEPTH * math.sin(math.radians(turn)))
     return (centre + np.outer(u, across) + np.outer(v, down)).astype(np.float32)
 
 
-def _below_right_angle(angle: np.ndarray) -> np.ndarray:
-    """Angles past TURN_FOLD eased towards (never onto) a right angle: a point turned past the face's edge
-    stays on its side of the points next to it, so the piecewise warp never folds."""
-    past = np.abs(angle) - TURN_FOLD
-    room = math.pi / 2 - TURN_FOLD
-    eased = TURN_FOLD + room * np.tanh(np.maximum(past, 0.0) / room)
-    return np.where(past > 0, np.sign(angle) * eased, angle)
+def drawn_layout(landmarks: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The landmarks with the face's features where the drawing has them: each eye (with its brow), the
+    nose and the mouth moved whole, their shapes kept (the person's likeness), so their centres land on
+    the drawn eyes, nose tip and mouth (drawn faces have their own proportions: eyes set wide and low, a
+    small mouth far below). The nose bridge moves part of the way, between the eyes' and the tip's moves;
+    the jaw stays where fit_to_drawn put it, filling the drawn face."""
+    goals = landmarks.astype(np.float32).copy()
+    eye_shifts = []
+    for eye, brow, point in ((RIGHT_EYE, RIGHT_BROW, kps[0]), (LEFT_EYE, LEFT_BROW, kps[1])):
+        shift = point - landmarks[eye].mean(axis=0)
+        goals[eye + brow] += shift
+        eye_shifts.append(shift)
+    tip = kps[2] - landmarks[30]
+    goals[30:36] += tip
+    for index, share in zip(range(27, 30), NOSE_BRIDGE_SHARE, strict=True):
+        goals[index] += (1 - share) * np.mean(eye_shifts, axis=0) + share * tip
+    goals[MOUTH] += kps[3:].mean(axis=0) - (landmarks[48] + landmarks[54]) / 2
+    return goals
 
 
 def _bend(moved: np.ndarray, points: np.ndarray, goals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -583,7 +592,7 @@ def ink_layer(
             cv2.polylines(big, [polyline], False, 255, max(1, round(width * weight * scale)), cv2.LINE_AA)
         return cv2.resize(big, (width_px, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
-    features, jaw = draw(list(INK_LINES)), draw([(JAW, JAW_WEIGHT)])
+    features, jaw = draw(list(INK_LINES)), draw([(JAW[JAW_DRAWN], JAW_WEIGHT)])
     if region is None:
         return np.maximum(features, jaw)
     inset = cv2.erode(region, disc(max(1, round(JAW_INSET * width))))
@@ -613,12 +622,27 @@ def cel_shade(light: np.ndarray, eye_distance: float) -> np.ndarray:
     return (1.0 - _step(smooth, CEL_SHADOW_AT)).astype(np.float32)
 
 
-def feature_mask(shape: tuple[int, int], landmarks: np.ndarray, eye_distance: float) -> np.ndarray:
-    """The photo's eyes and mouth (float 0..1): their landmark outlines grown by FEATURE_GROW, soft-edged."""
-    mask = fill_polygons(shape, [landmarks[RIGHT_EYE], landmarks[LEFT_EYE], landmarks[MOUTH[:12]]])
-    grow = max(1, round(FEATURE_GROW * eye_distance))
-    mask = cv2.dilate(mask, disc(grow)).astype(np.float32)
-    return np.clip(cv2.GaussianBlur(mask, (0, 0), 0.8), 0.0, 1.0)
+def feature_masks(shape: tuple[int, int], landmarks: np.ndarray, eye_distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's eyes and its mouth (float 0..1 each): their landmark outlines grown by FEATURE_GROW,
+    soft-edged."""
+    grow = disc(max(1, round(FEATURE_GROW * eye_distance)))
+    masks = []
+    for polygons in ([landmarks[RIGHT_EYE], landmarks[LEFT_EYE]], [landmarks[MOUTH[:12]]]):
+        mask = cv2.dilate(fill_polygons(shape, polygons), grow).astype(np.float32)
+        masks.append(np.clip(cv2.GaussianBlur(mask, (0, 0), 0.8), 0.0, 1.0))
+    return masks[0], masks[1]
+
+
+def drawn_iris(lab: np.ndarray, kps: np.ndarray, base: np.ndarray) -> np.ndarray | None:
+    """The drawn irises' colour (CIELAB): the median of the most colourful third of the dark pixels in the
+    middle of the drawn eyes (the lashes and lid lines are as dark, but greyer); None when the eyes are
+    closed lines."""
+    middle = drawn_features(lab.shape[:2], kps, mouth=False, scale=HIGHLIGHT_SEARCH) > 0
+    dark = lab[middle & (lab[..., 0] < base[0] - IRIS_DARKER)]
+    if len(dark) < IRIS_MIN_SHARE * middle.sum():
+        return None
+    chroma = np.hypot(dark[:, 1], dark[:, 2])
+    return np.median(dark[chroma >= np.percentile(chroma, 67)], axis=0).astype(np.float32)
 
 
 def _skin_tones(palette: Palette, shade: np.ndarray, blush: np.ndarray) -> np.ndarray:
@@ -634,15 +658,16 @@ def drawn_tones(
     weights: np.ndarray,
     palette: Palette,
     *,
-    features: np.ndarray,
+    eyes: np.ndarray,
+    mouth: np.ndarray,
     drawn_shadow: np.ndarray,
     drawn_blush: np.ndarray,
     eye_distance: float,
 ) -> np.ndarray:
     """The photo's face in the drawing's palette: skin in the base tone, the shadow tone where the photo's
     face is in shade (cel_shade) or the drawing had its own shadow, the drawing's blush where it had one;
-    its eyes and mouth (features) keep FEATURE_CONTRAST of their shading and ACG_COLOUR_DETAIL of their
-    tint around the base tone."""
+    its eyes and mouth keep FEATURE_CONTRAST of their shading and ACG_COLOUR_DETAIL of their tint around
+    the base tone, and the dark of its eyes (iris, pupil) takes the drawn irises' colour."""
     lab = colour.to_lab(moved)
     mean = colour.weighted_mean(lab, weights)
     light = lab[..., 0] - mean[0]
@@ -650,7 +675,10 @@ def drawn_tones(
     feature_lab = np.empty_like(lab)
     feature_lab[..., 0] = np.clip(palette.base[0] + FEATURE_CONTRAST * light, 0, 100)
     feature_lab[..., 1:] = palette.base[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
-    out = skin_lab + features[..., None] * (feature_lab - skin_lab)
+    if palette.iris is not None:
+        iris = (eyes * np.clip((-light - IRIS_FROM) / IRIS_RAMP, 0.0, 1.0))[..., None]
+        feature_lab = feature_lab + iris * (palette.iris - feature_lab)
+    out = skin_lab + np.maximum(eyes, mouth)[..., None] * (feature_lab - skin_lab)
     return colour.from_lab(out.astype(np.float32))
 
 
@@ -696,17 +724,21 @@ def swap_face_acg(
         drawn_shadow, drawn_blush = drawn_tone_maps(crop_lab, region, kps, palette)
     landmarks = source.landmarks
     with timed(timings, "warp"):
-        goals = None
+        goals = landmarks
         if landmarks is not None and straightened and abs(photo_turn(landmarks) - drawn_turn(kps)) > POSE_TOLERANCE:
-            goals = straighten(landmarks, drawn_turn(kps))
+            goals = straighten(landmarks)
         fitted = (
-            source if goals is None else dataclasses.replace(source, landmarks=goals, kps=kps_from_landmarks(goals))
+            source
+            if goals is landmarks
+            else dataclasses.replace(source, landmarks=goals, kps=kps_from_landmarks(goals))
         )
         matrix = fit_to_drawn(fitted, region, kps)
         moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
-        moved_lm = None if landmarks is None else align.transform_points(matrix, landmarks)
-        if goals is not None:
-            moved, moved_lm = _bend(moved, moved_lm, align.transform_points(matrix, goals))
+        moved_lm = None
+        if landmarks is not None:
+            moved_lm = align.transform_points(matrix, landmarks)
+            layout = drawn_layout(align.transform_points(matrix, goals), kps)
+            moved, moved_lm = _bend(moved, moved_lm, layout)
     with timed(timings, "blend"):
         mask = region.astype(np.float32)
         weights = None
@@ -721,12 +753,15 @@ def swap_face_acg(
         if weights is None or weights.sum() < 16:
             weights = _cheek_mask(shape, align.transform_points(matrix, source.kps)).astype(np.float32)
         if stylised:
-            features = np.zeros(shape, np.float32) if moved_lm is None else feature_mask(shape, moved_lm, eye_distance)
+            eyes = mouth = np.zeros(shape, np.float32)
+            if moved_lm is not None:
+                eyes, mouth = feature_masks(shape, moved_lm, eye_distance)
             moved = drawn_tones(
                 stylise(moved, eye_distance),
                 weights,
                 palette,
-                features=features,
+                eyes=eyes,
+                mouth=mouth,
                 drawn_shadow=drawn_shadow,
                 drawn_blush=drawn_blush,
                 eye_distance=eye_distance,
