@@ -44,10 +44,11 @@ DRAWN_SKIN_TOLERANCE = (9.0, 6.0, 6.0)
 EYE_AXES = (0.36, 0.30)
 MOUTH_AXES = (0.30, 0.20)
 
-# The palette. The drawn skin's pixels are split into two clusters (CIELAB k-means); the darker one is
-# the drawing's shadow tone when it is at least MIN_SHADOW_STEP darker (less is JPEG noise or blush on
-# one flat tone) and at most MAX_SHADOW_STEP (more is hair or line caught in the skin), else the shadow
-# is FALLBACK_SHADOW_STEP darker than the base (a soft anime shadow), towards the line colour.
+# The palette. The drawn skin's pixels are split into PALETTE_CLUSTERS clusters (CIELAB k-means): the
+# most common is the base; a darker one is the drawing's shadow tone when it is at least MIN_SHADOW_STEP
+# darker (less is JPEG noise on one flat tone) and at most MAX_SHADOW_STEP (more is hair or line caught in
+# the skin), else the shadow is FALLBACK_SHADOW_STEP darker than the base (a soft anime shadow), towards
+# the line colour.
 PALETTE_REACH = 2.5  # how far from the cheek tone (in DRAWN_SKIN_TOLERANCE units) skin pixels are taken
 # The drawn face's region holds its lit skin; its shadow (under the bangs, below the chin) lies along its
 # edge, so the palette is sampled this many eye distances beyond it too (the box still bounds it).
@@ -95,6 +96,7 @@ IRIS_MIN_SHARE = 0.15
 INK_DARK = 0.4
 INK_PERCENTILE = 30
 INK_WIDTH_RANGE = (0.012, 0.045)
+# The weight (eye distances) when the drawing shows too little outline to measure.
 DEFAULT_INK_WIDTH = 0.03
 # The ink lines (dlib's 68-point indices) and their weight relative to the drawing's outline: anime eyes
 # have a bold upper lid and a faint hint of the lower one; brows, nose and mouth are fine lines.
@@ -108,6 +110,7 @@ INK_LINES = (
     ([32, 33, 34], 0.8),
     ([48, 60, 61, 62, 63, 64, 54], 1.0),
 )
+# The jaw is the drawing's own outline redrawn inside it: the outline's weight.
 JAW_WEIGHT = 1.0
 # The jaw's lower part only (from below the cheekbones round the chin): its upper ends run up beside the
 # drawn hair and read as stray strokes there.
@@ -292,18 +295,17 @@ def _axes(kps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return kps[:2].mean(axis=0), across, np.array([-across[1], across[0]], dtype=np.float32)
 
 
-def drawn_extent(region: np.ndarray, kps: np.ndarray) -> tuple[float, float]:
-    """The drawn face's width at the eyes and its depth from the eyes to the chin, in pixels."""
+def drawn_width(region: np.ndarray, kps: np.ndarray) -> float:
+    """The drawn face's width at the eyes, in pixels."""
     centre, across, down = _axes(kps)
     ys, xs = np.nonzero(region)
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
-    if len(xs) < 16:
-        return 2.0 * eye_distance, 1.6 * eye_distance
     dx, dy = xs - centre[0], ys - centre[1]
     u, v = dx * across[0] + dy * across[1], dx * down[0] + dy * down[1]
     band = np.abs(v) < 0.25 * eye_distance
-    width = np.percentile(u[band], 98) - np.percentile(u[band], 2) if band.sum() > 8 else 2.0 * eye_distance
-    return float(width), float(np.percentile(v, 99))
+    if band.sum() <= 8:
+        return 2.0 * eye_distance
+    return float(np.percentile(u[band], 98) - np.percentile(u[band], 2))
 
 
 def fit_to_drawn(source: Face, region: np.ndarray, kps: np.ndarray) -> np.ndarray:
@@ -318,7 +320,7 @@ def fit_to_drawn(source: Face, region: np.ndarray, kps: np.ndarray) -> np.ndarra
     else:
         src_width = 2.0 * float(np.linalg.norm(source.kps[1] - source.kps[0]))
     src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down))
-    width, _ = drawn_extent(region, kps)
+    width = drawn_width(region, kps)
     depth = float(np.dot(kps[3:].mean(axis=0) - dst_centre, dst_down))
     sx, sy = width / max(src_width, 1.0), depth / max(src_depth, 1.0)
     mean = (sx * sy) ** 0.5
