@@ -79,6 +79,7 @@ def test_the_drawn_eye_highlights_are_found_and_the_eye_whites_are_not():
         assert (highlight.alpha > 0.5).sum() == pytest.approx(np.pi * 4**2, rel=0.35)
 
 
+@pytest.mark.slow
 def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine, photos):
     image, face = drawn_face()
     source, _ = engine.source_face(photos["obama"], role="husband")
