@@ -5,7 +5,8 @@ of each swapped face beside the original. Also a grayscale and a sepia template,
 
 demo-sheet-hard.png: the cases people noticed, larger: the seed_demo templates (crops of insightface's
 t1.jpg: hair over a forehead, a face in three-quarter view), sources turned away from the template's
-pose, open mouths onto closed ones and the other way round, and drawn art. Each row is labelled; the
+pose, open mouths onto closed ones and the other way round, and drawn art (the three shared anime
+pictures with their hand-marked faces, with frontal and turned sources). Each row is labelled; the
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
 demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -78,7 +80,7 @@ def build_sheet() -> np.ndarray:
 
 
 # (label, template, husband, wife): the templates are samples.templates' names, the seed_demo titles, or
-# "drawn" (the hand-marked anime faces).
+# "drawn:<name>" (the hand-marked anime faces, samples.DRAWN; a drawing may mark one face only).
 HARD_CASES = [
     ("Table for two: 3/4-view man, blonde hair over her forehead", "Table for two", "obama", "astronaut"),
     ("Winning hand: hair over her forehead, open mouths", "Winning hand", "obama", "astronaut"),
@@ -89,8 +91,13 @@ HARD_CASES = [
     ("Astronaut onto Angelina (turned); open smile onto closed mouth", "closeup", "obama", "astronaut"),
     ("Angelina onto the casual woman (bangs); Brad onto the casual man", "casual", "brad", "angelina"),
     ("Ross (turned, low-res) onto the casual man", "casual", "ross", "monica"),
-    ("Drawn art", "drawn", "obama", "astronaut"),
-    ("Drawn art", "drawn", "biden", "angelina"),
+    ("Drawn art: two girls", "drawn:two girls", "obama", "astronaut"),
+    ("Drawn art: two girls; Angelina is turned ~25 degrees", "drawn:two girls", "biden", "angelina"),
+    ("Drawn art: two girls; Monica (turned ~20 degrees) straightened", "drawn:two girls", "ross", "monica"),
+    ("Drawn art: Madoka looks over her shoulder (one face: the wife's)", "drawn:madoka", "obama", "astronaut"),
+    ("Drawn art: Madoka; Angelina is turned the other way", "drawn:madoka", "obama", "angelina"),
+    ("Drawn art: a small face behind, a tilted face in front", "drawn:main and background", "obama", "astronaut"),
+    ("Drawn art: small and tilted faces; Monica is turned", "drawn:main and background", "biden", "monica"),
 ]
 
 
@@ -100,13 +107,29 @@ def _label(text: str, width: int) -> np.ndarray:
     return strip
 
 
+def _swap_marked(template, faces, photos, engine) -> tuple[np.ndarray, float]:
+    """The template with each marked face swapped (swap_couple when both are marked), and the seconds."""
+    if all(role in faces for role in photos):
+        result, report = swap_couple(template, faces, photos["husband"], photos["wife"], engine=engine)
+        return result, report["seconds"]
+    start = time.perf_counter()
+    result = template.copy()
+    for role, face in faces.items():
+        source, _ = engine.source_face(photos[role], role=role)
+        engine.swap_face(result, face, photos[role], source)
+    return result, time.perf_counter() - start
+
+
 def _hard_row(label, template, faces, husband, wife, engine) -> np.ndarray:
-    result, report = swap_couple(template, faces, husband, wife, engine=engine)
+    result, seconds = _swap_marked(template, faces, {"husband": husband, "wife": wife}, engine)
     cells = [_fit(template, ZOOM), _fit(result, ZOOM)]
     for role in ("husband", "wife"):
-        cells += [_fit(_zoom(template, faces[role].box), ZOOM), _fit(_zoom(result, faces[role].box), ZOOM)]
+        if role in faces:
+            cells += [_fit(_zoom(template, faces[role].box), ZOOM), _fit(_zoom(result, faces[role].box), ZOOM)]
+        else:
+            cells += [np.full((ZOOM, ZOOM, 3), 255, dtype=np.uint8)] * 2
     row = np.concatenate(cells, axis=1)
-    return np.concatenate([_label(f"{label}   ({report['seconds']:.2f} s)", row.shape[1]), row], axis=0)
+    return np.concatenate([_label(f"{label}   ({seconds:.2f} s)", row.shape[1]), row], axis=0)
 
 
 def hard_cases() -> tuple[dict, dict, object]:
@@ -119,7 +142,8 @@ def hard_cases() -> tuple[dict, dict, object]:
         **samples.demo_templates(engine),
         **samples.demo_templates(engine, samples.HARD_CROPS),
     }
-    templates["drawn"] = samples.drawn_template(folder)
+    for name in samples.DRAWN:
+        templates[f"drawn:{name}"] = samples.drawn_template(folder, name)
     return templates, people, engine
 
 
@@ -144,21 +168,18 @@ def _hairline(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 def build_hairline_sheet(templates: dict, people: dict, engine) -> np.ndarray:
     rows = []
     for label, name, husband, wife in HARD_CASES:
+        if name.startswith("drawn:"):  # drawn art: no hairline of its own
+            continue
         image, faces = templates[name]
         result, _ = swap_couple(image, faces, people[husband], people[wife], engine=engine)
         cells, notes = [], []
         for role in ("husband", "wife"):
             landmarks = faces[role].landmarks
-            if landmarks is None:  # drawn art: no hairline of its own
-                continue
             cells += [_fit(_hairline(image, landmarks), ZOOM), _fit(_hairline(result, landmarks), ZOOM)]
             step = skin_tone.forehead_step(result, image, faces[role])
             notes.append(f"{role} {'n/a (hair)' if step is None else f'{step:+.1f} L'}")
-        if cells:
-            row = np.concatenate(cells, axis=1)
-            rows.append(np.concatenate([_label(f"{label}   forehead step: {', '.join(notes)}", row.shape[1]), row]))
-    width = max(row.shape[1] for row in rows)
-    rows = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
+        row = np.concatenate(cells, axis=1)
+        rows.append(np.concatenate([_label(f"{label}   forehead step: {', '.join(notes)}", row.shape[1]), row]))
     return np.concatenate(rows, axis=0)
 
 

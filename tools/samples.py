@@ -33,6 +33,23 @@ TADNE_FACES = {
     "wife": {"box": [277, 110, 357, 195], "kps": [[294, 145], [336, 140], [316, 159], [311, 171], [326, 170]]},
 }
 
+# The other shared anime pictures (512x512), marked the same way. Madoka looks over her shoulder: her face
+# is turned about 40 degrees (nose tip beside her left eye) and tilted; her mouth is a small "o".
+MADOKA_FACES = {
+    "wife": {"box": [158, 78, 292, 224], "kps": [[191, 114], [268, 156], [192, 159], [190, 192], [199, 195]]},
+}
+# The large girl (right, frontal, her head tilted about 36 degrees, open smile) and the small girl behind
+# (left, about 60 px, eyes closed in a grin).
+MAIN_AND_BACKGROUND_FACES = {
+    "husband": {"box": [108, 295, 173, 358], "kps": [[129, 322], [162, 323], [148, 335], [140, 349], [155, 348]]},
+    "wife": {"box": [305, 105, 398, 208], "kps": [[326, 174], [362, 147], [343, 181], [354, 190], [375, 181]]},
+}
+# The drawn templates by name: file and marked faces.
+DRAWN = {
+    "two girls": ("anime_two_girls_tadne.jpg", TADNE_FACES),
+    "madoka": ("anime_single_madoka.jpg", MADOKA_FACES),
+    "main and background": ("anime_two_main_and_background_tadne.jpg", MAIN_AND_BACKGROUND_FACES),
+}
 
 # The demo templates of `manage.py seed_demo` (crops of insightface's sample picture t1.jpg, 1280x886):
 # title -> (crop box, roles of the faces from left to right; None: no role). A test keeps this in step
@@ -95,10 +112,12 @@ def templates(folder: Path, engine) -> dict[str, tuple[np.ndarray, dict[str, Fac
     }
 
 
-def drawn_template(folder: Path) -> tuple[np.ndarray, dict[str, Face]]:
-    """anime_two_girls_tadne.jpg with its hand-marked faces (no landmarks: the drawn-art path)."""
-    image = load_image(folder / "anime_two_girls_tadne.jpg")
-    faces = {role: Face.from_json({**data, "landmarks": None, "score": 1.0}) for role, data in TADNE_FACES.items()}
+def drawn_template(folder: Path, name: str = "two girls") -> tuple[np.ndarray, dict[str, Face]]:
+    """A drawn picture (DRAWN; anime_two_girls_tadne.jpg by default) with its hand-marked faces (no
+    landmarks: the drawn-art path)."""
+    filename, marks = DRAWN[name]
+    image = load_image(folder / filename)
+    faces = {role: Face.from_json({**data, "landmarks": None, "score": 1.0}) for role, data in marks.items()}
     return image, faces
 
 

@@ -249,19 +249,15 @@ def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
     assert jpeg.shape == (16, 16, 3) and jpeg[0, 0].min() > 245
 
 
-def test_cel_shading_puts_skin_into_a_few_flat_tones_and_keeps_teeth_and_features():
+def test_cel_shading_turns_the_photos_smooth_shading_into_a_soft_step_between_two_tones():
     from swaps.engine.classic import acg
 
-    skin = np.linspace(-12, 12, 241, dtype=np.float32)  # the skin's own shading around its mean
-    shaded = acg.cel_shade(skin)
-    tones = np.array([acg.CEL_SHADOW, 0.0, acg.CEL_HIGHLIGHT])
-    nearest = np.abs(shaded[:, None] - tones[None, :]).min(axis=1)
-    assert (nearest < 1.0).mean() > 0.6  # flat tones with narrow steps, not the photo's smooth ramp
-    assert np.all(np.diff(shaded) >= -1e-4)  # the order of light and dark is kept
-    # A dark feature and white teeth keep most of their own contrast.
-    assert acg.cel_shade(np.array([-40.0, 30.0], dtype=np.float32)).tolist() == pytest.approx(
-        [-40.0 * acg.FEATURE_CONTRAST, acg.CEL_HIGHLIGHT + 15.0 * acg.FEATURE_CONTRAST]
-    )
+    # The photo's skin lightness around its mean: a smooth ramp from shade to light across the face.
+    light = np.tile(np.linspace(-25, 15, 200, dtype=np.float32), (60, 1))
+    shade = acg.cel_shade(light, eye_distance=60.0)[30]
+    assert shade[:40].min() > 0.99 and shade[-80:].max() < 0.01  # the shadow tone, then the base tone
+    assert np.all(np.diff(shade) <= 1e-4)  # the order of light and dark is kept
+    assert ((shade > 0.05) & (shade < 0.95)).mean() < 0.25  # a soft step, not the photo's ramp
 
 
 def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
@@ -270,7 +266,7 @@ def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
     face = _mean_face() * 120 + 40
     canvas = np.full((200, 200, 3), 230, dtype=np.uint8)
     acg.ink_lines(canvas, face, np.array([60, 20, 30]), width=3)
-    for brow in acg.BROW_LINES:
+    for brow, _ in acg.INK_LINES[:2]:
         x, y = np.round(face[brow[2]]).astype(int)
         assert tuple(canvas[y, x]) == (60, 20, 30)
     assert (canvas[5:20, 5:20] == 230).all()  # nothing drawn away from the features

@@ -1,26 +1,40 @@
-"""Drawn art (ACG templates): a photographed face put into a face that only has a box and 5 points.
+"""Drawn art (ACG templates): a photographed face redrawn in the style of a drawn face marked by a box and 5 points.
 
 dlib finds no anime faces and drawn faces have no 68 landmarks, so an admin marks a box and the five
 key points. The photo's face is fitted to the drawn face and painted only where the drawn face is:
 - the drawn face's region is found from its own flat skin colour (sampled on the cheeks), with the
   drawn eyes and mouth added (they must disappear wholly under the photo's, never peek out beside
   them) but never the hair: bangs, the face's drawn outline and everything outside stay as drawn;
+- the drawing is measured first: its skin palette (`drawn_palette`: the base tone and the drawing's own
+  shadow tone), its ink (`drawn_ink`: the colour and the stroke width of its outline) and the white
+  highlights drawn in its eyes (`eye_highlights`);
 - the photo's face is sized to the drawn face's width at the eyes and its depth from the eyes to the
-  chin (`fit_to_drawn`), so it fills the drawn face instead of sitting in it like a small cut-out;
-- its colour becomes the drawn skin's (lightness and tint), its shading is flattened and its skin
-  smoothed (the stylisation), so the photo reads as part of the drawing;
-- what the photo cannot cover of the drawn face (its hair or background fall there) is painted in
-  the drawn skin's flat tone, so no drawn eye or mouth peeks out beside the photo's.
+  mouth (`fit_to_drawn`), so it fills the drawn face instead of sitting in it like a small cut-out;
+- a photo turned differently from the drawn face is straightened (`straighten`: its landmarks made
+  mirror-symmetric), and its features are moved whole, shapes kept, to where the drawing has its eyes,
+  nose and mouth (`drawn_layout`: the drawing's proportions and pose, the person's features); the photo
+  is bent there piecewise (align.piecewise_warp);
+- its skin becomes the drawing's flat tones (soft cel shading between the base and the shadow tone, the
+  shadow where the photo's face is in shade or the drawing had its own shadow), its eyes and mouth keep
+  their shapes in the drawn colours, and its brows, eyes, nose, mouth and jaw are drawn over it as ink
+  lines of the drawing's colour and weight (`ink_layer`); the drawn eye highlights go back on top,
+  moved with the eyes;
+- what the photo cannot cover of the drawn face (its hair or background fall there) is painted in the
+  drawn skin's base tone, so no drawn eye or mouth peeks out beside the photo's.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from ..faces import Face
-from ..landmarks import LEFT_EYE, RIGHT_EYE
-from ..util import Timings, crop_box, disc, timed
+from ..landmarks import JAW, LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE, estimate_pose, kps_from_landmarks
+from ..util import Timings, crop_box, disc, fill_polygons, timed
 from . import align, blend, colour, skin
 
 # How far (CIELAB, per channel) a pixel may be from the drawn skin tone and still be drawn skin; the
@@ -29,34 +43,155 @@ DRAWN_SKIN_TOLERANCE = (9.0, 6.0, 6.0)
 # The drawn eyes' and mouth's regions: ellipses around the key points, as fractions of the eye distance.
 EYE_AXES = (0.36, 0.30)
 MOUTH_AXES = (0.30, 0.20)
-# How much of the photo's lightness variation survives (drawn skin is nearly flat), for the skin and for
-# the darker features (eyes, brows, lips), which stay clearer.
-STYLISED_CONTRAST = 0.55
-FEATURE_CONTRAST = 0.8
-# Cel shading (lightness relative to the photo's skin mean): below CEL_SHADOW_AT the shadow tone
-# (CEL_SHADOW darker than the drawn skin), above CEL_HIGHLIGHT_AT a highlight (CEL_HIGHLIGHT lighter); the
-# steps are CEL_SOFTNESS wide; below FEATURE_LIGHT a pixel is a feature (eye, brow, lip), not skin.
-CEL_SHADOW_AT = -6.0
-CEL_SHADOW = -7.0
-CEL_HIGHLIGHT_AT = 9.0
-CEL_HIGHLIGHT = 4.0
+
+# The palette. The drawn skin's pixels are split into PALETTE_CLUSTERS clusters (CIELAB k-means): the
+# most common is the base; a darker one is the drawing's shadow tone when it is at least MIN_SHADOW_STEP
+# darker (less is JPEG noise on one flat tone) and at most MAX_SHADOW_STEP (more is hair or line caught in
+# the skin), else the shadow is FALLBACK_SHADOW_STEP darker than the base (a soft anime shadow), towards
+# the line colour.
+PALETTE_REACH = 2.5  # how far from the cheek tone (in DRAWN_SKIN_TOLERANCE units) skin pixels are taken
+# The drawn face's region holds its lit skin; its shadow (under the bangs, below the chin) lies along its
+# edge, so the palette is sampled this many eye distances beyond it too (the box still bounds it).
+PALETTE_GROW = 0.15
+MIN_SHADOW_STEP = 4.0
+MAX_SHADOW_STEP = 30.0
+FALLBACK_SHADOW_STEP = 8.0
+# ... and this much more colourful than the base: a darker tone of the same chroma reads grey beside it.
+FALLBACK_SHADOW_CHROMA = 1.4
+# Each cluster must hold at least this share of the skin, or the "shadow" is a few stray pixels.
+MIN_SHADOW_SHARE = 0.05
+# Three clusters: the base, and room for both a shadow and a blush (which would otherwise pass for the shadow).
+PALETTE_CLUSTERS = 3
+# A cluster whose a* (red) rises this much more than its b* (yellow) is blush, not shadow: anime shadows
+# on skin turn warmer (more yellow or evenly), blush turns pink.
+BLUSH_REDDER = 3.0
+# Cel shading: the photo's skin lightness (relative to its mean, smoothed over SHADE_SMOOTH eye distances
+# so the shadows are a few broad shapes, not the photo's pores and wrinkles) turns to the shadow tone
+# below CEL_SHADOW_AT, in a soft step CEL_SOFTNESS wide.
+SHADE_SMOOTH = 0.06
+CEL_SHADOW_AT = -10.0
 CEL_SOFTNESS = 4.0
-FEATURE_LIGHT = -15.0
-FEATURE_BRIGHT = 15.0
-# The ink lines (dlib's 68-point indices): brows, upper eyelids, the base of the nose, between the lips.
-BROW_LINES = ([17, 18, 19, 20, 21], [22, 23, 24, 25, 26])
-EYELID_LINES = ([36, 37, 38, 39], [42, 43, 44, 45])
-NOSE_LINE = [31, 32, 33, 34, 35]
-LIP_LINES = ([48, 60, 61, 62, 63, 64, 54], [54, 65, 66, 67, 60])
-# Their width, as a fraction of the eye distance.
-INK_WIDTH = 0.03
-# How much of the photo's own colour variation (around its skin colour) survives.
+# The photo's eyes and mouth (inside their landmark outlines, grown by FEATURE_GROW eye distances) keep
+# FEATURE_CONTRAST of their own shading and ACG_COLOUR_DETAIL of their own tint around the base tone, so
+# the irises, eye whites, lips and teeth stay readable; the skin around them is flat.
+FEATURE_GROW = 0.03
+FEATURE_CONTRAST = 0.8
 ACG_COLOUR_DETAIL = 0.5
-# The photo's chin: when it has no 68 landmarks, this far below the mouth, in eye-to-mouth distances.
-CHIN_BELOW_MOUTH = 0.75
+# The photo's eye pixels more than IRIS_FROM darker than its skin (its iris and pupil) turn to the drawn
+# irises' colour over the next IRIS_RAMP, so the eyes read as the drawing's eyes in the person's shape.
+IRIS_FROM = 20.0
+IRIS_RAMP = 15.0
+# The drawn irises: pixels in the middle of the drawn eyes at least IRIS_DARKER darker than the skin, if
+# they are at least IRIS_MIN_SHARE of it (else the eyes are drawn closed).
+IRIS_DARKER = 30.0
+IRIS_MIN_SHARE = 0.15
+
+# The ink. The line colour is the median of the darkest pixels along the drawn face's edge; its weight
+# is the stroke width of the drawn outline below the eyes (the jaw and chin: the hair above would pass for
+# lines): pixels darker than INK_DARK of the way from the line colour to the skin, measured across by
+# their distance transform along the strokes' middles. Hair strands still touch the cheeks and are
+# thicker than the outline, so the width is the INK_PERCENTILE-th percentile of the strokes' widths, not
+# their median, and it is kept within INK_WIDTH_RANGE eye distances (a broken outline must not give an
+# invisible line, nor a lock of hair a marker pen).
+INK_DARK = 0.4
+INK_PERCENTILE = 30
+INK_WIDTH_RANGE = (0.012, 0.045)
+# The weight (eye distances) when the drawing shows too little outline to measure.
+DEFAULT_INK_WIDTH = 0.03
+# The ink lines (dlib's 68-point indices) and their weight relative to the drawing's outline: anime eyes
+# have a bold upper lid and a faint hint of the lower one; brows, nose and mouth are fine lines.
+INK_LINES = (
+    ([17, 18, 19, 20, 21], 0.9),
+    ([22, 23, 24, 25, 26], 0.9),
+    ([36, 37, 38, 39], 1.6),
+    ([42, 43, 44, 45], 1.6),
+    ([40, 41], 0.6),
+    ([46, 47], 0.6),
+    ([32, 33, 34], 0.8),
+    ([48, 60, 61, 62, 63, 64, 54], 1.0),
+)
+# The jaw is the drawing's own outline redrawn inside it: the outline's weight.
+JAW_WEIGHT = 1.0
+# The jaw's lower part only (from below the cheekbones round the chin): its upper ends run up beside the
+# drawn hair and read as stray strokes there.
+JAW_DRAWN = slice(3, 14)
+# The jaw line is drawn only this many strokes inside the drawn face's edge, so it never doubles the
+# drawing's own outline.
+JAW_INSET = 2.0
+# Lines are drawn this many times larger and scaled down, for sub-pixel weights and smooth edges.
+INK_SUPERSAMPLE = 4
+
+# The drawn eye highlights: light, nearly grey blobs (lightness at least HIGHLIGHT_LIGHT, chroma at most
+# HIGHLIGHT_CHROMA: small highlights in a JPEG of a small face are never pure white) inside the drawn eyes'
+# ellipses, smaller than HIGHLIGHT_MAX_AREA eye distances squared, HIGHLIGHT_RING_CONTRAST lighter than
+# what is around them and mostly ringed by dark (at least HIGHLIGHT_DARK_RING of the ring around them is
+# HIGHLIGHT_RING_CONTRAST darker): the sparkle on an iris, not the eye white beside it.
+HIGHLIGHT_LIGHT = 45.0
+HIGHLIGHT_CHROMA = 25.0
+HIGHLIGHT_MAX_AREA = 0.03
+HIGHLIGHT_RING_CONTRAST = 25.0
+HIGHLIGHT_DARK_RING = 0.7
+# Highlights are dots and round shapes: a blob filling less than this part of its enclosing circle is a
+# sliver of eye white along the iris or between the lashes.
+HIGHLIGHT_ROUNDNESS = 0.4
+# Highlights are looked for in the middle of the drawn eyes' ellipses (this part of their size): the
+# ellipses' edges reach the lids, lashes and the skin between them, whose light gaps are no highlights.
+HIGHLIGHT_SEARCH = 0.7
+
+# Pose. A drawn face's turn is read from its nose tip's offset along the eye line (in eye distances):
+# the nose tip stands NOSE_DEPTH eye distances in front of the eyes, so the offset is NOSE_DEPTH * tan(yaw).
+NOSE_DEPTH = 0.55
+# Sources turned less than POSE_TOLERANCE degrees away from the drawn face's pose keep their own
+# landmarks (and asymmetries: part of a likeness); beyond it they are straightened.
+POSE_TOLERANCE = 8.0
+# dlib's 68 points mirrored left to right (each point's partner on the other half of the face).
+MIRROR = np.array(
+    [16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+     26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
+     27, 28, 29, 30, 35, 34, 33, 32, 31,
+     45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,
+     54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,
+     64, 63, 62, 61, 60, 67, 66, 65],
+)  # fmt: skip
+# The nose bridge's points (27, 28, 29) move this share of the nose tip's way to the drawn nose (the rest:
+# the eyes' way), so the bridge bends smoothly from between the eyes to the tip.
+NOSE_BRIDGE_SHARE = (0.25, 0.5, 0.75)
+# The bend towards the drawn layout is tried at these strengths, the first that folds nothing kept.
+BEND_STRENGTHS = (1.0, 0.66, 0.33)
+
 # The photo's face may be stretched to the drawn face's proportions by at most this ratio between its
 # width and its height scale.
 MAX_ANISOTROPY = 1.3
+
+
+@dataclass
+class Palette:
+    """The drawn skin's tones (CIELAB): the flat base and the drawing's shadow tone."""
+
+    base: np.ndarray
+    shadow: np.ndarray
+    blush: np.ndarray | None  # the drawing's blush on the cheeks, when it has one
+    drawn_shadow: bool  # the shadow is the drawing's own (else a fixed step darker than the base)
+    iris: np.ndarray | None = None  # the drawn irises' colour, when the eyes are drawn open
+
+
+@dataclass
+class Ink:
+    """The drawing's line colour (RGB) and stroke width (pixels)."""
+
+    colour: np.ndarray
+    width: float
+
+
+@dataclass
+class Highlight:
+    """A white highlight drawn in an eye: which eye (0: the image's left), its pixels' RGB and alpha in the
+    crop, and its centre's offset from the drawn eye's key point."""
+
+    eye: int
+    rgb: np.ndarray | None
+    alpha: np.ndarray
+    offset: np.ndarray
 
 
 def cheek_points(kps: np.ndarray) -> np.ndarray:
@@ -94,6 +229,21 @@ def _ellipse(mask: np.ndarray, centre: np.ndarray, axes: tuple[float, float], an
     )
 
 
+def drawn_features(
+    shape: tuple[int, int], kps: np.ndarray, eyes: tuple[int, ...] = (0, 1), mouth: bool = True, scale: float = 1.0
+) -> np.ndarray:
+    """The drawn eyes' and mouth's regions (uint8 0/1): ellipses around their key points (scaled by scale)."""
+    eye_distance = scale * float(np.linalg.norm(kps[1] - kps[0]))
+    angle = float(np.degrees(np.arctan2(*(kps[1] - kps[0])[::-1])))
+    features = np.zeros(shape, dtype=np.uint8)
+    for eye in eyes:
+        _ellipse(features, kps[eye], (EYE_AXES[0] * eye_distance, EYE_AXES[1] * eye_distance), angle)
+    if mouth:
+        axes = (MOUTH_AXES[0] * eye_distance, MOUTH_AXES[1] * eye_distance)
+        _ellipse(features, kps[3:].mean(axis=0), axes, angle)
+    return features
+
+
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
     """The mask with every region it encloses filled (uint8 0/1)."""
     height, width = mask.shape
@@ -128,17 +278,12 @@ def drawn_face_region(lab: np.ndarray, box: np.ndarray, kps: np.ndarray) -> np.n
         face = drawn_skin
     # The drawn eyes and mouth, whether or not the skin encloses them, but not the hair over them (the
     # hair's tone: the median of the box's top rows).
-    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
-    angle = float(np.degrees(np.arctan2(*(kps[1] - kps[0])[::-1])))
     top = lab[max(0, by1) : max(0, by1) + max(1, (by2 - by1) // 8), max(0, bx1) : bx2].reshape(-1, 3)
     hair_tone = np.median(top, axis=0) if len(top) else tone
     hair = np.sqrt((((lab - hair_tone) / floor) ** 2).sum(axis=-1)) < 1.5
-    features = np.zeros(shape, dtype=np.uint8)
-    for eye in kps[:2]:
-        _ellipse(features, eye, (EYE_AXES[0] * eye_distance, EYE_AXES[1] * eye_distance), angle)
-    _ellipse(features, kps[3:].mean(axis=0), (MOUTH_AXES[0] * eye_distance, MOUTH_AXES[1] * eye_distance), angle)
-    face |= features & (~hair).astype(np.uint8)
+    face |= drawn_features(shape, kps) & (~hair).astype(np.uint8)
     # Close the small gaps a drawn line or a highlight leaves, then fill what the face encloses.
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
     radius = max(1, round(0.04 * eye_distance))
     face = cv2.morphologyEx(face, cv2.MORPH_CLOSE, disc(radius))
     return _fill_holes(face) & inner
@@ -150,36 +295,33 @@ def _axes(kps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return kps[:2].mean(axis=0), across, np.array([-across[1], across[0]], dtype=np.float32)
 
 
-def drawn_extent(region: np.ndarray, kps: np.ndarray) -> tuple[float, float]:
-    """The drawn face's width at the eyes and its depth from the eyes to the chin, in pixels."""
+def drawn_width(region: np.ndarray, kps: np.ndarray) -> float:
+    """The drawn face's width at the eyes, in pixels."""
     centre, across, down = _axes(kps)
     ys, xs = np.nonzero(region)
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
-    if len(xs) < 16:
-        return 2.0 * eye_distance, 1.6 * eye_distance
     dx, dy = xs - centre[0], ys - centre[1]
     u, v = dx * across[0] + dy * across[1], dx * down[0] + dy * down[1]
     band = np.abs(v) < 0.25 * eye_distance
-    width = np.percentile(u[band], 98) - np.percentile(u[band], 2) if band.sum() > 8 else 2.0 * eye_distance
-    return float(width), float(np.percentile(v, 99))
+    if band.sum() <= 8:
+        return 2.0 * eye_distance
+    return float(np.percentile(u[band], 98) - np.percentile(u[band], 2))
 
 
 def fit_to_drawn(source: Face, region: np.ndarray, kps: np.ndarray) -> np.ndarray:
     """The 2x3 affine map putting the photo's face into the drawn one: eyes' midpoint onto the drawn
     eyes' midpoint, eye line along the drawn eye line, the face's width at the eyes onto the drawn
-    face's width and its eyes-to-chin depth onto the drawn depth (the two scales at most
-    MAX_ANISOTROPY apart), so the photo fills the drawn face, covering the drawn eyes wholly."""
+    face's width (so the photo fills the drawn face) and its eyes-to-mouth depth onto the drawn one (the
+    two scales at most MAX_ANISOTROPY apart), so drawn_layout has only small moves left to make."""
     src_centre, src_across, src_down = _axes(source.kps)
     dst_centre, dst_across, dst_down = _axes(kps)
     if source.landmarks is not None:
-        lm = source.landmarks
-        src_width = abs(float(np.dot(lm[16] - lm[0], src_across)))
-        src_depth = float(np.dot(lm[8] - src_centre, src_down))
+        src_width = abs(float(np.dot(source.landmarks[16] - source.landmarks[0], src_across)))
     else:
-        eye_distance = float(np.linalg.norm(source.kps[1] - source.kps[0]))
-        src_width = 2.0 * eye_distance
-        src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down)) * (1 + CHIN_BELOW_MOUTH)
-    width, depth = drawn_extent(region, kps)
+        src_width = 2.0 * float(np.linalg.norm(source.kps[1] - source.kps[0]))
+    src_depth = float(np.dot(source.kps[3:].mean(axis=0) - src_centre, src_down))
+    width = drawn_width(region, kps)
+    depth = float(np.dot(kps[3:].mean(axis=0) - dst_centre, dst_down))
     sx, sy = width / max(src_width, 1.0), depth / max(src_depth, 1.0)
     mean = (sx * sy) ** 0.5
     sx = float(np.clip(sx, mean / MAX_ANISOTROPY**0.5, mean * MAX_ANISOTROPY**0.5))
@@ -199,16 +341,274 @@ def stylise(image: np.ndarray, eye_distance: float) -> np.ndarray:
     return cv2.edgePreservingFilter(image, flags=cv2.RECURS_FILTER, sigma_s=max(5.0, 0.3 * eye_distance), sigma_r=0.25)
 
 
-def cel_shade(light: np.ndarray) -> np.ndarray:
-    """Skin lightness (relative to the skin's mean) in the drawing's few flat tones: a shadow tone, the
-    base tone and a highlight, with narrow soft steps between them (soft cel shading); the darker
-    features (eyes, brows, lips: below FEATURE_LIGHT; the whites of eyes and teeth: above FEATURE_BRIGHT)
-    keep FEATURE_CONTRAST of their own shading."""
-    skin = (1.0 - _step(light, CEL_SHADOW_AT)) * CEL_SHADOW + _step(light, CEL_HIGHLIGHT_AT) * CEL_HIGHLIGHT
-    # The whites of the eyes and teeth stay light: a drawn open smile shows its teeth.
-    skin = skin + np.maximum(light - FEATURE_BRIGHT, 0.0) * FEATURE_CONTRAST
-    feature = light * FEATURE_CONTRAST
-    return np.where(light < FEATURE_LIGHT, feature, skin).astype(np.float32)
+def _skin_pixels(lab: np.ndarray, region: np.ndarray, kps: np.ndarray, grow: float = 0.0) -> np.ndarray:
+    """The drawn face's skin (bool): the region (grown by `grow` eye distances) without the drawn eyes and
+    mouth, near the cheeks' tone."""
+    tone = skin_tone(lab, kps)
+    near = np.sqrt((((lab - tone) / np.asarray(DRAWN_SKIN_TOLERANCE)) ** 2).sum(axis=-1)) < PALETTE_REACH
+    if grow > 0:
+        region = cv2.dilate(region, disc(max(1, round(grow * float(np.linalg.norm(kps[1] - kps[0]))))))
+    return near & (region > 0) & (drawn_features(lab.shape[:2], kps) == 0)
+
+
+def drawn_palette(lab: np.ndarray, region: np.ndarray, kps: np.ndarray, line: np.ndarray | None = None) -> Palette:
+    """The drawn skin's tones (CIELAB) from PALETTE_CLUSTERS clusters of its skin's colours: the most
+    common is the base; a redder one is the drawing's blush; a darker one its shadow tone (a fixed step
+    darker than the base, towards the line colour `line` (CIELAB), when the drawing shows no distinct
+    shadow)."""
+    pixels = lab[_skin_pixels(lab, region, kps, grow=PALETTE_GROW)].astype(np.float32)
+    if len(pixels) < 32:
+        base = skin_tone(lab, kps).astype(np.float32)
+        return Palette(base=base, shadow=_fallback_shadow(base, line), blush=None, drawn_shadow=False)
+    cv2.setRNGSeed(0)  # the same palette every time for the same drawing
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    _, labels, _ = cv2.kmeans(pixels, PALETTE_CLUSTERS, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    clusters = sorted((pixels[labels.ravel() == k] for k in range(PALETTE_CLUSTERS)), key=len, reverse=True)
+    base = np.median(clusters[0], axis=0)
+    shadow = blush = None
+    for cluster in clusters[1:]:
+        if len(cluster) < MIN_SHADOW_SHARE * len(pixels):
+            continue
+        tone = np.median(cluster, axis=0)
+        step, (red, yellow) = base[0] - tone[0], tone[1:] - base[1:]
+        if red > max(yellow, 0.0) + BLUSH_REDDER:
+            # The reddest of the pink clusters (a soft blush often splits into a faint and a full one).
+            if step < MAX_SHADOW_STEP and (blush is None or tone[1] > blush[1]):
+                blush = tone
+        elif shadow is None and MIN_SHADOW_STEP <= step <= MAX_SHADOW_STEP:
+            shadow = tone
+    drawn_shadow = shadow is not None
+    if shadow is None:
+        shadow = _fallback_shadow(base, line)
+    return Palette(base=base, shadow=shadow, blush=blush, drawn_shadow=drawn_shadow, iris=drawn_iris(lab, kps, base))
+
+
+def _fallback_shadow(base: np.ndarray, line: np.ndarray | None) -> np.ndarray:
+    """A shadow tone FALLBACK_SHADOW_STEP darker than the base, mixed towards the drawing's line colour
+    and FALLBACK_SHADOW_CHROMA more colourful (the base's own tint made darker reads grey; drawn shadows
+    take the warmth of the drawing's ink)."""
+    if line is None or base[0] - line[0] < FALLBACK_SHADOW_STEP:
+        shadow = base - np.array([FALLBACK_SHADOW_STEP, 0.0, 0.0])
+    else:
+        shadow = base + FALLBACK_SHADOW_STEP / (base[0] - line[0]) * (line - base)
+    shadow[1:] *= FALLBACK_SHADOW_CHROMA
+    return shadow.astype(np.float32)
+
+
+def drawn_tone_maps(
+    lab: np.ndarray, region: np.ndarray, kps: np.ndarray, palette: Palette
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the drawing shades its own skin and where it blushes (float 0..1 each): skin pixels nearer
+    the shadow (blush) tone than the palette's other tones (under the bangs, below the chin; on the
+    cheeks), softened by a pixel."""
+    tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
+    nearest = np.argmin(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
+    skin_pixels = _skin_pixels(lab, region, kps)
+    maps = []
+    for index, drawn in ((1, palette.drawn_shadow), (2, palette.blush is not None)):
+        if not drawn:
+            maps.append(np.zeros(lab.shape[:2], dtype=np.float32))
+            continue
+        tone_map = ((nearest == index) & skin_pixels).astype(np.float32)
+        tone_map = cv2.morphologyEx(tone_map, cv2.MORPH_OPEN, disc(1))  # not the odd JPEG pixel
+        maps.append(np.clip(cv2.GaussianBlur(tone_map, (0, 0), 1.0), 0.0, 1.0))
+    return maps[0], maps[1]
+
+
+def line_colour(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The drawing's line colour (RGB): the median of the darkest pixels along the drawn face's edge."""
+    return colour.from_lab(_line_lab(lab, region).reshape(1, 1, 3).astype(np.float32)).reshape(3)
+
+
+def _line_lab(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
+    ring = (cv2.dilate(region, disc(3)) - cv2.erode(region, disc(1))) > 0
+    pixels = lab[ring] if ring.sum() >= 16 else lab.reshape(-1, 3)
+    dark = pixels[pixels[:, 0] <= np.percentile(pixels[:, 0], 5)]
+    return np.median(dark, axis=0)
+
+
+def drawn_ink(lab: np.ndarray, region: np.ndarray, kps: np.ndarray, palette: Palette) -> Ink:
+    """The drawing's line colour and stroke width: the width of the drawn outline below the eyes, from the
+    distance transform of its dark pixels (a stroke w pixels wide is (w + 1) / 2 deep at its middle)."""
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    line = _line_lab(lab, region)
+    lowest, highest = (fraction * eye_distance for fraction in INK_WIDTH_RANGE)
+    dark = (lab[..., 0] < line[0] + INK_DARK * (palette.base[0] - line[0])).astype(np.uint8)
+    # The band just outside the drawn face, below the eyes: the jaw's and chin's outline.
+    reach = max(2, math.ceil(highest) + 1)
+    band = cv2.dilate(region, disc(reach)) & (1 - region)
+    centre, _, down = _axes(kps)
+    ys, xs = np.mgrid[0 : lab.shape[0], 0 : lab.shape[1]]
+    band &= (((xs - centre[0]) * down[0] + (ys - centre[1]) * down[1]) > 0.3 * eye_distance).astype(np.uint8)
+    depth = cv2.distanceTransform(dark, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    ridge = (depth > 0) & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8))) & (band > 0)
+    if ridge.sum() >= 8:
+        width = 2.0 * float(np.percentile(depth[ridge], INK_PERCENTILE)) - 1.0
+    else:
+        width = DEFAULT_INK_WIDTH * eye_distance
+    colour_rgb = colour.from_lab(line.reshape(1, 1, 3).astype(np.float32)).reshape(3)
+    return Ink(colour=colour_rgb, width=float(np.clip(width, lowest, highest)))
+
+
+def eye_highlights(image: np.ndarray, lab: np.ndarray, kps: np.ndarray) -> list[Highlight]:
+    """The white highlights drawn in the eyes: small light blobs standing out from what is around them
+    (a white top-hat: lighter than the picture opened with a disc as large as a highlight may be) in the
+    middle of the drawn eyes, mostly ringed by dark (an iris), with a soft edge (their anti-aliased rim)."""
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    light = lab[..., 0].astype(np.float32)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    largest = HIGHLIGHT_MAX_AREA * eye_distance**2
+    opened = cv2.morphologyEx(light, cv2.MORPH_OPEN, disc(math.ceil(math.sqrt(largest) / 2) + 1))
+    white = (light >= HIGHLIGHT_LIGHT) & (chroma <= HIGHLIGHT_CHROMA) & (light - opened >= HIGHLIGHT_RING_CONTRAST)
+    rim = disc(max(1, round(0.03 * eye_distance)))
+    found = []
+    for eye in (0, 1):
+        middle = drawn_features(lab.shape[:2], kps, eyes=(eye,), mouth=False, scale=HIGHLIGHT_SEARCH) > 0
+        count, labels, stats, centroids = cv2.connectedComponentsWithStats((white & middle).astype(np.uint8))
+        for k in range(1, count):
+            if stats[k, cv2.CC_STAT_AREA] > largest:
+                continue
+            blob = (labels == k).astype(np.uint8)
+            points = np.stack(np.nonzero(blob)[::-1], axis=1).astype(np.float32)
+            _, radius = cv2.minEnclosingCircle(points)
+            if stats[k, cv2.CC_STAT_AREA] < HIGHLIGHT_ROUNDNESS * math.pi * max(radius, 0.5) ** 2:
+                continue  # a sliver of eye white along the iris's edge, not a dot
+            ring = (cv2.dilate(blob, rim) - blob) > 0
+            top, around = float(light[blob > 0].mean()), light[ring]
+            if (around < top - HIGHLIGHT_RING_CONTRAST).mean() < HIGHLIGHT_DARK_RING:
+                continue
+            # The blob and its rim, as opaque as the rim is light between the iris and the highlight.
+            grown = cv2.dilate(blob, disc(1)) > 0
+            floor = float(np.median(around))
+            alpha = np.clip((light - floor) / max(top - floor, 1.0), 0.0, 1.0) * grown
+            found.append(Highlight(eye=eye, rgb=image, alpha=alpha.astype(np.float32), offset=centroids[k] - kps[eye]))
+    return found
+
+
+def highlight_places(highlights: list[Highlight], kps: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Where each drawn highlight's centre goes on the swapped face (landmarks): the same place in the
+    photo's eye as it had in the drawn eye, its offset from the eye's centre (in the eyes' own frame, across
+    and down) scaled from the drawn eye's ellipse (EYE_AXES) to the photo's eye's half width and height."""
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    _, drawn_across, drawn_down = _axes(kps)
+    photo_kps = kps_from_landmarks(landmarks)
+    _, across, down = _axes(photo_kps)
+    places = []
+    for highlight in highlights:
+        eye = landmarks[RIGHT_EYE if highlight.eye == 0 else LEFT_EYE]
+        half_width = 0.5 * abs(float(np.dot(eye[3] - eye[0], across)))
+        half_height = 0.25 * abs(float(np.dot(eye[1] + eye[2] - eye[4] - eye[5], down)))
+        u = float(np.dot(highlight.offset, drawn_across)) * min(1.0, half_width / (EYE_AXES[0] * eye_distance))
+        v = float(np.dot(highlight.offset, drawn_down)) * min(1.0, half_height / (EYE_AXES[1] * eye_distance))
+        places.append(photo_kps[highlight.eye] + u * across + v * down)
+    return np.array(places, dtype=np.float32).reshape(-1, 2)
+
+
+def paint_highlights(
+    image: np.ndarray, highlights: list[Highlight], drawn_kps: np.ndarray, places: np.ndarray
+) -> np.ndarray:
+    """The drawn highlights painted over image, as drawn, each moved so its centre lands on its place (whole
+    pixels)."""
+    out = image.astype(np.float32)
+    size = (image.shape[1], image.shape[0])
+    for highlight, place in zip(highlights, places, strict=True):
+        # Whole pixels: the highlight's pixels stay exactly as drawn, never blurred by a resampling.
+        shift = np.round(place - (drawn_kps[highlight.eye] + highlight.offset))
+        move = np.array([[1.0, 0.0, shift[0]], [0.0, 1.0, shift[1]]])
+        alpha = cv2.warpAffine(highlight.alpha, move, size, flags=cv2.INTER_NEAREST)[..., None]
+        rgb = cv2.warpAffine(highlight.rgb, move, size, flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        out += alpha * (rgb.astype(np.float32) - out)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def drawn_turn(kps: np.ndarray) -> float:
+    """How far a drawn face is turned (degrees; positive: its nose tip towards the image's right eye), from
+    its nose tip's offset along the eye line."""
+    centre, across, _ = _axes(kps)
+    offset = float(np.dot(kps[2] - centre, across)) / max(float(np.linalg.norm(kps[1] - kps[0])), 1e-6)
+    return math.degrees(math.atan(offset / NOSE_DEPTH))
+
+
+def photo_turn(landmarks: np.ndarray) -> float:
+    """A photographed face's turn in drawn_turn's sense (estimate_pose's yaw is positive the other way)."""
+    return -estimate_pose(landmarks).yaw
+
+
+def straighten(landmarks: np.ndarray) -> np.ndarray:
+    """The 68 landmarks of the same face seen from the front: made symmetric about the face's midline
+    (each point and its mirror partner meet halfway, so each half is the mean of the person's two halves).
+    The drawn face's own pose then comes from drawn_layout, which puts the features where it has them."""
+    centre, across, down = _axes(kps_from_landmarks(landmarks))
+    u, v = (landmarks - centre) @ across, (landmarks - centre) @ down
+    middle = float(u.mean())
+    u = middle + (u - u[MIRROR]) / 2
+    v = (v + v[MIRROR]) / 2
+    return (centre + np.outer(u, across) + np.outer(v, down)).astype(np.float32)
+
+
+def drawn_layout(landmarks: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The landmarks with the face's features where the drawing has them: each eye (with its brow), the
+    nose and the mouth moved whole, their shapes kept (the person's likeness), so their centres land on
+    the drawn eyes, nose tip and mouth (drawn faces have their own proportions: eyes set wide and low, a
+    small mouth far below). The nose bridge moves part of the way, between the eyes' and the tip's moves;
+    the jaw stays where fit_to_drawn put it, filling the drawn face."""
+    goals = landmarks.astype(np.float32).copy()
+    eye_shifts = []
+    for eye, brow, point in ((RIGHT_EYE, RIGHT_BROW, kps[0]), (LEFT_EYE, LEFT_BROW, kps[1])):
+        shift = point - landmarks[eye].mean(axis=0)
+        goals[eye + brow] += shift
+        eye_shifts.append(shift)
+    tip = kps[2] - landmarks[30]
+    goals[30:36] += tip
+    for index, share in zip(range(27, 30), NOSE_BRIDGE_SHARE, strict=True):
+        goals[index] += (1 - share) * np.mean(eye_shifts, axis=0) + share * tip
+    goals[MOUTH] += kps[3:].mean(axis=0) - (landmarks[48] + landmarks[54]) / 2
+    return goals
+
+
+def _bend(moved: np.ndarray, points: np.ndarray, goals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The moved photo bent so its landmarks land on goals (or as far towards them as it can without
+    folding), and where they landed."""
+    for strength in BEND_STRENGTHS:
+        reached = points + strength * (goals - points)
+        bent = align.piecewise_warp(moved, points, reached)
+        if bent is not None:
+            return bent, reached.astype(np.float32)
+    return moved, points
+
+
+def ink_layer(
+    shape: tuple[int, int], landmarks: np.ndarray, width: float, region: np.ndarray | None = None
+) -> np.ndarray:
+    """The ink lines' coverage (float 0..1): brows, eyelids (a bold upper lid and a hint of the lower), the
+    base of the nose, the line between the lips and the jaw, `width` pixels wide (times each line's
+    weight), inside region (the jaw JAW_INSET strokes inside its edge) when given."""
+    scale = INK_SUPERSAMPLE
+    height, width_px = shape
+    points = (landmarks.astype(np.float64) + 0.5) * scale - 0.5
+
+    def draw(lines: list[tuple[list[int], float]]) -> np.ndarray:
+        big = np.zeros((height * scale, width_px * scale), dtype=np.uint8)
+        for indices, weight in lines:
+            polyline = np.round(points[indices]).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(big, [polyline], False, 255, max(1, round(width * weight * scale)), cv2.LINE_AA)
+        return cv2.resize(big, (width_px, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+    features, jaw = draw(list(INK_LINES)), draw([(JAW[JAW_DRAWN], JAW_WEIGHT)])
+    if region is None:
+        return np.maximum(features, jaw)
+    inset = cv2.erode(region, disc(max(1, round(JAW_INSET * width))))
+    return np.maximum(features * region, jaw * inset)
+
+
+def ink_lines(
+    image: np.ndarray, landmarks: np.ndarray, colour_rgb: np.ndarray, width: float, region: np.ndarray | None = None
+) -> None:
+    """The face's features drawn over image as ink lines of the drawing (see ink_layer), in place."""
+    alpha = ink_layer(image.shape[:2], landmarks, width, region)
+    ink = np.empty_like(image)
+    ink[...] = np.asarray(colour_rgb, dtype=np.uint8)
+    image[...] = blend.composite(image, ink, alpha)
 
 
 def _step(values: np.ndarray, at: float) -> np.ndarray:
@@ -217,40 +617,79 @@ def _step(values: np.ndarray, at: float) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def ink_lines(image: np.ndarray, landmarks: np.ndarray, colour_rgb: np.ndarray, width: float) -> None:
-    """The face's features drawn over it as ink lines of the drawing (brows, upper eyelids, the base of the
-    nose, the line between the lips), and a highlight in each eye, in place."""
-    lines = [BROW_LINES[0], BROW_LINES[1], *EYELID_LINES, NOSE_LINE, *LIP_LINES]
-    colour_bgr = tuple(int(c) for c in colour_rgb)
-    scale = 4  # sub-pixel precision for the anti-aliased lines
-    for line in lines:
-        points = np.round(landmarks[line] * scale).astype(np.int32).reshape(-1, 1, 2)
-        thickness = max(1, round(width * (0.7 if line is NOSE_LINE else 1.0)))
-        cv2.polylines(image, [points], False, colour_bgr, thickness, cv2.LINE_AA, shift=2)
-    eye_distance = float(np.linalg.norm(landmarks[RIGHT_EYE].mean(axis=0) - landmarks[LEFT_EYE].mean(axis=0)))
-    radius = max(1, round(0.04 * eye_distance))
-    for eye in (RIGHT_EYE, LEFT_EYE):
-        centre = landmarks[eye].mean(axis=0) + np.array([-0.25, -0.35]) * radius * 2
-        cv2.circle(image, tuple(int(v) for v in np.round(centre)), radius, (255, 255, 255), -1, cv2.LINE_AA)
+def cel_shade(light: np.ndarray, eye_distance: float) -> np.ndarray:
+    """How much of the shadow tone each skin pixel takes (0..1): the photo's skin lightness (relative to
+    its mean) smoothed into broad shapes, then a soft step at CEL_SHADOW_AT (soft cel shading)."""
+    smooth = cv2.GaussianBlur(light.astype(np.float32), (0, 0), max(1.0, SHADE_SMOOTH * eye_distance))
+    return (1.0 - _step(smooth, CEL_SHADOW_AT)).astype(np.float32)
 
 
-def line_colour(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """The drawing's line colour (RGB): the median of the darkest pixels along the drawn face's edge."""
-    ring = (cv2.dilate(region, disc(3)) - cv2.erode(region, disc(1))) > 0
-    pixels = lab[ring] if ring.sum() >= 16 else lab.reshape(-1, 3)
-    dark = pixels[pixels[:, 0] <= np.percentile(pixels[:, 0], 5)]
-    return colour.from_lab(np.median(dark, axis=0).reshape(1, 1, 3).astype(np.float32)).reshape(3)
+def feature_masks(shape: tuple[int, int], landmarks: np.ndarray, eye_distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's eyes and its mouth (float 0..1 each): their landmark outlines grown by FEATURE_GROW,
+    soft-edged."""
+    grow = disc(max(1, round(FEATURE_GROW * eye_distance)))
+    masks = []
+    for polygons in ([landmarks[RIGHT_EYE], landmarks[LEFT_EYE]], [landmarks[MOUTH[:12]]]):
+        mask = cv2.dilate(fill_polygons(shape, polygons), grow).astype(np.float32)
+        masks.append(np.clip(cv2.GaussianBlur(mask, (0, 0), 0.8), 0.0, 1.0))
+    return masks[0], masks[1]
 
 
-def recolour(moved: np.ndarray, weights: np.ndarray, tone: np.ndarray, *, stylised: bool) -> np.ndarray:
-    """The photo's face in the drawn skin's colour: its skin's mean becomes the drawn tone; stylised, its
-    shading becomes the drawing's flat cel tones (cel_shade); its tint halved."""
+def drawn_iris(lab: np.ndarray, kps: np.ndarray, base: np.ndarray) -> np.ndarray | None:
+    """The drawn irises' colour (CIELAB): the median of the most colourful third of the dark pixels in the
+    middle of the drawn eyes (the lashes and lid lines are as dark, but greyer); None when the eyes are
+    closed lines."""
+    middle = drawn_features(lab.shape[:2], kps, mouth=False, scale=HIGHLIGHT_SEARCH) > 0
+    dark = lab[middle & (lab[..., 0] < base[0] - IRIS_DARKER)]
+    if len(dark) < IRIS_MIN_SHARE * middle.sum():
+        return None
+    chroma = np.hypot(dark[:, 1], dark[:, 2])
+    return np.median(dark[chroma >= np.percentile(chroma, 67)], axis=0).astype(np.float32)
+
+
+def _skin_tones(palette: Palette, shade: np.ndarray, blush: np.ndarray) -> np.ndarray:
+    """Flat skin (CIELAB): the base tone, shade (0..1) of the shadow tone over it, blush over that."""
+    skin_lab = palette.base + shade[..., None] * (palette.shadow - palette.base)
+    if palette.blush is not None:
+        skin_lab = skin_lab + blush[..., None] * (palette.blush - skin_lab)
+    return skin_lab
+
+
+def drawn_tones(
+    moved: np.ndarray,
+    weights: np.ndarray,
+    palette: Palette,
+    *,
+    eyes: np.ndarray,
+    mouth: np.ndarray,
+    drawn_shadow: np.ndarray,
+    drawn_blush: np.ndarray,
+    eye_distance: float,
+) -> np.ndarray:
+    """The photo's face in the drawing's palette: skin in the base tone, the shadow tone where the photo's
+    face is in shade (cel_shade) or the drawing had its own shadow, the drawing's blush where it had one;
+    its eyes and mouth keep FEATURE_CONTRAST of their shading and ACG_COLOUR_DETAIL of their tint around
+    the base tone, and the dark of its eyes (iris, pupil) takes the drawn irises' colour."""
     lab = colour.to_lab(moved)
     mean = colour.weighted_mean(lab, weights)
     light = lab[..., 0] - mean[0]
-    if stylised:
-        light = cel_shade(light)
-    lab[..., 0] = np.clip(tone[0] + light, 0, 100)
+    skin_lab = _skin_tones(palette, np.maximum(cel_shade(light, eye_distance), drawn_shadow), drawn_blush)
+    feature_lab = np.empty_like(lab)
+    feature_lab[..., 0] = np.clip(palette.base[0] + FEATURE_CONTRAST * light, 0, 100)
+    feature_lab[..., 1:] = palette.base[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
+    if palette.iris is not None:
+        iris = (eyes * np.clip((-light - IRIS_FROM) / IRIS_RAMP, 0.0, 1.0))[..., None]
+        feature_lab = feature_lab + iris * (palette.iris - feature_lab)
+    out = skin_lab + np.maximum(eyes, mouth)[..., None] * (feature_lab - skin_lab)
+    return colour.from_lab(out.astype(np.float32))
+
+
+def recolour(moved: np.ndarray, weights: np.ndarray, tone: np.ndarray) -> np.ndarray:
+    """The photo's face, not stylised, in the drawn skin's colour: its skin's mean becomes the drawn tone,
+    its shading kept, its tint halved."""
+    lab = colour.to_lab(moved)
+    mean = colour.weighted_mean(lab, weights)
+    lab[..., 0] = np.clip(tone[0] + lab[..., 0] - mean[0], 0, 100)
     lab[..., 1:] = tone[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
     return colour.from_lab(lab)
 
@@ -262,9 +701,15 @@ def swap_face_acg(
     source: Face,
     *,
     stylised: bool = True,
+    straightened: bool = True,
+    trace: dict | None = None,
     timings: Timings | None = None,
 ) -> None:
-    """Put the source face into a drawn target face (box and 5 key points), in place."""
+    """Put the source face into a drawn target face (box and 5 key points), in place.
+
+    stylised: redrawn in the drawing's palette and ink (else only recoloured); straightened: a source
+    turned away from the drawn face's pose is straightened to it; trace, when given, receives the ink
+    landmarks (canvas coordinates) and the drawing's measured palette, ink and highlights."""
     size = max(target.width, target.height)
     corners = np.array([target.box[:2], target.box[2:]], dtype=np.float32)
     x1, y1, x2, y2 = crop_box(np.concatenate([corners, target.kps]), size, canvas.shape, margin=0.1)
@@ -277,16 +722,30 @@ def swap_face_acg(
     with timed(timings, "skin"):
         crop_lab = colour.to_lab(crop)
         region = drawn_face_region(crop_lab, box, kps)
-        tone = skin_tone(crop_lab, kps)
+        palette = drawn_palette(crop_lab, region, kps, _line_lab(crop_lab, region))
+        drawn_shadow, drawn_blush = drawn_tone_maps(crop_lab, region, kps, palette)
+    landmarks = source.landmarks
     with timed(timings, "warp"):
-        matrix = fit_to_drawn(source, region, kps)
+        goals = landmarks
+        if landmarks is not None and straightened and abs(photo_turn(landmarks) - drawn_turn(kps)) > POSE_TOLERANCE:
+            goals = straighten(landmarks)
+        fitted = (
+            source
+            if goals is landmarks
+            else dataclasses.replace(source, landmarks=goals, kps=kps_from_landmarks(goals))
+        )
+        matrix = fit_to_drawn(fitted, region, kps)
         moved = align.warp_into(photo, matrix, (shape[1], shape[0]))
+        moved_lm = None
+        if landmarks is not None:
+            moved_lm = align.transform_points(matrix, landmarks)
+            layout = drawn_layout(align.transform_points(matrix, goals), kps)
+            moved, moved_lm = _bend(moved, moved_lm, layout)
     with timed(timings, "blend"):
         mask = region.astype(np.float32)
         weights = None
-        if source.landmarks is not None:
+        if moved_lm is not None:
             # Never beyond the person's own face, nor their hair (no background or hair from the photo).
-            moved_lm = align.transform_points(matrix, source.landmarks)
             outline = blend.face_outline(moved_lm, forehead=0.25)
             mask *= blend.fill(shape, [cv2.convexHull(outline)])
             src_skin = skin.skin_map(moved, moved_lm, outline, blend.face_size(moved_lm), template=False)
@@ -296,11 +755,21 @@ def swap_face_acg(
         if weights is None or weights.sum() < 16:
             weights = _cheek_mask(shape, align.transform_points(matrix, source.kps)).astype(np.float32)
         if stylised:
-            moved = stylise(moved, eye_distance)
-        moved = recolour(moved, weights, tone, stylised=stylised)
-        if stylised and source.landmarks is not None:
-            ink = line_colour(crop_lab, region)
-            ink_lines(moved, align.transform_points(matrix, source.landmarks), ink, INK_WIDTH * eye_distance)
+            eyes = mouth = np.zeros(shape, np.float32)
+            if moved_lm is not None:
+                eyes, mouth = feature_masks(shape, moved_lm, eye_distance)
+            moved = drawn_tones(
+                stylise(moved, eye_distance),
+                weights,
+                palette,
+                eyes=eyes,
+                mouth=mouth,
+                drawn_shadow=drawn_shadow,
+                drawn_blush=drawn_blush,
+                eye_distance=eye_distance,
+            )
+        else:
+            moved = recolour(moved, weights, palette.base)
     with timed(timings, "blend"):
         # A narrow soft edge inside the drawn face: drawn art has crisp outlines, and they stay.
         feather = max(1.0, 0.02 * size)
@@ -308,11 +777,30 @@ def swap_face_acg(
         mask = cv2.erode(mask, disc(radius))
         mask = np.clip(cv2.GaussianBlur(mask, (0, 0), feather / 2), 0.0, 1.0) * region
         # Where the drawn face shows but the photo has no face to give (its hair, or past its cheek), the
-        # drawn face is painted over in its own flat skin tone: a drawn eye never peeks out beside the
-        # photo's eye.
+        # drawn face is painted over in its own flat tones: a drawn eye never peeks out beside the photo's.
         base = region.astype(np.float32)
         base = np.clip(cv2.GaussianBlur(cv2.erode(base, disc(1)), (0, 0), 0.8), 0.0, 1.0) * region
-        flat = np.empty_like(crop)
-        flat[...] = colour.from_lab(tone.reshape(1, 1, 3).astype(np.float32))
-        drawn = blend.composite(crop, flat, base)
-        canvas[y1:y2, x1:x2] = blend.composite(drawn, moved, mask)
+        flat_lab = _skin_tones(palette, drawn_shadow, drawn_blush)
+        drawn = blend.composite(crop, colour.from_lab(flat_lab.astype(np.float32)), base)
+        result = blend.composite(drawn, moved, mask)
+    with timed(timings, "ink"):
+        ink = drawn_ink(crop_lab, region, kps, palette)
+        highlights = eye_highlights(crop, crop_lab, kps) if stylised else []
+        places = np.zeros((0, 2), dtype=np.float32)
+        if stylised and moved_lm is not None:
+            ink_lines(result, moved_lm, ink.colour, ink.width, region)
+            # The highlights over the ink: a photographed eye is narrower than a drawn one, and under its
+            # bold upper lid they would vanish.
+            places = highlight_places(highlights, kps, moved_lm)
+            painted = paint_highlights(result, highlights, kps, places)
+            result = blend.composite(result, painted, region.astype(np.float32))
+    if trace is not None:
+        trace.update(
+            palette=palette,
+            ink=ink,
+            highlights=[dataclasses.replace(h, rgb=None) for h in highlights],
+            highlight_places=places + offset,
+            region=(x1, y1, region),
+            landmarks=None if moved_lm is None else moved_lm + offset,
+        )
+    canvas[y1:y2, x1:x2] = result

@@ -1,0 +1,217 @@
+"""Drawn art: the drawing measured (palette, ink, eye highlights) on a face drawn in memory, and the swap on
+the shared anime pictures with their hand-marked faces (tools/samples.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from swaps.engine import Face
+from swaps.engine.classic import acg
+from swaps.engine.classic.colour import to_lab
+from tools import samples
+
+# The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).
+SKIN = (250, 228, 212)
+SHADOW = (240, 206, 180)  # darker and warmer (more yellow), as drawn shadows on skin are
+LINE = (90, 40, 40)
+LINE_WIDTH = 3
+
+
+def drawn_face() -> tuple[np.ndarray, Face]:
+    """A flat anime face on a plain background: base skin, the drawing's shadow under the bangs, an
+    outline, two large dark irises with a white highlight up and to the left in each, a small mouth."""
+    image = np.full((240, 240, 3), (120, 160, 200), dtype=np.uint8)
+    cv2.ellipse(image, (120, 125), (70, 85), 0, 0, 360, SKIN, -1)
+    cv2.ellipse(image, (120, 125), (70, 85), 0, 0, 360, LINE, LINE_WIDTH)
+    cv2.rectangle(image, (60, 55), (180, 72), SHADOW, -1)  # the bangs' shadow on the forehead
+    cv2.rectangle(image, (50, 30), (190, 55), (200, 90, 110), -1)  # the bangs
+    for x in (90, 150):
+        cv2.ellipse(image, (x, 115), (13, 17), 0, 0, 360, (70, 20, 30), -1)
+        cv2.circle(image, (x - 5, 108), 4, (255, 255, 255), -1)
+    cv2.line(image, (112, 170), (128, 170), LINE, 2)
+    face = Face(
+        box=np.array([50, 40, 190, 210], dtype=np.float32),
+        kps=np.array([[90, 115], [150, 115], [120, 145], [110, 170], [130, 170]], dtype=np.float32),
+        score=1.0,
+    )
+    return image, face
+
+
+def delta_e(lab: np.ndarray, rgb) -> np.ndarray:
+    return np.linalg.norm(lab - to_lab(np.array([[rgb]], dtype=np.uint8))[0, 0], axis=-1)
+
+
+def test_the_palette_is_the_drawn_skin_and_its_own_shadow_tone():
+    image, face = drawn_face()
+    lab = to_lab(image)
+    region = acg.drawn_face_region(lab, face.box, face.kps)
+    palette = acg.drawn_palette(lab, region, face.kps)
+    assert delta_e(palette.base, SKIN) < 2.0
+    assert palette.drawn_shadow and delta_e(palette.shadow, SHADOW) < 2.0
+    # Without the drawn shadow the shadow tone is a step darker than the base, not a grey.
+    flat = image.copy()
+    flat[np.all(image == SHADOW, axis=-1)] = SKIN
+    plain = acg.drawn_palette(to_lab(flat), region, face.kps, line=to_lab(np.array([[LINE]], np.uint8))[0, 0])
+    assert not plain.drawn_shadow
+    assert plain.base[0] - plain.shadow[0] == pytest.approx(acg.FALLBACK_SHADOW_STEP, abs=0.5)
+    assert plain.shadow[1] > plain.base[1]  # warmer, towards the reddish ink
+
+
+def test_the_ink_is_the_drawn_outlines_colour_and_weight():
+    image, face = drawn_face()
+    lab = to_lab(image)
+    region = acg.drawn_face_region(lab, face.box, face.kps)
+    ink = acg.drawn_ink(lab, region, face.kps, acg.drawn_palette(lab, region, face.kps))
+    assert np.abs(ink.colour.astype(int) - LINE).max() <= 6
+    assert ink.width == pytest.approx(LINE_WIDTH, abs=0.75)
+
+
+def test_the_drawn_eye_highlights_are_found_and_the_eye_whites_are_not():
+    image, face = drawn_face()
+    # An eye white beside the right iris: light, but beside skin, not inside the iris.
+    cv2.ellipse(image, (166, 115), (4, 7), 0, 0, 360, (255, 255, 255), -1)
+    highlights = acg.eye_highlights(image, to_lab(image), face.kps)
+    assert sorted(h.eye for h in highlights) == [0, 1]
+    for highlight in highlights:
+        assert highlight.offset == pytest.approx([-5, -7], abs=1.0)
+        assert (highlight.alpha > 0.5).sum() == pytest.approx(np.pi * 4**2, rel=0.35)
+
+
+@pytest.mark.slow
+def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine, photos):
+    image, face = drawn_face()
+    source, _ = engine.source_face(photos["obama"], role="husband")
+    result, trace = image.copy(), {}
+    acg.swap_face_acg(result, face, photos["obama"], source, trace=trace)
+    x1, y1, region = trace["region"]
+    inside = np.zeros(image.shape[:2], dtype=bool)
+    inside[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = region > 0
+    # Nothing outside the drawn face changes: not the outline, the bangs, the background.
+    assert np.array_equal(result[~inside], image[~inside])
+    # The highlights are drawn again, white and as drawn, where the photo's eyes are.
+    assert len(trace["highlights"]) == 2
+    for i in range(2):
+        assert kept_share(result, image, face, trace, i) > 0.9
+    lab = to_lab(result)
+    # Most of the face is in the drawn skin's two tones (the rest: the photo's eyes and mouth, the ink).
+    skin = np.minimum(delta_e(lab, SKIN), delta_e(lab, SHADOW))[inside]
+    assert (skin < 4.0).mean() > 0.8
+
+
+def kept_share(result: np.ndarray, image: np.ndarray, face: Face, trace: dict, index: int) -> float:
+    """The share of a drawn highlight's pixels (its inside, not its blended rim) that are in the result as
+    drawn (within 8 levels), moved whole pixels to its place."""
+    highlight, place = trace["highlights"][index], trace["highlight_places"][index]
+    x1, y1, _ = trace["region"]
+    ys, xs = np.nonzero(cv2.erode((highlight.alpha > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)))
+    drawn = np.stack([xs + x1, ys + y1], axis=1)
+    shift = np.round(place - (face.kps[highlight.eye] + highlight.offset)).astype(int)
+    moved = drawn + shift
+    same = np.abs(result[moved[:, 1], moved[:, 0]].astype(int) - image[drawn[:, 1], drawn[:, 0]]).max(axis=1) <= 8
+    light = to_lab(image)[drawn[:, 1], drawn[:, 0], 0] > acg.HIGHLIGHT_LIGHT
+    return float((same & light).mean()) if len(drawn) else 0.0
+
+
+def highlight_cover(shape: tuple[int, int], face: Face, trace: dict) -> np.ndarray:
+    """Where the moved highlights are painted (in the swap's crop; bool)."""
+    cover = np.zeros(shape, dtype=bool)
+    for highlight, place in zip(trace["highlights"], trace["highlight_places"], strict=True):
+        ys, xs = np.nonzero(highlight.alpha > 0)
+        shift = np.round(place - (face.kps[highlight.eye] + highlight.offset)).astype(int)
+        ys, xs = ys + shift[1], xs + shift[0]
+        keep = (ys >= 0) & (ys < shape[0]) & (xs >= 0) & (xs < shape[1])
+        cover[ys[keep], xs[keep]] = True
+    return cover
+
+
+def _two_tone_distance(lab: np.ndarray, palette) -> np.ndarray:
+    """How far each pixel is (ΔE) from the palette: its tones and the soft steps between them."""
+    tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
+    best = np.full(lab.shape[:-1], np.inf)
+    for start in tones:
+        for end in tones:
+            step = end - start
+            t = np.clip(((lab - start) @ step) / max(float(step @ step), 1e-6), 0.0, 1.0)
+            best = np.minimum(best, np.linalg.norm(lab - (start + t[..., None] * step), axis=-1))
+    return best
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(samples.DRAWN))
+def test_drawn_faces_take_the_drawings_palette_and_ink_and_nothing_else_changes(engine, faces_dir, photos, name):
+    image, faces = samples.drawn_template(faces_dir, name)
+    result = image.copy()
+    inside = np.zeros(image.shape[:2], dtype=bool)
+    traces = {}
+    for role, face in faces.items():
+        photo = photos["obama" if role == "husband" else "astronaut"]
+        source, _ = engine.source_face(photo, role=role)
+        traces[role] = trace = {}
+        acg.swap_face_acg(result, face, photo, source, trace=trace)
+        x1, y1, region = trace["region"]
+        inside[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] |= region > 0
+    assert np.array_equal(result[~inside], image[~inside]), "pixels outside the drawn faces changed"
+    lab = to_lab(result)
+    for role, trace in traces.items():
+        x1, y1, region = trace["region"]
+        crop_lab = lab[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]]
+        landmarks, ink = trace["landmarks"] - [x1, y1], trace["ink"]
+        ink_alpha = acg.ink_layer(region.shape, landmarks, ink.width, region)
+        eye_distance = float(np.linalg.norm(faces[role].kps[1] - faces[role].kps[0]))
+        eyes, mouth = acg.feature_masks(region.shape, landmarks, eye_distance)
+        cover = highlight_cover(region.shape, faces[role], trace)
+        # The skin (not the photo's eyes and mouth, the ink or the highlights) is in the drawn skin's tones.
+        inner = cv2.erode(region, np.ones((5, 5), np.uint8)) > 0  # its edge blends with the drawn outline
+        skin = inner & (ink_alpha == 0) & (np.maximum(eyes, mouth) == 0) & ~cover
+        near = _two_tone_distance(crop_lab[skin], trace["palette"]) < 4.0
+        assert skin.sum() > 0.3 * region.sum(), f"{name} {role}: the skin is hardly a part of the face"
+        assert near.mean() > 0.95, f"{name} {role}: only {near.mean():.0%} of the skin in the drawn palette"
+        # The ink lines (where they cover their pixels wholly) are in the drawing's own line colour.
+        ink_lab = to_lab(ink.colour.reshape(1, 1, 3).astype(np.uint8))[0, 0]
+        drawn = crop_lab[(ink_alpha >= 0.99) & ~cover]  # the highlights go over the ink
+        assert len(drawn) >= 10, f"{name} {role}: hardly any ink lines"
+        assert (np.linalg.norm(drawn - ink_lab, axis=-1) < 3.0).mean() > 0.9, f"{name} {role}: not the drawing's ink"
+
+
+@pytest.mark.slow
+def test_the_drawn_eye_highlights_survive_the_swap(engine, faces_dir, photos):
+    # Madoka's eyes have large white highlights; they come back over the photo's eyes, as drawn.
+    image, faces = samples.drawn_template(faces_dir, "madoka")
+    source, _ = engine.source_face(photos["astronaut"], role="wife")
+    result, trace = image.copy(), {}
+    acg.swap_face_acg(result, faces["wife"], photos["astronaut"], source, trace=trace)
+    highlights, places = trace["highlights"], trace["highlight_places"]
+    big = [i for i, h in enumerate(highlights) if (h.alpha > 0.9).sum() >= 40]
+    assert big, "no drawn highlight found in Madoka's eyes"
+    for i in big:
+        # Near-white pixels, the highlight's own, at its new place.
+        assert kept_share(result, image, faces["wife"], trace, i) > 0.9
+        # And that place is on the photo's eye, not on the skin beside it.
+        eye = trace["landmarks"][acg.RIGHT_EYE if highlights[i].eye == 0 else acg.LEFT_EYE]
+        assert np.linalg.norm(places[i] - eye.mean(axis=0)) < np.linalg.norm(eye[3] - eye[0])
+
+
+def _asymmetry(landmarks: np.ndarray) -> float:
+    """How far the landmarks are from mirror symmetry about the face's midline, in eye distances."""
+    centre, across, _ = acg._axes(acg.kps_from_landmarks(landmarks))
+    u = (landmarks - centre) @ across
+    eye_distance = float(np.linalg.norm(landmarks[acg.LEFT_EYE].mean(axis=0) - landmarks[acg.RIGHT_EYE].mean(axis=0)))
+    return float(np.abs((u - u.mean()) + (u[acg.MIRROR] - u.mean())).mean() / eye_distance)
+
+
+@pytest.mark.slow
+def test_a_turned_source_is_straightened_onto_a_frontal_drawn_face(engine, faces_dir, photos):
+    # Monica looks about 20 degrees aside; the drawn girl on the right looks at us.
+    image, faces = samples.drawn_template(faces_dir)
+    target = faces["wife"]
+    assert abs(acg.drawn_turn(target.kps)) < acg.POSE_TOLERANCE
+    source, _ = engine.source_face(photos["monica"], role="wife")
+    assert abs(acg.photo_turn(source.landmarks)) > 2 * acg.POSE_TOLERANCE
+    asymmetry = {}
+    for straightened in (False, True):
+        trace = {}
+        acg.swap_face_acg(image.copy(), target, photos["monica"], source, straightened=straightened, trace=trace)
+        asymmetry[straightened] = _asymmetry(trace["landmarks"])
+    assert asymmetry[True] < 0.05 and asymmetry[False] > 2 * asymmetry[True], asymmetry
