@@ -79,6 +79,73 @@ def test_the_drawn_eye_highlights_are_found_and_the_eye_whites_are_not():
         assert (highlight.alpha > 0.5).sum() == pytest.approx(np.pi * 4**2, rel=0.35)
 
 
+def test_a_sliver_of_eye_white_at_the_rim_is_no_highlight_and_none_is_invented():
+    image, face = drawn_face()
+    # A crescent of eye white along the lower rim of each iris, inside the eye, as drawings often have.
+    for x in (90, 150):
+        cv2.ellipse(image, (x, 115), (11, 15), 0, 40, 140, (255, 255, 255), 2)
+    highlights = acg.eye_highlights(image, to_lab(image), face.kps)
+    assert sorted(h.eye for h in highlights) == [0, 1]  # the drawn dots, not the crescents
+    for highlight in highlights:
+        assert highlight.offset == pytest.approx([-5, -7], abs=1.0)
+    # Eyes drawn without highlights get none.
+    plain = image.copy()
+    for x in (90, 150):
+        cv2.ellipse(plain, (x, 115), (13, 17), 0, 0, 360, (70, 20, 30), -1)
+    assert acg.eye_highlights(plain, to_lab(plain), face.kps) == []
+
+
+def eye_extent(result: np.ndarray, face: Face, eye: int) -> tuple[float, float]:
+    """The width and height (pixels) of the dark around a drawn eye's point in the result: its lash line
+    and iris (at least 30 darker than the skin; gaps of a pixel bridged), within 0.45 eye distances."""
+    eye_distance = float(np.linalg.norm(face.kps[1] - face.kps[0]))
+    lab = to_lab(result)
+    skin_light = to_lab(np.array([[SKIN]], dtype=np.uint8))[0, 0, 0]
+    dark = (lab[..., 0] < skin_light - 30).astype(np.uint8)
+    near = np.zeros_like(dark)
+    x, y = np.round(face.kps[eye]).astype(int)
+    cv2.circle(near, (int(x), int(y)), round(0.45 * eye_distance), 1, -1)
+    _, labels = cv2.connectedComponents(cv2.dilate(dark & near, np.ones((3, 3), np.uint8)) & near)
+    middle = np.zeros_like(dark)
+    cv2.circle(middle, (int(x), int(y)), round(0.1 * eye_distance), 1, -1)
+    found = np.unique(labels[(middle > 0) & (labels > 0)])
+    assert len(found), "nothing dark at the eye's point"
+    ys, xs = np.nonzero(np.isin(labels, found) & (dark > 0))
+    return float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)
+
+
+def big_eyed_face() -> tuple[np.ndarray, Face]:
+    """drawn_face with anime eyes two thirds of the eye distance wide: an eye white, a bold upper lash
+    line across it, the iris and its highlight."""
+    image, face = drawn_face()
+    for x in (90, 150):
+        cv2.ellipse(image, (x, 115), (21, 18), 0, 0, 360, SKIN, -1)
+        cv2.ellipse(image, (x, 115), (20, 14), 0, 0, 360, (255, 255, 255), -1)
+        cv2.ellipse(image, (x, 117), (11, 13), 0, 0, 360, (70, 20, 30), -1)
+        cv2.ellipse(image, (x, 115), (20, 14), 0, 180, 360, LINE, 4)
+        cv2.circle(image, (x - 4, 111), 3, (255, 255, 255), -1)
+    return image, face
+
+
+@pytest.mark.slow
+def test_the_swapped_eyes_are_drawn_eye_sized_and_open_as_the_person(engine, photos):
+    # Obama smiles with narrowed eyes (height / width about 0.22), the astronaut's are wide open (0.34).
+    image, face = big_eyed_face()
+    drawn = [eye_extent(image, face, eye) for eye in (0, 1)]
+    openness = {}
+    for name in ("obama", "astronaut"):
+        source, _ = engine.source_face(photos[name], role="wife")
+        result = image.copy()
+        acg.swap_face_acg(result, face, photos[name], source)
+        sizes = [eye_extent(result, face, eye) for eye in (0, 1)]
+        for (width, _), (drawn_width, _) in zip(sizes, drawn, strict=True):
+            # As wide as the drawn eye (its lash line, 44 pixels), not the photo's eye (about 27).
+            assert width >= 0.75 * drawn_width, (name, sizes, drawn)
+            assert width <= 1.6 * drawn_width, (name, sizes, drawn)  # and not a cartoon's saucer
+        openness[name] = np.mean([height / width for width, height in sizes])
+    assert openness["obama"] < 0.85 * openness["astronaut"], openness
+
+
 @pytest.mark.slow
 def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine, photos):
     image, face = drawn_face()
@@ -158,17 +225,22 @@ def test_drawn_faces_take_the_drawings_palette_and_ink_and_nothing_else_changes(
         x1, y1, region = trace["region"]
         crop_lab = lab[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]]
         landmarks, ink = trace["landmarks"] - [x1, y1], trace["ink"]
-        ink_alpha = acg.ink_layer(region.shape, landmarks, ink.width, region)
+        # The ink follows the landmarks with the brows raised above the enlarged eyes.
+        ink_alpha = acg.ink_layer(region.shape, trace["ink_landmarks"] - [x1, y1], ink.width, region)
         eye_distance = float(np.linalg.norm(faces[role].kps[1] - faces[role].kps[0]))
         eyes, mouth = acg.feature_masks(region.shape, landmarks, eye_distance)
         cover = highlight_cover(region.shape, faces[role], trace)
-        # The skin (not the photo's eyes and mouth, the ink or the highlights) is in the drawn skin's tones.
+        # The skin (not the drawn eyes, the photo's eyes and mouth, the ink or the highlights) is in the
+        # drawn skin's tones.
         inner = cv2.erode(region, np.ones((5, 5), np.uint8)) > 0  # its edge blends with the drawn outline
-        skin = inner & (ink_alpha == 0) & (np.maximum(eyes, mouth) == 0) & ~cover
+        drawn_eyes = cv2.dilate((trace["eyes"] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        skin = inner & (ink_alpha == 0) & (np.maximum(eyes, mouth) == 0) & ~cover & ~drawn_eyes
         near = _two_tone_distance(crop_lab[skin], trace["palette"]) < 4.0
         assert skin.sum() > 0.3 * region.sum(), f"{name} {role}: the skin is hardly a part of the face"
         assert near.mean() > 0.95, f"{name} {role}: only {near.mean():.0%} of the skin in the drawn palette"
-        # The ink lines (where they cover their pixels wholly) are in the drawing's own line colour.
+        # The ink lines and the eyes' upper lids (where they cover their pixels wholly) are in the drawing's
+        # own line colour.
+        ink_alpha = np.maximum(ink_alpha, trace["lids"])
         ink_lab = to_lab(ink.colour.reshape(1, 1, 3).astype(np.uint8))[0, 0]
         drawn = crop_lab[(ink_alpha >= 0.99) & ~cover]  # the highlights go over the ink
         assert len(drawn) >= 10, f"{name} {role}: hardly any ink lines"
