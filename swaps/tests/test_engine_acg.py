@@ -162,8 +162,11 @@ def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine,
     for i in range(2):
         assert kept_share(result, image, face, trace, i) > 0.9
     lab = to_lab(result)
-    # Most of the face is in the drawn skin's two tones (the rest: the photo's eyes and mouth, the ink).
-    skin = np.minimum(delta_e(lab, SKIN), delta_e(lab, SHADOW))[inside]
+    # Most of the face outside the eyes (drawn at the drawing's size) is in the drawn skin's two tones (the
+    # rest: the photo's mouth, the ink).
+    eyes = np.zeros(image.shape[:2], dtype=bool)
+    eyes[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = trace["eyes"] > 0
+    skin = np.minimum(delta_e(lab, SKIN), delta_e(lab, SHADOW))[inside & ~eyes]
     assert (skin < 4.0).mean() > 0.8
 
 
@@ -236,7 +239,9 @@ def test_drawn_faces_take_the_drawings_palette_and_ink_and_nothing_else_changes(
         drawn_eyes = cv2.dilate((trace["eyes"] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         skin = inner & (ink_alpha == 0) & (np.maximum(eyes, mouth) == 0) & ~cover & ~drawn_eyes
         near = _two_tone_distance(crop_lab[skin], trace["palette"]) < 4.0
-        assert skin.sum() > 0.3 * region.sum(), f"{name} {role}: the skin is hardly a part of the face"
+        # (Of the face outside the drawn eyes: they are as large as the drawing's, up to 40 % of a small face.)
+        rest = ((region > 0) & ~drawn_eyes).sum()
+        assert skin.sum() > 0.3 * rest, f"{name} {role}: the skin is hardly a part of the face"
         assert near.mean() > 0.95, f"{name} {role}: only {near.mean():.0%} of the skin in the drawn palette"
         # The ink lines and the eyes' upper lids (where they cover their pixels wholly) are in the drawing's
         # own line colour.

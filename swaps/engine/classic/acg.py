@@ -57,6 +57,8 @@ PALETTE_REACH = 2.5  # how far from the cheek tone (in DRAWN_SKIN_TOLERANCE unit
 PALETTE_GROW = 0.15
 MIN_SHADOW_STEP = 4.0
 MAX_SHADOW_STEP = 30.0
+# Holes in the drawing's shadow (blush) shapes smaller than a disc of this many eye distances are filled.
+TONE_HOLE = 0.15
 FALLBACK_SHADOW_STEP = 8.0
 # ... and this much more colourful than the base: a darker tone of the same chroma reads grey beside it.
 FALLBACK_SHADOW_CHROMA = 1.4
@@ -73,6 +75,7 @@ BLUSH_REDDER = 3.0
 SHADE_SMOOTH = 0.06
 CEL_SHADOW_AT = -10.0
 CEL_SOFTNESS = 4.0
+CEL_MAX_SHARE = 0.12
 # The photo's eyes and mouth (inside their landmark outlines, grown by FEATURE_GROW eye distances) keep
 # FEATURE_CONTRAST of their own shading and ACG_COLOUR_DETAIL of their own tint around the base tone, so
 # the irises, eye whites, lips and teeth stay readable; the skin around them is flat.
@@ -162,20 +165,23 @@ EYE_HEIGHT_RANGE = (0.2, 0.6)
 # EYE_LINES eye distances either side of the eye's point.
 EYE_SKIN_RUN = 0.06
 EYE_LINES = 0.08
-EYE_OPENNESS_GAIN = 1.8
-EYE_OPENNESS_RANGE = (0.2, 0.85)
+EYE_FAR_SIDE = 1.4
+EYE_OPENNESS_GAIN = 2.0
+EYE_OPENNESS_RANGE = (0.3, 0.9)
 # Inside: the eye white, an iris IRIS_SIZE of the eye's width across and IRIS_TALL times as tall (clipped
-# by the lids), its top IRIS_SHADE of the way to the ink colour and its bottom IRIS_LIGHTER lighter, a
-# pupil PUPIL_SIZE of the iris, PUPIL_DARK of the way from the iris colour to the ink. The upper lid is a
+# by the lids), shaded from its top (IRIS_SHADE of the drawn iris's lightness) to its bottom (IRIS_LIGHTER
+# lighter, IRIS_VIVID times as colourful), a pupil PUPIL_SIZE of the iris (the iris's colour times
+# PUPIL_DARK). The upper lid is a
 # bold line LASH_WEIGHT times the drawing's ink weight, the lower a thin LOWER_LID_WEIGHT in a colour
 # LOWER_LID_SOFT of the way from the ink to the skin.
 EYE_WHITE = np.array([97.0, 0.0, 1.0], dtype=np.float32)
 IRIS_SIZE = 0.65
 IRIS_TALL = 1.25
-IRIS_SHADE = 0.5
-IRIS_LIGHTER = 15.0
+IRIS_SHADE = 0.7
+IRIS_LIGHTER = 25.0
+IRIS_VIVID = 1.15
 PUPIL_SIZE = 0.45
-PUPIL_DARK = 0.75
+PUPIL_DARK = 0.45
 LASH_WEIGHT = 2.0
 LOWER_LID_WEIGHT = 0.6
 LOWER_LID_SOFT = 0.35
@@ -487,10 +493,21 @@ def drawn_tone_maps(
         if not drawn:
             maps.append(np.zeros(lab.shape[:2], dtype=np.float32))
             continue
-        tone_map = ((nearest == index) & skin_pixels).astype(np.float32)
+        tone_map = ((nearest == index) & skin_pixels).astype(np.uint8)
         tone_map = cv2.morphologyEx(tone_map, cv2.MORPH_OPEN, disc(1))  # not the odd JPEG pixel
+        tone_map = _fill_small_holes(tone_map, TONE_HOLE * float(np.linalg.norm(kps[1] - kps[0]))).astype(np.float32)
         maps.append(np.clip(cv2.GaussianBlur(tone_map, (0, 0), 1.0), 0.0, 1.0))
     return maps[0], maps[1]
+
+
+def _fill_small_holes(mask: np.ndarray, radius: float) -> np.ndarray:
+    """The mask (uint8 0/1) with the holes it encloses filled where they are smaller than a disc of radius:
+    a drawn shadow shape whose darker middle is no skin tone (the nose's shading) stays one shape, not a
+    ring."""
+    holes = _fill_holes(mask) - mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes)
+    small = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] <= math.pi * radius * radius]
+    return (mask | np.isin(labels, small)).astype(np.uint8)
 
 
 def line_colour(lab: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -608,10 +625,11 @@ class EyeShape:
 
 
 def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray, base_light: float | None = None) -> np.ndarray:
-    """The drawn eyes' widths and heights (pixels, one row per eye): twice how far the drawn eye (its
-    lashes, iris, whites: anything but the drawn skin) reaches from the marked eye point, along and across
-    the eye line, before the skin begins (a run of skin at least EYE_SKIN_RUN eye distances long; a sliver
-    of eye white is shorter) on its nearer side; the median over a few lines through the eye, within
+    """The drawn eyes' widths and heights (pixels, one row per eye): how far the drawn eye (its lashes,
+    iris, whites: anything but the drawn skin) reaches from the marked eye point either way, along and
+    across the eye line, before the skin begins (a run of skin at least EYE_SKIN_RUN eye distances long; a
+    sliver of eye white is shorter), the farther side trusted only so far (_span); the median over a few
+    lines through the eye, within
     EYE_WIDTH_RANGE eye distances wide and EYE_HEIGHT_RANGE high. base_light is unused (kept for callers
     that measured it)."""
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
@@ -635,14 +653,20 @@ def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray, base_light: float | None =
     lines = np.linspace(-EYE_LINES, EYE_LINES, 5) * eye_distance
     for eye in (0, 1):
         point = kps[eye].astype(np.float64)
-        # Twice the nearer side's reach: the hair beside an eye (or above it) is no skin either, and the
-        # marked point is the eye's middle.
-        widths = [2 * min(reach(point + t * down, across), reach(point + t * down, -across)) for t in lines]
-        heights = [2 * min(reach(point + t * across, down), reach(point + t * across, -down)) for t in lines]
+        widths = [_span(reach(point + t * down, across), reach(point + t * down, -across)) for t in lines]
+        heights = [_span(reach(point + t * across, down), reach(point + t * across, -down)) for t in lines]
         sizes[eye] = np.median(widths), np.median(heights)
     sizes[:, 0] = np.clip(sizes[:, 0], *(f * eye_distance for f in EYE_WIDTH_RANGE))
     sizes[:, 1] = np.clip(sizes[:, 1], *(f * eye_distance for f in EYE_HEIGHT_RANGE))
     return sizes
+
+
+def _span(one: float, other: float) -> float:
+    """An eye's extent from its reach either side of its point: the nearer side's, and the farther side's up
+    to EYE_FAR_SIDE times that (the hair beside an eye, or above it, is no skin either and would pass for
+    more eye)."""
+    near, far = min(one, other), max(one, other)
+    return near + min(far, EYE_FAR_SIDE * near)
 
 
 def _spline(points: np.ndarray, samples: int = 8) -> np.ndarray:
@@ -755,9 +779,10 @@ def anime_eyes(
     ink_lab = colour.to_lab(np.asarray(ink.colour, dtype=np.uint8).reshape(1, 1, 3))[0, 0].astype(np.float32)
     iris_lab = palette.iris if palette.iris is not None else ink_lab + IRIS_FROM_INK * (palette.base - ink_lab)
     white = _rgb(np.array([EYE_WHITE[0], *(EYE_WHITE[1:] + 0.2 * palette.base[1:])]))
-    iris_top = _rgb(iris_lab + IRIS_SHADE * (ink_lab - iris_lab))
-    iris_bottom = _rgb(np.clip(iris_lab + np.array([IRIS_LIGHTER, 0.0, 0.0]), 0, 100))
-    pupil = _rgb(iris_lab + PUPIL_DARK * (ink_lab - iris_lab))
+    # Shades of the iris's own hue (the ink's would turn a blue iris brown).
+    iris_top = _rgb(iris_lab * np.array([IRIS_SHADE, 1.0, 1.0]))
+    iris_bottom = _rgb(np.clip(iris_lab * np.array([1.0, IRIS_VIVID, IRIS_VIVID]) + [IRIS_LIGHTER, 0, 0], -100, 90))
+    pupil = _rgb(iris_lab * np.array([PUPIL_DARK, PUPIL_DARK, PUPIL_DARK]))
     lower_rgb = _rgb(ink_lab + LOWER_LID_SOFT * (palette.base - ink_lab))
     ink_rgb = np.asarray(ink.colour, dtype=np.float32)
     height, width = image.shape[:2]
@@ -940,11 +965,16 @@ def _step(values: np.ndarray, at: float) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def cel_shade(light: np.ndarray, eye_distance: float) -> np.ndarray:
+def cel_shade(light: np.ndarray, eye_distance: float, weights: np.ndarray | None = None) -> np.ndarray:
     """How much of the shadow tone each skin pixel takes (0..1): the photo's skin lightness (relative to
-    its mean) smoothed into broad shapes, then a soft step at CEL_SHADOW_AT (soft cel shading)."""
+    its mean) smoothed into broad shapes, then a soft step at CEL_SHADOW_AT (soft cel shading), lowered
+    when needed so at most CEL_MAX_SHARE of the skin (weights > 0.5, when given) is in shadow: a drawn
+    face has a few small shadows, not the photo's broad shading as patches."""
     smooth = cv2.GaussianBlur(light.astype(np.float32), (0, 0), max(1.0, SHADE_SMOOTH * eye_distance))
-    return (1.0 - _step(smooth, CEL_SHADOW_AT)).astype(np.float32)
+    at = CEL_SHADOW_AT
+    if weights is not None and (weights > 0.5).sum() >= 16:
+        at = min(at, float(np.percentile(smooth[weights > 0.5], 100 * CEL_MAX_SHARE)))
+    return (1.0 - _step(smooth, at)).astype(np.float32)
 
 
 def feature_masks(shape: tuple[int, int], landmarks: np.ndarray, eye_distance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -996,7 +1026,7 @@ def drawn_tones(
     lab = colour.to_lab(moved)
     mean = colour.weighted_mean(lab, weights)
     light = lab[..., 0] - mean[0]
-    skin_lab = _skin_tones(palette, np.maximum(cel_shade(light, eye_distance), drawn_shadow), drawn_blush)
+    skin_lab = _skin_tones(palette, np.maximum(cel_shade(light, eye_distance, weights), drawn_shadow), drawn_blush)
     feature_lab = np.empty_like(lab)
     feature_lab[..., 0] = np.clip(palette.base[0] + FEATURE_CONTRAST * light, 0, 100)
     feature_lab[..., 1:] = palette.base[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
