@@ -95,6 +95,20 @@ def test_a_sliver_of_eye_white_at_the_rim_is_no_highlight_and_none_is_invented()
     assert acg.eye_highlights(plain, to_lab(plain), face.kps) == []
 
 
+def test_the_drawings_own_brow_above_the_face_is_found_so_the_photos_is_not_drawn_twice():
+    image, face = drawn_face()
+    cv2.rectangle(image, (50, 30), (190, 88), (200, 90, 110), -1)  # long bangs, down to the brows
+    cv2.line(image, (76, 90), (104, 90), LINE, 3)  # the brow over the image-left eye, at the bangs' edge
+    lab = to_lab(image)
+    region = acg.drawn_face_region(lab, face.box, face.kps)
+    palette = acg.drawn_palette(lab, region, face.kps)
+    ink = acg.drawn_ink(lab, region, face.kps, palette)
+    across, down = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
+    shapes = [acg.EyeShape(point, across, down, None, None, None, 30.0, 20.0) for point in face.kps[:2]]
+    assert region[90, 90] == 0  # the brow is outside the drawn face, along its edge
+    assert acg.drawn_brows(lab, region, face.kps, shapes, palette, ink) == [True, False]
+
+
 def eye_extent(result: np.ndarray, face: Face, eye: int) -> tuple[float, float]:
     """The width and height (pixels) of the dark around a drawn eye's point in the result: its lash line
     and iris (at least 30 darker than the skin; gaps of a pixel bridged), within 0.45 eye distances."""
@@ -229,7 +243,9 @@ def test_drawn_faces_take_the_drawings_palette_and_ink_and_nothing_else_changes(
         crop_lab = lab[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]]
         landmarks, ink = trace["landmarks"] - [x1, y1], trace["ink"]
         # The ink follows the landmarks with the brows raised above the enlarged eyes.
-        ink_alpha = acg.ink_layer(region.shape, trace["ink_landmarks"] - [x1, y1], ink.width, region)
+        ink_alpha = acg.ink_layer(
+            region.shape, trace["ink_landmarks"] - [x1, y1], ink.width, region, trace["ink_lines"]
+        )
         eye_distance = float(np.linalg.norm(faces[role].kps[1] - faces[role].kps[0]))
         eyes, mouth = acg.feature_masks(region.shape, landmarks, eye_distance)
         cover = highlight_cover(region.shape, faces[role], trace)

@@ -28,6 +28,7 @@ key points. The photo's face is fitted to the drawn face and painted only where 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -192,6 +193,14 @@ EYE_MIN_SCALE = 0.6
 EYE_INSIDE = 0.95
 # The brows are raised, when the enlarged eye reaches them, to BROW_CLEARANCE eye distances above its top.
 BROW_CLEARANCE = 0.1
+# The drawing's brow is taken to show above an eye when dark line pixels lie along the drawn face's edge
+# (within BROW_EDGE eye distances outside it), BROW_BAND eye distances above the eye's point, across at
+# least BROW_SPAN of the eye's width; the photo's brow is then not drawn.
+BROW_EDGE = 0.06
+BROW_BAND = (0.15, 0.7)
+BROW_SPAN = 0.5
+# ... nor when less than BROW_INSIDE of it lies in the drawn face (the rest under the hair).
+BROW_INSIDE = 0.8
 # Without drawn irises to sample (eyes drawn closed) the irises are the ink colour this far towards the skin.
 IRIS_FROM_INK = 0.3
 
@@ -814,6 +823,41 @@ def anime_eyes(
     return cover, insides, lids
 
 
+def drawn_brows(
+    lab: np.ndarray, region: np.ndarray, kps: np.ndarray, shapes: list[EyeShape], palette: Palette, ink: Ink
+) -> list[bool]:
+    """Whether the drawing's brow above each eye (image-left first) shows just outside the drawn face: dark
+    line pixels (as dark as the ink, INK_DARK) along the face's edge (within BROW_EDGE eye distances of it)
+    between BROW_BAND eye distances above the eye's point, over at least BROW_SPAN of the eye's width. The
+    photo's brow there would double it."""
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    line = colour.to_lab(np.asarray(ink.colour, dtype=np.uint8).reshape(1, 1, 3))[0, 0, 0]
+    dark = lab[..., 0] < line + INK_DARK * (palette.base[0] - line)
+    edge = (cv2.dilate(region, disc(max(1, round(BROW_EDGE * eye_distance)))) > 0) & (region == 0)
+    ys, xs = np.nonzero(dark & edge)
+    kept = []
+    for eye, shape in enumerate(shapes):
+        u = (xs - kps[eye][0]) * shape.across[0] + (ys - kps[eye][1]) * shape.across[1]
+        v = (xs - kps[eye][0]) * shape.down[0] + (ys - kps[eye][1]) * shape.down[1]
+        above = (
+            (np.abs(u) <= shape.width / 2) & (v >= -BROW_BAND[1] * eye_distance) & (v <= -BROW_BAND[0] * eye_distance)
+        )
+        columns = np.unique(np.floor(u[above]).astype(int))
+        kept.append(len(columns) >= BROW_SPAN * shape.width)
+    return kept
+
+
+def _share_inside(points: np.ndarray, region: np.ndarray) -> float:
+    """The share of a polyline (sampled every half pixel) that lies in region."""
+    samples = [np.linspace(a, b, max(2, int(2 * np.linalg.norm(b - a)))) for a, b in itertools.pairwise(points)]
+    xy = np.round(np.concatenate(samples)).astype(int)
+    height, width = region.shape
+    inside = (xy[:, 0] >= 0) & (xy[:, 0] < width) & (xy[:, 1] >= 0) & (xy[:, 1] < height)
+    hits = np.zeros(len(xy), dtype=bool)
+    hits[inside] = region[xy[inside, 1], xy[inside, 0]] > 0
+    return float(hits.mean())
+
+
 def raise_brows(landmarks: np.ndarray, shapes: list[EyeShape], eye_distance: float) -> np.ndarray:
     """The landmarks with each brow raised, when its enlarged eye reaches it, to BROW_CLEARANCE eye
     distances above the eye's top."""
@@ -926,7 +970,11 @@ def _bend(moved: np.ndarray, points: np.ndarray, goals: np.ndarray) -> tuple[np.
 
 
 def ink_layer(
-    shape: tuple[int, int], landmarks: np.ndarray, width: float, region: np.ndarray | None = None
+    shape: tuple[int, int],
+    landmarks: np.ndarray,
+    width: float,
+    region: np.ndarray | None = None,
+    lines: tuple = INK_LINES,
 ) -> np.ndarray:
     """The ink lines' coverage (float 0..1): brows, eyelids (a bold upper lid and a hint of the lower), the
     base of the nose, the line between the lips and the jaw, `width` pixels wide (times each line's
@@ -942,7 +990,7 @@ def ink_layer(
             cv2.polylines(big, [polyline], False, 255, max(1, round(width * weight * scale)), cv2.LINE_AA)
         return cv2.resize(big, (width_px, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
-    features, jaw = draw(list(INK_LINES)), draw([(JAW[JAW_DRAWN], JAW_WEIGHT)])
+    features, jaw = draw(list(lines)), draw([(JAW[JAW_DRAWN], JAW_WEIGHT)])
     if region is None:
         return np.maximum(features, jaw)
     inset = cv2.erode(region, disc(max(1, round(JAW_INSET * width))))
@@ -950,10 +998,15 @@ def ink_layer(
 
 
 def ink_lines(
-    image: np.ndarray, landmarks: np.ndarray, colour_rgb: np.ndarray, width: float, region: np.ndarray | None = None
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    colour_rgb: np.ndarray,
+    width: float,
+    region: np.ndarray | None = None,
+    lines: tuple = INK_LINES,
 ) -> None:
     """The face's features drawn over image as ink lines of the drawing (see ink_layer), in place."""
-    alpha = ink_layer(image.shape[:2], landmarks, width, region)
+    alpha = ink_layer(image.shape[:2], landmarks, width, region, lines)
     ink = np.empty_like(image)
     ink[...] = np.asarray(colour_rgb, dtype=np.uint8)
     image[...] = blend.composite(image, ink, alpha)
@@ -1142,12 +1195,17 @@ def swap_face_acg(
         highlights = eye_highlights(crop, crop_lab, kps, drawn_sizes) if stylised else []
         places = np.zeros((0, 2), dtype=np.float32)
         eyes_cover = lids = None
-        ink_lm, shapes = moved_lm, []
+        ink_lm, shapes, lines = moved_lm, [], INK_LINES
         if stylised and moved_lm is not None:
             shapes = fit_eyes(anime_eye_shapes(moved_lm, drawn_sizes[:, 0]), region)
             eyes_cover, eyes_inside, lids = anime_eyes(result, shapes, palette, ink, region)
             ink_lm = raise_brows(moved_lm, shapes, eye_distance)
-            ink_lines(result, ink_lm, ink.colour, ink.width, region)
+            # The drawing's own brows, where they show just above the drawn face, stay the brows; a brow
+            # mostly under the hair would show as dashes between its strands.
+            kept = drawn_brows(crop_lab, region, kps, shapes, palette, ink)
+            hidden = [_share_inside(ink_lm[brow], region) < BROW_INSIDE for brow in (RIGHT_BROW, LEFT_BROW)]
+            lines = tuple(line for i, line in enumerate(INK_LINES) if i >= 2 or not (kept[i] or hidden[i]))
+            ink_lines(result, ink_lm, ink.colour, ink.width, region, lines)
             # The highlights over the lids (drawn highlights often cross the lash line), never beyond
             # the eye onto the skin.
             places = highlight_places(highlights, kps, drawn_sizes, shapes)
@@ -1163,6 +1221,7 @@ def swap_face_acg(
             region=(x1, y1, region),
             landmarks=None if moved_lm is None else moved_lm + offset,
             ink_landmarks=None if ink_lm is None else ink_lm + offset,
+            ink_lines=lines,
             eyes=eyes_cover,
             lids=lids,
             eye_shapes=shapes,
