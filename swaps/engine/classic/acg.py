@@ -149,10 +149,16 @@ HIGHLIGHT_RADIUS = 0.35
 HIGHLIGHTS_PER_EYE = 2
 HIGHLIGHT_FILL = 0.45
 HIGHLIGHT_ASPECT = 2.5
-# A highlight is the light blob's core: its pixels at most HIGHLIGHT_CORE below its lightest.
+# A highlight is a light blob's core: its pixels at most HIGHLIGHT_CORE below the lightest within
+# HIGHLIGHT_PEAK eye distances.
 HIGHLIGHT_CORE = 18.0
-# ... and its centre at most this part of the drawn eye's width (height) from the eye's point, across (down).
-HIGHLIGHT_REACH = 0.35
+HIGHLIGHT_PEAK = 0.05
+# ... and its centre at most HIGHLIGHT_REACH of the drawn eye's width from the eye's point across, and
+# HIGHLIGHT_REACH_DOWN of its height up or down (the eye white shows at the rim below the iris).
+HIGHLIGHT_REACH = 0.3
+HIGHLIGHT_REACH_DOWN = 0.25
+# A sparkle of at most this many pixels has its dark ring looked for a pixel further out.
+HIGHLIGHT_SPARKLE = 6
 
 # The eyes are drawn as the drawing draws them, in the person's shape: the person's eye outline scaled
 # about its centre to the drawn eye's width (drawn_eye_sizes: how far the drawn eye reaches from its point
@@ -184,6 +190,11 @@ IRIS_VIVID = 1.15
 PUPIL_SIZE = 0.45
 PUPIL_DARK = 0.45
 LASH_WEIGHT = 2.0
+LASH_WING = 3.0  # the upper lid's outer third
+# The upper lid's shadow on the eye white: the skin's shadow tone at LID_SHADOW_STRENGTH, over the white's
+# top LID_SHADOW of the eye's height.
+LID_SHADOW = 0.35
+LID_SHADOW_STRENGTH = 0.6
 LOWER_LID_WEIGHT = 0.6
 LOWER_LID_SOFT = 0.35
 # The eyes are shrunk by EYE_SHRINK steps, down to EYE_MIN_SCALE, until EYE_INSIDE of each is in the
@@ -574,20 +585,24 @@ def eye_highlights(
     opened = cv2.morphologyEx(light, cv2.MORPH_OPEN, disc(math.ceil(math.sqrt(largest) / 2) + 1))
     white = (light >= HIGHLIGHT_LIGHT) & (chroma <= HIGHLIGHT_CHROMA) & (light - opened >= HIGHLIGHT_RING_CONTRAST)
     rim = disc(max(1, round(0.03 * eye_distance)))
+    # Each pixel's nearby lightest (a highlight beside a lighter eye white keeps its own core).
+    peaks = cv2.dilate(light, disc(max(1, round(HIGHLIGHT_PEAK * eye_distance))))
     found = []
     for eye in (0, 1):
         near = np.zeros(lab.shape[:2], dtype=np.uint8)
         centre = (round(float(kps[eye][0])), round(float(kps[eye][1])))
         cv2.circle(near, centre, max(1, round(HIGHLIGHT_RADIUS * eye_distance)), 1, -1)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats((white & (near > 0)).astype(np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            (white & (near > 0)).astype(np.uint8), connectivity=4
+        )
         blobs = []
         for k in range(1, count):
-            # Its brightest core: a highlight merges with the lighter parts of the iris around it.
+            # Its brightest cores: a highlight merges with the lighter parts of the iris around it.
             x, y, box_w, box_h = (int(stats[k, i]) for i in range(4))
             window = (slice(y, y + box_h), slice(x, x + box_w))
             part = labels[window] == k
-            core = (part & (light[window] >= light[window][part].max() - HIGHLIGHT_CORE)).astype(np.uint8)
-            cores, core_labels, core_stats, core_centroids = cv2.connectedComponentsWithStats(core)
+            core = (part & (light[window] >= peaks[window] - HIGHLIGHT_CORE)).astype(np.uint8)
+            cores, core_labels, core_stats, core_centroids = cv2.connectedComponentsWithStats(core, connectivity=4)
             for c in range(1, cores):
                 area = int(core_stats[c, cv2.CC_STAT_AREA])
                 if area > largest or area < HIGHLIGHT_FILL * core_stats[c, 2] * core_stats[c, 3]:
@@ -595,7 +610,7 @@ def eye_highlights(
                 offset = core_centroids[c] + (x, y) - kps[eye]
                 if abs(float(offset @ across)) > HIGHLIGHT_REACH * sizes[eye, 0]:
                     continue
-                if abs(float(offset @ down)) > HIGHLIGHT_REACH * sizes[eye, 1]:
+                if abs(float(offset @ down)) > HIGHLIGHT_REACH_DOWN * sizes[eye, 1]:
                     continue
                 blob = np.zeros(light.shape, dtype=np.uint8)
                 blob[window] = core_labels == c
@@ -603,7 +618,10 @@ def eye_highlights(
                 (_, _), (side_a, side_b), _ = cv2.minAreaRect(points)
                 if max(side_a, side_b) + 1 > HIGHLIGHT_ASPECT * (min(side_a, side_b) + 1):
                     continue  # a straight sliver (a gap between lashes, a line of eye white)
-                ring = (cv2.dilate(blob, rim) - blob) > 0
+                # The ring around it; beyond its anti-aliased edge for a sparkle of a few pixels (whose
+                # edge pixels are half light).
+                inner = cv2.dilate(blob, disc(1)) if area <= HIGHLIGHT_SPARKLE else blob
+                ring = (cv2.dilate(inner, rim) - inner) > 0
                 top, around = float(light[blob > 0].mean()), light[ring]
                 if (around < top - HIGHLIGHT_RING_CONTRAST).mean() < HIGHLIGHT_DARK_RING:
                     continue
@@ -631,6 +649,7 @@ class EyeShape:
     lower: np.ndarray
     width: float
     height: float
+    outer_first: bool = True  # the upper lid runs from the outer corner to the inner one
 
 
 def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray, base_light: float | None = None) -> np.ndarray:
@@ -698,7 +717,7 @@ def anime_eye_shapes(landmarks: np.ndarray, widths: np.ndarray) -> list[EyeShape
     the lids, the drawing's size."""
     shapes = []
     samples = 8
-    for indices, width in ((RIGHT_EYE, widths[0]), (LEFT_EYE, widths[1])):
+    for indices, width, outer_first in ((RIGHT_EYE, widths[0], True), (LEFT_EYE, widths[1], False)):
         points = landmarks[indices].astype(np.float32)
         centre = points.mean(axis=0)
         across = (points[3] - points[0]) / max(float(np.linalg.norm(points[3] - points[0])), 1e-6)
@@ -714,7 +733,7 @@ def anime_eye_shapes(landmarks: np.ndarray, widths: np.ndarray) -> list[EyeShape
         outline = _spline(scaled, samples)
         upper = outline[: 3 * samples + 1]
         lower = np.concatenate([outline[3 * samples :], outline[:1]])
-        shapes.append(EyeShape(centre, across, down, outline, upper, lower, new_width, new_height))
+        shapes.append(EyeShape(centre, across, down, outline, upper, lower, new_width, new_height, outer_first))
     return shapes
 
 
@@ -769,7 +788,11 @@ def _eye_layers(
     for canvas, axes in ((iris, iris_axes), (dark, PUPIL_SIZE * iris_axes)):
         size = tuple(max(1, round(a * scale)) for a in axes)
         cv2.ellipse(canvas, centre, size, angle, 0, 360, 255, -1, cv2.LINE_AA)
-    for canvas, points, weight in ((lash, shape.upper, LASH_WEIGHT), (lower, shape.lower, LOWER_LID_WEIGHT)):
+    # The lashes thicken towards the outer corner, as drawn eyes' do.
+    third = max(2, len(shape.upper) // 3)
+    wing = shape.upper[:third] if shape.outer_first else shape.upper[-third:]
+    strokes = ((lash, shape.upper, LASH_WEIGHT), (lash, wing, LASH_WING), (lower, shape.lower, LOWER_LID_WEIGHT))
+    for canvas, points, weight in strokes:
         cv2.polylines(canvas, [big(points)], False, 255, max(1, round(weight * ink_width * scale)), cv2.LINE_AA)
     eye, iris, dark, lash, lower = (
         cv2.resize(canvas, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
@@ -793,6 +816,7 @@ def anime_eyes(
     iris_bottom = _rgb(np.clip(iris_lab * np.array([1.0, IRIS_VIVID, IRIS_VIVID]) + [IRIS_LIGHTER, 0, 0], -100, 90))
     pupil = _rgb(iris_lab * np.array([PUPIL_DARK, PUPIL_DARK, PUPIL_DARK]))
     lower_rgb = _rgb(ink_lab + LOWER_LID_SOFT * (palette.base - ink_lab))
+    lid_rgb = _rgb(palette.shadow)
     ink_rgb = np.asarray(ink.colour, dtype=np.float32)
     height, width = image.shape[:2]
     cover = np.zeros((height, width), dtype=np.float32)
@@ -811,9 +835,13 @@ def anime_eyes(
         v = (xs - shape.centre[0]) * shape.down[0] + (ys - shape.centre[1]) * shape.down[1]
         t = np.clip((v + iris_axes[1]) / (2 * iris_axes[1]), 0.0, 1.0)[..., None]
         iris_rgb = iris_top + t * (iris_bottom - iris_top)
+        # The upper lid's shadow on the white: its top LID_SHADOW of the eye's height, fading downwards.
+        top = float(((shape.outline - shape.centre) @ shape.down).min())
+        lid = np.clip(1.0 - (v - top) / max(LID_SHADOW * shape.height, 1.0), 0.0, 1.0)[..., None]
+        white_rgb = white + LID_SHADOW_STRENGTH * lid * (lid_rgb - white)
         inside = region[y1:y2, x1:x2].astype(np.float32)
         out = image[y1:y2, x1:x2].astype(np.float32)
-        for paint, alpha in ((white, eye), (iris_rgb, iris), (pupil, dark), (lower_rgb, lower), (ink_rgb, lash)):
+        for paint, alpha in ((white_rgb, eye), (iris_rgb, iris), (pupil, dark), (lower_rgb, lower), (ink_rgb, lash)):
             alpha = (alpha * inside)[..., None]
             out += alpha * (paint - out)
         image[y1:y2, x1:x2] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
