@@ -577,7 +577,7 @@ def eye_highlights(
     rim is no highlight."""
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
     if sizes is None:
-        sizes = drawn_eye_sizes(lab, kps, float(skin_tone(lab, kps)[0]))
+        sizes = drawn_eye_sizes(lab, kps)
     _, across, down = _axes(kps)
     light = lab[..., 0].astype(np.float32)
     chroma = np.hypot(lab[..., 1], lab[..., 2])
@@ -652,14 +652,12 @@ class EyeShape:
     outer_first: bool = True  # the upper lid runs from the outer corner to the inner one
 
 
-def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray, base_light: float | None = None) -> np.ndarray:
+def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray) -> np.ndarray:
     """The drawn eyes' widths and heights (pixels, one row per eye): how far the drawn eye (its lashes,
     iris, whites: anything but the drawn skin) reaches from the marked eye point either way, along and
     across the eye line, before the skin begins (a run of skin at least EYE_SKIN_RUN eye distances long; a
     sliver of eye white is shorter), the farther side trusted only so far (_span); the median over a few
-    lines through the eye, within
-    EYE_WIDTH_RANGE eye distances wide and EYE_HEIGHT_RANGE high. base_light is unused (kept for callers
-    that measured it)."""
+    lines through the eye, within EYE_WIDTH_RANGE eye distances wide and EYE_HEIGHT_RANGE high."""
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
     _, across, down = _axes(kps)
     tone = skin_tone(lab, kps)
@@ -1219,7 +1217,7 @@ def swap_face_acg(
         result = blend.composite(drawn, moved, mask)
     with timed(timings, "ink"):
         ink = drawn_ink(crop_lab, region, kps, palette)
-        drawn_sizes = drawn_eye_sizes(crop_lab, kps, float(palette.base[0]))
+        drawn_sizes = drawn_eye_sizes(crop_lab, kps)
         highlights = eye_highlights(crop, crop_lab, kps, drawn_sizes) if stylised else []
         places = np.zeros((0, 2), dtype=np.float32)
         eyes_cover = lids = None
