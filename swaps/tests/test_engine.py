@@ -266,7 +266,7 @@ def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
     face = _mean_face() * 120 + 40
     canvas = np.full((200, 200, 3), 230, dtype=np.uint8)
     acg.ink_lines(canvas, face, np.array([60, 20, 30]), width=3)
-    for brow, _ in acg.INK_LINES[:2]:
+    for brow, _ in acg.ink.INK_LINES[:2]:
         x, y = np.round(face[brow[2]]).astype(int)
         assert tuple(canvas[y, x]) == (60, 20, 30)
     assert (canvas[5:20, 5:20] == 230).all()  # nothing drawn away from the features

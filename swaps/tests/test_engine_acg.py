@@ -10,6 +10,7 @@ import pytest
 from swaps.engine import Face
 from swaps.engine.classic import acg
 from swaps.engine.classic.colour import to_lab
+from swaps.engine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
 from tools import samples
 
 # The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).
@@ -55,7 +56,7 @@ def test_the_palette_is_the_drawn_skin_and_its_own_shadow_tone():
     flat[np.all(image == SHADOW, axis=-1)] = SKIN
     plain = acg.drawn_palette(to_lab(flat), region, face.kps, line=to_lab(np.array([[LINE]], np.uint8))[0, 0])
     assert not plain.drawn_shadow
-    assert plain.base[0] - plain.shadow[0] == pytest.approx(acg.FALLBACK_SHADOW_STEP, abs=0.5)
+    assert plain.base[0] - plain.shadow[0] == pytest.approx(acg.palette.FALLBACK_SHADOW_STEP, abs=0.5)
     assert plain.shadow[1] > plain.base[1]  # warmer, towards the reddish ink
 
 
@@ -194,7 +195,7 @@ def kept_share(result: np.ndarray, image: np.ndarray, face: Face, trace: dict, i
     shift = np.round(place - (face.kps[highlight.eye] + highlight.offset)).astype(int)
     moved = drawn + shift
     same = np.abs(result[moved[:, 1], moved[:, 0]].astype(int) - image[drawn[:, 1], drawn[:, 0]]).max(axis=1) <= 8
-    light = to_lab(image)[drawn[:, 1], drawn[:, 0], 0] > acg.HIGHLIGHT_LIGHT
+    light = to_lab(image)[drawn[:, 1], drawn[:, 0], 0] > acg.eyes.HIGHLIGHT_LIGHT
     return float((same & light).mean()) if len(drawn) else 0.0
 
 
@@ -282,16 +283,16 @@ def test_the_drawn_eye_highlights_survive_the_swap(engine, faces_dir, photos):
         # Near-white pixels, the highlight's own, at its new place.
         assert kept_share(result, image, faces["wife"], trace, i) > 0.9
         # And that place is on the photo's eye, not on the skin beside it.
-        eye = trace["landmarks"][acg.RIGHT_EYE if highlights[i].eye == 0 else acg.LEFT_EYE]
+        eye = trace["landmarks"][RIGHT_EYE if highlights[i].eye == 0 else LEFT_EYE]
         assert np.linalg.norm(places[i] - eye.mean(axis=0)) < np.linalg.norm(eye[3] - eye[0])
 
 
 def _asymmetry(landmarks: np.ndarray) -> float:
     """How far the landmarks are from mirror symmetry about the face's midline, in eye distances."""
-    centre, across, _ = acg._axes(acg.kps_from_landmarks(landmarks))
+    centre, across, _ = acg.region.face_frame(kps_from_landmarks(landmarks))
     u = (landmarks - centre) @ across
-    eye_distance = float(np.linalg.norm(landmarks[acg.LEFT_EYE].mean(axis=0) - landmarks[acg.RIGHT_EYE].mean(axis=0)))
-    return float(np.abs((u - u.mean()) + (u[acg.MIRROR] - u.mean())).mean() / eye_distance)
+    eye_distance = float(np.linalg.norm(landmarks[LEFT_EYE].mean(axis=0) - landmarks[RIGHT_EYE].mean(axis=0)))
+    return float(np.abs((u - u.mean()) + (u[acg.pose.MIRROR] - u.mean())).mean() / eye_distance)
 
 
 @pytest.mark.slow
@@ -299,9 +300,9 @@ def test_a_turned_source_is_straightened_onto_a_frontal_drawn_face(engine, faces
     # Monica looks about 20 degrees aside; the drawn girl on the right looks at us.
     image, faces = samples.drawn_template(faces_dir)
     target = faces["wife"]
-    assert abs(acg.drawn_turn(target.kps)) < acg.POSE_TOLERANCE
+    assert abs(acg.drawn_turn(target.kps)) < acg.swap.POSE_TOLERANCE
     source, _ = engine.source_face(photos["monica"], role="wife")
-    assert abs(acg.photo_turn(source.landmarks)) > 2 * acg.POSE_TOLERANCE
+    assert abs(acg.photo_turn(source.landmarks)) > 2 * acg.swap.POSE_TOLERANCE
     asymmetry = {}
     for straightened in (False, True):
         trace = {}

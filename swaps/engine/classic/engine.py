@@ -16,7 +16,7 @@ from .pipeline import DEFAULT_METHOD, METHODS, swap_face_classic
 
 class ClassicEngine(Engine):
     """dlib HOG detection, 68 landmarks, landmark-aligned swap (see pipeline.py); drawn-art faces (no
-    landmarks) go through acg.py.
+    landmarks) go through the acg package.
 
     method: the photo swap's geometry, "local" or "align" (see pipeline.METHODS); keep_tone: a person
     keeps their own skin tone under the template's light (else the face takes the template face's tone).
