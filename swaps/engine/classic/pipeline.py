@@ -65,15 +65,15 @@ WIDEN_MARGIN = 0.1
 # fraction of the face's size away from their eyes, brows, nostrils and mouth (lashes, lip colour and
 # brow hair reach past the landmarks' polygons).
 COMPLETE_FEATURE_MARGIN = 0.03
-# The fill reaches this fraction of the face's size around the template's eyes, brows, nose and mouth
-# (about the mask's soft edge and a little more): enough to hide their edges; filling all of the
-# person's hair along their cheeks made them less like themselves (identity 0.418 rather than 0.416).
-COMPLETE_REACH = 0.12
+# The fill reaches this fraction of the face's size around the template's eyes, brows, nose and mouth:
+# their edges and the cheek around them (0.12 left two-tone patches of the template's cheek beside
+# Monica's; beyond 0.3 there is only the template's plain jaw line to cover).
+COMPLETE_REACH = 0.3
 # Around the person's eyes and brows (this fraction of the face's size) nothing is made up, and only
 # what the skin model rules out altogether (probability below COMPLETE_NOT_SKIN: a colour farther than
 # skin.FAR_FROM_SKIN from their skin, such as a backdrop) is kept out of the swap; a higher bound also
 # kept out shadowed lids and eye make-up, and the template's eye showed around the person's (identity
-# 0.413 -> 0.418 on the bench, Rachel 0.55 -> 0.57).
+# 0.413 -> 0.416 with 0.02, Rachel on Angelina 0.55 -> 0.57).
 COMPLETE_EYE_MARGIN = 0.06
 COMPLETE_NOT_SKIN = 0.001
 # Gaps in the person's skin smaller than this fraction of the face's size squared are left alone (a few
@@ -247,7 +247,8 @@ def complete_face(
     # Only near the template's features (its mouth corner, eye edge, brow tail): elsewhere its plain cheek
     # may stay, and the person's own shading there is worth more to their likeness than a smooth fill.
     reach = blend.fill(shape, blend.features_polygons(target_lm - offset)).astype(np.uint8)
-    gap &= cv2.dilate(reach, disc(max(1, round(COMPLETE_REACH * size)))) > 0
+    # (A distance transform: a dilation by so large a disc took 30 ms.)
+    gap &= cv2.distanceTransform(1 - reach, cv2.DIST_L2, 3) <= COMPLETE_REACH * size
     if gap.sum() < (COMPLETE_MIN_GAP * size) ** 2:
         return moved, source_skin
     # Right beside the eyes and brows nothing is made up (a fill would wipe out lashes, a shadowed lid,
