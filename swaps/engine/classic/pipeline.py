@@ -66,9 +66,10 @@ WIDEN_MARGIN = 0.1
 # brow hair reach past the landmarks' polygons).
 COMPLETE_FEATURE_MARGIN = 0.03
 # The fill reaches this fraction of the face's size around the template's eyes, brows, nose and mouth:
-# their edges and the cheek around them (0.12 left two-tone patches of the template's cheek beside
-# Monica's; beyond 0.3 there is only the template's plain jaw line to cover).
-COMPLETE_REACH = 0.3
+# their edges and the cheek around them. 0.12 left larger two-tone patches of the template's cheek beside
+# Monica's; 0.3 left none on the casual wife but cost likeness (bench identity mean 0.415 against 0.414
+# here and 0.409 without any of this).
+COMPLETE_REACH = 0.2
 # Around the person's eyes and brows (this fraction of the face's size) nothing is made up, and only
 # what the skin model rules out altogether (probability below COMPLETE_NOT_SKIN: a colour farther than
 # skin.FAR_FROM_SKIN from their skin, such as a backdrop) is kept out of the swap; a higher bound also
