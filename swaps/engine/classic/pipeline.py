@@ -191,17 +191,21 @@ def move_source(
     moved = align.warp_into(photo, matrix, (work.shape[1], work.shape[0]))
     moved_lm = align.transform_points(matrix, landmarks)
     # Less bend when the full one would fold the face (landmarks of a strongly turned face cross), none
-    # if even a little would; the cheeks are widened to the template's outline in any case.
+    # if even a little would; the cheeks are widened to the template's outline if any of these bends
+    # takes it. When none does (the widening is what folds the face: Angelina, turned ~40 degrees from
+    # the Winning hand wife), the bend goes on without it, as it did before the widening: no bend at all
+    # left her features beside the template's and a dark patch of her far cheek's shade on its lit cheek.
     target_outline = blend.face_outline(work.landmarks)
     points = np.concatenate([moved_lm, blend.face_outline(moved_lm)[17:]])
-    attempts = (strength, strength / 2, strength / 4, 0.0) if strength > 0.0 else (0.0,)
-    for attempt in attempts:
+    strengths = (strength, strength / 2, strength / 4) if strength > 0.0 else ()
+    attempts = [(attempt, True) for attempt in (*strengths, 0.0)] + [(attempt, False) for attempt in strengths]
+    for attempt, widen in attempts:
         goal = align.local_goals(moved_lm, work.landmarks, attempt) if attempt > 0.0 else moved_lm.copy()
         # The forehead's outline points, so the forehead moves with the brows.
-        outline = align.widen_outline(
-            blend.face_outline(goal), work.landmarks, target_outline, WIDEN_MARGIN * work.size
-        )
-        goal[:17] = outline[:17]
+        outline = blend.face_outline(goal)
+        if widen:
+            outline = align.widen_outline(outline, work.landmarks, target_outline, WIDEN_MARGIN * work.size)
+            goal[:17] = outline[:17]
         goals = np.concatenate([goal, outline[17:]])
         if np.abs(goals - points).max() < 0.5:
             return moved, moved_lm, None
