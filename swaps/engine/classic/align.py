@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..landmarks import LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
+from ..landmarks import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
 
 # The local warp moves each eye at least this part of the way onto the template's eye, so the two never
 # sit side by side when the faces are turned differently.
@@ -76,10 +76,55 @@ def local_goals(moved: np.ndarray, target: np.ndarray, strength: float) -> np.nd
     return goals.astype(np.float32)
 
 
-def piecewise_warp(image: np.ndarray, moved: np.ndarray, goals: np.ndarray) -> np.ndarray | None:
+def widen_outline(outline: np.ndarray, target: np.ndarray, target_outline: np.ndarray, margin: float) -> np.ndarray:
+    """A face outline (blend.face_outline: the jaw line, then the lifted brows back) with each side pushed
+    outwards, across the face, until it passes the template's features (`target`: its 68 landmarks) by
+    `margin` pixels, but never past the template's outline: a turned source's far cheek is narrower than
+    a frontal template's, and the strip between them would keep the template's own mouth corner, cheek
+    and eye edge beside the person's.
+
+    Only outwards and only across the face (never down: the chin and the face's length stay the
+    person's); the chin and the middle of the forehead stay put. Along the outline the push is evened out
+    (no point pushed less than the mean of its neighbours), so no point falls back inside the line through
+    its neighbours, where the bend would fold the face (see `piecewise_warp`).
+    """
+    across = target[16] - target[0]
+    across = across / max(float(np.linalg.norm(across)), 1e-6)
+    count = len(outline)
+    # Which way is outwards for each point: the jaw's first half and the forehead's last half are on the
+    # image's left (the face's right side); the chin and the forehead's middle (pins) do not move.
+    side = np.zeros(count, dtype=np.float32)
+    side[: len(JAW) // 2] = -1.0
+    side[len(JAW) // 2 + 1 : len(JAW)] = 1.0
+    forehead = count - len(JAW)
+    side[len(JAW) : len(JAW) + forehead // 2] = 1.0
+    side[len(JAW) + forehead // 2 :] = -1.0
+    pins = [len(JAW) // 2, len(JAW) + forehead // 2 - 1, len(JAW) + forehead // 2]
+    # How far out each point should be: past the template's features on its side, within its outline. The
+    # jaw's points pass the eyes, nose and mouth, the forehead's the brows too: a brow's tail reaches past
+    # the eye's corner, and pushing the jaw past it stretched a frontal astronaut's cheek out to the ear of
+    # the closeup woman (turned 25 degrees), the cheek's shaded edge a grey patch there.
+    features = target[len(JAW) :] @ across
+    below = features[len(RIGHT_BROW + LEFT_BROW) :]
+    wanted = np.where(side < 0, -(features.min() - margin), features.max() + margin)
+    wanted[: len(JAW)] = np.where(side[: len(JAW)] < 0, -(below.min() - margin), below.max() + margin)
+    wanted = np.minimum(wanted, side * (target_outline @ across))
+    push = np.clip(wanted - side * (outline @ across), 0.0, None).astype(np.float32)
+    push[pins] = 0.0
+    for _ in range(count):
+        push = np.maximum(push, (np.roll(push, 1) + np.roll(push, -1)) / 2)
+        push[pins] = 0.0
+    return (outline + (push * side)[:, None] * across).astype(np.float32)
+
+
+def piecewise_warp(
+    image: np.ndarray, moved: np.ndarray, goals: np.ndarray, *, with_area: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray] | None:
     """Bend `image` so the points `moved` land on `goals`: one affine map per triangle of the goals'
     Delaunay triangulation (the crop's corners and edge midpoints stay still), so the bend never folds
     as long as no triangle turns over. None when one would (the caller asks for less).
+
+    with_area: also how much of the input each output pixel shows (float32: below 1 where stretched).
     """
     # Imported here: scipy.spatial takes 0.4 s to import, which a worker pays once in warm_up before it
     # forks rather than every web process that imports the engine.
@@ -104,10 +149,18 @@ def piecewise_warp(image: np.ndarray, moved: np.ndarray, goals: np.ndarray) -> n
     maps = np.stack([cv2.getAffineTransform(dst[t].astype(np.float32), src[t].astype(np.float32)) for t in triangles])
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     index = np.maximum(index, 0)
-    m = maps.astype(np.float32)[index]
-    map_x = m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2]
-    map_y = m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2]
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    # Each pixel's six coefficients, gathered one plane at a time (twice as fast as gathering the
+    # matrices whole).
+    a, b, c, d, e, f = (np.take(plane, index) for plane in maps.reshape(len(triangles), 6).T.astype(np.float32))
+    map_x = a * xs + b * ys + c
+    map_y = d * xs + e * ys + f
+    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    if not with_area:
+        return warped
+    # How much of the input each output pixel shows (its triangle's area in the input over its area in
+    # the output): below 1 where the bend stretches the image.
+    ratio = _signed_areas(src[triangles]) / _signed_areas(dst[triangles])
+    return warped, np.take(ratio.astype(np.float32), index)
 
 
 def _signed_areas(triangles: np.ndarray) -> np.ndarray:

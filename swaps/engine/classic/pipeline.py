@@ -1,7 +1,10 @@
 """The classic swap of one photographed face into one template face with 68 landmarks.
 
 The source face is moved by one similarity transform fitted on the landmarks and, where the two faces
-are turned differently, bent part of the way towards the template's landmarks ("local"); then the masks
+are turned differently, bent part of the way towards the template's landmarks ("local"); its cheeks are
+widened where the template's face reaches past them (align.widen_outline) and the skin it lacks there
+(hair along a cheek, background past a turned face's far cheek) made up (`complete_face`), so no
+feature of the template's own face shows beside the person's; then the masks
 (where the template shows skin, what covers it, where the source has skin to give) are worked out, the
 moved face takes on the template's light and colour (`colour.match_colour`), and it is pasted back
 through a feathered mask (`blend`).
@@ -20,7 +23,7 @@ import numpy as np
 
 from ..faces import Face
 from ..landmarks import INNER_MOUTH, LEFT_EYE, RIGHT_EYE, estimate_pose
-from ..util import Timings, crop_box, shrink, timed
+from ..util import Timings, crop_box, disc, shrink, timed
 from . import align, blend, colour, skin
 
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
@@ -52,6 +55,40 @@ TONE_EDGE = 0.15
 # the person's photo has its own shading there (a brow ridge in shade, a shiny forehead).
 EDGE_LIGHT_BLUR = 0.08
 EDGE_LIGHT_DEPTH = 0.2
+# A turned source's far cheek is widened (align.widen_outline) until its outline passes the template's
+# features by this fraction of the face's size: the mask's soft edge (blend.FEATHER_FRACTION) and a
+# little skin then lie between them and the template's cheek, so no mouth corner or eye edge of the
+# template shows beside the person's. Not further: the template's plain cheek beyond may stay, and every
+# stretch of the person's cheek changes their face a little.
+WIDEN_MARGIN = 0.1
+# Completing the person's face (complete_face): the fill's colour is taken from their skin at least this
+# fraction of the face's size away from their eyes, brows, nostrils and mouth (lashes, lip colour and
+# brow hair reach past the landmarks' polygons).
+COMPLETE_FEATURE_MARGIN = 0.03
+# The fill reaches this fraction of the face's size around the template's eyes, brows, nose and mouth:
+# their edges and the cheek around them. 0.12 left larger two-tone patches of the template's cheek beside
+# Monica's; 0.3 left none on the casual wife but cost likeness (bench identity mean 0.415 against 0.414
+# here and 0.409 without any of this).
+COMPLETE_REACH = 0.2
+# Around the person's eyes and brows (this fraction of the face's size) nothing is made up, and only
+# what the skin model rules out altogether (probability below COMPLETE_NOT_SKIN: a colour farther than
+# skin.FAR_FROM_SKIN from their skin, such as a backdrop) is kept out of the swap; a higher bound also
+# kept out shadowed lids and eye make-up, and the template's eye showed around the person's (identity
+# 0.413 -> 0.416 with 0.02, Rachel on Angelina 0.55 -> 0.57).
+COMPLETE_EYE_MARGIN = 0.06
+COMPLETE_NOT_SKIN = 0.001
+# Gaps in the person's skin smaller than this fraction of the face's size squared are left alone (a few
+# pixels of shadow at a brow's tail: completing costs more time than it changes).
+COMPLETE_MIN_GAP = 0.05
+# The made-up skin fades into the person's own over this fraction of the face's size (a Gaussian's
+# sigma), so no seam shows where their shading meets its smooth colour.
+COMPLETE_SEAM = 0.02
+# The smooth fill's Gaussians (fractions of the face's size): a narrow one follows the shading of the
+# skin next to the gap, a wide one reaches across a gap as wide as a cheek.
+COMPLETE_FILL_SIGMAS = (0.05, 0.2)
+# The fill is worked out on a copy scaled so the face is this many pixels across: it is smooth anyway,
+# and the wide Gaussian at full size cost 0.2 s per face.
+COMPLETE_WORK_PX = 64
 
 
 @dataclass
@@ -89,12 +126,17 @@ def swap_face_classic(
     assert target.landmarks is not None and source.landmarks is not None
     work = work_area(canvas, target.landmarks)
     with timed(timings, "warp"):
-        moved, moved_lm = move_source(photo, source.landmarks, work, local_strength(target, source, method))
+        moved, moved_lm, area = move_source(photo, source.landmarks, work, local_strength(target, source, method))
     with timed(timings, "skin"):
         target_skin = skin.skin_map(
             work.crop, work.landmarks, blend.face_outline(work.landmarks), work.size, template=True
         )
         source_skin = skin.skin_map(moved, moved_lm, blend.face_outline(moved_lm), work.size, template=False)
+        moved, source_skin = complete_face(moved, moved_lm, source_skin, work.landmarks, work.size)
+        if area is not None:
+            # The person's colour is measured on their photo, not on the bend: a stretched cheek counts
+            # as much as it showed there (ross+monica->casual: own tone 7.7 rather than 8.0 otherwise).
+            source_skin.weights = source_skin.weights * np.clip(area, 0.0, 1.0)
     with timed(timings, "blend"):
         mask = blend.swap_mask(
             work.shape,
@@ -141,25 +183,132 @@ def local_strength(target: Face, source: Face, method: str) -> float:
 
 def move_source(
     photo: np.ndarray, landmarks: np.ndarray, work: WorkArea, strength: float
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The source photo moved onto the work crop (aligned, then bent `strength` of the way towards the
-    template's landmarks), and its landmarks there."""
+    template's landmarks, its cheeks widened to the template's features), its landmarks there, and how
+    much of the aligned photo each pixel shows where it was bent (see align.piecewise_warp; None if not)."""
     matrix = align.similarity_transform(landmarks[align.ALIGN_POINTS], work.landmarks[align.ALIGN_POINTS])
     moved = align.warp_into(photo, matrix, (work.shape[1], work.shape[0]))
     moved_lm = align.transform_points(matrix, landmarks)
-    if strength <= 0.0:
-        return moved, moved_lm
-    # Less when the full bend would fold the face (landmarks of a strongly turned face cross), not at
-    # all if even a little would.
-    for attempt in (strength, strength / 2, strength / 4):
-        goal = align.local_goals(moved_lm, work.landmarks, attempt)
+    # Less bend when the full one would fold the face (landmarks of a strongly turned face cross), none
+    # if even a little would; the cheeks are widened to the template's outline if any of these bends
+    # takes it. When none does (the widening is what folds the face: Angelina, turned ~40 degrees from
+    # the Winning hand wife), the bend goes on without it, as it did before the widening: no bend at all
+    # left her features beside the template's and a dark patch of her far cheek's shade on its lit cheek.
+    target_outline = blend.face_outline(work.landmarks)
+    points = np.concatenate([moved_lm, blend.face_outline(moved_lm)[17:]])
+    strengths = (strength, strength / 2, strength / 4) if strength > 0.0 else ()
+    attempts = [(attempt, True) for attempt in (*strengths, 0.0)] + [(attempt, False) for attempt in strengths]
+    for attempt, widen in attempts:
+        goal = align.local_goals(moved_lm, work.landmarks, attempt) if attempt > 0.0 else moved_lm.copy()
         # The forehead's outline points, so the forehead moves with the brows.
-        points = np.concatenate([moved_lm, blend.face_outline(moved_lm)[17:]])
-        goals = np.concatenate([goal, blend.face_outline(goal)[17:]])
-        warped = align.piecewise_warp(moved, points, goals)
-        if warped is not None:
-            return warped, goal
-    return moved, moved_lm
+        outline = blend.face_outline(goal)
+        if widen:
+            outline = align.widen_outline(outline, work.landmarks, target_outline, WIDEN_MARGIN * work.size)
+            goal[:17] = outline[:17]
+        goals = np.concatenate([goal, outline[17:]])
+        if np.abs(goals - points).max() < 0.5:
+            return moved, moved_lm, None
+        bent = align.piecewise_warp(moved, points, goals, with_area=True)
+        if bent is not None:
+            return bent[0], goal, bent[1]
+    return moved, moved_lm, None
+
+
+def complete_face(
+    moved: np.ndarray, moved_lm: np.ndarray, source_skin: skin.SkinMap, target_lm: np.ndarray, size: float
+) -> tuple[np.ndarray, skin.SkinMap]:
+    """The moved face with the skin it lacks at its edge made up from its own, and its skin map to match.
+
+    Inside the person's face outline (widened to the template's, see align.widen_outline), where their
+    photo shows no skin reaching in from outside (hair along a cheek, background past a turned face's
+    far cheek), the mask would leave the template's own cheek, mouth corner or eye edge beside the
+    person's features: a ghost of the template's face. There the person's skin is continued with the
+    smooth colour of their skin around it (`_skin_fill`), so the template's face can be covered wholly.
+    Shadows inside the face (a nose's, a smile's folds) and the person's eyes, brows, nostrils and mouth
+    stay as they are.
+    """
+    # The outline as the mask takes it (blend.swap_mask: its convex hull), worked out on the box around it
+    # only (a third of the crop).
+    outline = cv2.convexHull(blend.face_outline(moved_lm))[:, 0]
+    x1, y1 = np.maximum(np.floor(outline.min(axis=0)).astype(int) - 2, 0)
+    x2, y2 = np.ceil(outline.max(axis=0)).astype(int) + 3
+    box = (slice(y1, y2), slice(x1, x2))
+    image, probability, covered = moved[box], source_skin.probability[box], source_skin.covered[box]
+    shape = image.shape[:2]
+    offset = np.array([x1, y1], dtype=np.float32)
+    lm = moved_lm - offset
+    inside = blend.fill(shape, [outline - offset]).astype(np.uint8)
+    features = blend.fill(shape, skin.feature_polygons(lm) + skin.brow_polygons(lm)).astype(np.uint8)
+    missing = inside & (1 - features) & ((covered > 0) | (probability < 0.5))
+    # Only what reaches the outline from the side, below the brows (hair along a cheek, background past
+    # a far cheek), and only below the brows: hair over the forehead and brows (bangs) stays the
+    # template's to show, as the person's hair is never painted.
+    below = _below_brows(shape, lm)
+    edge = cv2.dilate(1 - inside, disc(1)) & inside & below
+    _, labels = cv2.connectedComponents(missing, connectivity=8)
+    touching = np.unique(labels[(edge > 0) & (missing > 0)])
+    gap = np.isin(labels, touching[touching > 0]) & (below > 0)
+    # Only near the template's features (its mouth corner, eye edge, brow tail): elsewhere its plain cheek
+    # may stay, and the person's own shading there is worth more to their likeness than a smooth fill.
+    reach = blend.fill(shape, blend.features_polygons(target_lm - offset)).astype(np.uint8)
+    # (A distance transform: a dilation by so large a disc took 30 ms.)
+    gap &= cv2.distanceTransform(1 - reach, cv2.DIST_L2, 3) <= COMPLETE_REACH * size
+    if gap.sum() < (COMPLETE_MIN_GAP * size) ** 2:
+        return moved, source_skin
+    # Right beside the eyes and brows nothing is made up (a fill would wipe out lashes, a shadowed lid,
+    # eye make-up): what is plainly no skin there (a backdrop beside a turned face's far eye) is kept out
+    # of the swap, the rest stays the person's.
+    eyes = blend.fill(shape, skin.feature_polygons(lm)[:2] + skin.brow_polygons(lm)).astype(np.uint8)
+    near_eyes = cv2.dilate(eyes, disc(max(1, round(COMPLETE_EYE_MARGIN * size)))) > 0
+    keep_out = gap & near_eyes & (probability < COMPLETE_NOT_SKIN)
+    near = cv2.dilate(features, disc(max(1, round(COMPLETE_FEATURE_MARGIN * size)))) > 0
+    gap &= ~near_eyes & ~near
+    own = (probability > 0.5) & (covered == 0) & ~near & (inside > 0)
+    take = gap.astype(np.float32)
+    # Wholly where made up, fading into the person's own skin around it.
+    alpha = np.maximum(take, cv2.GaussianBlur(take, (0, 0), max(1.0, COMPLETE_SEAM * size))) * ~near
+    completed = moved.copy()
+    completed[box] = blend.composite(image, _skin_fill(image, own, size), alpha.astype(np.float32))
+    new_probability = source_skin.probability.copy()
+    new_probability[box] = np.maximum(probability, take)
+    new_covered = source_skin.covered.copy()
+    new_covered[box] = ((covered > 0) & ~gap | keep_out).astype(np.uint8)
+    # The made-up skin says nothing new about the person's colour: it does not count in its statistics.
+    new_weights = source_skin.weights.copy()
+    new_weights[box] *= 1.0 - take
+    return completed, skin.SkinMap(probability=new_probability, covered=new_covered, weights=new_weights)
+
+
+def _below_brows(shape: tuple[int, int], landmarks: np.ndarray) -> np.ndarray:
+    """uint8 mask of the pixels on the chin's side of the line through the brows' outer ends."""
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    left, right = landmarks[17], landmarks[26]
+    normal = np.array([right[1] - left[1], left[0] - right[0]], dtype=np.float32)
+    if float(np.dot(landmarks[8] - left, normal)) < 0:
+        normal = -normal
+    return (((xs - left[0]) * normal[0] + (ys - left[1]) * normal[1]) > 0).astype(np.uint8)
+
+
+def _skin_fill(image: np.ndarray, known: np.ndarray, size: float) -> np.ndarray:
+    """Every pixel's colour made up from the known pixels (bool) around it: their mean under a Gaussian
+    (normalised convolution), a wide one where too few are near for the narrow one. Worked out on a copy
+    scaled so the face is COMPLETE_WORK_PX across (the result is smooth) and scaled back."""
+    height, width = known.shape
+    factor = min(1.0, COMPLETE_WORK_PX / max(size, 1.0))
+    weight = shrink(known.astype(np.float32), factor)
+    planes = shrink(image.astype(np.float32) * known[..., None], factor)
+    result, cover = None, None
+    for sigma in COMPLETE_FILL_SIGMAS:
+        sigma = max(1.0, sigma * size * factor)
+        total = cv2.GaussianBlur(weight, (0, 0), sigma)
+        mean = cv2.GaussianBlur(planes, (0, 0), sigma) / np.maximum(total, 1e-6)[..., None]
+        if result is None:
+            result, cover = mean, np.clip(total / 0.2, 0.0, 1.0)[..., None]
+        else:
+            result = cover * result + (1.0 - cover) * mean
+    result = cv2.resize(result, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(result, 0, 255).astype(np.uint8)
 
 
 def painted_part(mask: np.ndarray, size: float) -> tuple[slice, slice] | None:
