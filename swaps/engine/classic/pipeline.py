@@ -152,8 +152,9 @@ def swap_face_classic(
         return
     with timed(timings, "colour"):
         light = colour.tone_shift(photo, canvas) if keep_tone else None
-        weight = tone_weight(mask, work.landmarks, work.size)[part] if keep_tone else None
-        edge = edge_light(mask, part, target_skin, work.landmarks, work.size)
+        inside, above = inner_depth(mask, part, work.landmarks, work.size)
+        weight = tone_weight(inside, above, work.size) if keep_tone else None
+        edge = edge_light(mask, part, target_skin, inside, above, work.size)
         recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light, weight, edge)
     with timed(timings, "blend"):
         paste_back(canvas, work, recoloured, mask, part)
@@ -356,47 +357,58 @@ def recolour(
     )
 
 
+def inner_depth(
+    mask: np.ndarray, part: tuple[slice, slice], landmarks: np.ndarray, size: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Over the painted part: how deep each pixel lies inside the mask (pixels, 0 outside it) and how far
+    above the eyes (0 below their line, rising to 1 a tenth of the face's size above it, towards the
+    brows): what the person's tone (tone_weight) and the edge's light match (edge_light) fade by."""
+    inside = cv2.distanceTransform((mask[part] > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    offset = np.array([part[1].start, part[0].start], dtype=np.float32)
+    lm = landmarks - offset
+    eyes = lm[RIGHT_EYE + LEFT_EYE].mean(axis=0)
+    up = lm[17:27].mean(axis=0) - lm[8]
+    up = up / max(float(np.linalg.norm(up)), 1e-6)
+    ys, xs = np.mgrid[0 : inside.shape[0], 0 : inside.shape[1]].astype(np.float32)
+    height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
+    return inside, np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
+
+
+def _fade_in(inside: np.ndarray, width: float) -> np.ndarray:
+    """0 at the mask's edge rising smoothly to 1 at `width` pixels inside it."""
+    t = np.clip(inside / max(1.0, width), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
 def edge_light(
-    mask: np.ndarray, part: tuple[slice, slice], target_skin: skin.SkinMap, landmarks: np.ndarray, size: float
+    mask: np.ndarray,
+    part: tuple[slice, slice],
+    target_skin: skin.SkinMap,
+    inside: np.ndarray,
+    above: np.ndarray,
+    size: float,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Where (and how far) the painted part's lightness is matched to the template's skin at the mask's
     edge (see colour.match_colour's edge_light): the soft edge on the template's uncovered skin, and a
     weight that is 1 at the edge above the eyes, fading out inwards over EDGE_LIGHT_DEPTH of the face's
     size and below the eyes, so the hairline and temples show no band of different brightness while the
-    eyes, nose, mouth and cheeks keep all of their own light. None where the edge shows no skin."""
+    eyes, nose, mouth and cheeks keep all of their own light (inside, above: see inner_depth). None where
+    the edge shows no skin."""
     edge_mask = mask[part]
     edge = (edge_mask > 0.05) & (edge_mask < 0.95)
     edge &= (target_skin.probability[part] > 0.5) & (target_skin.covered[part] == 0)
     if edge.sum() < 16:
         return None
-    inside = cv2.distanceTransform((edge_mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-    t = np.clip(inside / max(1.0, EDGE_LIGHT_DEPTH * size), 0.0, 1.0)
-    offset = np.array([part[1].start, part[0].start], dtype=np.float32)
-    weight = (1.0 - t * t * (3.0 - 2.0 * t)) * _above_eyes(edge_mask.shape, landmarks - offset, size)
+    weight = (1.0 - _fade_in(inside, EDGE_LIGHT_DEPTH * size)) * above
     return edge, weight.astype(np.float32)
 
 
-def _above_eyes(shape: tuple[int, int], landmarks: np.ndarray, size: float) -> np.ndarray:
-    """Per pixel, 0 below the eyes' line rising to 1 a tenth of the face's size above it (towards the
-    brows)."""
-    eyes = landmarks[RIGHT_EYE + LEFT_EYE].mean(axis=0)
-    up = landmarks[17:27].mean(axis=0) - landmarks[8]
-    up = up / max(float(np.linalg.norm(up)), 1e-6)
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
-    height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
-    return np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
-
-
-def tone_weight(mask: np.ndarray, landmarks: np.ndarray, size: float) -> np.ndarray:
-    """How far each pixel takes the person's own tone: fully below the eyes; above them (forehead and
-    hairline, where the template's skin goes on above the mask) rising from 0 at the mask's edge to 1
-    TONE_EDGE of the face's size inside it, so a person much darker or lighter than the template shows no
-    edge across the forehead."""
-    inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-    t = np.clip(inside / max(1.0, TONE_EDGE * size), 0.0, 1.0)
-    fade = t * t * (3.0 - 2.0 * t)
-    above = _above_eyes(mask.shape, landmarks, size)
-    return (1.0 - above * (1.0 - fade)).astype(np.float32)
+def tone_weight(inside: np.ndarray, above: np.ndarray, size: float) -> np.ndarray:
+    """How far each pixel of the painted part takes the person's own tone: fully below the eyes; above
+    them (forehead and hairline, where the template's skin goes on above the mask) rising from 0 at the
+    mask's edge to 1 TONE_EDGE of the face's size inside it, so a person much darker or lighter than the
+    template shows no edge across the forehead (inside, above: see inner_depth)."""
+    return (1.0 - above * (1.0 - _fade_in(inside, TONE_EDGE * size))).astype(np.float32)
 
 
 def paste_back(
