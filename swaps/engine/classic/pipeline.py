@@ -245,7 +245,8 @@ def complete_face(
     # Only what reaches the outline from the side, below the brows (hair along a cheek, background past
     # a far cheek), and only below the brows: hair over the forehead and brows (bangs) stays the
     # template's to show, as the person's hair is never painted.
-    below = _below_brows(shape, lm)
+    # On the chin's side of the line through the brows' outer ends.
+    below = skin.side_of_line(shape, lm[17], lm[26], lm[8])
     edge = cv2.dilate(1 - inside, disc(1)) & inside & below
     _, labels = cv2.connectedComponents(missing, connectivity=8)
     touching = np.unique(labels[(edge > 0) & (missing > 0)])
@@ -279,16 +280,6 @@ def complete_face(
     new_weights = source_skin.weights.copy()
     new_weights[box] *= 1.0 - take
     return completed, skin.SkinMap(probability=new_probability, covered=new_covered, weights=new_weights)
-
-
-def _below_brows(shape: tuple[int, int], landmarks: np.ndarray) -> np.ndarray:
-    """uint8 mask of the pixels on the chin's side of the line through the brows' outer ends."""
-    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
-    left, right = landmarks[17], landmarks[26]
-    normal = np.array([right[1] - left[1], left[0] - right[0]], dtype=np.float32)
-    if float(np.dot(landmarks[8] - left, normal)) < 0:
-        normal = -normal
-    return (((xs - left[0]) * normal[0] + (ys - left[1]) * normal[1]) > 0).astype(np.uint8)
 
 
 def _skin_fill(image: np.ndarray, known: np.ndarray, size: float) -> np.ndarray:

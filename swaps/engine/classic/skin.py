@@ -220,7 +220,8 @@ def occluders(
     # sides; below, the outside is the neck, collar and beard shadow, which cover nothing.
     outside = 1 - inside
     if only_above:
-        above = _above(shape, landmarks[48], landmarks[54], landmarks)
+        # Above the line through the mouth's corners: on the brows' side.
+        above = side_of_line(shape, landmarks[48], landmarks[54], landmarks[17:27].mean(axis=0))
         candidate &= above
         outside &= above
     _, labels = cv2.connectedComponents(candidate | outside, connectivity=8)
@@ -276,13 +277,12 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
     return SkinMap(probability=probability, covered=covered, weights=weights)
 
 
-def _above(shape: tuple[int, int], left: np.ndarray, right: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """uint8 mask of the pixels above the line through two points, "above" meaning towards the brows."""
+def side_of_line(shape: tuple[int, int], a: np.ndarray, b: np.ndarray, toward: np.ndarray) -> np.ndarray:
+    """uint8 mask of the pixels strictly on `toward`'s side of the line through the points a and b."""
     height, width = shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    direction = right - left
+    direction = b - a
     normal = np.array([direction[1], -direction[0]], dtype=np.float32)
-    brows = landmarks[17:27].mean(axis=0)
-    if float(np.dot(brows - left, normal)) < 0:
+    if float(np.dot(toward - a, normal)) < 0:
         normal = -normal
-    return (((xs - left[0]) * normal[0] + (ys - left[1]) * normal[1]) > 0).astype(np.uint8)
+    return (((xs - a[0]) * normal[0] + (ys - a[1]) * normal[1]) > 0).astype(np.uint8)
