@@ -7,26 +7,9 @@ from faceswap_site.testing import REPO_DIR
 from templates.models import Template
 from templates.tests.factories import face, make_template
 from templates.tests.test_admin import change_data, change_url
-from templates.tests.test_face_editor import FACES, curator, open_change_page  # noqa: F401
+from templates.tests.test_face_editor import FACES, curator, draw_face, open_change_page  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-def draw_face(page, box, points) -> None:
-    """Press "Mark a face by hand", drag the box, click the five points (picture 320x240)."""
-    page.click("[data-mark-face]")
-    frame = page.locator(".tpl-face-stage img").bounding_box()  # measured after the click's scrolling
-    scale = frame["width"] / 320
-
-    def at(x, y):
-        return frame["x"] + x * scale, frame["y"] + y * scale
-
-    page.mouse.move(*at(box[0], box[1]))
-    page.mouse.down()
-    page.mouse.move(*at(box[2], box[3]), steps=6)
-    page.mouse.up()
-    for x, y in points:
-        page.mouse.click(*at(x, y))
 
 
 def test_two_faces_marked_by_hand_in_one_save(admin_client):

@@ -25,22 +25,26 @@ FACES = [
 ]
 
 
-def mark_face(page, box, points, role):
-    stage = page.locator(".tpl-face-stage img")
-    stage.scroll_into_view_if_needed()
-    frame = stage.bounding_box()
+def draw_face(page, box, points) -> None:
+    """Press "Mark a face by hand", drag the box, click the five points (picture 320x240)."""
+    page.locator(".tpl-face-stage img").scroll_into_view_if_needed()
+    page.click("[data-mark-face]")
+    frame = page.locator(".tpl-face-stage img").bounding_box()  # measured after the click's scrolling
     scale = frame["width"] / 320
 
     def at(x, y):
         return frame["x"] + x * scale, frame["y"] + y * scale
 
-    page.click("[data-mark-face]")
     page.mouse.move(*at(box[0], box[1]))
     page.mouse.down()
     page.mouse.move(*at(box[2], box[3]), steps=6)
     page.mouse.up()
     for x, y in points:
         page.mouse.click(*at(x, y))
+
+
+def mark_face(page, box, points, role):
+    draw_face(page, box, points)
     page.select_option("#id_new_role", role)
 
 
