@@ -14,19 +14,25 @@ import cv2
 import numpy as np
 
 from swaps.engine import Face
-from swaps.engine.classic import blend, colour, skin
+from swaps.engine.classic import blend, colour, pipeline, skin
 from swaps.engine.util import crop_box, disc, fill_polygons
 
 TARGET = 8.0
 
 
+def _face_crop(shape: tuple[int, ...], landmarks: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray, float]:
+    """The crop around a face a swap works on (pipeline.CROP_MARGIN), the landmarks in it and the face's
+    size."""
+    size = blend.face_size(landmarks)
+    x1, y1, x2, y2 = crop_box(landmarks, size, shape, margin=pipeline.CROP_MARGIN)
+    return (slice(y1, y2), slice(x1, x2)), landmarks - np.array([x1, y1], dtype=np.float32), size
+
+
 def skin_colour(image: np.ndarray, landmarks: np.ndarray, *, template: bool) -> np.ndarray:
     """The weighted mean CIELAB colour of a face's clean skin on the cheeks and the nose bridge (where a
     swap paints fully: its feathered edge mixes the two faces)."""
-    size = blend.face_size(landmarks)
-    x1, y1, x2, y2 = crop_box(landmarks, size, image.shape, margin=0.35)
-    crop = np.ascontiguousarray(image[y1:y2, x1:x2, :3])
-    points = landmarks - np.array([x1, y1], dtype=np.float32)
+    box, points, size = _face_crop(image.shape, landmarks)
+    crop = np.ascontiguousarray(image[box][..., :3])
     skin_map = skin.skin_map(crop, points, blend.face_outline(points), size, template=template)
     core = fill_polygons(crop.shape[:2], skin.core_polygons(points))
     weights = skin_map.weights * (skin_map.weights > 0.5) * core
@@ -58,12 +64,9 @@ def forehead_step(result: np.ndarray, template: np.ndarray, target: Face) -> flo
     just above the swap, beyond the step the template itself has there (CIELAB lightness, on the
     template's uncovered skin above the eyes, brows left out): a band of different brightness at the
     hairline shows as a large value. None when the template shows too little skin there (hair over it)."""
-    landmarks = target.landmarks
-    size = blend.face_size(landmarks)
-    x1, y1, x2, y2 = crop_box(landmarks, size, template.shape, margin=0.35)
-    before = np.ascontiguousarray(template[y1:y2, x1:x2, :3])
-    after = np.ascontiguousarray(result[y1:y2, x1:x2, :3])
-    points = landmarks - np.array([x1, y1], dtype=np.float32)
+    box, points, size = _face_crop(template.shape, target.landmarks)
+    before = np.ascontiguousarray(template[box][..., :3])
+    after = np.ascontiguousarray(result[box][..., :3])
     outline = blend.face_outline(points)
     inside = blend.fill(before.shape[:2], [outline]).astype(np.uint8)
     depth_in = cv2.distanceTransform(inside, cv2.DIST_L2, 3) / size
