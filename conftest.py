@@ -5,6 +5,14 @@ import pytest
 from faceswap_site.testing import require_faces_dir
 
 
+@pytest.fixture(scope="module")
+def engine():
+    """The offline classic engine (its models are loaded once per process)."""
+    from faceengine import get_engine
+
+    return get_engine("classic")
+
+
 @pytest.fixture(scope="session")
 def faces_dir():
     """The shared real photos (../shared/testdata/faces); skipped where absent, failed under CI=true."""

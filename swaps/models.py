@@ -6,7 +6,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
-from swaps.engine import Face
+from faceengine import Face
 
 
 class FaceSwapTask(models.Model):

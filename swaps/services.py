@@ -26,10 +26,10 @@ from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 from rq.worker import Worker
 
+from faceengine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from gallery.models import Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import image_clean, image_delete, image_store, image_store_generated
-from swaps.engine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from templates.models import Template
 
 from .models import STEPS, Album, FaceSwapTask, Favourite, ShareLink

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from faceengine import ROLES
 from gallery.models import Image
-from swaps.engine import ROLES
 from templates.models import Template
 
 from . import selectors, services

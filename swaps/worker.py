@@ -19,7 +19,7 @@ import time
 from django.db import connections
 from rq.worker import SimpleWorker, Worker, WorkerStatus
 
-from swaps.engine import Engine, model_load_count
+from faceengine import Engine, model_load_count
 from swaps.services import ABANDONED_ERROR, SWAP_TASK, engine_get, swap_fail, swap_job_finished, swaps_dispatch_pending
 
 logger = logging.getLogger(__name__)

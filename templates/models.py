@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from faceengine import ROLES, face_json_problems
 from gallery.models import Category
-from swaps.engine import ROLES, face_json_problems
 
 FACE_SOURCES = ("detected", "manual")
 # Short names for chips and badges; Category's labels are the long, descriptive ones.

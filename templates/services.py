@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
+from faceengine import Engine, EngineError, detect_faces, get_engine, load_image
 from gallery.models import Image, ImageType
 from gallery.services import CleanImage, image_clean, image_delete, image_store
-from swaps.engine import Engine, EngineError, detect_faces, get_engine, load_image
 
 from .models import ROLES, Template, validate_face_positions
 

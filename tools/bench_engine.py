@@ -12,8 +12,8 @@ import statistics
 import sys
 import time
 
-from swaps.engine import get_engine, model_load_count, swap_couple
-from swaps.engine.classic import blend, pipeline
+from faceengine import get_engine, model_load_count, swap_couple
+from faceengine.classic import blend, pipeline
 from tools import robustness, samples, skin_tone
 from tools.identity import SAME_PERSON, descriptor, distance
 
@@ -186,7 +186,7 @@ def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3)
     import cv2
     import numpy as np
 
-    from swaps.engine import EngineError, load_image
+    from faceengine import EngineError, load_image
 
     engine = get_engine(engine_name, insightface_dir=insightface_dir)
     folder = samples.faces_dir()

@@ -26,8 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from swaps.engine import encode_image, get_engine, swap_couple
-from swaps.engine.classic import blend
+from faceengine import encode_image, get_engine, swap_couple
+from faceengine.classic import blend
 from tools import samples, skin_tone
 
 CELL = 220

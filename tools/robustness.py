@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from swaps.engine import Face, load_image
+from faceengine import Face, load_image
 
 POSITIVES = (
     "man_single_obama.jpg",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swaps.engine import Face, load_image
+from faceengine import Face, load_image
 
 # (husband, wife, template): every pair is checked for both faces' identity.
 PAIRS = [

@@ -13,9 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from swaps.engine import Face
-from swaps.engine.classic import blend, colour, pipeline, skin
-from swaps.engine.util import crop_box, disc, fill_polygons
+from faceengine import Face
+from faceengine.classic import blend, colour, pipeline, skin
+from faceengine.util import crop_box, disc, fill_polygons
 
 TARGET = 8.0
 

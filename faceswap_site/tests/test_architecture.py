@@ -12,7 +12,10 @@ from pathlib import Path
 
 from faceswap_site.testing import REPO_DIR
 
-OUR_PACKAGES = ("accounts", "gallery", "templates", "swaps", "faceswap_site", "tools")
+OUR_PACKAGES = ("faceengine", "jobs", "accounts", "gallery", "templates", "swaps", "faceswap_site", "tools")
+# The floors from the ground up (README, "Architecture"): an app imports its own floor's code and the floors
+# below it, never one above. accounts and gallery share a floor but stay apart from each other.
+GROUND = ("faceengine", "jobs")
 TEST_HELPERS = ("faceswap_site.testing", "conftest")
 
 
@@ -21,7 +24,7 @@ class Import:
     module: str  # the importing module, e.g. "gallery.services"
     path: str  # its file, relative to the repository
     line: int
-    target: str  # the absolute name imported, e.g. "swaps.models" or "swaps.engine.Face"
+    target: str  # the absolute name imported, e.g. "swaps.models" or "faceengine.Face"
     in_function: bool
 
 
@@ -92,28 +95,29 @@ def _within(name: str, prefix: str) -> bool:
 
 def allowed(importer: str, target: str) -> bool:
     """The boundary rule for one import (targets outside our packages are always allowed, but Django
-    in the engine)."""
-    if _within(importer, "swaps.engine"):
-        if target.split(".")[0] in ("django", "rq", "django_rq"):
-            return False
-        return not any(_within(target, p) for p in OUR_PACKAGES) or _within(target, "swaps.engine")
+    in the ground floor)."""
     if any(_within(target, helper) for helper in TEST_HELPERS) or ".tests." in f".{target}.":
         return False
+    app = importer.split(".")[0]
+    if app in GROUND:
+        if app == "faceengine" and target.split(".")[0] in ("django", "rq", "django_rq"):
+            return False
+        return not any(_within(target, p) for p in OUR_PACKAGES) or _within(target, app)
     if not any(_within(target, p) for p in OUR_PACKAGES):
         return True
     if _within(target, "tools"):
         return False  # benchmarks and demo tooling are never imported by the product
-    app = importer.split(".")[0]
-    own = _within(target, app)
-    if app in ("accounts", "gallery"):
-        return own
-    if app == "templates":
-        return own or _within(target, "gallery") or _within(target, "swaps.engine")
-    if app == "swaps":
-        return True
+    below = {
+        "accounts": GROUND,
+        "gallery": GROUND,
+        "templates": (*GROUND, "accounts", "gallery"),
+        "swaps": (*GROUND, "accounts", "gallery", "templates"),
+    }
+    if app in below:
+        return _within(target, app) or any(_within(target, p) for p in below[app])
     if app == "faceswap_site":
         # The root URLconf wires the apps together; the rest of the project package stays below them.
-        return own or importer == "faceswap_site.urls"
+        return _within(target, app) or importer == "faceswap_site.urls"
     return False
 
 
@@ -134,11 +138,14 @@ def test_the_boundary_check_catches_a_function_level_import_and_names_its_line()
     source = "import os\n\n\ndef purge():\n    from swaps.models import FaceSwapTask\n    return FaceSwapTask\n"
     imports = imports_in(source, module="gallery.services", path="gallery/services.py")
     assert violations(imports) == ["gallery/services.py:5: gallery.services may not import swaps.models.FaceSwapTask"]
-    relative = imports_in("from ..models import Template\n", module="swaps.engine.base", path="swaps/engine/base.py")
-    assert violations(relative) == ["swaps/engine/base.py:1: swaps.engine.base may not import swaps.models.Template"]
+    relative = imports_in("from ...templates.models import Template\n", module="faceengine.classic.engine", path="e.py")
+    assert violations(relative) == ["e.py:1: faceengine.classic.engine may not import templates.models.Template"]
+    upward = imports_in("from templates.models import Template\n", module="faceengine.base", path="faceengine/base.py")
+    assert violations(upward) == ["faceengine/base.py:1: faceengine.base may not import templates.models.Template"]
+    assert violations(imports_in("from swaps.models import FaceSwapTask\n", module="templates.views", path="x.py"))
     test_helper = imports_in("from faceswap_site.testing import FACES_DIR\n", module="swaps.views", path="x.py")
     assert violations(test_helper)
-    assert not violations(imports_in("from swaps.engine import Face\n", module="templates.services", path="x.py"))
+    assert not violations(imports_in("from faceengine import Face\n", module="templates.services", path="x.py"))
 
 
 def _module_of(target: str, modules: set[str]) -> str | None:

@@ -218,28 +218,3 @@ def browser(monkeypatch):
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="module")
-def engine():
-    """The offline classic engine (its models are loaded once per process)."""
-    from swaps.engine import get_engine
-
-    return get_engine("classic")
-
-
-@pytest.fixture(scope="module")
-def photos(faces_dir):
-    """People's photos cut from the shared test photos, by name (see tools/samples.py)."""
-    from tools import samples
-
-    return samples.people(faces_dir)
-
-
-@pytest.fixture(scope="module")
-def templates(faces_dir, engine):
-    """The shared couple photos and the seed_demo templates (crops of insightface's t1.jpg) with their
-    faces found, by name."""
-    from tools import samples
-
-    return {**samples.templates(faces_dir, engine), **samples.demo_templates(engine)}

@@ -137,7 +137,7 @@ def test_check_models_lists_the_classic_files_with_hashes_and_licences(settings)
 
 
 def test_check_models_shows_insightface_files(settings, tmp_path):
-    from swaps.tests.onnx_models import make_model_folder
+    from faceengine.tests.onnx_models import make_model_folder
 
     settings.FACESWAP_ENGINE = "auto"
     settings.FACESWAP_INSIGHTFACE_DIR = str(make_model_folder(tmp_path))

@@ -113,7 +113,7 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
 def reference_results(template, stored: dict) -> dict[tuple[str, str], np.ndarray]:
     """Each couple swapped into the template here, in the test process, by the same engine, from the same
     stored photos (read back from S3)."""
-    from swaps.engine import load_image, swap_couple
+    from faceengine import load_image, swap_couple
 
     def read(image, what: str):
         with image.file.open("rb") as fp:

@@ -8,10 +8,10 @@ from django.db import connection
 from django.utils import timezone
 from PIL import Image as PILImage
 
+from faceengine import load_image
 from faceswap_site.testing import require_postgres
 from gallery.models import Image
 from swaps import services
-from swaps.engine import load_image
 from swaps.models import FaceSwapTask
 from swaps.services import PersonPhoto, SwapError, SwapSubmitError, job_id_for, swap_create, swap_run, swap_submit
 from templates.models import Template

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from swaps.engine import EngineError
-from swaps.engine.inventory import engine_model_files
+from faceengine import EngineError
+from faceengine.inventory import engine_model_files
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from swaps.engine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
+from faceengine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
 
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if options["verbosity"] < 2:
             # The engine's "models loaded" line is for worker logs; stderr here carries only the one plain
             # line of a failure (-v 2 shows it).
-            logging.getLogger("swaps.engine").setLevel(logging.WARNING)
+            logging.getLogger("faceengine").setLevel(logging.WARNING)
 
         output = Path(options["output"])
         fmt = FORMATS.get(output.suffix.lower())

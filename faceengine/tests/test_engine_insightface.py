@@ -7,11 +7,11 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-from swaps.engine import EngineError, Face, get_engine, model_load_count, swap_couple
-from swaps.engine.insightface.engine import InsightFaceEngine, _insightface_face
-from swaps.engine.insightface.files import find_models
-from swaps.engine.registry import resolve_engine_name
-from swaps.tests.onnx_models import make_model_folder
+from faceengine import EngineError, Face, get_engine, model_load_count, swap_couple
+from faceengine.insightface.engine import InsightFaceEngine, _insightface_face
+from faceengine.insightface.files import find_models
+from faceengine.registry import resolve_engine_name
+from faceengine.tests.onnx_models import make_model_folder
 
 
 def photo_with_face(x: int, y: int, colour=(255, 255, 255)) -> np.ndarray:

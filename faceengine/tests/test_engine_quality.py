@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import swap_couple
-from swaps.engine.classic.colour import to_lab
+from faceengine import swap_couple
+from faceengine.classic.colour import to_lab
 from tools import samples
 
 pytestmark = pytest.mark.slow
@@ -206,7 +206,7 @@ def test_a_shadow_over_the_persons_forehead_leaves_no_band_at_the_hairline(engin
     # (pipeline.edge_light); without it, the shade in the photo shows as a darker band under the hairline.
     # (One shade can make the skin model take the forehead for hair, and nothing is painted there: so the
     # mean over three men and three depths of shade.)
-    from swaps.engine.classic import pipeline
+    from faceengine.classic import pipeline
     from tools.skin_tone import forehead_step
 
     image, faces = templates["closeup"]

@@ -1,6 +1,6 @@
 """Engine selection: one engine object per process and name, its models loaded once and reused.
 
-`get_engine` is the only place that loads models. Each load logs one INFO line on the `swaps.engine`
+`get_engine` is the only place that loads models. Each load logs one INFO line on the `faceengine`
 logger ("<name> engine: models loaded in <s> s (pid <pid>)") and is counted by `model_load_count()`, so
 a worker can show that a second job did not load them again. Nothing is loaded at import time.
 """

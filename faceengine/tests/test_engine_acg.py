@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import Face
-from swaps.engine.classic import acg
-from swaps.engine.classic.colour import to_lab
-from swaps.engine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
+from faceengine import Face
+from faceengine.classic import acg
+from faceengine.classic.colour import to_lab
+from faceengine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
 from tools import samples
 
 # The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from swaps.engine import (
+from faceengine import (
     EngineError,
     FaceTooSmallError,
     FaceTurnedError,
@@ -14,7 +14,7 @@ from swaps.engine import (
     load_image,
     swap_couple,
 )
-from swaps.engine.classic import blend, pipeline
+from faceengine.classic import blend, pipeline
 from tools import samples
 from tools.identity import SAME_PERSON, descriptor, distance
 

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from swaps.engine import (
+from faceengine import (
     EngineError,
     Face,
     TemplateFacesError,
@@ -13,11 +13,11 @@ from swaps.engine import (
     model_load_count,
     swap_couple,
 )
-from swaps.engine.classic import blend
-from swaps.engine.classic.align import local_goals, piecewise_warp, similarity_transform, transform_points
-from swaps.engine.classic.colour import match_colour, to_lab
-from swaps.engine.landmarks import LEFT_EYE, MOUTH, RIGHT_EYE
-from swaps.engine.registry import ENGINE_NAMES, resolve_engine_name
+from faceengine.classic import blend
+from faceengine.classic.align import local_goals, piecewise_warp, similarity_transform, transform_points
+from faceengine.classic.colour import match_colour, to_lab
+from faceengine.landmarks import LEFT_EYE, MOUTH, RIGHT_EYE
+from faceengine.registry import ENGINE_NAMES, resolve_engine_name
 
 
 def test_similarity_transform_recovers_a_known_rotation_scale_and_shift():
@@ -80,14 +80,14 @@ def test_each_model_load_logs_one_line_with_the_pid():
     code = """
 import logging, os
 logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
-from swaps.engine import get_engine
+from faceengine import get_engine
 get_engine("classic"); get_engine("classic"); get_engine("auto")
 print(os.getpid())
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "models loaded" in line]
-    assert len(lines) == 1 and lines[0].startswith("swaps.engine INFO classic engine: models loaded in ")
+    assert len(lines) == 1 and lines[0].startswith("faceengine INFO classic engine: models loaded in ")
     assert f"(pid {done.stdout.strip()})" in lines[0]
 
 
@@ -111,7 +111,7 @@ def test_warm_up_imports_what_the_first_swap_needs_and_starts_no_opencv_threads(
     # only once the pool runs, and the process's own thread count shows any new pool.
     code = """
 import os, sys
-from swaps.engine import get_engine
+from faceengine import get_engine
 engine = get_engine("classic")
 assert "scipy.spatial" not in sys.modules
 before = len(os.listdir("/proc/self/task"))
@@ -240,7 +240,7 @@ def _mean_face():
 
 
 def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
-    from swaps.engine import encode_image, load_image
+    from faceengine import encode_image, load_image
 
     picture = np.zeros((16, 16, 4), dtype=np.uint8)
     picture[4:12, 4:12] = (200, 40, 40, 255)
@@ -250,7 +250,7 @@ def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
 
 
 def test_cel_shading_turns_the_photos_smooth_shading_into_a_soft_step_between_two_tones():
-    from swaps.engine.classic import acg
+    from faceengine.classic import acg
 
     # The photo's skin lightness around its mean: a smooth ramp from shade to light across the face.
     light = np.tile(np.linspace(-25, 15, 200, dtype=np.float32), (60, 1))
@@ -261,7 +261,7 @@ def test_cel_shading_turns_the_photos_smooth_shading_into_a_soft_step_between_tw
 
 
 def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
-    from swaps.engine.classic import acg
+    from faceengine.classic import acg
 
     face = _mean_face() * 120 + 40
     canvas = np.full((200, 200, 3), 230, dtype=np.uint8)
