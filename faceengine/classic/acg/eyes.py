@@ -1,10 +1,12 @@
-"""The eyes: drawn as the drawing draws eyes, with the drawing's own highlights put back.
+"""The eyes: the drawing's own eyes, re-proportioned to the person's, with their highlights kept crisp.
 
-The white highlights drawn in the drawing's eyes are found (`eye_highlights`) and the drawn eyes measured
-(`drawn_eye_sizes`). The person's eyes are then drawn as the drawing draws eyes (`anime_eye_shapes`,
-`fit_eyes`, `anime_eyes`): the person's eye outline at the drawn eye's size, the person's openness a little
-exaggerated, white, an iris in the drawn irises' colour, a pupil, a bold upper lid. The drawn highlights go
-back on top, at the same place in the new eyes (`highlight_places`, `paint_highlights`).
+The drawn eyes are measured (`drawn_eye_sizes`) and lifted off the drawing whole (`drawn_eyes`: lashes,
+white, iris, highlights). They are put back where the person's eyes go (`place_eyes`), changed as the
+person's eyes differ from the average face's (`eye_change`): wider or narrower, tilted, a narrower eye
+drawn with its upper lid brought down over the iris, as drawn eyes narrow (not squashed). So the eyes keep
+the drawing's shape language and take the person's proportions, never a photo's eye or a generic oval.
+The white highlights drawn in the drawing's eyes (`eye_highlights`) are painted again at whole pixels at
+the same place in the new eyes (`highlight_places`, `paint_highlights`), as crisp as drawn.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ...landmarks import LEFT_EYE, RIGHT_EYE
 from ...util import disc
 from .. import colour
-from . import ink as _ink
 from . import region as _region
-from .palette import Ink, Palette
-from .region import face_frame, skin_tone
+from .palette import Palette
+from .region import face_frame, fill_holes, skin_tone
+from .traits import TRAIT_NAMES
 
 # The drawn eye highlights: light, nearly grey blobs (lightness at least HIGHLIGHT_LIGHT, chroma at most
 # HIGHLIGHT_CHROMA: small highlights in a JPEG of a small face are never pure white) inside the drawn eyes'
@@ -51,11 +52,8 @@ HIGHLIGHT_REACH_DOWN = 0.25
 # A sparkle of at most this many pixels has its dark ring looked for a pixel further out.
 HIGHLIGHT_SPARKLE = 6
 
-# The eyes are drawn as the drawing draws them, in the person's shape: the person's eye outline scaled
-# about its centre to the drawn eye's width (drawn_eye_sizes: how far the drawn eye reaches from its point
-# before the skin begins, within EYE_MEASURE eye distances, kept within EYE_WIDTH_RANGE), its openness
-# (height / width) the person's times EYE_OPENNESS_GAIN (a photo's eye is a slit beside a drawn one)
-# within EYE_OPENNESS_RANGE, so a squinting person gets a narrower eye.
+# The drawn eyes' extent (drawn_eye_sizes): how far the drawn eye reaches from its point before the skin
+# begins, within EYE_MEASURE eye distances, kept within EYE_WIDTH_RANGE and EYE_HEIGHT_RANGE.
 EYE_MEASURE = 0.4
 EYE_WIDTH_RANGE = (0.3, 0.7)
 EYE_HEIGHT_RANGE = (0.2, 0.6)
@@ -64,37 +62,27 @@ EYE_HEIGHT_RANGE = (0.2, 0.6)
 EYE_SKIN_RUN = 0.06
 EYE_LINES = 0.08
 EYE_FAR_SIDE = 1.4
-EYE_OPENNESS_GAIN = 2.0
-EYE_OPENNESS_RANGE = (0.3, 0.9)
-# Inside: the eye white, an iris IRIS_SIZE of the eye's width across and IRIS_TALL times as tall (clipped
-# by the lids), shaded from its top (IRIS_SHADE of the drawn iris's lightness) to its bottom (IRIS_LIGHTER
-# lighter, IRIS_VIVID times as colourful), a pupil PUPIL_SIZE of the iris (the iris's colour times
-# PUPIL_DARK). The upper lid is a
-# bold line LASH_WEIGHT times the drawing's ink weight, the lower a thin LOWER_LID_WEIGHT in a colour
-# LOWER_LID_SOFT of the way from the ink to the skin.
-EYE_WHITE = np.array([97.0, 0.0, 1.0], dtype=np.float32)
-IRIS_SIZE = 0.65
-IRIS_TALL = 1.25
-IRIS_SHADE = 0.7
-IRIS_LIGHTER = 25.0
-IRIS_VIVID = 1.15
-PUPIL_SIZE = 0.45
-PUPIL_DARK = 0.45
-LASH_WEIGHT = 2.0
-LASH_WING = 3.0  # the upper lid's outer third
-# The upper lid's shadow on the eye white: the skin's shadow tone at LID_SHADOW_STRENGTH, over the white's
-# top LID_SHADOW of the eye's height.
-LID_SHADOW = 0.35
-LID_SHADOW_STRENGTH = 0.6
-LOWER_LID_WEIGHT = 0.6
-LOWER_LID_SOFT = 0.35
-# The eyes are shrunk by EYE_SHRINK steps, down to EYE_MIN_SCALE, until EYE_INSIDE of each is in the
-# drawn face.
-EYE_SHRINK = 0.92
-EYE_MIN_SCALE = 0.6
-EYE_INSIDE = 0.95
-# Without drawn irises to sample (eyes drawn closed) the irises are the ink colour this far towards the skin.
-IRIS_FROM_INK = 0.3
+
+# The person's eyes are the drawing's own (its lashes, white, iris and highlights, lifted off the drawing:
+# drawn_eyes), re-proportioned to the person's (EyeChange): as much wider or narrower, more or less open,
+# and tilted as the person's eyes differ from the average face's, times EYE_GAIN (a drawing carries a
+# likeness by exaggerating it a little, as a caricature does), within these limits.
+EYE_GAIN = 1.3
+EYE_WIDTH_SCALE = (0.85, 1.18)
+# Narrower eyes are drawn by bringing the upper lid down over the eye (at most EYE_FOLD of its height),
+# as drawn eyes narrow: the iris stays round and the lid cuts it; wider ones are stretched a little.
+EYE_FOLD = 0.2
+EYE_TALLER = 1.12
+EYE_TILT = 10.0  # degrees either way
+# A drawn eye's pixels: in an ellipse EYE_REACH times the measured eye around its point, inside the drawn
+# face, at least EYE_SKIN_DELTA (ΔE) from each of the skin's tones, joined to the eye's middle.
+EYE_REACH = 1.3
+EYE_SKIN_DELTA = 12.0
+# The upper lash line: the first run of pixels from the eye's top darker than LASH_DARK of the way from the
+# eye's darkest (its 5th percentile) to the skin.
+LASH_DARK = 0.3
+# An eye drawn less open than this (height to width) is drawn closed: no lid comes down over it.
+EYE_CLOSED = 0.35
 
 
 @dataclass
@@ -181,18 +169,15 @@ def eye_highlights(
 @dataclass
 class EyeShape:
     """An eye as it is drawn on the swapped face: its centre and frame (across: from its image-left corner
-    to its right one; down), its closed outline and its upper and lower lids (pixels), its width and
-    height."""
+    to its right one; down), its visible outline (pixels), its width and its height before a lid comes down
+    over it."""
 
     centre: np.ndarray
     across: np.ndarray
     down: np.ndarray
-    outline: np.ndarray
-    upper: np.ndarray
-    lower: np.ndarray
+    outline: np.ndarray | None
     width: float
     height: float
-    outer_first: bool = True  # the upper lid runs from the outer corner to the inner one
 
 
 def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray) -> np.ndarray:
@@ -238,158 +223,233 @@ def _span(one: float, other: float) -> float:
     return near + min(far, EYE_FAR_SIDE * near)
 
 
-def _spline(points: np.ndarray, samples: int = 8) -> np.ndarray:
-    """A closed Catmull-Rom curve through points (each span `samples` points, starting at points[0])."""
-    count = len(points)
-    t = np.linspace(0.0, 1.0, samples, endpoint=False)[:, None]
-    spans = []
-    for i in range(count):
-        p0, p1, p2, p3 = (points[(i + k) % count] for k in (-1, 0, 1, 2))
-        spans.append(
-            0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3)
-        )
-    return np.concatenate(spans).astype(np.float32)
+@dataclass
+class DrawnEye:
+    """A drawn eye lifted off the drawing: its marked point, the eye line's angle (radians), its measured
+    width and height (pixels), and an upright patch of it (the eye line level, the point in its middle):
+    its RGB, its coverage and how much each of its pixels is the drawn skin (float32 0..1 each); its upper
+    lash line (a parabola y(x) in the patch, None when none was found) and the lash's thickness, and its
+    lower edge (a parabola)."""
+
+    point: np.ndarray
+    angle: float
+    width: float
+    height: float
+    rgb: np.ndarray
+    alpha: np.ndarray
+    skin: np.ndarray
+    lash: np.ndarray | None = None
+    lash_width: float = 0.0
+    bottom: np.ndarray | None = None
 
 
-def anime_eye_shapes(landmarks: np.ndarray, widths: np.ndarray) -> list[EyeShape]:
-    """The person's eyes (landmarks 36-41, 42-47) drawn in the drawing's size: each outline scaled about
-    its centre to the drawn eye's width (never smaller than the person's), its height the person's
-    openness times EYE_OPENNESS_GAIN (within EYE_OPENNESS_RANGE) times that width: the person's shape of
-    the lids, the drawing's size."""
-    shapes = []
-    samples = 8
-    for indices, width, outer_first in ((RIGHT_EYE, widths[0], True), (LEFT_EYE, widths[1], False)):
-        points = landmarks[indices].astype(np.float32)
-        centre = points.mean(axis=0)
-        across = (points[3] - points[0]) / max(float(np.linalg.norm(points[3] - points[0])), 1e-6)
-        down = np.array([-across[1], across[0]], dtype=np.float32)
-        u, v = (points - centre) @ across, (points - centre) @ down
-        own_width = max(float(u[3] - u[0]), 1.0)
-        own_height = max(float(v[4] + v[5] - v[1] - v[2]) / 2, 0.05 * own_width)
-        new_width = max(float(width), own_width)
-        new_height = new_width * float(np.clip(EYE_OPENNESS_GAIN * own_height / own_width, *EYE_OPENNESS_RANGE))
-        u, v = u * new_width / own_width, v * new_height / own_height
-        v -= (v.max() + v.min()) / 2  # centred on the eye's middle, as the drawn eye is on its point
-        scaled = centre + np.outer(u, across) + np.outer(v, down)
-        outline = _spline(scaled, samples)
-        upper = outline[: 3 * samples + 1]
-        lower = np.concatenate([outline[3 * samples :], outline[:1]])
-        shapes.append(EyeShape(centre, across, down, outline, upper, lower, new_width, new_height, outer_first))
-    return shapes
+@dataclass
+class EyeChange:
+    """How the person's eyes differ from the average face's, as a drawn eye is changed (see EYE_GAIN):
+    its width scaled, opened taller, its upper lid brought down over this share of its height, its outer
+    corners raised by tilt degrees."""
+
+    scale: float = 1.0
+    taller: float = 1.0
+    fold: float = 0.0
+    tilt: float = 0.0
 
 
-def fit_eyes(shapes: list[EyeShape], region: np.ndarray) -> list[EyeShape]:
-    """The eyes shrunk about their centres (by EYE_SHRINK steps, to at most EYE_MIN_SCALE) until at least
-    EYE_INSIDE of each lies in the drawn face: an eye cut off by the hair reads as a mistake."""
-    fitted = []
-    for shape in shapes:
-        for _ in range(round(math.log(EYE_MIN_SCALE) / math.log(EYE_SHRINK))):
-            filled = np.zeros(region.shape, dtype=np.uint8)
-            cv2.fillPoly(filled, [np.round(shape.outline).astype(np.int32)], 1)
-            if not filled.any() or (filled & region).sum() >= EYE_INSIDE * filled.sum():
-                break
-            c = shape.centre
-            shape = EyeShape(
-                c,
-                shape.across,
-                shape.down,
-                c + EYE_SHRINK * (shape.outline - c),
-                c + EYE_SHRINK * (shape.upper - c),
-                c + EYE_SHRINK * (shape.lower - c),
-                EYE_SHRINK * shape.width,
-                EYE_SHRINK * shape.height,
-            )
-        fitted.append(shape)
-    return fitted
-
-
-def _rgb(lab: np.ndarray) -> np.ndarray:
-    return colour.from_lab(np.asarray(lab, dtype=np.float32).reshape(1, 1, 3)).reshape(3).astype(np.float32)
-
-
-def _eye_layers(
-    shape: EyeShape, window: tuple[int, int, int, int], ink_width: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """An eye's layers in window (x1, y1, x2, y2), anti-aliased (drawn INK_SUPERSAMPLE times larger):
-    its inside, its iris and pupil (clipped by the lids), its upper and lower lids; and the iris's axes."""
-    scale = _ink.INK_SUPERSAMPLE
-    x1, y1, x2, y2 = window
-    origin = np.array([x1, y1], dtype=np.float64)
-
-    def big(points: np.ndarray) -> np.ndarray:
-        return np.round((points - origin + 0.5) * scale - 0.5).astype(np.int32).reshape(-1, 1, 2)
-
-    canvases = [np.zeros(((y2 - y1) * scale, (x2 - x1) * scale), dtype=np.uint8) for _ in range(5)]
-    eye, iris, dark, lash, lower = canvases
-    cv2.fillPoly(eye, [big(shape.outline)], 255, cv2.LINE_AA)
-    angle = float(np.degrees(np.arctan2(shape.across[1], shape.across[0])))
-    iris_w = 0.5 * IRIS_SIZE * shape.width
-    iris_axes = np.array([iris_w, IRIS_TALL * iris_w])
-    centre = tuple(int(c) for c in big(shape.centre).ravel())
-    for canvas, axes in ((iris, iris_axes), (dark, PUPIL_SIZE * iris_axes)):
-        size = tuple(max(1, round(a * scale)) for a in axes)
-        cv2.ellipse(canvas, centre, size, angle, 0, 360, 255, -1, cv2.LINE_AA)
-    # The lashes thicken towards the outer corner, as drawn eyes' do.
-    third = max(2, len(shape.upper) // 3)
-    wing = shape.upper[:third] if shape.outer_first else shape.upper[-third:]
-    strokes = ((lash, shape.upper, LASH_WEIGHT), (lash, wing, LASH_WING), (lower, shape.lower, LOWER_LID_WEIGHT))
-    for canvas, points, weight in strokes:
-        cv2.polylines(canvas, [big(points)], False, 255, max(1, round(weight * ink_width * scale)), cv2.LINE_AA)
-    eye, iris, dark, lash, lower = (
-        cv2.resize(canvas, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-        for canvas in canvases
+def eye_change(deviation: np.ndarray) -> EyeChange:
+    """The change of the drawn eyes for a person whose shape deviates so from the average face
+    (PersonTraits.deviation)."""
+    width, openness, tilt = (deviation[TRAIT_NAMES.index(n)] for n in ("eye_width", "eye_openness", "eye_tilt"))
+    return EyeChange(
+        scale=float(np.clip(1.0 + EYE_GAIN * width, *EYE_WIDTH_SCALE)),
+        taller=float(np.clip(1.0 + EYE_GAIN * openness, 1.0, EYE_TALLER)),
+        fold=float(np.clip(-EYE_GAIN * openness, 0.0, EYE_FOLD)),
+        tilt=float(np.clip(EYE_GAIN * tilt, -EYE_TILT, EYE_TILT)),
     )
-    return eye, iris * eye, dark * eye, lash, lower, iris_axes
 
 
-def anime_eyes(
-    image: np.ndarray, shapes: list[EyeShape], palette: Palette, ink: Ink, region: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The eyes drawn over image (in place, inside region) as the drawing draws eyes: the white, an iris
-    in the drawn irises' colour (darker at the top, lighter below), a darker pupil, clipped by the lids; a
-    bold upper lid in the ink, a thin soft lower one. Returns their coverage, their insides and their
-    upper lids (float 0..1 each)."""
-    ink_lab = colour.to_lab(np.asarray(ink.colour, dtype=np.uint8).reshape(1, 1, 3))[0, 0].astype(np.float32)
-    iris_lab = palette.iris if palette.iris is not None else ink_lab + IRIS_FROM_INK * (palette.base - ink_lab)
-    white = _rgb(np.array([EYE_WHITE[0], *(EYE_WHITE[1:] + 0.2 * palette.base[1:])]))
-    # Shades of the iris's own hue (the ink's would turn a blue iris brown).
-    iris_top = _rgb(iris_lab * np.array([IRIS_SHADE, 1.0, 1.0]))
-    iris_bottom = _rgb(np.clip(iris_lab * np.array([1.0, IRIS_VIVID, IRIS_VIVID]) + [IRIS_LIGHTER, 0, 0], -100, 90))
-    pupil = _rgb(iris_lab * np.array([PUPIL_DARK, PUPIL_DARK, PUPIL_DARK]))
-    lower_rgb = _rgb(ink_lab + LOWER_LID_SOFT * (palette.base - ink_lab))
-    lid_rgb = _rgb(palette.shadow)
-    ink_rgb = np.asarray(ink.colour, dtype=np.float32)
+def _rotation(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+def _columns_curve(xs: list[int], ys: list[int], half: float) -> np.ndarray | None:
+    """A parabola y(x - half) through the columns' points (least squares, outliers past 2 pixels of a first
+    fit dropped); None from fewer than 3 points."""
+    if len(xs) < 3:
+        return None
+    x, y = np.asarray(xs, dtype=np.float64) - half, np.asarray(ys, dtype=np.float64)
+    coeffs = np.polyfit(x, y, 2)
+    near = np.abs(np.polyval(coeffs, x) - y) <= 2.0
+    if near.sum() >= 3:
+        coeffs = np.polyfit(x[near], y[near], 2)
+    return coeffs
+
+
+def drawn_eyes(
+    image: np.ndarray, lab: np.ndarray, kps: np.ndarray, sizes: np.ndarray, region: np.ndarray, palette: Palette
+) -> list[DrawnEye]:
+    """The drawn eyes lifted off the drawing (image, its CIELAB lab): each eye's pixels (EYE_REACH around
+    its point, in the drawn face, away from the skin's tones by EYE_SKIN_DELTA, joined to the eye's middle,
+    holes filled: its white and highlights too) below its upper lash line (a drawn eye ends at its lashes:
+    what lies above them is hair or brow), cut out upright."""
+    tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
+    angle = math.atan2(float(kps[1][1] - kps[0][1]), float(kps[1][0] - kps[0][0]))
+    eyes = []
+    for eye in (0, 1):
+        width, height = (float(v) for v in sizes[eye])
+        half = math.ceil(EYE_REACH * max(width, height) / 2) + 2
+        # The upright patch: patch pixel (x, y) is the crop's point + R(angle) (x - half, y - half).
+        to_crop = np.zeros((2, 3))
+        to_crop[:, :2] = _rotation(angle)
+        to_crop[:, 2] = kps[eye] - to_crop[:, :2] @ [half, half]
+        side = 2 * half + 1
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        rgb = cv2.warpAffine(image, to_crop, (side, side), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        patch_lab = cv2.warpAffine(lab, to_crop, (side, side), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        inside = cv2.warpAffine(region.astype(np.float32), to_crop, (side, side), flags=flags) > 0.5
+        skin_delta = np.min(np.stack([np.linalg.norm(patch_lab - tone, axis=-1) for tone in tones]), axis=0)
+        ellipse = np.zeros((side, side), dtype=np.uint8)
+        axes = (max(1, round(EYE_REACH * width / 2)), max(1, round(EYE_REACH * height / 2)))
+        cv2.ellipse(ellipse, (half, half), axes, 0, 0, 360, 1, -1)
+        candidate = (ellipse > 0) & inside & (skin_delta > EYE_SKIN_DELTA)
+        candidate = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_CLOSE, disc(1))
+        _, labels = cv2.connectedComponents(candidate, connectivity=8)
+        middle = np.zeros_like(ellipse)
+        cv2.circle(middle, (half, half), max(1, round(0.2 * height)), 1, -1)
+        keep = np.unique(labels[(middle > 0) & (labels > 0)])
+        mask = fill_holes(np.isin(labels, keep[keep > 0]).astype(np.uint8)) & ellipse
+        # The upper lash line: the topmost dark pixel of each column across the eye, a parabola through them.
+        # (As dark as the eye's darkest ink: hair strands above the eye are often dark, never as dark.)
+        darkest = float(np.percentile(patch_lab[..., 0][mask > 0], 5)) if mask.any() else 0.0
+        dark = (patch_lab[..., 0] < darkest + LASH_DARK * (float(palette.base[0]) - darkest)) & (mask > 0)
+        span = range(max(0, round(half - 0.55 * width)), min(side, round(half + 0.55 * width) + 1))
+        xs, tops, runs, bottoms, bottom_xs = [], [], [], [], []
+        for x in span:
+            rows = np.nonzero(dark[: half + 1, x])[0]
+            if len(rows):
+                top = int(rows[0])
+                end = top
+                while end + 1 < side and dark[end + 1, x]:
+                    end += 1
+                xs.append(x)
+                tops.append(top)
+                runs.append(end - top + 1)
+            filled = np.nonzero(mask[:, x])[0]
+            if len(filled):
+                bottom_xs.append(x)
+                bottoms.append(int(filled[-1]))
+        lash = _columns_curve(xs, tops, half)
+        if lash is not None:
+            ys_grid, xs_grid = np.mgrid[0:side, 0:side]
+            mask &= (ys_grid >= np.polyval(lash, xs_grid - half) - 1.0).astype(np.uint8)
+        alpha = np.clip(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6), 0.0, 1.0) * inside
+        skin_like = np.clip(1.0 - (skin_delta - EYE_SKIN_DELTA / 2) / EYE_SKIN_DELTA, 0.0, 1.0)
+        eyes.append(
+            DrawnEye(
+                point=kps[eye].astype(np.float64),
+                angle=angle,
+                width=width,
+                height=height,
+                rgb=rgb,
+                alpha=alpha.astype(np.float32),
+                skin=skin_like.astype(np.float32),
+                lash=lash,
+                lash_width=float(np.median(runs)) if runs else 0.0,
+                bottom=_columns_curve(bottom_xs, bottoms, half),
+            )
+        )
+    return eyes
+
+
+def _fold(eye: DrawnEye, fold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The upright eye (RGB, coverage, skin) with its upper lid brought down over `fold` of its height
+    (between its lash line and its lower edge, column by column): the lash line and what is above it
+    move down; below the lash line the eye stays where it was, so the lid cuts the iris instead of
+    squashing it. An eye drawn closed (no lash line, or hardly open) stays as it is."""
+    if fold <= 0.0 or eye.lash is None or eye.bottom is None or eye.height < EYE_CLOSED * eye.width:
+        return eye.rgb, eye.alpha, eye.skin
+    side = eye.alpha.shape[0]
+    half = (side - 1) / 2
+    columns = np.arange(side, dtype=np.float64) - half
+    lash = np.polyval(eye.lash, columns)
+    opening = np.clip(np.polyval(eye.bottom, columns) - lash, 0.0, None)
+    across = np.abs(columns) <= 0.6 * eye.width
+    shift = np.where(across, fold * opening, 0.0).astype(np.float32)
+    shift = cv2.GaussianBlur(shift.reshape(1, -1), (0, 0), 1.0).ravel()
+    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
+    limit = (lash + eye.lash_width).astype(np.float32) + shift
+    moved = ys <= limit[None, :]
+    map_y = np.where(moved, ys - shift[None, :], ys).astype(np.float32)
+    rgb = cv2.remap(eye.rgb, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.remap(eye.alpha, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    skin_like = cv2.remap(eye.skin, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return rgb, alpha, skin_like
+
+
+def place_eyes(
+    image: np.ndarray,
+    eyes: list[DrawnEye],
+    centres: np.ndarray,
+    change: EyeChange,
+    region: np.ndarray,
+    skin_shift: np.ndarray | None = None,
+) -> tuple[list[EyeShape], np.ndarray]:
+    """The drawn eyes painted over image (in place, inside region) at centres, re-proportioned by change
+    (the image-left eye's outer corner is on its left: tilt turns the two eyes opposite ways); the drawn
+    skin caught at their edges moved by skin_shift (CIELAB: the person's tone, see palette.person_palette).
+    Returns each eye's shape as drawn and their coverage (float32 0..1)."""
     height, width = image.shape[:2]
     cover = np.zeros((height, width), dtype=np.float32)
-    insides = np.zeros((height, width), dtype=np.float32)
-    lids = np.zeros((height, width), dtype=np.float32)
-    for shape in shapes:
-        pad = LASH_WEIGHT * ink.width + 2
-        lo = np.floor(shape.outline.min(axis=0) - pad).astype(int)
-        hi = np.ceil(shape.outline.max(axis=0) + pad).astype(int)
-        x1, y1 = max(0, lo[0]), max(0, lo[1])
-        x2, y2 = min(width, hi[0] + 1), min(height, hi[1] + 1)
+    shapes = []
+    for index, eye in enumerate(eyes):
+        rgb, alpha, skin_like = _fold(eye, change.fold)
+        if skin_shift is not None and np.abs(skin_shift).max() > 0.5:
+            lab = colour.to_lab(rgb)
+            rgb = colour.from_lab((lab + skin_like[..., None] * skin_shift).astype(np.float32))
+        half = (alpha.shape[0] - 1) / 2
+        turn = eye.angle + (1 if index == 0 else -1) * math.radians(change.tilt)
+        linear = _rotation(turn) @ np.diag([change.scale, change.taller])
+        to_crop = np.zeros((2, 3))
+        to_crop[:, :2] = linear
+        to_crop[:, 2] = centres[index] - linear @ [half, half]
+        reach = np.abs(linear).sum(axis=1) * (half + 1)
+        x1, y1 = (max(0, math.floor(c - r)) for c, r in zip(centres[index], reach, strict=True))
+        x2, y2 = (min(n, math.ceil(c + r) + 1) for c, r, n in zip(centres[index], reach, (width, height), strict=True))
+        across = _rotation(turn) @ [1.0, 0.0]
+        down = np.array([-across[1], across[0]])
+        eye_w, eye_h = eye.width * change.scale, eye.height * change.taller
+        top = -eye_h / 2 + change.fold * eye_h
+        outline = np.array(
+            [
+                centres[index]
+                + (eye_w / 2) * math.cos(t) * across
+                + ((eye_h / 2 if math.sin(t) > 0 else -top) * math.sin(t)) * down
+                for t in np.linspace(0, 2 * math.pi, 24, endpoint=False)
+            ],
+            dtype=np.float32,
+        )
+        shapes.append(
+            EyeShape(
+                centres[index].astype(np.float32),
+                across.astype(np.float32),
+                down.astype(np.float32),
+                outline,
+                eye_w,
+                eye_h,
+            )
+        )
         if x2 <= x1 or y2 <= y1:
             continue
-        eye, iris, dark, lash, lower, iris_axes = _eye_layers(shape, (x1, y1, x2, y2), ink.width)
-        ys, xs = np.mgrid[y1:y2, x1:x2]
-        v = (xs - shape.centre[0]) * shape.down[0] + (ys - shape.centre[1]) * shape.down[1]
-        t = np.clip((v + iris_axes[1]) / (2 * iris_axes[1]), 0.0, 1.0)[..., None]
-        iris_rgb = iris_top + t * (iris_bottom - iris_top)
-        # The upper lid's shadow on the white: its top LID_SHADOW of the eye's height, fading downwards.
-        top = float(((shape.outline - shape.centre) @ shape.down).min())
-        lid = np.clip(1.0 - (v - top) / max(LID_SHADOW * shape.height, 1.0), 0.0, 1.0)[..., None]
-        white_rgb = white + LID_SHADOW_STRENGTH * lid * (lid_rgb - white)
-        inside = region[y1:y2, x1:x2].astype(np.float32)
+        window = to_crop.copy()
+        window[:, 2] -= [x1, y1]
+        size = (x2 - x1, y2 - y1)
+        moved = cv2.warpAffine(rgb, window, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        a = cv2.warpAffine(alpha, window, size, flags=cv2.INTER_LINEAR) * region[y1:y2, x1:x2]
         out = image[y1:y2, x1:x2].astype(np.float32)
-        for paint, alpha in ((white_rgb, eye), (iris_rgb, iris), (pupil, dark), (lower_rgb, lower), (ink_rgb, lash)):
-            alpha = (alpha * inside)[..., None]
-            out += alpha * (paint - out)
+        out += a[..., None] * (moved.astype(np.float32) - out)
         image[y1:y2, x1:x2] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-        cover[y1:y2, x1:x2] = np.maximum(cover[y1:y2, x1:x2], np.maximum(eye, np.maximum(lash, lower)) * inside)
-        insides[y1:y2, x1:x2] = np.maximum(insides[y1:y2, x1:x2], eye * inside)
-        lids[y1:y2, x1:x2] = np.maximum(lids[y1:y2, x1:x2], lash * inside)
-    return cover, insides, lids
+        cover[y1:y2, x1:x2] = np.maximum(cover[y1:y2, x1:x2], a)
+    return shapes, cover
 
 
 def highlight_places(

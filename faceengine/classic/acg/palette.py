@@ -11,7 +11,7 @@ their shapes in the drawn colours; unstylised, it is only recoloured (`recolour`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -47,10 +47,10 @@ BLUSH_REDDER = 3.0
 # Cel shading: the photo's skin lightness (relative to its mean, smoothed over SHADE_SMOOTH eye distances
 # so the shadows are a few broad shapes, not the photo's pores and wrinkles) turns to the shadow tone
 # below CEL_SHADOW_AT, in a soft step CEL_SOFTNESS wide.
-SHADE_SMOOTH = 0.06
-CEL_SHADOW_AT = -10.0
+SHADE_SMOOTH = 0.05
+CEL_SHADOW_AT = -6.0
 CEL_SOFTNESS = 4.0
-CEL_MAX_SHARE = 0.12
+CEL_MAX_SHARE = 0.3
 # The photo's eyes and mouth (inside their landmark outlines, grown by FEATURE_GROW eye distances) keep
 # FEATURE_CONTRAST of their own shading and ACG_COLOUR_DETAIL of their own tint around the base tone, so
 # the irises, eye whites, lips and teeth stay readable; the skin around them is flat.
@@ -61,6 +61,23 @@ ACG_COLOUR_DETAIL = 0.5
 # irises' colour over the next IRIS_RAMP, so the eyes read as the drawing's eyes in the person's shape.
 IRIS_FROM = 20.0
 IRIS_RAMP = 15.0
+
+# The person's skin tone in the drawing's palette: every drawn skin tone (base, shadow, blush) is darkened
+# by TONE_GAIN of how much darker the person's skin is (CIELAB lightness, as photographed) than
+# TONE_REFERENCE (a light skin), at most TONE_DARKEST; a lighter skin lightens them by at most
+# TONE_LIGHTEST. A darker drawn skin is a warmer, richer brown, as drawings colour dark skin (a darker tone
+# of the same tint reads grey): TONE_CHROMA more chroma per unit of lightness lost, its hue turned towards
+# TONE_HUE (degrees, CIELAB) by up to all of the way at TONE_HUE_FULL darker. The photo's own skin colour
+# is not used: its white balance is only ever roughly right.
+TONE_REFERENCE = 76.0
+TONE_GAIN = 1.3
+TONE_DARKEST = 32.0
+TONE_LIGHTEST = 3.0
+TONE_CHROMA = 0.45
+TONE_HUE = 60.0
+TONE_HUE_FULL = 30.0
+# The drawing's own skin beyond the drawn face (ears, neck) takes the same tone (tone_drawn_skin).
+TONE_NEAR = 8.0
 
 # The ink. The line colour is the median of the darkest pixels along the drawn face's edge; its weight
 # is the stroke width of the drawn outline below the eyes (the jaw and chin: the hair above would pass for
@@ -142,6 +159,45 @@ def drawn_palette(lab: np.ndarray, region: np.ndarray, kps: np.ndarray, line: np
     if shadow is None:
         shadow = _fallback_shadow(base, line)
     return Palette(base=base, shadow=shadow, blush=blush, drawn_shadow=drawn_shadow, iris=drawn_iris(lab, kps, base))
+
+
+def skin_shift(palette: Palette, skin_lab: np.ndarray) -> np.ndarray:
+    """How the drawn skin's tones move (CIELAB) for a person whose skin is skin_lab (see TONE_GAIN)."""
+    light = float(np.clip(TONE_GAIN * (skin_lab[0] - TONE_REFERENCE), -TONE_DARKEST, TONE_LIGHTEST))
+    base = palette.base.astype(np.float64)
+    chroma = math.hypot(base[1], base[2]) + TONE_CHROMA * max(-light, 0.0)
+    hue = math.atan2(base[2], base[1])
+    turn = min(max(-light, 0.0) / TONE_HUE_FULL, 1.0)
+    hue += turn * math.atan2(math.sin(math.radians(TONE_HUE) - hue), math.cos(math.radians(TONE_HUE) - hue))
+    moved = np.array([base[0] + light, chroma * math.cos(hue), chroma * math.sin(hue)])
+    return (moved - base).astype(np.float32)
+
+
+def person_palette(palette: Palette, shift: np.ndarray) -> Palette:
+    """The drawn skin's tones moved by shift (skin_shift); the irises are left as drawn."""
+    return replace(
+        palette,
+        base=palette.base + shift,
+        shadow=palette.shadow + shift,
+        blush=None if palette.blush is None else palette.blush + shift,
+    )
+
+
+def tone_drawn_skin(
+    image: np.ndarray, lab: np.ndarray, palette: Palette, shift: np.ndarray, weight: np.ndarray
+) -> np.ndarray:
+    """The drawing's own skin around the face (the ears, the neck: pixels of lab within TONE_NEAR of the
+    drawn skin's tones, fading out by TONE_NEAR more) moved by shift, times weight (float 0..1)."""
+    tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
+    near = np.min(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
+    amount = np.clip(2.0 - near / TONE_NEAR, 0.0, 1.0)
+    # The pixels along the skin's edge (half skin, half line or hair) too, or a pale rim stays.
+    amount = np.maximum(amount, cv2.dilate(amount, disc(1))) * weight
+    if amount.max() <= 0.0:
+        return image
+    moved = colour.from_lab((colour.to_lab(image) + amount[..., None] * shift).astype(np.float32))
+    keep = amount[..., None] <= 0.0
+    return np.where(keep, image, moved)
 
 
 def _fallback_shadow(base: np.ndarray, line: np.ndarray | None) -> np.ndarray:

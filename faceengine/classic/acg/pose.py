@@ -6,12 +6,14 @@ there piecewise (align.piecewise_warp, `bend`)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ...landmarks import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE, estimate_pose, kps_from_landmarks
 from .. import align
 from .region import face_frame
+from .traits import TRAIT_NAMES
 
 # Pose. A drawn face's turn is read from its nose tip's offset along the eye line (in eye distances):
 # the nose tip stands NOSE_DEPTH eye distances in front of the eyes, so the offset is NOSE_DEPTH * tan(yaw).
@@ -28,6 +30,13 @@ MIRROR = np.array(
 # The nose bridge's points (27, 28, 29) move this share of the nose tip's way to the drawn nose (the rest:
 # the eyes' way), so the bridge bends smoothly from between the eyes to the tip.
 NOSE_BRIDGE_SHARE = (0.25, 0.5, 0.75)
+# The drawn layout takes the person's proportions: their eyes' spacing, nose length and mouth width as
+# far from the average face's as theirs, times LAYOUT_GAIN, each within LAYOUT_LIMIT (relative).
+LAYOUT_GAIN = 1.5
+LAYOUT_LIMIT = 0.15
+# A drawn mouth is small; the person's is drawn at the drawn mouth's width (their proportion kept), but
+# never smaller than this share of its own (fitted) size: its shape must still read.
+MOUTH_SMALLEST = 0.55
 # The bend towards the drawn layout is tried at these strengths, the first that folds nothing kept.
 BEND_STRENGTHS = (1.0, 0.66, 0.33)
 
@@ -57,23 +66,59 @@ def straighten(landmarks: np.ndarray) -> np.ndarray:
     return (centre + np.outer(u, across) + np.outer(v, down)).astype(np.float32)
 
 
-def drawn_layout(landmarks: np.ndarray, kps: np.ndarray) -> np.ndarray:
-    """The landmarks with the face's features where the drawing has them: each eye (with its brow), the
-    nose and the mouth moved whole, their shapes kept (the person's likeness), so their centres land on
-    the drawn eyes, nose tip and mouth (drawn faces have their own proportions: eyes set wide and low, a
+@dataclass
+class Layout:
+    """Where the drawing puts the person's features: its eyes' centres, nose tip and mouth's centre, and
+    how large the person's mouth is drawn (a scale of its shape)."""
+
+    eyes: np.ndarray  # (2, 2)
+    nose: np.ndarray
+    mouth: np.ndarray
+    mouth_scale: float = 1.0
+
+
+def layout_for(kps: np.ndarray, deviation: np.ndarray, landmarks: np.ndarray) -> Layout:
+    """The drawing's layout moved by the person's differences from the average face (PersonTraits.
+    deviation), times LAYOUT_GAIN: eyes set as much wider or closer, the nose as much longer (its tip
+    lower, against the eyes-to-mouth depth), the mouth as much wider; a drawn mouth is small, so the
+    person's mouth (landmarks: as fitted into the drawn face) is drawn at the drawn mouth's width so
+    changed, but never below MOUTH_SMALLEST of its own."""
+    centre, across, down = face_frame(kps)
+    distance = float(np.linalg.norm(kps[1] - kps[0]))
+    spread = float(np.clip(LAYOUT_GAIN * deviation[TRAIT_NAMES.index("eye_distance")], -LAYOUT_LIMIT, LAYOUT_LIMIT))
+    eyes = kps[:2] + np.outer([-1.0, 1.0], across) * (spread * distance / 2)
+    nose_drop = float(np.clip(LAYOUT_GAIN * deviation[TRAIT_NAMES.index("nose_length")], -LAYOUT_LIMIT, LAYOUT_LIMIT))
+    nose = kps[2] + down * (nose_drop * float(np.dot(kps[2] - centre, down)))
+    mouth_wider = float(np.clip(LAYOUT_GAIN * deviation[TRAIT_NAMES.index("mouth_width")], -LAYOUT_LIMIT, LAYOUT_LIMIT))
+    drawn_mouth = float(np.linalg.norm(kps[4] - kps[3])) * (1.0 + mouth_wider)
+    own_mouth = max(float(np.linalg.norm(landmarks[54] - landmarks[48])), 1.0)
+    scale = float(np.clip(drawn_mouth / own_mouth, MOUTH_SMALLEST, 1.0))
+    return Layout(
+        eyes=eyes.astype(np.float32), nose=nose.astype(np.float32), mouth=kps[3:].mean(axis=0), mouth_scale=scale
+    )
+
+
+def drawn_layout(landmarks: np.ndarray, kps: np.ndarray, layout: Layout | None = None) -> np.ndarray:
+    """The landmarks with the face's features where the drawing has them (layout; the drawn key points
+    when not given): each eye (with its brow), the nose and the mouth moved whole, their shapes kept (the
+    person's likeness; the mouth scaled by the layout's mouth scale), so their centres land on the
+    layout's eyes, nose tip and mouth (drawn faces have their own proportions: eyes set wide and low, a
     small mouth far below). The nose bridge moves part of the way, between the eyes' and the tip's moves;
     the jaw stays where fit_to_drawn put it, filling the drawn face."""
+    if layout is None:
+        layout = Layout(eyes=kps[:2], nose=kps[2], mouth=kps[3:].mean(axis=0))
     goals = landmarks.astype(np.float32).copy()
     eye_shifts = []
-    for eye, brow, point in ((RIGHT_EYE, RIGHT_BROW, kps[0]), (LEFT_EYE, LEFT_BROW, kps[1])):
+    for eye, brow, point in ((RIGHT_EYE, RIGHT_BROW, layout.eyes[0]), (LEFT_EYE, LEFT_BROW, layout.eyes[1])):
         shift = point - landmarks[eye].mean(axis=0)
         goals[eye + brow] += shift
         eye_shifts.append(shift)
-    tip = kps[2] - landmarks[30]
+    tip = layout.nose - landmarks[30]
     goals[30:36] += tip
     for index, share in zip(range(27, 30), NOSE_BRIDGE_SHARE, strict=True):
         goals[index] += (1 - share) * np.mean(eye_shifts, axis=0) + share * tip
-    goals[MOUTH] += kps[3:].mean(axis=0) - (landmarks[48] + landmarks[54]) / 2
+    middle = (landmarks[48] + landmarks[54]) / 2
+    goals[MOUTH] = layout.mouth + layout.mouth_scale * (landmarks[MOUTH] - middle)
     return goals
 
 

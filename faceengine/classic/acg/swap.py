@@ -12,20 +12,19 @@ import cv2
 import numpy as np
 
 from ...faces import Face
-from ...landmarks import LEFT_BROW, RIGHT_BROW, kps_from_landmarks
+from ...landmarks import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE, kps_from_landmarks
 from ...util import Timings, crop_box, disc, timed
 from .. import align, blend, colour, skin
-from . import eyes as _eyes
 from . import ink as _ink
-from .brows import drawn_brows, raise_brows
+from .brows import BROW_SCALE, BROW_THINNEST, brow_colour, brow_layer, drawn_brows, raise_brows
 from .eyes import (
-    anime_eye_shapes,
-    anime_eyes,
     drawn_eye_sizes,
+    drawn_eyes,
+    eye_change,
     eye_highlights,
-    fit_eyes,
     highlight_places,
     paint_highlights,
+    place_eyes,
 )
 from .ink import ink_lines
 from .palette import (
@@ -35,13 +34,24 @@ from .palette import (
     drawn_tones,
     feature_masks,
     line_lab,
+    person_palette,
     recolour,
+    skin_shift,
+    tone_drawn_skin,
     skin_tones,
     stylise,
 )
-from .pose import bend, drawn_layout, drawn_turn, photo_turn, straighten
+from .pose import bend, drawn_layout, drawn_turn, layout_for, photo_turn, straighten
 from .region import cheek_mask, drawn_face_region, fit_to_drawn
+from .reshape import reshape_face
+from .traits import TRAIT_NAMES, person_traits
 
+# The crop around the drawn face: its box and points grown by this share of its size (room for the jaw's
+# and the chin's reshaping to fade out).
+CROP_MARGIN = 0.25
+# The person's skin tone on the drawing's skin around the face fades out over this share of the face's
+# size towards the crop's edge.
+TONE_FADE = 0.2
 # Sources turned less than POSE_TOLERANCE degrees away from the drawn face's pose keep their own
 # landmarks (and asymmetries: part of a likeness); beyond it they are straightened.
 POSE_TOLERANCE = 8.0
@@ -74,24 +84,33 @@ def swap_face_acg(
 ) -> None:
     """Put the source face into a drawn target face (box and 5 key points), in place.
 
-    stylised: redrawn in the drawing's palette and ink (else only recoloured); straightened: a source
-    turned away from the drawn face's pose is straightened to it; trace, when given, receives the ink
-    landmarks (canvas coordinates) and the drawing's measured palette, ink and highlights."""
+    stylised: redrawn in the drawing's palette, eyes and ink with the person's traits (else only
+    recoloured); straightened: a source turned away from the drawn face's pose is straightened to it;
+    trace, when given, receives the ink landmarks (canvas coordinates), the drawing's measured palette, ink
+    and highlights, and the person's traits."""
     size = max(target.width, target.height)
     corners = np.array([target.box[:2], target.box[2:]], dtype=np.float32)
-    x1, y1, x2, y2 = crop_box(np.concatenate([corners, target.kps]), size, canvas.shape, margin=0.1)
+    x1, y1, x2, y2 = crop_box(np.concatenate([corners, target.kps]), size, canvas.shape, margin=CROP_MARGIN)
     offset = np.array([x1, y1], dtype=np.float32)
     crop = canvas[y1:y2, x1:x2]
     shape = crop.shape[:2]
     kps = target.kps - offset
     box = target.box - np.concatenate([offset, offset])
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    landmarks = source.landmarks
+    traits = person_traits(photo, landmarks) if landmarks is not None and stylised else None
+    deviation = traits.deviation() if traits is not None else np.zeros(len(TRAIT_NAMES))
     with timed(timings, "skin"):
         crop_lab = colour.to_lab(crop)
         region = drawn_face_region(crop_lab, box, kps)
+        if traits is not None:
+            # The drawn outline itself takes the person's face shape (the jaw, the chin).
+            crop, region = reshape_face(crop, region, kps, deviation)
+            crop_lab = colour.to_lab(crop)
         palette = drawn_palette(crop_lab, region, kps, line_lab(crop_lab, region))
         drawn_shadow, drawn_blush = drawn_tone_maps(crop_lab, region, kps, palette)
-    landmarks = source.landmarks
+        shift = skin_shift(palette, traits.skin) if traits is not None else np.zeros(3, np.float32)
+        tones = person_palette(palette, shift)
     with timed(timings, "warp"):
         goals = landmarks
         if landmarks is not None and straightened and abs(photo_turn(landmarks) - drawn_turn(kps)) > POSE_TOLERANCE:
@@ -106,8 +125,9 @@ def swap_face_acg(
         moved_lm = None
         if landmarks is not None:
             moved_lm = align.transform_points(matrix, landmarks)
-            layout = drawn_layout(align.transform_points(matrix, goals), kps)
-            moved, moved_lm = bend(moved, moved_lm, layout)
+            fitted_goals = align.transform_points(matrix, goals)
+            layout = layout_for(kps, deviation, fitted_goals) if stylised else None
+            moved, moved_lm = bend(moved, moved_lm, drawn_layout(fitted_goals, kps, layout))
     with timed(timings, "blend"):
         mask = region.astype(np.float32)
         weights = None
@@ -122,14 +142,15 @@ def swap_face_acg(
         if weights is None or weights.sum() < 16:
             weights = cheek_mask(shape, align.transform_points(matrix, source.kps)).astype(np.float32)
         if stylised:
-            eyes = mouth = np.zeros(shape, np.float32)
+            mouth = np.zeros(shape, np.float32)
             if moved_lm is not None:
-                eyes, mouth = feature_masks(shape, moved_lm, eye_distance)
+                _, mouth = feature_masks(shape, moved_lm, eye_distance)
+            # The photo's eyes become skin: the drawing's own eyes go over them (place_eyes).
             moved = drawn_tones(
                 stylise(moved, eye_distance),
                 weights,
-                palette,
-                eyes=eyes,
+                tones,
+                eyes=np.zeros(shape, np.float32),
                 mouth=mouth,
                 drawn_shadow=drawn_shadow,
                 drawn_blush=drawn_blush,
@@ -147,35 +168,54 @@ def swap_face_acg(
         # drawn face is painted over in its own flat tones: a drawn eye never peeks out beside the photo's.
         base = region.astype(np.float32)
         base = np.clip(cv2.GaussianBlur(cv2.erode(base, disc(1)), (0, 0), 0.8), 0.0, 1.0) * region
-        flat_lab = skin_tones(palette, drawn_shadow, drawn_blush)
+        flat_lab = skin_tones(tones, drawn_shadow, drawn_blush)
         drawn = blend.composite(crop, colour.from_lab(flat_lab.astype(np.float32)), base)
         result = blend.composite(drawn, moved, mask)
+        if np.abs(shift).max() > 0.5:
+            # The drawing's skin around the face (ears, neck) takes the person's tone too, fading out
+            # towards the crop's edge.
+            edge = np.zeros(shape, np.uint8)
+            edge[1:-1, 1:-1] = 1
+            fade = np.clip(cv2.distanceTransform(edge, cv2.DIST_L2, 3) / (TONE_FADE * size), 0.0, 1.0)
+            result = tone_drawn_skin(result, crop_lab, palette, shift, fade * (1.0 - mask))
     with timed(timings, "ink"):
         ink = drawn_ink(crop_lab, region, kps, palette)
         drawn_sizes = drawn_eye_sizes(crop_lab, kps)
         highlights = eye_highlights(crop, crop_lab, kps, drawn_sizes) if stylised else []
         places = np.zeros((0, 2), dtype=np.float32)
-        eyes_cover = lids = None
+        eyes_cover = None
         ink_lm, shapes, lines = moved_lm, [], _ink.INK_LINES
         if stylised and moved_lm is not None:
-            shapes = fit_eyes(anime_eye_shapes(moved_lm, drawn_sizes[:, 0]), region)
-            eyes_cover, eyes_inside, lids = anime_eyes(result, shapes, palette, ink, region)
+            lifted = drawn_eyes(crop, crop_lab, kps, drawn_sizes, region, palette)
+            centres = np.stack([moved_lm[RIGHT_EYE].mean(axis=0), moved_lm[LEFT_EYE].mean(axis=0)])
+            shapes, eyes_cover = place_eyes(result, lifted, centres, eye_change(deviation), region, shift)
             ink_lm = raise_brows(moved_lm, shapes, eye_distance)
             # The drawing's own brows, where they show just above the drawn face, stay the brows; a brow
             # mostly under the hair would show as dashes between its strands.
             kept = drawn_brows(crop_lab, region, kps, shapes, palette, ink)
             hidden = [_share_inside(ink_lm[brow], region) < BROW_INSIDE for brow in (RIGHT_BROW, LEFT_BROW)]
-            lines = tuple(line for i, line in enumerate(_ink.INK_LINES) if i >= 2 or not (kept[i] or hidden[i]))
+            lines = _ink.INK_LINES[2:]
             ink_lines(result, ink_lm, ink.colour, ink.width, region, lines)
-            # The highlights over the lids (drawn highlights often cross the lash line), never beyond
-            # the eye onto the skin.
+            # The person's brows: their curve (inner end first), thickness and darkness.
+            face_px = blend.face_size(moved_lm)
+            thickness = max(BROW_SCALE * traits.brow_thickness * face_px, BROW_THINNEST * ink.width)
+            skin_rgb = colour.from_lab(tones.base.reshape(1, 1, 3).astype(np.float32)).reshape(3).astype(np.float32)
+            paint = brow_colour(ink, skin_rgb, traits.brow_contrast)
+            for i, brow in enumerate((RIGHT_BROW[::-1], LEFT_BROW)):
+                if kept[i] or hidden[i]:
+                    continue
+                alpha = brow_layer(shape, ink_lm[brow], thickness) * region
+                result = blend.composite(result, np.broadcast_to(paint.astype(np.uint8), result.shape), alpha)
+                lines = ((brow, BROW_SCALE),) + lines
+            # The highlights as drawn, at whole pixels, inside the new eyes (a lid brought down covers them).
             places = highlight_places(highlights, kps, drawn_sizes, shapes)
-            within = cv2.dilate(eyes_inside, disc(max(1, round(_eyes.LASH_WEIGHT * ink.width / 2))))
-            painted = paint_highlights(result, highlights, kps, places, within)
+            painted = paint_highlights(result, highlights, kps, places, eyes_cover)
             result = blend.composite(result, painted, region.astype(np.float32))
     if trace is not None:
         trace.update(
             palette=palette,
+            tones=tones,
+            traits=traits,
             ink=ink,
             highlights=[dataclasses.replace(h, rgb=None) for h in highlights],
             highlight_places=places + offset,
@@ -184,7 +224,6 @@ def swap_face_acg(
             ink_landmarks=None if ink_lm is None else ink_lm + offset,
             ink_lines=lines,
             eyes=eyes_cover,
-            lids=lids,
             eye_shapes=shapes,
         )
     canvas[y1:y2, x1:x2] = result
