@@ -31,8 +31,9 @@ from gallery.models import Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import image_clean, image_delete, image_store, image_store_generated
 from templates.models import Template
+from templates.services import template_count_use
 
-from .models import STEPS, Album, FaceSwapTask, Favourite, ShareLink
+from .models import STEPS, Album, FaceSwapTask, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +337,7 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
                 error_message=None,
             )
             if done:
-                Template.objects.filter(pk=task.template_id).update(popularity_score=F("popularity_score") + 1)
+                template_count_use(template_id=task.template_id)
     except BaseException:
         # Stopped half-way (e.g. the job timeout fired): no result file without a task pointing at it.
         image_delete(image=image)
@@ -678,15 +679,6 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
                     messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
                 raise SwapSubmitError(messages, photos, checks) from exc
     return album
-
-
-def favourite_toggle(*, user, template: Template) -> bool:
-    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
-    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
-    if deleted:
-        return False
-    Favourite.objects.get_or_create(user=user, template=template)
-    return True
 
 
 # --- Fair use and fair queueing (issue 11) -------------------------------------------------------------
