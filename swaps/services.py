@@ -64,7 +64,11 @@ def job_id_for(task_id: int) -> str:
 def engine_get():
     """This process's face engine (models load on first use, then stay loaded)."""
 
-    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+    return get_engine(
+        settings.FACESWAP_ENGINE,
+        model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+        providers=settings.FACESWAP_ONNX_PROVIDERS,
+    )
 
 
 def template_faces_for_swap(template: Template) -> dict[str, Face]:
