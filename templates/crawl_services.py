@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,15 +28,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
-from gallery.services import (
-    image_clean,
-    image_delete,
-    image_perceptual_hash,
-    image_perceptual_hash_backfill,
-    image_store,
-)
+from gallery.services import image_clean, image_delete, image_store
 from jobs import JobKind, is_timeout, stuck_repair
 
+from .crawl_hashes import KnownPictures, image_perceptual_hash
 from .crawlers import Candidate, CrawlFailed, CrawlFilters, CrawlRefused, CrawlSession, get_crawler
 from .crawlers.base import normalise_tag
 from .models import CrawlTask, Review, Template
@@ -176,29 +171,6 @@ class Outcome:
         return f"{text}: {self.reason}" if self.reason else text
 
 
-@dataclass
-class _Known:
-    """The perceptual hashes of every template picture, loaded once per run and kept up to date."""
-
-    hashes: list[tuple[int, int | None]] = field(default_factory=list)
-
-    @classmethod
-    def load(cls) -> _Known:
-        image_perceptual_hash_backfill(image_type=ImageType.TEMPLATE)
-        rows = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__has_key="phash").values_list(
-            "metadata__phash", "template__id"
-        )
-        return cls([(int(value, 16), template_id) for value, template_id in rows if isinstance(value, str)])
-
-    def nearest(self, phash: str) -> tuple[int, int | None] | None:
-        """(distance, template id) of the closest known picture within CRAWL_PHASH_DISTANCE, if any."""
-        value, limit = int(phash, 16), settings.CRAWL_PHASH_DISTANCE
-        if not self.hashes:
-            return None
-        best = min(((value ^ known).bit_count(), template_id) for known, template_id in self.hashes)
-        return best if best[0] <= limit else None
-
-
 class _Cancelled(Exception):
     pass
 
@@ -271,7 +243,7 @@ class _Run:
     def collect(self) -> None:
         crawler = get_crawler(self.crawl.source_type or "", session=self.session)
         detect = crawler.detect_faces if self.filters.detect_faces is None else self.filters.detect_faces
-        known = _Known.load()
+        known = KnownPictures.load()
         # Stop looking once this many candidates in a row gave nothing new (everything filtered, say).
         patience = max(200, 10 * self.limit)
         since_new = 0
@@ -384,7 +356,7 @@ def collect_candidate(
     session: CrawlSession,
     category: str,
     detect: bool,
-    known: _Known,
+    known: KnownPictures,
     rules: _Rules,
 ) -> Outcome:
     """Check one candidate against the rules and the catalogue, and store it as a template if it is new."""
@@ -426,7 +398,7 @@ def collect_candidate(
         )
     except ValidationError as exc:
         return Outcome(REFUSED, candidate, " ".join(exc.messages))
-    known.hashes.append((int(phash, 16), template.pk))
+    known.add(phash, template.pk)
     if detect:
         template_detect_faces(template=template)
     faces = f"{template.face_count} face{'s' if template.face_count != 1 else ''}"
