@@ -115,7 +115,11 @@ def template_create(
 
 
 def _engine() -> Engine:
-    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+    return get_engine(
+        settings.FACESWAP_ENGINE,
+        model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+        providers=settings.FACESWAP_ONNX_PROVIDERS,
+    )
 
 
 def _read_picture(image: Image) -> np.ndarray:
