@@ -9,26 +9,19 @@ own business (`templates.services`), which the admin uses for every template.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.timeouts import JobTimeoutException
-from rq.worker import Worker
+
+from jobs import JobKind, is_timeout, stuck_repair
 
 from .crawl_candidates import CREATED, DUPLICATE, NEAR_DUPLICATE, REFUSED, CandidateRules, collect_candidate
 from .crawl_hashes import KnownPictures
@@ -38,20 +31,18 @@ from .models import CrawlTask
 logger = logging.getLogger(__name__)
 
 Status = CrawlTask.Status
-QUEUE_NAME = "crawl"
-CRAWL_TASK = "templates.tasks.crawl_run_task"
-REPORT_LINES = 200  # the last lines of a run kept on the task for the admin
-ABANDONED_ERROR = (
-    "The crawl worker stopped before the crawl finished. Run it again: pictures already collected are kept "
-    "and skipped as duplicates."
+# A crawl runs as one job on the `crawl` queue, its own, so a long crawl never delays a swap.
+CRAWL_JOBS = JobKind(
+    name="crawl",
+    queue="crawl",
+    task="templates.tasks.crawl_run_task",
+    timeout_setting="CRAWL_JOB_TIMEOUT",
+    result_ttl=24 * 3600,
+    what="crawl",
+    doing="running",
+    advice="Run it again: pictures already collected are kept and skipped as duplicates.",
 )
-TIMEOUT_ERROR = "The crawl took longer than CRAWL_JOB_TIMEOUT and was stopped; the pictures collected so far are kept."
-GENERIC_ERROR = "The crawl stopped on an unexpected error (see the worker's log)."
-
-
-def job_id_for(crawl_id: int) -> str:
-    """A crawl's fixed RQ job id: never queued twice, and its job can be found again."""
-    return f"crawl-task-{crawl_id}"
+REPORT_LINES = 200  # the last lines of a run kept on the task for the admin
 
 
 # --- create, start, cancel, fail --------------------------------------------------------------------------
@@ -82,21 +73,9 @@ def crawl_create(*, source_type: str, search_query: str, filters: Any = None, li
 
 
 def crawl_enqueue(*, crawl_id: int) -> bool:
-    """Put a crawl's id on the `crawl` queue; False (and a log line) when Redis cannot be reached."""
-    try:
-        # By dotted path: the task module imports this one, not the other way round.
-        django_rq.get_queue(QUEUE_NAME).enqueue(
-            CRAWL_TASK,
-            crawl_id,
-            job_id=job_id_for(crawl_id),
-            job_timeout=settings.CRAWL_JOB_TIMEOUT,
-            result_ttl=24 * 3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except RedisError:
-        logger.warning("Could not queue crawl %s; it stays pending until fail_stuck_crawls queues it", crawl_id)
-        return False
-    return True
+    """Put a crawl's id on the `crawl` queue; False (and a log line) when Redis cannot be reached
+    (fail_stuck_crawls queues it later)."""
+    return CRAWL_JOBS.enqueue(crawl_id)
 
 
 def crawl_start(*, crawl: CrawlTask) -> CrawlTask:
@@ -111,8 +90,7 @@ def crawl_start(*, crawl: CrawlTask) -> CrawlTask:
         CrawlTask.objects.filter(pk=crawl.pk).exclude(status=Status.PROCESSING).update(
             status=Status.PENDING, error_message=None, started_at=None, completed_at=None
         )
-        transaction.on_commit(lambda: _job_delete(crawl_id=crawl.pk))
-        transaction.on_commit(lambda: crawl_enqueue(crawl_id=crawl.pk))
+        CRAWL_JOBS.enqueue_on_commit(crawl.pk, fresh=True)
     crawl.refresh_from_db()
     return crawl
 
@@ -123,7 +101,7 @@ def crawl_cancel(*, crawl: CrawlTask) -> bool:
         status=Status.CANCELLED, error_message="Cancelled by a curator.", completed_at=timezone.now()
     )
     if cancelled and crawl.status == Status.PENDING:
-        _job_delete(crawl_id=crawl.pk)
+        CRAWL_JOBS.job_delete(crawl.pk)
     crawl.refresh_from_db()
     return bool(cancelled)
 
@@ -142,71 +120,16 @@ def crawls_fail_stuck(*, older_than: timedelta | None = None) -> dict[str, int]:
 
     - processing, whose job is gone, failed, or whose worker has died (a killed worker on this machine is
       noticed at once), or that started longer ago than `older_than` (default: CRAWL_JOB_TIMEOUT plus a
-      minute): failed with ABANDONED_ERROR, so it can be run again;
+      minute): failed with CRAWL_JOBS.abandoned_error, so it can be run again;
     - pending for longer than `older_than` without a job in the queue (Redis was down): queued again.
     """
-
-    older_than = older_than or timedelta(seconds=settings.CRAWL_JOB_TIMEOUT + 60)
-    connection = django_rq.get_queue(QUEUE_NAME).connection
-    cutoff = timezone.now() - older_than
-    counts = {"failed": 0, "requeued": 0, "left": 0}
-    for crawl in CrawlTask.objects.filter(status=Status.PROCESSING).only("pk", "started_at"):
-        too_old = crawl.started_at is None or crawl.started_at < cutoff
-        if (too_old or not _job_is_alive(connection, crawl.pk)) and crawl_fail(
-            crawl_id=crawl.pk, message=ABANDONED_ERROR
-        ):
-            counts["failed"] += 1
-        else:
-            counts["left"] += 1
-    for crawl in CrawlTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff).only("pk"):
-        if _job_status(connection, crawl.pk) in ("queued", "scheduled", "deferred", "started"):
-            counts["left"] += 1
-        elif crawl_enqueue(crawl_id=crawl.pk):
-            counts["requeued"] += 1
-    return counts
-
-
-def _fetch_job(connection: Any, crawl_id: int) -> Job | None:
-    try:
-        return Job.fetch(job_id_for(crawl_id), connection=connection)
-    except NoSuchJobError:
-        return None
-
-
-def _job_status(connection: Any, crawl_id: int) -> str | None:
-    job = _fetch_job(connection, crawl_id)
-    status = job.get_status() if job is not None else None
-    return str(getattr(status, "value", status)) if status is not None else None
-
-
-def _job_is_alive(connection: Any, crawl_id: int) -> bool:
-    """True while a live worker runs the crawl's job."""
-    job = _fetch_job(connection, crawl_id)
-    if job is None or _job_status(connection, crawl_id) != "started" or not job.worker_name:
-        return False
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
-    if worker is None:
-        return False
-    # A worker killed on this machine is dead before its registration expires.
-    return not (worker.hostname == socket.gethostname() and worker.pid and not _pid_running(worker.pid))
-
-
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _job_delete(*, crawl_id: int) -> None:
-    """Forget a crawl's old RQ job so its fixed id can be queued again (and a cancelled one never starts)."""
-    with contextlib.suppress(RedisError):
-        job = _fetch_job(django_rq.get_queue(QUEUE_NAME).connection, crawl_id)
-        if job is not None:
-            job.delete()
+    return stuck_repair(
+        kind=CRAWL_JOBS,
+        processing=CrawlTask.objects.filter(status=Status.PROCESSING),
+        pending=CrawlTask.objects.filter(status=Status.PENDING),
+        older_than=older_than or timedelta(seconds=settings.CRAWL_JOB_TIMEOUT + 60),
+        fail=lambda crawl_id: crawl_fail(crawl_id=crawl_id, message=CRAWL_JOBS.abandoned_error),
+    )
 
 
 # --- run ----------------------------------------------------------------------------------------------------
@@ -238,11 +161,9 @@ def crawl_run(*, crawl_id: int, echo: Callable[[str], None] | None = None) -> Cr
     except CrawlFailed as exc:
         run.finish(Status.FAILED, str(exc))
     except Exception as exc:
-        if isinstance(exc, JobTimeoutException):
-            run.finish(Status.FAILED, TIMEOUT_ERROR)
-        else:
+        if not is_timeout(exc):
             logger.exception("crawl %s failed", crawl_id)
-            run.finish(Status.FAILED, GENERIC_ERROR)
+        run.finish(Status.FAILED, CRAWL_JOBS.error_for(exc))
     else:
         run.finish(Status.COMPLETED, None)
     return CrawlTask.objects.filter(pk=crawl_id).first()

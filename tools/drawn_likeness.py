@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from faceengine import Face, encode_image, get_engine
-from faceengine.classic.acg.traits import landmark_traits
+from faceengine.stages.drawn.traits import landmark_traits
 from tools import samples, skin_tone
 from tools.identity import chip_descriptor, landmarks_in
 
@@ -119,9 +119,9 @@ def _pick_nearest(results: np.ndarray, photos: np.ndarray) -> list[int]:
 def drawn_skin_lightness(result: np.ndarray, template: np.ndarray, face: Face) -> float:
     """The median CIELAB lightness, in the result, of the drawn face's skin: the template's pixels near its
     cheeks' tone within the face's box (what the drawing draws as skin, whatever the swap did there)."""
-    from faceengine.classic import colour
-    from faceengine.classic.acg.region import drawn_face_region
-    from faceengine.classic.acg.region import skin_tone as cheek_tone
+    from faceengine.shared import colour
+    from faceengine.stages.drawn.region import drawn_face_region
+    from faceengine.stages.drawn.region import skin_tone as cheek_tone
 
     x1, y1, x2, y2 = np.round(face.box).astype(int)
     x1, y1 = max(0, x1), max(0, y1)
@@ -144,7 +144,7 @@ def _rank_correlation(a: list[float], b: list[float]) -> float:
 
 def measure(engine=None, panel: tuple[str, ...] = PANEL, drawings: tuple[str, ...] | None = None) -> Likeness:
     """Every panel person swapped onto every marked face of the drawings (samples.DRAWN) and picked."""
-    from faceengine.classic.acg import swap_face_acg
+    from faceengine.stages.drawn import swap_face_acg
 
     engine = engine or get_engine("classic")
     folder = samples.faces_dir()

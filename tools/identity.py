@@ -15,7 +15,7 @@ import cv2
 import dlib
 import numpy as np
 
-from faceengine.classic.detector import model_paths
+from faceengine.shared.detector import model_paths
 
 # dlib's documented threshold: below it two faces are the same person.
 SAME_PERSON = 0.6
@@ -55,7 +55,7 @@ CHIP_POINTS = np.array(
 def chip_descriptor(image: np.ndarray, kps: np.ndarray) -> np.ndarray:
     """The 128-d descriptor of the face whose five points (eyes, nose tip, mouth corners) are kps: its chip
     cut by the similarity that best puts them on dlib's mean face, so drawn faces and photos are cut alike."""
-    from faceengine.classic.align import similarity_transform
+    from faceengine.shared.align import similarity_transform
 
     matrix = similarity_transform(kps, CHIP_POINTS)
     chip = cv2.warpAffine(np.ascontiguousarray(image[..., :3]), matrix, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_AREA)

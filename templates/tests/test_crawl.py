@@ -455,9 +455,9 @@ def test_the_command_queues_on_the_crawl_queue(crawl_settings, capsys):
     task = CrawlTask.objects.get()
     assert (task.status, task.limit) == ("pending", 5)
     queue = django_rq.get_queue("crawl")
-    assert crawl_services.job_id_for(task.pk) in queue.job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) in queue.job_ids
     assert f"crawl #{task.pk} queued" in capsys.readouterr().out
-    assert crawl_services.job_id_for(task.pk) not in django_rq.get_queue("swaps").job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) not in django_rq.get_queue("swaps").job_ids
 
 
 RECORDED = __import__("pathlib").Path(__file__).parent / "recorded"

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from ...landmarks import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE, estimate_pose
+from ...shared import blend, colour, skin
 from ...util import crop_box, fill_polygons, shrink
-from .. import blend, colour, skin
 
 TRAIT_NAMES = (
     "jaw_to_cheek",  # the jaw's width (points 4-12) to the cheeks' (1-15)

@@ -13,8 +13,8 @@ import numpy as np
 
 from ...faces import Face
 from ...landmarks import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE, kps_from_landmarks
+from ...shared import align, blend, colour, skin
 from ...util import Timings, crop_box, disc, timed
-from .. import align, blend, colour, skin
 from . import ink as _ink
 from .brows import BROW_SCALE, BROW_THINNEST, brow_colour, brow_layer, drawn_brows, raise_brows
 from .eyes import (

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ...shared import colour
 from ...util import disc
-from .. import colour
 from . import region as _region
 from .palette import Palette
 from .region import face_frame, fill_holes, skin_tone

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...landmarks import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE, estimate_pose, kps_from_landmarks
-from .. import align
+from ...shared import align
 from .region import face_frame
 from .traits import TRAIT_NAMES
 
