@@ -194,22 +194,39 @@ def drawn_eye_sizes(lab: np.ndarray, kps: np.ndarray) -> np.ndarray:
     steps = np.arange(0.0, EYE_MEASURE * eye_distance, 0.5)
     run = max(2, round(EYE_SKIN_RUN * eye_distance / 0.5))
 
-    def reach(start: np.ndarray, direction: np.ndarray) -> float:
-        points = start + np.outer(steps, direction)
-        xs = np.clip(np.round(points[:, 0]).astype(int), 0, width - 1)
-        ys = np.clip(np.round(points[:, 1]).astype(int), 0, height - 1)
-        outside = (points[:, 0] < 0) | (points[:, 0] >= width) | (points[:, 1] < 0) | (points[:, 1] >= height)
-        skin_run = np.convolve((skin_like[ys, xs] | outside).astype(np.int32), np.ones(run, np.int32), "full")
-        found = np.nonzero(skin_run[run - 1 :] >= run)[0]
-        return float(steps[found[0]]) if len(found) else float(steps[-1])
-
-    sizes = np.zeros((2, 2), dtype=np.float32)
+    # Every ray at once: from each eye point, along each of a few lines through it, both ways along and
+    # across the eye line; each reaches as far as the first run of skin begins.
     lines = np.linspace(-EYE_LINES, EYE_LINES, 5) * eye_distance
+    starts, directions = [], []
     for eye in (0, 1):
         point = kps[eye].astype(np.float64)
-        widths = [_span(reach(point + t * down, across), reach(point + t * down, -across)) for t in lines]
-        heights = [_span(reach(point + t * across, down), reach(point + t * across, -down)) for t in lines]
-        sizes[eye] = np.median(widths), np.median(heights)
+        for offset_axis, axis in ((down, across), (across, down)):
+            for sign in (1.0, -1.0):
+                for t in lines:
+                    starts.append(point + t * offset_axis)
+                    directions.append(sign * axis)
+    points = np.asarray(starts)[:, None, :] + np.asarray(directions)[:, None, :] * steps[None, :, None]
+    xs = np.clip(np.round(points[..., 0]).astype(int), 0, width - 1)
+    ys = np.clip(np.round(points[..., 1]).astype(int), 0, height - 1)
+    outside = (points[..., 0] < 0) | (points[..., 0] >= width) | (points[..., 1] < 0) | (points[..., 1] >= height)
+    values = (skin_like[ys, xs] | outside).astype(np.int32)
+    if values.shape[1] >= run:
+        sums = np.concatenate([np.zeros((len(values), 1), np.int32), np.cumsum(values, axis=1)], axis=1)
+        windows = sums[:, run:] - sums[:, :-run]
+        hit = windows >= run
+        first = np.where(hit.any(axis=1), hit.argmax(axis=1), len(steps) - 1)
+    else:
+        first = np.full(len(values), len(steps) - 1)
+    reaches = steps[first].reshape(2, 2, 2, len(lines))  # eye, (width, height), (one way, other), line
+    sizes = np.zeros((2, 2), dtype=np.float32)
+    for eye in (0, 1):
+        for measure in (0, 1):
+            sizes[eye, measure] = np.median(
+                [
+                    _span(float(a), float(b))
+                    for a, b in zip(reaches[eye, measure, 0], reaches[eye, measure, 1], strict=True)
+                ]
+            )
     sizes[:, 0] = np.clip(sizes[:, 0], *(f * eye_distance for f in EYE_WIDTH_RANGE))
     sizes[:, 1] = np.clip(sizes[:, 1], *(f * eye_distance for f in EYE_HEIGHT_RANGE))
     return sizes

@@ -186,8 +186,9 @@ def person_palette(palette: Palette, shift: np.ndarray) -> Palette:
 def tone_drawn_skin(
     image: np.ndarray, lab: np.ndarray, palette: Palette, shift: np.ndarray, weight: np.ndarray
 ) -> np.ndarray:
-    """The drawing's own skin around the face (the ears, the neck: pixels of lab within TONE_NEAR of the
-    drawn skin's tones, fading out by TONE_NEAR more) moved by shift, times weight (float 0..1)."""
+    """image with the drawing's own skin around the face (the ears, the neck: where the drawing, lab, is
+    within TONE_NEAR of its skin's tones, fading out by TONE_NEAR more) moved by shift, times weight
+    (float 0..1)."""
     tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
     near = np.min(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
     amount = np.clip(2.0 - near / TONE_NEAR, 0.0, 1.0)
@@ -195,9 +196,11 @@ def tone_drawn_skin(
     amount = np.maximum(amount, cv2.dilate(amount, disc(1))) * weight
     if amount.max() <= 0.0:
         return image
-    moved = colour.from_lab((colour.to_lab(image) + amount[..., None] * shift).astype(np.float32))
-    keep = amount[..., None] <= 0.0
-    return np.where(keep, image, moved)
+    out = image.copy()
+    touched = amount > 0.0
+    pixels = colour.to_lab(image[touched].reshape(-1, 1, 3)) + amount[touched].reshape(-1, 1, 1) * shift
+    out[touched] = colour.from_lab(pixels.astype(np.float32)).reshape(-1, 3)
+    return out
 
 
 def _fallback_shadow(base: np.ndarray, line: np.ndarray | None) -> np.ndarray:

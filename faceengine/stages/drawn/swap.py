@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from ...landmarks import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE, kps_from_la
 from ...shared import align, blend, colour, skin
 from ...util import Timings, crop_box, disc, timed
 from . import ink as _ink
+from .accessories import draw_facial_hair, draw_glasses
 from .brows import BROW_SCALE, BROW_THINNEST, brow_colour, brow_layer, drawn_brows, raise_brows
 from .eyes import (
     drawn_eye_sizes,
@@ -28,6 +30,8 @@ from .eyes import (
 )
 from .ink import ink_lines
 from .palette import (
+    Ink,
+    Palette,
     drawn_ink,
     drawn_palette,
     drawn_tone_maps,
@@ -37,14 +41,14 @@ from .palette import (
     person_palette,
     recolour,
     skin_shift,
-    tone_drawn_skin,
     skin_tones,
     stylise,
+    tone_drawn_skin,
 )
 from .pose import bend, drawn_layout, drawn_turn, layout_for, photo_turn, straighten
 from .region import cheek_mask, drawn_face_region, fit_to_drawn
 from .reshape import reshape_face
-from .traits import TRAIT_NAMES, person_traits
+from .traits import TRAIT_NAMES, PersonTraits, person_traits
 
 # The crop around the drawn face: its box and points grown by this share of its size (room for the jaw's
 # and the chin's reshaping to fade out).
@@ -69,6 +73,60 @@ def _share_inside(points: np.ndarray, region: np.ndarray) -> float:
     hits = np.zeros(len(xy), dtype=bool)
     hits[inside] = region[xy[inside, 1], xy[inside, 0]] > 0
     return float(hits.mean())
+
+
+@dataclass
+class Features:
+    """The person's features drawn on the face (_draw_features): the image, the landmarks the ink follows
+    (brows raised clear of the eyes), the ink lines drawn, the brows' coverage, the eyes' shapes, their
+    coverage and where their highlights went."""
+
+    landmarks: np.ndarray | None
+    image: np.ndarray | None = None
+    lines: tuple = ()
+    brows: np.ndarray | None = None
+    shapes: list = field(default_factory=list)
+    eyes: np.ndarray | None = None
+    places: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
+
+
+def _draw_features(
+    result: np.ndarray,
+    lab: np.ndarray,
+    kps: np.ndarray,
+    region: np.ndarray,
+    palette: Palette,
+    tones: Palette,
+    ink: Ink,
+    landmarks: np.ndarray,
+    traits: PersonTraits,
+    lifted: list,
+    shift: np.ndarray,
+) -> Features:
+    """The person's eyes (the drawing's own, re-proportioned), brows and ink lines drawn over result (in
+    place) where their landmarks put them."""
+    eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
+    centres = np.stack([landmarks[RIGHT_EYE].mean(axis=0), landmarks[LEFT_EYE].mean(axis=0)])
+    shapes, eyes = place_eyes(result, lifted, centres, eye_change(traits.deviation()), region, shift)
+    ink_lm = raise_brows(landmarks, shapes, eye_distance)
+    lines = _ink.INK_LINES[2:]
+    ink_lines(result, ink_lm, ink.colour, ink.width, region, lines)
+    # The drawing's own brows, where they show just above the drawn face, stay the brows; a brow mostly
+    # under the hair would show as dashes between its strands. Else the person's: their curve (inner end
+    # first), thickness and darkness.
+    kept = drawn_brows(lab, region, kps, shapes, palette, ink)
+    thickness = max(BROW_SCALE * traits.brow_thickness * blend.face_size(landmarks), BROW_THINNEST * ink.width)
+    skin_rgb = colour.from_lab(tones.base.reshape(1, 1, 3).astype(np.float32)).reshape(3)
+    paint = np.broadcast_to(
+        brow_colour(ink, skin_rgb.astype(np.float32), traits.brow_contrast).astype(np.uint8), result.shape
+    )
+    brows = np.zeros(region.shape, dtype=np.float32)
+    for i, brow in enumerate((RIGHT_BROW[::-1], LEFT_BROW)):
+        if kept[i] or _share_inside(ink_lm[brow], region) < BROW_INSIDE:
+            continue
+        brows = np.maximum(brows, brow_layer(region.shape, ink_lm[brow], thickness) * region)
+    result[...] = blend.composite(result, paint, brows)
+    return Features(landmarks=ink_lm, image=result, lines=lines, brows=brows, shapes=shapes, eyes=eyes)
 
 
 def swap_face_acg(
@@ -98,9 +156,10 @@ def swap_face_acg(
     box = target.box - np.concatenate([offset, offset])
     eye_distance = float(np.linalg.norm(kps[1] - kps[0]))
     landmarks = source.landmarks
-    traits = person_traits(photo, landmarks) if landmarks is not None and stylised else None
-    deviation = traits.deviation() if traits is not None else np.zeros(len(TRAIT_NAMES))
     with timed(timings, "skin"):
+        # The person's traits (their face's shape, skin, brows, what they wear) and the drawing's.
+        traits = person_traits(photo, landmarks) if landmarks is not None and stylised else None
+        deviation = traits.deviation() if traits is not None else np.zeros(len(TRAIT_NAMES))
         crop_lab = colour.to_lab(crop)
         region = drawn_face_region(crop_lab, box, kps)
         if traits is not None:
@@ -172,45 +231,29 @@ def swap_face_acg(
         drawn = blend.composite(crop, colour.from_lab(flat_lab.astype(np.float32)), base)
         result = blend.composite(drawn, moved, mask)
         if np.abs(shift).max() > 0.5:
-            # The drawing's skin around the face (ears, neck) takes the person's tone too, fading out
-            # towards the crop's edge.
+            # The drawing's skin around the face (ears, neck; the face itself is painted in the person's
+            # tones already) takes the person's tone too, fading out towards the crop's edge.
             edge = np.zeros(shape, np.uint8)
             edge[1:-1, 1:-1] = 1
             fade = np.clip(cv2.distanceTransform(edge, cv2.DIST_L2, 3) / (TONE_FADE * size), 0.0, 1.0)
-            result = tone_drawn_skin(result, crop_lab, palette, shift, fade * (1.0 - mask))
+            result = tone_drawn_skin(result, crop_lab, palette, shift, fade * (1.0 - base))
     with timed(timings, "ink"):
         ink = drawn_ink(crop_lab, region, kps, palette)
         drawn_sizes = drawn_eye_sizes(crop_lab, kps)
         highlights = eye_highlights(crop, crop_lab, kps, drawn_sizes) if stylised else []
-        places = np.zeros((0, 2), dtype=np.float32)
-        eyes_cover = None
-        ink_lm, shapes, lines = moved_lm, [], _ink.INK_LINES
-        if stylised and moved_lm is not None:
+        features = Features(landmarks=moved_lm)
+        if stylised and moved_lm is not None and traits is not None:
+            result = draw_facial_hair(result, moved_lm, traits, tones, ink, region)
             lifted = drawn_eyes(crop, crop_lab, kps, drawn_sizes, region, palette)
-            centres = np.stack([moved_lm[RIGHT_EYE].mean(axis=0), moved_lm[LEFT_EYE].mean(axis=0)])
-            shapes, eyes_cover = place_eyes(result, lifted, centres, eye_change(deviation), region, shift)
-            ink_lm = raise_brows(moved_lm, shapes, eye_distance)
-            # The drawing's own brows, where they show just above the drawn face, stay the brows; a brow
-            # mostly under the hair would show as dashes between its strands.
-            kept = drawn_brows(crop_lab, region, kps, shapes, palette, ink)
-            hidden = [_share_inside(ink_lm[brow], region) < BROW_INSIDE for brow in (RIGHT_BROW, LEFT_BROW)]
-            lines = _ink.INK_LINES[2:]
-            ink_lines(result, ink_lm, ink.colour, ink.width, region, lines)
-            # The person's brows: their curve (inner end first), thickness and darkness.
-            face_px = blend.face_size(moved_lm)
-            thickness = max(BROW_SCALE * traits.brow_thickness * face_px, BROW_THINNEST * ink.width)
-            skin_rgb = colour.from_lab(tones.base.reshape(1, 1, 3).astype(np.float32)).reshape(3).astype(np.float32)
-            paint = brow_colour(ink, skin_rgb, traits.brow_contrast)
-            for i, brow in enumerate((RIGHT_BROW[::-1], LEFT_BROW)):
-                if kept[i] or hidden[i]:
-                    continue
-                alpha = brow_layer(shape, ink_lm[brow], thickness) * region
-                result = blend.composite(result, np.broadcast_to(paint.astype(np.uint8), result.shape), alpha)
-                lines = ((brow, BROW_SCALE),) + lines
+            features = _draw_features(
+                result, crop_lab, kps, region, palette, tones, ink, moved_lm, traits, lifted, shift
+            )
+            result = features.image
             # The highlights as drawn, at whole pixels, inside the new eyes (a lid brought down covers them).
-            places = highlight_places(highlights, kps, drawn_sizes, shapes)
-            painted = paint_highlights(result, highlights, kps, places, eyes_cover)
+            features.places = highlight_places(highlights, kps, drawn_sizes, features.shapes)
+            painted = paint_highlights(result, highlights, kps, features.places, features.eyes)
             result = blend.composite(result, painted, region.astype(np.float32))
+            result = draw_glasses(result, features.shapes, traits, ink)
     if trace is not None:
         trace.update(
             palette=palette,
@@ -218,12 +261,13 @@ def swap_face_acg(
             traits=traits,
             ink=ink,
             highlights=[dataclasses.replace(h, rgb=None) for h in highlights],
-            highlight_places=places + offset,
+            highlight_places=features.places + offset,
             region=(x1, y1, region),
             landmarks=None if moved_lm is None else moved_lm + offset,
-            ink_landmarks=None if ink_lm is None else ink_lm + offset,
-            ink_lines=lines,
-            eyes=eyes_cover,
-            eye_shapes=shapes,
+            ink_landmarks=None if features.landmarks is None else features.landmarks + offset,
+            ink_lines=features.lines,
+            brows=features.brows,
+            eyes=features.eyes,
+            eye_shapes=features.shapes,
         )
     canvas[y1:y2, x1:x2] = result

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...landmarks import LEFT_BROW, LEFT_EYE, RIGHT_BROW, RIGHT_EYE, estimate_pose
 from ...shared import blend, colour, skin
-from ...util import crop_box, fill_polygons, shrink
+from ...util import crop_box, disc, fill_polygons, shrink
 
 TRAIT_NAMES = (
     "jaw_to_cheek",  # the jaw's width (points 4-12) to the cheeks' (1-15)
@@ -101,11 +101,13 @@ BROW_DARKER = 8.0
 # lightness, without the darkest PUPIL_PERCENTILE (pupil, lashes) and nothing lighter than the skin.
 IRIS_PERCENTILE = 55
 PUPIL_PERCENTILE = 15
-# Facial hair: the share of the moustache's and the beard's zones (see _hair_zones) that is darker than
-# the skin by FACIAL_HAIR_DARKER and not skin by the skin model, above FACIAL_HAIR_FLOOR (a lip's or
-# chin's shadow, a few pixels) counted from zero.
-FACIAL_HAIR_DARKER = 7.0
-FACIAL_HAIR_FLOOR = 0.12
+# Facial hair: the share of the moustache's and the beard's zones (see hair_zones) darker by
+# FACIAL_HAIR_DARKER than the cheeks' FACIAL_HAIR_PERCENTILE-th percentile lightness (the face's own
+# shading, so a lip's or chin's shadow in a side light is not hair), above FACIAL_HAIR_FLOOR counted from
+# zero.
+FACIAL_HAIR_DARKER = 6.0
+FACIAL_HAIR_PERCENTILE = 10
+FACIAL_HAIR_FLOOR = 0.2
 # Glasses: the share of the columns across the nose bridge (between the inner eye corners, from the
 # eyes' line to NOSE_BRIDGE_DEPTH of the face down) that a horizontal edge of at least GLASSES_EDGE
 # (CIELAB lightness per pixel, at the work size) crosses, and the same below each eye (its rim).
@@ -135,12 +137,18 @@ class PersonTraits:
         return out
 
 
-def _hair_zones(lm: np.ndarray) -> list[np.ndarray]:
+def hair_zones(lm: np.ndarray, *, drawn: bool = False) -> list[np.ndarray]:
     """The moustache's zone (between the nose's base and the upper lip) and the beard's (below the lower
-    lip, down the chin and the jaw, kept a little inside the jaw line, where the neck begins)."""
-    moustache = np.concatenate([lm[31:36], lm[[54, 53, 52, 51, 50, 49, 48]]])
+    lip, down the chin and the jaw, a little inside the jaw line, where the neck begins). Measured
+    (drawn=False), they keep clear of the nostrils' shadow and the shadow right under the lower lip; drawn,
+    they reach the nose and the lip."""
+    lm = np.asarray(lm, dtype=np.float32)
+    clear = 0.0 if drawn else 0.3
+    upper = lm[31:36] + clear * (lm[[50, 50, 51, 52, 52]] - lm[31:36])
+    moustache = np.concatenate([upper, lm[[54, 53, 52, 51, 50, 49, 48]]])
     jaw = lm[4:13] + 0.12 * (lm[30] - lm[4:13])
-    beard = np.concatenate([lm[[54, 55, 56, 57, 58, 59, 48]], jaw])
+    below_lip = lm[[54, 55, 56, 57, 58, 59, 48]] + clear * (lm[8] - lm[57])
+    beard = np.concatenate([below_lip, jaw])
     return [moustache.astype(np.float32), beard.astype(np.float32)]
 
 
@@ -171,14 +179,10 @@ def person_traits(photo: np.ndarray, landmarks: np.ndarray) -> PersonTraits:
     size *= float(factor.mean())
     lab = colour.to_lab(crop)
     light = lab[..., 0]
-    outline = blend.face_outline(lm)
-    skin_map = skin.skin_map(crop, lm, outline, size, template=False)
-    core = fill_polygons(lab.shape[:2], skin.core_polygons(lm)) > 0
-    clean = core & (skin_map.weights > 0.5)
-    if clean.sum() < 16:
-        clean = core
-    skin_lab = np.median(lab[clean], axis=0)
-    not_skin = skin_map.probability < 0.5
+    core = fill_polygons(lab.shape[:2], skin.core_polygons(lm))
+    features = cv2.dilate(fill_polygons(lab.shape[:2], skin.feature_polygons(lm)), disc(max(1, round(0.03 * size))))
+    clean = (core & (1 - features)) > 0
+    skin_lab = np.median(skin.robust_pixels(lab[clean if clean.sum() >= 16 else core > 0]), axis=0)
     # The brows: along each brow's landmarks, the pixels darker than halfway from the skin to the band's
     # darkest (a brow's own shadow below it is lighter than that; the skin model counts a brow as shaded
     # skin).
@@ -205,10 +209,12 @@ def person_traits(photo: np.ndarray, landmarks: np.ndarray) -> PersonTraits:
         iris_pixels.append(pixels[(pixels[:, 0] >= low) & (pixels[:, 0] <= high) & (pixels[:, 0] < skin_lab[0])])
     iris_pixels = np.concatenate(iris_pixels) if iris_pixels else np.zeros((0, 3))
     iris = np.median(iris_pixels, axis=0) if len(iris_pixels) >= 6 else None
-    # Facial hair: dark, not-skin pixels over the moustache's and the beard's zones.
-    hair = not_skin & (light < skin_lab[0] - FACIAL_HAIR_DARKER)
+    # Facial hair: pixels over the moustache's and the beard's zones darker than the cheeks' darkest skin
+    # (their FACIAL_HAIR_PERCENTILE-th percentile: the face's own shading) by FACIAL_HAIR_DARKER.
+    cheek_dark = float(np.percentile(light[clean], FACIAL_HAIR_PERCENTILE)) if clean.any() else float(skin_lab[0])
+    hair = light < cheek_dark - FACIAL_HAIR_DARKER
     shares = []
-    for zone in _hair_zones(lm):
+    for zone in hair_zones(lm):
         inside = fill_polygons(lab.shape[:2], [zone]) > 0
         share = float(hair[inside].mean()) if inside.any() else 0.0
         shares.append(float(np.clip((share - FACIAL_HAIR_FLOOR) / (1 - FACIAL_HAIR_FLOOR), 0.0, 1.0)))
