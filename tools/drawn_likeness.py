@@ -142,8 +142,14 @@ def _rank_correlation(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def measure(engine=None, panel: tuple[str, ...] = PANEL, drawings: tuple[str, ...] | None = None) -> Likeness:
-    """Every panel person swapped onto every marked face of the drawings (samples.DRAWN) and picked."""
+def measure(
+    engine=None,
+    panel: tuple[str, ...] = PANEL,
+    drawings: tuple[str, ...] | None = None,
+    faces: tuple[str, ...] | None = None,
+) -> Likeness:
+    """Every panel person swapped onto every marked face of the drawings (samples.DRAWN; faces: only these
+    "<drawing>: <role>" faces) and picked."""
     from faceengine.stages.drawn import swap_face_acg
 
     engine = engine or get_engine("classic")
@@ -155,10 +161,14 @@ def measure(engine=None, panel: tuple[str, ...] = PANEL, drawings: tuple[str, ..
     own_light = {n: float(skin_tone.skin_colour(people[n], sources[n].landmarks, template=False)[0]) for n in panel}
     likeness = Likeness(faces=[])
     descriptor_picks, trait_picks = {}, {}
+    if faces is not None:
+        drawings = tuple(dict.fromkeys(label.split(": ")[0] for label in faces))
     for drawing in drawings or tuple(samples.DRAWN):
-        image, faces = samples.drawn_template(folder, drawing)
-        for role, face in faces.items():
+        image, marked = samples.drawn_template(folder, drawing)
+        for role, face in marked.items():
             label = f"{drawing}: {role}"
+            if faces is not None and label not in faces:
+                continue
             likeness.faces.append(label)
             box = face_box(face.kps)
             descs, traits, skins = [], [], []

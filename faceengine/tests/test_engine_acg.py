@@ -105,7 +105,7 @@ def test_the_drawings_own_brow_above_the_face_is_found_so_the_photos_is_not_draw
     palette = acg.drawn_palette(lab, region, face.kps)
     ink = acg.drawn_ink(lab, region, face.kps, palette)
     across, down = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
-    shapes = [acg.EyeShape(point, across, down, None, None, None, 30.0, 20.0) for point in face.kps[:2]]
+    shapes = [acg.EyeShape(point, across, down, None, 30.0, 20.0) for point in face.kps[:2]]
     assert region[90, 90] == 0  # the brow is outside the drawn face, along its edge
     assert acg.drawn_brows(lab, region, face.kps, shapes, palette, ink) == [True, False]
 
@@ -142,58 +142,92 @@ def big_eyed_face() -> tuple[np.ndarray, Face]:
     return image, face
 
 
+IRIS = (70, 20, 30)
+
+
 @pytest.mark.slow
-def test_the_swapped_eyes_are_drawn_eye_sized_and_open_as_the_person(engine, photos):
+def test_the_swapped_eyes_are_the_drawings_own_at_its_size_and_open_as_the_person(engine, photos):
     # Obama smiles with narrowed eyes (height / width about 0.22), the astronaut's are wide open (0.34).
     image, face = big_eyed_face()
     drawn = [eye_extent(image, face, eye) for eye in (0, 1)]
     openness = {}
     for name in ("obama", "astronaut"):
         source, _ = engine.source_face(photos[name], role="wife")
-        result = image.copy()
-        acg.swap_face_acg(result, face, photos[name], source)
+        result, trace = image.copy(), {}
+        acg.swap_face_acg(result, face, photos[name], source, trace=trace)
         sizes = [eye_extent(result, face, eye) for eye in (0, 1)]
         for (width, _), (drawn_width, _) in zip(sizes, drawn, strict=True):
             # As wide as the drawn eye (its lash line, 44 pixels), not the photo's eye (about 27).
             assert width >= 0.75 * drawn_width, (name, sizes, drawn)
             assert width <= 1.6 * drawn_width, (name, sizes, drawn)  # and not a cartoon's saucer
         openness[name] = np.mean([height / width for width, height in sizes])
+        # The drawing's own eye: its iris (in its colour), white and lash line, not a photo's eye nor a
+        # generic oval: most of what the new eyes cover is in the drawn eye's own colours.
+        x1, y1, region = trace["region"]
+        eyes = np.zeros(image.shape[:2], dtype=bool)
+        eyes[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = trace["eyes"] > 0.9
+        lab = to_lab(result)[eyes]
+        own = np.minimum.reduce([delta_e(lab, rgb) for rgb in (IRIS, (255, 255, 255), LINE)])
+        assert (own < 10).mean() > 0.8, name
+        assert (delta_e(lab, IRIS) < 10).sum() > 0.3 * np.pi * 11 * 13, name  # the iris shows, in its colour
     assert openness["obama"] < 0.85 * openness["astronaut"], openness
 
 
+def beyond(trace: dict, shape: tuple[int, ...]) -> np.ndarray:
+    """The pixels outside the swap's crop (bool): nothing there may change."""
+    x1, y1, region = trace["region"]
+    out = np.ones(shape[:2], dtype=bool)
+    out[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = False
+    return out
+
+
 @pytest.mark.slow
-def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine, photos):
+@pytest.mark.parametrize("name", ["astronaut", "obama"])
+def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine, photos, name):
     image, face = drawn_face()
-    source, _ = engine.source_face(photos["obama"], role="husband")
+    source, _ = engine.source_face(photos[name], role="husband")
     result, trace = image.copy(), {}
-    acg.swap_face_acg(result, face, photos["obama"], source, trace=trace)
+    acg.swap_face_acg(result, face, photos[name], source, trace=trace)
     x1, y1, region = trace["region"]
     inside = np.zeros(image.shape[:2], dtype=bool)
     inside[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = region > 0
-    # Nothing outside the drawn face changes: not the outline, the bangs, the background.
-    assert np.array_equal(result[~inside], image[~inside])
-    # The highlights are drawn again, white and as drawn, where the photo's eyes are.
+    # Nothing beyond the face changes, nor its bangs and the background above it: the face takes the
+    # person's shape below the nose (its jaw, its chin) and their tone, nothing else.
+    outside = beyond(trace, image.shape)
+    hair_or_background = np.all(image == (200, 90, 110), axis=-1) | np.all(image == (120, 160, 200), axis=-1)
+    outside[:100] |= hair_or_background[:100]
+    assert np.array_equal(result[outside], image[outside])
+    # The highlights are drawn again, white and as drawn, where the photo's eyes are (Obama's narrowed
+    # eyes have their lids over the top of them).
     assert len(trace["highlights"]) == 2
     for i in range(2):
         assert kept_share(result, image, face, trace, i) > 0.9
     lab = to_lab(result)
-    # Most of the face outside the eyes (drawn at the drawing's size) is in the drawn skin's two tones (the
-    # rest: the photo's mouth, the ink).
+    # Most of the face outside the eyes (the drawing's own) is in the drawn skin's two tones moved to the
+    # person's skin (the rest: the photo's mouth, the ink).
     eyes = np.zeros(image.shape[:2], dtype=bool)
     eyes[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] = trace["eyes"] > 0
-    skin = np.minimum(delta_e(lab, SKIN), delta_e(lab, SHADOW))[inside & ~eyes]
-    assert (skin < 4.0).mean() > 0.8
+    tones = trace["tones"]
+    skin = np.minimum(np.linalg.norm(lab - tones.base, axis=-1), np.linalg.norm(lab - tones.shadow, axis=-1))
+    assert (skin[inside & ~eyes] < 4.0).mean() > 0.75
+    # Obama's skin is darker than the astronaut's: his drawn skin is darker than the drawing's own, hers is not.
+    darker = trace["palette"].base[0] - tones.base[0]
+    assert darker > 8 if name == "obama" else abs(darker) < 3
 
 
 def kept_share(result: np.ndarray, image: np.ndarray, face: Face, trace: dict, index: int) -> float:
     """The share of a drawn highlight's pixels (its inside, not its blended rim) that are in the result as
-    drawn (within 8 levels), moved whole pixels to its place."""
+    drawn (within 8 levels), moved whole pixels to its place, where the new eye shows."""
     highlight, place = trace["highlights"][index], trace["highlight_places"][index]
     x1, y1, _ = trace["region"]
     ys, xs = np.nonzero(cv2.erode((highlight.alpha > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)))
     drawn = np.stack([xs + x1, ys + y1], axis=1)
     shift = np.round(place - (face.kps[highlight.eye] + highlight.offset)).astype(int)
     moved = drawn + shift
+    # Only where the new eye shows (a lid brought down over a narrowed eye covers the top of it).
+    shown = cv2.erode((trace["eyes"] > 0.9).astype(np.uint8), np.ones((3, 3), np.uint8))
+    open_eye = shown[moved[:, 1] - y1, moved[:, 0] - x1] > 0
+    drawn, moved = drawn[open_eye], moved[open_eye]
     same = np.abs(result[moved[:, 1], moved[:, 0]].astype(int) - image[drawn[:, 1], drawn[:, 0]]).max(axis=1) <= 8
     light = to_lab(image)[drawn[:, 1], drawn[:, 0], 0] > acg.eyes.HIGHLIGHT_LIGHT
     return float((same & light).mean()) if len(drawn) else 0.0
@@ -228,45 +262,55 @@ def _two_tone_distance(lab: np.ndarray, palette) -> np.ndarray:
 def test_drawn_faces_take_the_drawings_palette_and_ink_and_nothing_else_changes(engine, faces_dir, photos, name):
     image, faces = samples.drawn_template(faces_dir, name)
     result = image.copy()
-    inside = np.zeros(image.shape[:2], dtype=bool)
+    outside = np.ones(image.shape[:2], dtype=bool)
     traces = {}
     for role, face in faces.items():
         photo = photos["obama" if role == "husband" else "astronaut"]
         source, _ = engine.source_face(photo, role=role)
         traces[role] = trace = {}
         acg.swap_face_acg(result, face, photo, source, trace=trace)
-        x1, y1, region = trace["region"]
-        inside[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]] |= region > 0
-    assert np.array_equal(result[~inside], image[~inside]), "pixels outside the drawn faces changed"
+        outside &= beyond(trace, image.shape)
+    assert np.array_equal(result[outside], image[outside]), "pixels beyond the drawn faces changed"
     lab = to_lab(result)
+    before = to_lab(image)
     for role, trace in traces.items():
         x1, y1, region = trace["region"]
-        crop_lab = lab[y1 : y1 + region.shape[0], x1 : x1 + region.shape[1]]
+        window = (slice(y1, y1 + region.shape[0]), slice(x1, x1 + region.shape[1]))
+        crop_lab = lab[window]
+        # The hair stays as drawn: above the drawn nose, outside the drawn face, what is not the skin's
+        # colour (the person's tone moves the drawing's skin around the face, and their brows go over it).
+        centre, _, down = acg.region.face_frame(faces[role].kps - [x1, y1])
+        ys, xs = np.mgrid[0 : region.shape[0], 0 : region.shape[1]]
+        nose = float(np.dot(faces[role].kps[2] - [x1, y1] - centre, down))
+        above = (xs - centre[0]) * down[0] + (ys - centre[1]) * down[1] < nose
+        not_skin = _two_tone_distance(before[window], trace["palette"]) > 3 * acg.palette.TONE_NEAR + 1
+        hair = above & not_skin & (cv2.dilate(region, np.ones((5, 5), np.uint8)) == 0)
+        assert np.abs(crop_lab[hair] - before[window][hair]).max() < 1.0, f"{name} {role}: the hair changed"
         landmarks, ink = trace["landmarks"] - [x1, y1], trace["ink"]
-        # The ink follows the landmarks with the brows raised above the enlarged eyes.
         ink_alpha = acg.ink_layer(
             region.shape, trace["ink_landmarks"] - [x1, y1], ink.width, region, trace["ink_lines"]
         )
         eye_distance = float(np.linalg.norm(faces[role].kps[1] - faces[role].kps[0]))
-        eyes, mouth = acg.feature_masks(region.shape, landmarks, eye_distance)
+        _, mouth = acg.feature_masks(region.shape, landmarks, eye_distance)
         cover = highlight_cover(region.shape, faces[role], trace)
-        # The skin (not the drawn eyes, the photo's eyes and mouth, the ink or the highlights) is in the
-        # drawn skin's tones.
+        # The skin (not the drawn eyes, the photo's mouth, the ink, the brows or the highlights) is in the
+        # drawn skin's tones, moved to the person's.
         inner = cv2.erode(region, np.ones((5, 5), np.uint8)) > 0  # its edge blends with the drawn outline
         drawn_eyes = cv2.dilate((trace["eyes"] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        skin = inner & (ink_alpha == 0) & (np.maximum(eyes, mouth) == 0) & ~cover & ~drawn_eyes
-        near = _two_tone_distance(crop_lab[skin], trace["palette"]) < 4.0
-        # (Of the face outside the drawn eyes: they are as large as the drawing's, up to 40 % of a small face.)
+        skin = inner & (ink_alpha == 0) & (trace["brows"] == 0) & (mouth == 0) & ~cover & ~drawn_eyes
+        near = _two_tone_distance(crop_lab[skin], trace["tones"]) < 4.0
         rest = ((region > 0) & ~drawn_eyes).sum()
         assert skin.sum() > 0.3 * rest, f"{name} {role}: the skin is hardly a part of the face"
         assert near.mean() > 0.95, f"{name} {role}: only {near.mean():.0%} of the skin in the drawn palette"
-        # The ink lines and the eyes' upper lids (where they cover their pixels wholly) are in the drawing's
-        # own line colour.
-        ink_alpha = np.maximum(ink_alpha, trace["lids"])
+        # The ink lines (where they cover most of their pixels: a small face's lines are thin) are in the
+        # drawing's own line colour.
         ink_lab = to_lab(ink.colour.reshape(1, 1, 3).astype(np.uint8))[0, 0]
-        drawn = crop_lab[(ink_alpha >= 0.99) & ~cover]  # the highlights go over the ink
+        lined = (ink_alpha >= 0.75) & ~cover & (trace["brows"] == 0) & ~drawn_eyes
+        drawn, alpha = crop_lab[lined], ink_alpha[lined]
         assert len(drawn) >= 10, f"{name} {role}: hardly any ink lines"
-        assert (np.linalg.norm(drawn - ink_lab, axis=-1) < 3.0).mean() > 0.9, f"{name} {role}: not the drawing's ink"
+        allowed = (1.0 - alpha) * float(np.linalg.norm(trace["tones"].base - ink_lab)) + 3.0
+        near_ink = np.linalg.norm(drawn - ink_lab, axis=-1) < allowed
+        assert near_ink.mean() > 0.9, f"{name} {role}: not the drawing's ink"
 
 
 @pytest.mark.slow
@@ -309,3 +353,106 @@ def test_a_turned_source_is_straightened_onto_a_frontal_drawn_face(engine, faces
         acg.swap_face_acg(image.copy(), target, photos["monica"], source, straightened=straightened, trace=trace)
         asymmetry[straightened] = _asymmetry(trace["landmarks"])
     assert asymmetry[True] < 0.05 and asymmetry[False] > 2 * asymmetry[True], asymmetry
+
+
+def _width_at(region: np.ndarray, y: int) -> int:
+    xs = np.nonzero(region[y])[0]
+    return int(xs.max() - xs.min() + 1) if len(xs) else 0
+
+
+def test_the_drawn_jaw_and_chin_take_the_persons_shape():
+    image, face = drawn_face()
+    lab = to_lab(image)
+    region = acg.drawn_face_region(lab, face.box, face.kps)
+    wider = np.zeros(len(acg.traits.TRAIT_NAMES))
+    wider[acg.traits.TRAIT_NAMES.index("jaw_to_cheek")] = 0.08  # a jaw 8 % wider than the average face's
+    wider[acg.traits.TRAIT_NAMES.index("chin_length")] = 0.1  # a chin 10 % longer
+    reshaped, moved = acg.reshape_face(image, region, face.kps, wider)
+    narrower, moved_narrow = acg.reshape_face(image, region, face.kps, -wider)
+    mouth_y, chin = 170, int(np.nonzero(region.any(axis=1))[0].max())
+    # The drawn outline itself moves: wider at the mouth (with the caricature's gain), the chin lower.
+    assert _width_at(moved, mouth_y) > _width_at(region, mouth_y) * 1.06
+    assert _width_at(moved_narrow, mouth_y) < _width_at(region, mouth_y) * 0.94
+    assert np.nonzero(moved.any(axis=1))[0].max() >= chin + 3
+    assert np.nonzero(moved_narrow.any(axis=1))[0].max() <= chin - 3
+    # Above the nose nothing moves: the eyes, the bangs, the forehead.
+    assert np.array_equal(reshaped[:140], image[:140]) and np.array_equal(narrower[:140], image[:140])
+
+    # The outline is still the drawing's line, in its colour, where it moved to: lower under the chin.
+    def lowest_line(picture: np.ndarray) -> int:
+        line = np.all(np.abs(picture[:, 115:126].astype(int) - LINE) <= 30, axis=-1).any(axis=1)
+        return int(np.nonzero(line)[0].max())
+
+    assert lowest_line(reshaped) >= lowest_line(image) + 3
+
+
+@pytest.mark.slow
+def test_drawn_art_keeps_the_person(engine):
+    # The trait test. The shared people, each swapped onto two drawn faces; which person does each result
+    # pick? dlib's descriptor of the result against each person's photo, each side matched to its own
+    # style (tools/drawn_likeness: the panel's mean on the same drawn face taken off each result, the
+    # photos' mean off each photo). A drawing that loses the person gives every person the same face and
+    # picks at chance (2 of 16), as the drawn art before did (3 of 16); one that carries the person's
+    # traits picks them.
+    from tools import drawn_likeness
+
+    likeness = drawn_likeness.measure(engine, faces=("two girls: husband", "main and background: wife"))
+    picks = likeness.picks["descriptor"]
+    assert len(picks) == 16
+    assert likeness.top1("descriptor") >= 5 / 16, likeness.confusion("descriptor")
+    assert likeness.mean_rank() <= 3.5, likeness.mean_rank()  # chance: 4.5
+    # A dark-skinned person stays darker in the drawing than light-skinned people.
+    for face, skins in likeness.skin.items():
+        drawn = {name: light for name, _, light in skins}
+        assert drawn["obama"] < min(drawn["astronaut"], drawn["angelina"]) - 8, (face, drawn)
+
+
+@pytest.mark.slow
+def test_glasses_and_facial_hair_are_seen_and_drawn(engine, photos):
+    from faceengine.stages.drawn.accessories import FACIAL_HAIR_SURE, GLASSES_SURE
+    from tools import trait_variants
+
+    # The shared people within 25 degrees of frontal (Angelina and Brad are turned about 25: a turned face's
+    # rims are foreshortened past what the nose-bridge and under-eye edges see; Brad still passes).
+    for name in ("obama", "astronaut", "brad", "biden", "rachel", "monica", "ross"):
+        source, _ = engine.source_face(photos[name], role="husband")
+        plain = acg.person_traits(photos[name], source.landmarks)
+        assert plain.glasses < GLASSES_SURE, name
+        assert max(plain.moustache, plain.beard) < FACIAL_HAIR_SURE, name
+        glasses = trait_variants.with_glasses(photos[name], source.landmarks)
+        assert (
+            acg.person_traits(glasses, engine.source_face(glasses, role="husband")[0].landmarks).glasses >= GLASSES_SURE
+        ), name
+        beard = trait_variants.with_facial_hair(photos[name], source.landmarks, "beard")
+        assert (
+            acg.person_traits(beard, engine.source_face(beard, role="husband")[0].landmarks).beard >= FACIAL_HAIR_SURE
+        ), name
+    # Drawn: frames in the drawing's ink round the drawn eyes; a beard a darker tone over the chin.
+    image, face = big_eyed_face()
+    results = {}
+    for variant in ("plain", "glasses", "beard"):
+        photo = photos["brad"]
+        source, _ = engine.source_face(photo, role="husband")
+        if variant == "glasses":
+            photo = trait_variants.with_glasses(photo, source.landmarks)
+        elif variant == "beard":
+            photo = trait_variants.with_facial_hair(photo, source.landmarks, "beard")
+        source, _ = engine.source_face(photo, role="husband")
+        result, trace = image.copy(), {}
+        acg.swap_face_acg(result, face, photo, source, trace=trace)
+        results[variant] = (result, trace)
+    lab = {variant: to_lab(result) for variant, (result, _) in results.items()}
+    ink = to_lab(results["glasses"][1]["ink"].colour.reshape(1, 1, 3).astype(np.uint8))[0, 0]
+    for eye in results["glasses"][1]["eye_shapes"]:
+        ring = np.zeros(image.shape[:2], dtype=np.uint8)
+        x1, y1, _ = results["glasses"][1]["region"]
+        centre = tuple(int(v) for v in np.round(np.add(eye.centre, (x1, y1))))
+        axes = (round(0.65 * eye.width), round(0.75 * eye.height))
+        cv2.ellipse(ring, centre, axes, 0, 0, 360, 1, 3)
+        inked = {v: (np.linalg.norm(lab[v] - ink, axis=-1) < 12)[ring > 0].mean() for v in ("plain", "glasses")}
+        assert inked["glasses"] > 0.3 and inked["plain"] < 0.1, inked
+    x1, y1, _ = results["beard"][1]["region"]
+    chin = results["beard"][1]["landmarks"][[7, 8, 9]].mean(axis=0) * 0.7 + results["beard"][1]["landmarks"][57] * 0.3
+    cx, cy = (int(v) for v in np.round(chin))
+    patch = (slice(cy - 2, cy + 3), slice(cx - 2, cx + 3))
+    assert lab["beard"][patch][..., 0].mean() < lab["plain"][patch][..., 0].mean() - 10

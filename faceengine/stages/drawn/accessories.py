@@ -25,7 +25,7 @@ SUPERSAMPLE = 4
 # towards STUBBLE_LAB (a shadow of a beard), to BEARD_INK of the way to the ink's colour for a full beard,
 # as opaque as
 # FACIAL_HAIR_ALPHA (from the least to the fullest), soft at its edge over FACIAL_HAIR_SOFT of the face.
-FACIAL_HAIR_SURE = 0.3
+FACIAL_HAIR_SURE = 0.4
 STUBBLE_LAB = np.array([55.0, -2.0, -6.0], dtype=np.float32)
 FACIAL_HAIR_ALPHA = (0.35, 0.7)
 BEARD_INK = 0.6

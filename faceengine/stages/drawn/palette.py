@@ -192,8 +192,10 @@ def tone_drawn_skin(
     tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
     near = np.min(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
     amount = np.clip(2.0 - near / TONE_NEAR, 0.0, 1.0)
-    # The pixels along the skin's edge (half skin, half line or hair) too, or a pale rim stays.
-    amount = np.maximum(amount, cv2.dilate(amount, disc(1))) * weight
+    # The pixels along the skin's edge (half skin, half line or hair) too, or a pale rim stays; not the
+    # hair or line beside them.
+    rim = cv2.dilate(amount, disc(1)) * np.clip(3.0 - near / TONE_NEAR, 0.0, 1.0)
+    amount = np.maximum(amount, rim) * weight
     if amount.max() <= 0.0:
         return image
     out = image.copy()
