@@ -1,5 +1,6 @@
 """`make bench`, engine section: per-stage medians of one couple swap, sizes, peak memory, and the
-identity measure of the classic swap methods (local, align) on the shared pairs.
+identity measure of the classic swap methods (local, align) on the shared pairs; drawn art: the couple
+swap's time on the anime pictures and whom the drawn results pick (tools/drawn_likeness).
 
 Run: python -m tools.bench_engine [--runs N] [--engine NAME] [--model-dir D]
 """
@@ -12,10 +13,10 @@ import statistics
 import sys
 import time
 
-from faceengine import engine_names, get_engine, model_load_count, swap_couple
+from faceengine import engine_names, get_engine, model_load_count, swap_couple, swap_one_face
 from faceengine.classic import pipeline
 from faceengine.shared import blend
-from tools import robustness, samples, skin_tone
+from tools import drawn_likeness, robustness, samples, skin_tone
 from tools.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
@@ -182,6 +183,35 @@ def bench_skin_tone(engine_name: str, model_dir: str | None) -> None:
     print(f"forehead step (own tone): median |step| {statistics.median(steps):.1f}, worst {max(steps):.1f}")
 
 
+def bench_drawn(engine_name: str, model_dir: str | None, runs: int, likeness: bool) -> None:
+    """Drawn art: a couple (or the one marked face) swapped into each shared anime picture at its own size,
+    the median seconds against the photo couple's in the same run, and whom each drawn result picks
+    (tools/drawn_likeness)."""
+    engine = get_engine(engine_name, model_dir=model_dir)
+    folder = samples.faces_dir()
+    people = samples.people(folder)
+    photos = {"husband": people["obama"], "wife": people["astronaut"]}
+    known = {role: engine.source_face(photo, role=role)[0] for role, photo in photos.items()}
+    template, faces = samples.templates(folder, engine)["closeup"]
+    cases = [("couple_man_woman_closeup.jpg (photo)", template, faces)]
+    cases += [(f"{name} ({samples.DRAWN[name][0]})", *samples.drawn_template(folder, name)) for name in samples.DRAWN]
+    print()
+    print("Drawn art: the same couple (faces known) swapped into each anime picture, median of", runs)
+    print(f"{'template':<64}{'faces':>6}{'median s':>10}{'target':>10}")
+    for label, image, marked in cases:
+        times = []
+        for _ in range(runs + 1):
+            result = image.copy()
+            start = time.perf_counter()
+            for role, face in marked.items():
+                swap_one_face(result, face, photos[role], known[role], engine=engine, template=image)
+            times.append(time.perf_counter() - start)
+        print(f"{label:<64}{len(marked):>6}{statistics.median(times[1:]):>10.3f}{'<= 0.15':>10}")
+    if likeness:
+        print()
+        drawn_likeness.report(drawn_likeness.measure(engine))
+
+
 def bench_verdicts(engine_name: str, model_dir: str | None, runs: int = 3) -> None:
     """How long a person's photo takes to be judged: no face at 12 MP, a sideways photo, a turned face."""
     import cv2
@@ -258,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", default=None, help="operator-installed model files (insightface's)")
     parser.add_argument("--no-identity", action="store_true", help="skip the method comparison")
     parser.add_argument("--no-robustness", action="store_true", help="skip the detection robustness set")
+    parser.add_argument("--no-likeness", action="store_true", help="skip whom the drawn-art results pick")
     args = parser.parse_args(argv)
     if not samples.faces_dir().is_dir():
         print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
@@ -268,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_identity(args.engine, args.model_dir)
     if not args.no_identity:
         bench_skin_tone(args.engine, args.model_dir)
+    bench_drawn(args.engine, args.model_dir, args.runs, not args.no_likeness)
     bench_verdicts(args.engine, args.model_dir)
     if not args.no_robustness:
         bench_robustness(args.engine, args.model_dir)

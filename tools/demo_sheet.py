@@ -9,6 +9,10 @@ pose, open mouths onto closed ones and the other way round, and drawn art (the t
 pictures with their hand-marked faces, with frontal and turned sources). Each row is labelled; the
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
+demo-sheet-drawn.png: drawn art keeps the person: the shared people (their photos on top) swapped into each
+face of the three shared anime pictures, every face enlarged, each labelled with the person the likeness
+measure picks for it (tools/drawn_likeness.py, whose table is printed too).
+
 demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
 its forehead step (tools/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
 than the template's skin just above it).
@@ -28,7 +32,7 @@ import numpy as np
 
 from faceengine import encode_image, get_engine, swap_couple, swap_one_face
 from faceengine.shared import blend
-from tools import samples, skin_tone
+from tools import drawn_likeness, samples, skin_tone
 
 CELL = 220
 # The hard sheet's close-ups.
@@ -200,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     hairline = output.with_name(f"{output.stem}-hairline{output.suffix}")
     hairline.write_bytes(encode_image(build_hairline_sheet(*hard_cases()), "PNG"))
     print(f"Wrote {hairline}: the husband's forehead before/after, then the wife's.")
+    drawn = output.with_name(f"{output.stem}-drawn{output.suffix}")
+    likeness = drawn_likeness.measure()
+    drawn.write_bytes(encode_image(drawn_likeness.sheet(likeness), "PNG"))
+    print(f"Wrote {drawn}: the shared people (top) drawn into each drawn face, faces enlarged, with whom each picks.")
+    drawn_likeness.report(likeness)
     return 0
 
 

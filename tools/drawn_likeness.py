@@ -30,7 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceengine import Face, encode_image, get_engine
+from faceengine import Face, encode_image, get_engine, swap_one_face
 from faceengine.stages.drawn.traits import landmark_traits
 from tools import samples, skin_tone
 from tools.identity import chip_descriptor, landmarks_in
@@ -150,8 +150,6 @@ def measure(
 ) -> Likeness:
     """Every panel person swapped onto every marked face of the drawings (samples.DRAWN; faces: only these
     "<drawing>: <role>" faces) and picked."""
-    from faceengine.stages.drawn import swap_face_acg
-
     engine = engine or get_engine("classic")
     folder = samples.faces_dir()
     people = samples.people(folder)
@@ -175,7 +173,7 @@ def measure(
             for name in panel:
                 result = image.copy()
                 start = time.perf_counter()
-                swap_face_acg(result, face, people[name], sources[name])
+                swap_one_face(result, face, people[name], sources[name], engine=engine, template=image)
                 likeness.seconds.append(time.perf_counter() - start)
                 likeness.results[(label, name)] = result
                 descs.append(chip_descriptor(result, face.kps))
