@@ -13,7 +13,7 @@ classic/ (dlib detection, the photo swap, drawn art), insightface/ (operator-ins
 inventory (model files and their licence terms).
 """
 
-from .base import Engine
+from .base import Engine, face_quality
 from .couple import swap_couple
 from .errors import (
     EngineError,
@@ -42,6 +42,7 @@ __all__ = [
     "detect_faces",
     "encode_image",
     "face_json_problems",
+    "face_quality",
     "get_engine",
     "load_image",
     "model_load_count",

@@ -12,14 +12,38 @@ from .faces import Face
 from .landmarks import estimate_pose
 from .util import Timings
 
-# A person's face must be at least this many pixels across (box side) to be swapped in convincingly:
-# dlib's HOG window is 80 px, below it the landmarks wander and the face comes out blurred when
-# enlarged onto a template face.
-MIN_SOURCE_FACE_PX = 80
+# A person's face must be at least this many pixels across (box side) to be swapped at all: faces of
+# 40 px are taken, and a detector's box measures a face to about 20 % either way (HOG's boxes come in
+# steps of 6/5). Below SOFT_FACE_PX it is used, but the person is told the result will be soft (the face
+# is enlarged onto the template face, and its landmarks wander more).
+MIN_SOURCE_FACE_PX = 30
+SOFT_FACE_PX = 80
 # Beyond this yaw (degrees, estimated from landmarks) the face is too turned for a frontal swap.
 MAX_SOURCE_YAW = 35.0
 # A second face at least this fraction of the largest one's size makes a person's photo ambiguous.
 SIMILAR_FACE_RATIO = 0.8
+
+
+def face_quality(face: Face) -> list[str]:
+    """What to expect of a swap with this face of a person's photo, as short codes: "small" (under
+    SOFT_FACE_PX across: the result will be soft), "turned" (turned more than MAX_SOURCE_YAW to the side,
+    by its landmarks)."""
+    codes = []
+    if face.size < SOFT_FACE_PX:
+        codes.append("small")
+    if face.landmarks is not None and abs(estimate_pose(face.landmarks).yaw) > MAX_SOURCE_YAW:
+        codes.append("turned")
+    return codes
+
+
+def _too_small_picture(image: np.ndarray, photo: str) -> NoFaceError | None:
+    """The refusal for a picture too small to hold a usable face (a 1x1 or 50x1 JPEG), else None."""
+    height, width = image.shape[:2]
+    if min(height, width) >= MIN_SOURCE_FACE_PX:
+        return None
+    return NoFaceError(
+        f"{photo} is only {width}x{height} pixels, too small to show a face; please upload a larger photo."
+    )
 
 
 class Engine:
@@ -73,9 +97,12 @@ class Engine:
         The largest face is used; a second face of similar size, a face smaller than
         MIN_SOURCE_FACE_PX or turned more than MAX_SOURCE_YAW are refused with a plain message.
         """
+        photo = f"The {role} photo"
+        refusal = _too_small_picture(image, photo)
+        if refusal is not None:
+            raise refusal
         with self.model_lock:
             faces = self.detect_person(image, timings=timings)
-        photo = f"The {role} photo"
         if not faces:
             with self.model_lock:
                 turned = self.explain_no_face(image)
@@ -100,6 +127,10 @@ class Engine:
                 f"The face in the {role} photo is too small ({face.size:.0f} pixels across); "
                 "please upload a closer or larger photo."
             )
+        if face.size < SOFT_FACE_PX:
+            notes.append(
+                f"The face in the {role} photo is small ({face.size:.0f} pixels across); the result will be soft."
+            )
         if face.landmarks is not None:
             pose = estimate_pose(face.landmarks)
             face.extra["pose"] = pose
@@ -112,10 +143,14 @@ class Engine:
     def person_faces(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         """Every face of a person's photo that can be swapped, largest first; EngineError if none can.
 
-        Unlike source_face, several people are fine (a photo of the couple): the person picks which face
-        is theirs. Faces too small or turned too far are left out; the refusal, when none is left, names
-        the reason of the largest face.
+        Unlike source_face, several people are fine (a photo of the couple, a group): the person picks
+        which face is theirs. Every face found is counted; faces smaller than MIN_SOURCE_FACE_PX are left
+        out, small and turned ones stay (face_quality says what to expect of each). The refusal, when no
+        face is left or every one is turned too far, names the reason.
         """
+        refusal = _too_small_picture(image, "This photo")
+        if refusal is not None:
+            raise refusal
         # dlib's detector and shape predictor may not be used by two threads at once (see model_lock).
         with self.model_lock:
             faces = self.detect_person(image, timings=timings)
@@ -128,18 +163,14 @@ class Engine:
                     "please upload a photo looking straight at the camera."
                 )
             raise NoFaceError("This photo shows no face we can find; please upload a clear photo of the face.")
-        usable = []
-        for face in faces:
-            if face.landmarks is not None:
-                face.extra["pose"] = estimate_pose(face.landmarks)
-            turned = "pose" in face.extra and abs(face.extra["pose"].yaw) > MAX_SOURCE_YAW
-            if face.size >= MIN_SOURCE_FACE_PX and not turned:
-                usable.append(face)
-        if usable:
-            return usable
-        if faces[0].size < MIN_SOURCE_FACE_PX:
+        usable = [face for face in faces if face.size >= MIN_SOURCE_FACE_PX]
+        if not usable:
             raise FaceTooSmallError(
                 f"The face in this photo is too small ({faces[0].size:.0f} pixels across); "
                 "please upload a closer or larger photo."
             )
-        raise FaceTurnedError("This photo shows the face from the side; please upload a photo looking at the camera.")
+        if all("turned" in face_quality(face) for face in usable):
+            raise FaceTurnedError(
+                "This photo shows the face from the side; please upload a photo looking at the camera."
+            )
+        return usable
