@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from taggit.models import Tag
 
-from . import crawl_services, services
+from . import services
 from .forms import TemplateAddForm, TemplateChangeForm
 from .models import Template
 
@@ -84,7 +84,7 @@ def take_down(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Quer
     form = TakedownForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         for template in queryset:
-            crawl_services.template_takedown(template=template, reason=form.cleaned_data["reason"])
+            services.template_takedown(template=template, reason=form.cleaned_data["reason"])
         count = queryset.count()
         modeladmin.message_user(request, f"Took down {count} template{'s' if count != 1 else ''}.")
         return None

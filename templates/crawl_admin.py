@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from . import crawl_services
+from . import crawl_services, services
 from .admin import TemplateAdmin, take_down
 from .crawlers import CrawlFilters
 from .models import CrawledTemplate, CrawlTask, Review, Template
@@ -197,7 +197,7 @@ class CrawledTemplateAdmin(TemplateAdmin):
         approved, refused = 0, []
         for template in queryset:
             try:
-                crawl_services.template_approve(template=template)
+                services.template_approve(template=template)
                 approved += 1
             except ValidationError as exc:
                 refused.append(f"“{template.title}”: {' '.join(exc.messages)}")
@@ -210,7 +210,7 @@ class CrawledTemplateAdmin(TemplateAdmin):
     def reject_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
         count = 0
         for template in queryset:
-            crawl_services.template_reject(template=template)
+            services.template_reject(template=template)
             count += 1
         self.message_user(request, f"Rejected {_plural(count, 'template')}; later crawls skip them as duplicates.")
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceengine import encode_image, get_engine, swap_couple
-from faceengine.classic import blend
+from faceengine import encode_image, get_engine, swap_couple, swap_one_face
+from faceengine.shared import blend
 from tools import samples, skin_tone
 
 CELL = 220
@@ -116,7 +116,7 @@ def _swap_marked(template, faces, photos, engine) -> tuple[np.ndarray, float]:
     result = template.copy()
     for role, face in faces.items():
         source, _ = engine.source_face(photos[role], role=role)
-        engine.swap_face(result, face, photos[role], source)
+        swap_one_face(result, face, photos[role], source, engine=engine, template=template)
     return result, time.perf_counter() - start
 
 

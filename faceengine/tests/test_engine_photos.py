@@ -13,7 +13,8 @@ from faceengine import (
     load_image,
     swap_couple,
 )
-from faceengine.classic import blend, pipeline
+from faceengine.classic import pipeline
+from faceengine.shared import blend
 from tools import samples
 from tools.identity import SAME_PERSON, descriptor, distance
 

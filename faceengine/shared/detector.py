@@ -1,5 +1,7 @@
-"""The offline classic backend's face finding: dlib's HOG detector and 68-point landmarks, and for a
-person's photo MediaPipe's BlazeFace to tell where even small faces may be (see blazeface.py).
+"""Face finding with dlib: its HOG detector, confirmed by its CNN where HOG is unsure, and 68-point
+landmarks; for a person's photo, MediaPipe's BlazeFace tells where even small faces may be (see
+blazeface.py). The classic backend detects with it; any backend may take its landmarks (insightface's
+boxes get them), and the drawn-art and photo stages read them.
 
 Model files come from the face-recognition-models and mediapipe packages (installed from PyPI, nothing
 downloaded). dlib objects hold plain memory and no thread pools, and LiteRT runs BlazeFace on one
@@ -12,15 +14,17 @@ import math
 import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import dlib
 import numpy as np
 
+from ..base import ModelFile
 from ..faces import Face
 from ..landmarks import kps_from_landmarks
 from ..util import Timings, area_shrink, iou, shrunk_size
-from .blazeface import BlazeFace, Proposal
+from .blazeface import BlazeFace, Proposal, model_path
 
 # HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
 DETECT_MAX_SIDE = 1280
@@ -86,6 +90,28 @@ def model_paths() -> dict[str, str]:
         "cnn_detector": models.cnn_face_detector_model_location(),
         "recogniser": models.face_recognition_model_location(),
     }
+
+
+DLIB_68_TERMS = (
+    "dlib's 68-point landmark model is trained on the iBUG 300-W data set, whose licence excludes "
+    "commercial use (the face-recognition-models package itself is CC0)."
+)
+DLIB_CNN_TERMS = (
+    "dlib's CNN face detector from face-recognition-models (CC0); confirms unsure faces, explains a missing one."
+)
+BLAZEFACE_TERMS = "MediaPipe's BlazeFace (short range), inside the mediapipe wheel (Apache-2.0)."
+
+
+def landmark_model_file() -> ModelFile:
+    """The 68-point landmark model, with its terms."""
+    return ModelFile(Path(model_paths()["landmarks"]), "68-point landmarks", DLIB_68_TERMS, False)
+
+
+def detector_model_files() -> list[ModelFile]:
+    """Every model file ClassicDetector loads, with its terms."""
+    cnn = ModelFile(Path(model_paths()["cnn_detector"]), "face detector (any pose)", DLIB_CNN_TERMS, True)
+    blazeface = ModelFile(model_path(), "face proposals in a person's photo", BLAZEFACE_TERMS, True)
+    return [landmark_model_file(), cnn, blazeface]
 
 
 @dataclass
