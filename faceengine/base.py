@@ -79,7 +79,9 @@ def face_quality(face: Face) -> list[str]:
     codes = []
     if face.size < SOFT_FACE_PX:
         codes.append("small")
-    if face.landmarks is not None and abs(estimate_pose(face.landmarks).yaw) > MAX_SOURCE_YAW:
+    if face.extra.get("side_on") or (
+        face.landmarks is not None and abs(estimate_pose(face.landmarks).yaw) > MAX_SOURCE_YAW
+    ):
         codes.append("turned")
     return codes
 
@@ -239,6 +241,7 @@ def _unusable(face: Face, photo: str, the_face: str) -> EngineError | None:
             f"{the_face} is too small ({face.size:.0f} pixels across); please upload a closer or larger photo."
         )
     pose = face.extra.get("pose")
-    if pose is not None and abs(pose.yaw) > MAX_SOURCE_YAW:
+    # side_on: the detector saw a profile the landmarks' pose underrates.
+    if face.extra.get("side_on") or (pose is not None and abs(pose.yaw) > MAX_SOURCE_YAW):
         return FaceTurnedError(f"{photo} shows the face from the side; please upload a photo looking at the camera.")
     return None

@@ -131,8 +131,7 @@ def test_a_sepia_template_gives_sepia_faces(engine, photos, templates):
         (
             "profile_man_camera.png",
             FaceTurnedError,
-            "The husband photo shows the face turned away or partly hidden; "
-            "please upload a photo looking straight at the camera.",
+            "The husband photo shows the face from the side; please upload a photo looking at the camera.",
         ),
         (
             "anime_single_madoka.jpg",
