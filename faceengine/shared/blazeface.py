@@ -13,7 +13,10 @@ the detector decides with dlib's models what is a face (see detector.ClassicDete
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,10 +88,13 @@ class _Network:
 
         # One thread: the machine's cores are shared by worker processes; XNNPACK starts no threads then,
         # so a worker may still fork after loading.
-        self.interpreter = Interpreter(model_path=str(path), num_threads=1)
-        self.input = self.interpreter.get_input_details()[0]["index"]
-        self.interpreter.resize_tensor_input(self.input, [1, side, side, 3])
-        self.interpreter.allocate_tensors()
+        # LiteRT says "Created TensorFlow Lite XNNPACK delegate" on fd 2 while it sets up.
+        with _quiet_stderr():
+            self.interpreter = Interpreter(model_path=str(path), num_threads=1)
+            self.input = self.interpreter.get_input_details()[0]["index"]
+            self.interpreter.resize_tensor_input(self.input, [1, side, side, 3])
+            self.interpreter.allocate_tensors()
+            self.interpreter.invoke()
         outputs = {o["name"]: o["index"] for o in self.interpreter.get_output_details()}
         self.regressors, self.classificators = outputs["regressors"], outputs["classificators"]
         self.side = side
@@ -174,6 +180,20 @@ class BlazeFace:
                         )
                     )
         return merged(found)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 sent to /dev/null for the block: a command's error output stays one plain line."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def merged(proposals: list[Proposal]) -> list[Proposal]:

@@ -385,7 +385,9 @@ class ClassicDetector:
         left to any_face, which tells the person why.
         """
         size = proposal.size
-        factor = VERIFY_FACE_PX / size
+        # Never coarser than the template pass's view (DETECT_MAX_SIDE): a large face keeps the box and
+        # landmarks it has always had.
+        factor = max(VERIFY_FACE_PX / size, min(1.0, DETECT_MAX_SIDE / max(image.shape[:2])))
         grow = VERIFY_MARGIN * size
         x1, y1 = (max(0, int(v)) for v in np.floor(proposal.box[:2] - grow))
         x2 = min(image.shape[1], int(np.ceil(proposal.box[2] + grow)))
