@@ -361,6 +361,11 @@ def drawn_eyes(
             mask &= (ys_grid >= np.polyval(lash, xs_grid - half) - 1.0).astype(np.uint8)
         alpha = np.clip(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6), 0.0, 1.0) * inside
         skin_like = np.clip(1.0 - (skin_delta - EYE_SKIN_DELTA / 2) / EYE_SKIN_DELTA, 0.0, 1.0)
+        # The drawn skin caught along the eye's edge stays behind: the person's skin (its own tone and
+        # shading) meets the lashes, not a pale ring of the drawing's skin. (Inside, an eye white may be
+        # as light as a pale skin: it stays.)
+        rim = alpha - cv2.erode(alpha, disc(2))
+        alpha = alpha * (1.0 - skin_like * np.clip(rim * 2.0, 0.0, 1.0))
         eyes.append(
             DrawnEye(
                 point=kps[eye].astype(np.float64),

@@ -51,16 +51,12 @@ SHADE_SMOOTH = 0.05
 CEL_SHADOW_AT = -6.0
 CEL_SOFTNESS = 4.0
 CEL_MAX_SHARE = 0.3
-# The photo's eyes and mouth (inside their landmark outlines, grown by FEATURE_GROW eye distances) keep
-# FEATURE_CONTRAST of their own shading and ACG_COLOUR_DETAIL of their own tint around the base tone, so
-# the irises, eye whites, lips and teeth stay readable; the skin around them is flat.
+# The photo's mouth (inside its landmark outline, grown by FEATURE_GROW eye distances) keeps
+# FEATURE_CONTRAST of its own shading and ACG_COLOUR_DETAIL of its own tint around the base tone, so the
+# lips and teeth stay readable; the skin around it is flat.
 FEATURE_GROW = 0.03
 FEATURE_CONTRAST = 0.8
 ACG_COLOUR_DETAIL = 0.5
-# The photo's eye pixels more than IRIS_FROM darker than its skin (its iris and pupil) turn to the drawn
-# irises' colour over the next IRIS_RAMP, so the eyes read as the drawing's eyes in the person's shape.
-IRIS_FROM = 20.0
-IRIS_RAMP = 15.0
 
 # The person's skin tone in the drawing's palette: every drawn skin tone (base, shadow, blush) is darkened
 # by TONE_GAIN of how much darker the person's skin is (CIELAB lightness, as photographed) than
@@ -331,22 +327,26 @@ def drawn_tones(
     drawn_shadow: np.ndarray,
     drawn_blush: np.ndarray,
     eye_distance: float,
+    skin_probability: np.ndarray | None = None,
 ) -> np.ndarray:
     """The photo's face in the drawing's palette: skin in the base tone, the shadow tone where the photo's
-    face is in shade (cel_shade) or the drawing had its own shadow, the drawing's blush where it had one;
-    its eyes and mouth keep FEATURE_CONTRAST of their shading and ACG_COLOUR_DETAIL of their tint around
-    the base tone, and the dark of its eyes (iris, pupil) takes the drawn irises' colour."""
+    face is in shade (cel_shade; only on the photo's skin, when skin_probability is given: its hair or
+    background is no shadow on the drawn face) or the drawing had its own shadow, the drawing's blush where
+    it had one;
+    its mouth keeps FEATURE_CONTRAST of its shading and ACG_COLOUR_DETAIL of its tint around the base tone.
+    Its eyes (float 0..1) are plain skin: the drawing's own eyes go over them, and their darkness must
+    not shade the skin round them."""
     lab = colour.to_lab(moved)
     mean = colour.weighted_mean(lab, weights)
     light = lab[..., 0] - mean[0]
-    skin_lab = skin_tones(palette, np.maximum(cel_shade(light, eye_distance, weights), drawn_shadow), drawn_blush)
+    shade = cel_shade(light, eye_distance, weights) * (1.0 - eyes)
+    if skin_probability is not None:
+        shade *= np.clip(cv2.GaussianBlur(skin_probability, (0, 0), max(1.0, SHADE_SMOOTH * eye_distance)), 0.0, 1.0)
+    skin_lab = skin_tones(palette, np.maximum(shade, drawn_shadow), drawn_blush)
     feature_lab = np.empty_like(lab)
     feature_lab[..., 0] = np.clip(palette.base[0] + FEATURE_CONTRAST * light, 0, 100)
     feature_lab[..., 1:] = palette.base[1:] + ACG_COLOUR_DETAIL * (lab[..., 1:] - mean[1:])
-    if palette.iris is not None:
-        iris = (eyes * np.clip((-light - IRIS_FROM) / IRIS_RAMP, 0.0, 1.0))[..., None]
-        feature_lab = feature_lab + iris * (palette.iris - feature_lab)
-    out = skin_lab + np.maximum(eyes, mouth)[..., None] * (feature_lab - skin_lab)
+    out = skin_lab + mouth[..., None] * (feature_lab - skin_lab)
     return colour.from_lab(out.astype(np.float32))
 
 

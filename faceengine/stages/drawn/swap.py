@@ -189,31 +189,34 @@ def swap_face_acg(
             moved, moved_lm = bend(moved, moved_lm, drawn_layout(fitted_goals, kps, layout))
     with timed(timings, "blend"):
         mask = region.astype(np.float32)
-        weights = None
+        weights = probability = None
         if moved_lm is not None:
             # Never beyond the person's own face, nor their hair (no background or hair from the photo).
             outline = blend.face_outline(moved_lm, forehead=0.25)
             mask *= blend.fill(shape, [cv2.convexHull(outline)])
             src_skin = skin.skin_map(moved, moved_lm, outline, blend.face_size(moved_lm), template=False)
             mask *= 1.0 - src_skin.covered
-            weights = src_skin.weights
+            weights, probability = src_skin.weights, src_skin.probability
     with timed(timings, "colour"):
         if weights is None or weights.sum() < 16:
             weights = cheek_mask(shape, align.transform_points(matrix, source.kps)).astype(np.float32)
         if stylised:
-            mouth = np.zeros(shape, np.float32)
+            eyes = mouth = np.zeros(shape, np.float32)
             if moved_lm is not None:
-                _, mouth = feature_masks(shape, moved_lm, eye_distance)
-            # The photo's eyes become skin: the drawing's own eyes go over them (place_eyes).
+                eyes, mouth = feature_masks(shape, moved_lm, eye_distance)
+                # The photo's eyes become plain skin (the drawing's own eyes go over them, place_eyes),
+                # painted even where the photo's skin model took them for something over the face.
+                mask = np.maximum(mask, eyes * region)
             moved = drawn_tones(
                 stylise(moved, eye_distance),
                 weights,
                 tones,
-                eyes=np.zeros(shape, np.float32),
+                eyes=eyes,
                 mouth=mouth,
                 drawn_shadow=drawn_shadow,
                 drawn_blush=drawn_blush,
                 eye_distance=eye_distance,
+                skin_probability=probability,
             )
         else:
             moved = recolour(moved, weights, palette.base)
