@@ -147,7 +147,8 @@ IRIS = (70, 20, 30)
 
 @pytest.mark.slow
 def test_the_swapped_eyes_are_the_drawings_own_at_its_size_and_open_as_the_person(engine, photos):
-    # Obama smiles with narrowed eyes (height / width about 0.22), the astronaut's are wide open (0.34).
+    # Obama smiles with narrowed eyes (height / width about 0.21), the astronaut's are open (0.31): his drawn
+    # eyes get their upper lids brought down, hers hardly.
     image, face = big_eyed_face()
     drawn = [eye_extent(image, face, eye) for eye in (0, 1)]
     openness = {}
@@ -160,7 +161,8 @@ def test_the_swapped_eyes_are_the_drawings_own_at_its_size_and_open_as_the_perso
             # As wide as the drawn eye (its lash line, 44 pixels), not the photo's eye (about 27).
             assert width >= 0.75 * drawn_width, (name, sizes, drawn)
             assert width <= 1.6 * drawn_width, (name, sizes, drawn)  # and not a cartoon's saucer
-        openness[name] = np.mean([height / width for width, height in sizes])
+        # (Its width follows the person's eye width: the opening is its height.)
+        openness[name] = np.mean([height for _, height in sizes])
         # The drawing's own eye: its iris (in its colour), white and lash line, not a photo's eye nor a
         # generic oval: most of what the new eyes cover is in the drawn eye's own colours.
         x1, y1, region = trace["region"]
@@ -170,7 +172,7 @@ def test_the_swapped_eyes_are_the_drawings_own_at_its_size_and_open_as_the_perso
         own = np.minimum.reduce([delta_e(lab, rgb) for rgb in (IRIS, (255, 255, 255), LINE)])
         assert (own < 10).mean() > 0.8, name
         assert (delta_e(lab, IRIS) < 10).sum() > 0.3 * np.pi * 11 * 13, name  # the iris shows, in its colour
-    assert openness["obama"] < 0.85 * openness["astronaut"], openness
+    assert openness["obama"] < 0.9 * openness["astronaut"], openness
 
 
 def beyond(trace: dict, shape: tuple[int, ...]) -> np.ndarray:

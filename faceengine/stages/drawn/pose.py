@@ -122,12 +122,14 @@ def drawn_layout(landmarks: np.ndarray, kps: np.ndarray, layout: Layout | None =
     return goals
 
 
-def bend(moved: np.ndarray, points: np.ndarray, goals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The moved photo bent so its landmarks land on goals (or as far towards them as it can without
-    folding), and where they landed."""
+def bend(moved: np.ndarray, points: np.ndarray, *goals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The moved photo bent so its landmarks land on goals (the first of several that it can reach without
+    folding, at the strongest of BEND_STRENGTHS: all the way to a plainer layout rather than part of the
+    way to a fuller one), and where they landed."""
     for strength in BEND_STRENGTHS:
-        reached = points + strength * (goals - points)
-        bent = align.piecewise_warp(moved, points, reached)
-        if bent is not None:
-            return bent, reached.astype(np.float32)
+        for goal in goals:
+            reached = points + strength * (goal - points)
+            bent = align.piecewise_warp(moved, points, reached)
+            if bent is not None:
+                return bent, reached.astype(np.float32)
     return moved, points

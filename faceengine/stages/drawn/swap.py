@@ -186,7 +186,11 @@ def swap_face_acg(
             moved_lm = align.transform_points(matrix, landmarks)
             fitted_goals = align.transform_points(matrix, goals)
             layout = layout_for(kps, deviation, fitted_goals) if stylised else None
-            moved, moved_lm = bend(moved, moved_lm, drawn_layout(fitted_goals, kps, layout))
+            # The person's proportions where the bend can reach them without folding the photo (a drawn
+            # mouth close under the nose leaves little room), else the drawing's own layout.
+            moved, moved_lm = bend(
+                moved, moved_lm, drawn_layout(fitted_goals, kps, layout), drawn_layout(fitted_goals, kps)
+            )
     with timed(timings, "blend"):
         mask = region.astype(np.float32)
         weights = probability = None
