@@ -23,9 +23,11 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 # Benchmarks print tables; each section is one script in tools/ (engine first). The gallery section is meant for
-# PostgreSQL: DATABASE_URL=postgres://... make bench
+# PostgreSQL: DATABASE_URL=postgres://... make bench. BEFORE=<checkout of an earlier commit> adds that engine's
+# row to the look table, measured in the same run.
 bench: venv
 	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_look $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
 	$(PY) -m tools.bench_swaps
@@ -42,9 +44,10 @@ prod-smoke: venv
 bench-web: venv
 	$(PY) -m tools.bench_web
 
-# Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
+# Before/after contact sheets of the shared test pairs, written to the ignored artifacts/ folder
+# (BEFORE=<checkout of an earlier commit> adds that engine's results: make demo-sheet BEFORE=/tmp/old).
 demo-sheet: venv
-	$(PY) -m tools.demo_sheet --output artifacts/demo-sheet.png
+	$(PY) -m tools.demo_sheet --output artifacts/demo-sheet.png $(if $(BEFORE),--before $(BEFORE))
 
 venv: $(STAMP)
 

@@ -1,5 +1,6 @@
 """`make bench`, look section: the look measures (tools/look.py) of every shared pair and demo template,
-with the template itself (best possible) and a hard-edged uncorrected paste (worst) as validation rows.
+with the template itself (best possible) and a hard-edged uncorrected paste (worst) as validation rows,
+and the classic engine with its mesh move switched on (ClassicEngine(mesh_move=True)) beside the default.
 
 Run: python -m tools.bench_look [--before CHECKOUT] [--per-face]
 
@@ -45,7 +46,8 @@ def measure_rows(before: Path | None) -> dict[str, list[tuple[str, str, look.Fac
         folder_before = Path(tempfile.mkdtemp(prefix="look-before-"))
         _render_elsewhere(before, folder_before)
         rendered = {path.stem: load_image(path) for path in folder_before.glob("*.png")}
-    rows: dict[str, list] = {"template": [], "hard paste": [], "before": [], "after": []}
+    rows: dict[str, list] = {"template": [], "hard paste": [], "before": [], "after": [], "mesh move": []}
+    meshed = engine.variant(mesh_move=True)
     for husband, wife, name in cases(samples):
         image, faces = templates[name]
         photos = {"husband": people[husband], "wife": people[wife]}
@@ -54,6 +56,7 @@ def measure_rows(before: Path | None) -> dict[str, list[tuple[str, str, look.Fac
             "template": image,
             "hard paste": look.hard_paste(image, faces, photos, chosen),
             "after": swap_couple(image, faces, photos["husband"], photos["wife"], engine=engine)[0],
+            "mesh move": swap_couple(image, faces, photos["husband"], photos["wife"], engine=meshed)[0],
         }
         key = case_name(husband, wife, name)
         if key in rendered:
@@ -92,7 +95,7 @@ def summary(rows: dict) -> list[str]:
             cells.append(f"{statistics.mean(values):>10.3f}" if values else f"{'-':>10}")
         recognised = [m.recognised for m in measured if m.recognised is not None]
         recog = f"{sum(recognised)}/{len(recognised)}" if recognised else "-"
-        lines.append(f"{method:<12}{''.join(cells)}{recog:>9}{len(found) - len(measured):>9}")
+        lines.append(f"{method:<11}{''.join(cells)}{recog:>9}{len(found) - len(measured):>9}")
     lines.append(
         f"targets: |yaw|,|pitch| <= {look.TARGETS['pose']:.0f}; |mouth|,|eyes| <= {look.TARGETS['openness']}; "
         f"foreign <= {look.TARGETS['foreign']:.0%}; seam <= {look.TARGETS['seam']}; sharpness "
@@ -111,7 +114,7 @@ def summary(rows: dict) -> list[str]:
     for method, found in rows.items():
         measured = [m for _, _, m in found if m is not None]
         lines.append(
-            f"{method:<12}" + "".join(f"{f'{sum(map(c, measured))}/{len(measured)}':>11}" for c in checks.values())
+            f"{method:<11}" + "".join(f"{f'{sum(map(c, measured))}/{len(measured)}':>11}" for c in checks.values())
         )
     return lines
 

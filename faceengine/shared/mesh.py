@@ -83,15 +83,16 @@ def _quiet_stderr() -> Iterator[None]:
 def _solutions():
     with _quiet_stderr():
         os.environ.setdefault("GLOG_minloglevel", "2")
+        from mediapipe.python import solution_base
         from mediapipe.python.solutions import face_mesh, face_mesh_connections
 
-    return face_mesh, face_mesh_connections
+    return solution_base, face_mesh, face_mesh_connections
 
 
 @cache
 def triangles() -> np.ndarray:
     """The mesh's triangles (int32, n x 3) from MediaPipe's tessellation (its edges' 3-cliques)."""
-    _, connections = _solutions()
+    _, _, connections = _solutions()
     neighbours: dict[int, set[int]] = {}
     for a, b in connections.FACEMESH_TESSELATION:
         neighbours.setdefault(a, set()).add(b)
@@ -128,10 +129,15 @@ class FaceMesher:
 
     def _mesh_graph(self):
         if self._graph is None or self._pid != os.getpid():
-            face_mesh, _ = _solutions()
+            solution_base, face_mesh, _ = _solutions()
+            # FaceMesh's own constructor sets its thresholds through calculator options, which reads
+            # FieldDescriptor.label (gone in protobuf 7); the graph itself, with its default thresholds
+            # (a face at 0.5, as FaceMesh's), needs none of that.
             with _quiet_stderr():
-                self._graph = face_mesh.FaceMesh(
-                    static_image_mode=True, max_num_faces=3, refine_landmarks=True, min_detection_confidence=0.3
+                self._graph = solution_base.SolutionBase(
+                    binary_graph_path=face_mesh._BINARYPB_FILE_PATH,
+                    side_inputs={"num_faces": 3, "with_attention": True, "use_prev_landmarks": False},
+                    outputs=["multi_face_landmarks"],
                 )
             self._pid = os.getpid()
             self._used = False
