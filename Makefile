@@ -28,6 +28,7 @@ format: venv
 bench: venv
 	$(PY) -m tools.bench_engine
 	$(PY) -m tools.bench_look $(if $(BEFORE),--before $(BEFORE))
+	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
 	$(PY) -m tools.bench_swaps

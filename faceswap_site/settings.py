@@ -75,7 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "faceswap_site.context_processors.site",
-                "swaps.context_processors.favourites",
+                "templates.context_processors.favourites",
             ],
         },
     },

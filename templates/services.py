@@ -1,5 +1,5 @@
 """Writes for couple templates: create from a picture, detect faces, set roles and faces, activate, archive;
-the review queue's approve and reject, and takedowns.
+the review queue's approve and reject, takedowns; a use counted towards popularity; favourites.
 
 The admin, its actions, the crawler and the management commands all go through these functions.
 """
@@ -15,13 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from faceengine import Engine, EngineError, detect_faces, get_engine, load_image
 from gallery.models import Image, ImageType
 from gallery.services import CleanImage, image_clean, image_delete, image_store
 
-from .models import ROLES, CrawlTask, Review, Template, validate_face_positions
+from .models import ROLES, CrawlTask, Favourite, Review, Template, validate_face_positions
 
 logger = logging.getLogger(__name__)
 
@@ -304,3 +305,18 @@ def template_takedown(*, template: Template, reason: str) -> Template:
     template.taken_down_at = timezone.now()
     template.save(update_fields=["is_active", "takedown_reason", "taken_down_at"])
     return template
+
+
+def template_count_use(*, template_id: int) -> None:
+    """One more swap made with this template: its popularity (the gallery's "popular" order and the "used
+    for N swaps" line) follows. Call it in the transaction that records the swap as done."""
+    Template.objects.filter(pk=template_id).update(popularity_score=F("popularity_score") + 1)
+
+
+def favourite_toggle(*, user, template: Template) -> bool:
+    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
+    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
+    if deleted:
+        return False
+    Favourite.objects.get_or_create(user=user, template=template)
+    return True
