@@ -5,7 +5,7 @@ soft, a sharp phone photo pasted into a soft film still looks cut out. Whatever 
 face's detail (the variance of its lightness's Laplacian, what an eye reads as sharpness and grain) is
 brought to the template face's: a face that is too sharp is blurred just enough; one that is too soft is
 sharpened a little (an unsharp mask, capped so no halo shows) and given grain like the picture's (noise
-of the strength the template's detail asks for, a little softened as a camera's is). Only what the
+in lightness, of the strength the template's detail asks for, a little softened as a camera's is). Only what the
 backend painted changes: the painted part is found as where the picture changed, feathered.
 """
 
@@ -33,9 +33,8 @@ MAX_BLUR = 3.0
 # The unsharp mask on a too-soft face: sigma (pixels) and the largest amount (no halos beyond it).
 SHARPEN_SIGMA = 1.0
 SHARPEN_MAX = 0.8
-# Grain: the largest noise strength (RGB levels), and how much of it is in colour rather than lightness.
+# Grain: the largest noise strength (RGB levels).
 GRAIN_MAX = 7.0
-GRAIN_CHROMA = 0.25
 # The grain's own softness (sigma, pixels): a camera's noise is not pixel-sharp after demosaicing.
 GRAIN_SOFTNESS = 0.5
 
@@ -87,14 +86,21 @@ def finish_face(canvas: np.ndarray, template: np.ndarray, target: Face) -> None:
 
 
 def _soften(image: np.ndarray, where: np.ndarray, goal: float) -> np.ndarray:
-    """The blur that brings the detail to goal (bisection on its sigma, up to MAX_BLUR)."""
+    """The blur that brings the detail to goal (bisection on its sigma, up to MAX_BLUR). Only lightness is
+    blurred, each channel scaled with it: blurring the colours too spread the lips' red and the brows'
+    brown over the cheeks next to them, a tone the person does not have."""
+    level = np.maximum(image.mean(axis=2), 1.0)
+
+    def blurred_by(sigma: float) -> np.ndarray:
+        return image * (cv2.GaussianBlur(level, (0, 0), sigma) / level)[..., None]
+
     low, high = 0.0, MAX_BLUR
-    best = cv2.GaussianBlur(image, (0, 0), high)
+    best = blurred_by(high)
     if detail(best, where) >= goal:
         return best
     for _ in range(7):
         sigma = (low + high) / 2
-        blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+        blurred = blurred_by(sigma)
         if detail(blurred, where) > goal:
             low = sigma
         else:
@@ -116,11 +122,12 @@ def _sharpen_and_grain(image: np.ndarray, where: np.ndarray, goal: float, now: f
         return best
     rng = np.random.default_rng(seed)
     height, width = image.shape[:2]
-    luma = rng.standard_normal((height, width)).astype(np.float32)
-    chroma = rng.standard_normal((height, width, 3)).astype(np.float32)
-    grain = luma[..., None] + GRAIN_CHROMA * chroma
-    grain = cv2.GaussianBlur(grain, (0, 0), GRAIN_SOFTNESS)
-    grain /= max(float(grain.std()), 1e-6)
+    noise = cv2.GaussianBlur(rng.standard_normal((height, width)).astype(np.float32), (0, 0), GRAIN_SOFTNESS)
+    noise /= max(float(noise.std()), 1e-6)
+    # Grain in lightness only, each channel in proportion to its own level: a grey face stays grey, a sepia
+    # one sepia, and no colour speckle changes a person's skin tone.
+    level = np.maximum(best.mean(axis=2, keepdims=True), 8.0)
+    grain = noise[..., None] * best / level
     # Noise adds its own detail to the face's (independent): the strength follows from one unit's worth.
     gain = detail(best + grain, where) - detail(best, where)
     if gain <= 0:
