@@ -4,15 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test lint format bench bench-web prod-smoke demo-sheet venv clean
+.PHONY: run test test-fast lint format bench bench-web prod-smoke demo-sheet venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) -m faceswap_site.devrun
 
+# Everything; with DATABASE_URL, REDIS_URL and CI=true (as .ci/run does) nothing may skip.
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything that needs no browser and no external server (no Chromium, PostgreSQL, Redis,
+# SeaweedFS, gunicorn, runserver or RQ worker process), on SQLite and an in-process fakeredis whatever the
+# environment says. Markers: pytest.ini and testing/plugin.py.
+test-fast: venv
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not browser and not server" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -14,8 +14,8 @@ import time
 
 from faceengine import get_engine, model_load_count, swap_couple
 from faceengine.classic import blend, pipeline
-from tools import robustness, samples, skin_tone
-from tools.identity import SAME_PERSON, descriptor, distance
+from testing import robustness, samples, skin_tone
+from testing.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
 

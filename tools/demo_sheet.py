@@ -28,7 +28,7 @@ import numpy as np
 
 from faceengine import encode_image, get_engine, swap_couple
 from faceengine.classic import blend
-from tools import samples, skin_tone
+from testing import samples, skin_tone
 
 CELL = 220
 # The hard sheet's close-ups.

@@ -11,7 +11,7 @@ from faceengine import Face
 from faceengine.classic import acg
 from faceengine.classic.colour import to_lab
 from faceengine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
-from tools import samples
+from testing import samples
 
 # The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).
 SKIN = (250, 228, 212)

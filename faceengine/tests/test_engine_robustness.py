@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools import robustness
+from testing import robustness
 
 pytestmark = pytest.mark.slow
 

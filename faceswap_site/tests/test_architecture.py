@@ -10,13 +10,13 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 OUR_PACKAGES = ("faceengine", "jobs", "accounts", "gallery", "templates", "swaps", "faceswap_site", "tools")
 # The floors from the ground up (README, "Architecture"): an app imports its own floor's code and the floors
 # below it, never one above. accounts and gallery share a floor but stay apart from each other.
 GROUND = ("faceengine", "jobs")
-TEST_HELPERS = ("faceswap_site.testing", "conftest")
+TEST_HELPERS = ("testing", "conftest")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def test_the_boundary_check_catches_a_function_level_import_and_names_its_line()
     upward = imports_in("from templates.models import Template\n", module="faceengine.base", path="faceengine/base.py")
     assert violations(upward) == ["faceengine/base.py:1: faceengine.base may not import templates.models.Template"]
     assert violations(imports_in("from swaps.models import FaceSwapTask\n", module="templates.views", path="x.py"))
-    test_helper = imports_in("from faceswap_site.testing import FACES_DIR\n", module="swaps.views", path="x.py")
+    test_helper = imports_in("from testing import FACES_DIR\n", module="swaps.views", path="x.py")
     assert violations(test_helper)
     assert not violations(imports_in("from faceengine import Face\n", module="templates.services", path="x.py"))
 
@@ -214,3 +214,36 @@ def test_the_cycle_check_finds_a_cycle_through_a_function_level_import():
         *imports_in("def run():\n    from swaps.services import swap_run\n", module="swaps.tasks", path="b.py"),
     ]
     assert cycles(import_graph(imports)) == [["swaps.services", "swaps.tasks"]]
+
+
+def _imports_of(paths: list[Path]) -> list[Import]:
+    return [
+        imp
+        for path in paths
+        for imp in imports_in(
+            path.read_text(),
+            module=module_name(path),
+            path=str(path.relative_to(REPO_DIR)),
+            is_package=path.name == "__init__.py",
+        )
+    ]
+
+
+def test_tools_and_tests_share_only_the_testing_package():
+    """tools/ (benchmarks, demo sheets, prod-smoke) and the apps' tests both build on testing/; tools never
+    import a test module, and tests import tools only to test a tool."""
+    tools = _imports_of(sorted((REPO_DIR / "tools").rglob("*.py")))
+    from_tests = [
+        f"{imp.path}:{imp.line}: {imp.target}"
+        for imp in tools + _imports_of(sorted((REPO_DIR / "testing").rglob("*.py")))
+        if ".tests." in f".{imp.target}." or _within(imp.target, "conftest")
+    ]
+    assert not from_tests, "tools/ or testing/ import test modules:\n" + "\n".join(from_tests)
+    test_files = [path for path in REPO_DIR.glob("*/tests/**/*.py") if ".venv" not in path.parts]
+    test_files.append(REPO_DIR / "conftest.py")
+    from_tools = [
+        f"{imp.path}:{imp.line}: {imp.target}"
+        for imp in _imports_of(sorted(test_files)) + _imports_of(sorted((REPO_DIR / "testing").rglob("*.py")))
+        if _within(imp.target, "tools") and not Path(imp.path).name.startswith("test_tools")
+    ]
+    assert not from_tools, "tests import tools/ (only a tools test may):\n" + "\n".join(from_tools)

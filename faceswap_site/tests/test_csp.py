@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.db import connection
 
-from faceswap_site.testing import REPO_DIR, require_postgres
+from testing import REPO_DIR, require_postgres
 
 SEED_SQL = """
 CREATE TABLE users (
@@ -122,6 +122,7 @@ def test_copy_matches_shared_seed():
         assert statement in seed, f"the copied seed statement is not in schema.md:\n{statement}"
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_live_tables_and_columns_match_seed():
     require_postgres()
@@ -150,6 +151,7 @@ def test_live_tables_and_columns_match_seed():
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_live_indexes_match_seed():
     require_postgres()
@@ -163,6 +165,7 @@ def test_live_indexes_match_seed():
         assert definition.endswith(f"({column})"), definition
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_tags_are_kept_by_taggit_for_images():
     require_postgres()

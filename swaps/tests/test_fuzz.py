@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlencode
 
+import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from faceswap_site.testing import require_postgres
 from swaps.models import FaceSwapTask
-from swaps.tests.conftest import jpeg_bytes, make_user, upload_photo_bytes
-from templates.tests.factories import make_template
+from testing import require_postgres
+from testing.cast import encode, make_template, picture, upload_photo_bytes, user_create
 
 HOSTILE = [
     "\x00",
@@ -62,12 +62,13 @@ def cases_for(route: str, real_ids: list[int]) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.server
 def test_no_url_answers_500_to_hostile_values(db, django_user_model, settings):
     require_postgres()
     settings.DEBUG = False
-    owner = make_user(django_user_model, "owner")
-    other = make_user(django_user_model, "other")
-    photo = upload_photo_bytes(owner, jpeg_bytes(), "mine.jpg")
+    owner = user_create(username="owner")
+    other = user_create(username="other")
+    photo = upload_photo_bytes(owner, encode(picture((64, 64), (200, 180, 160))), "mine.jpg")
     template = make_template(tags=("beach",))
     task = FaceSwapTask.objects.create(user=owner, template=template, husband_image=photo, wife_image=photo)
     real_ids = [photo.pk, task.pk, template.pk]

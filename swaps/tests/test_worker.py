@@ -1,5 +1,6 @@
 """End to end with a real RQ worker process over real Redis and PostgreSQL."""
 
+import io
 import os
 import signal
 from pathlib import Path
@@ -12,8 +13,7 @@ from PIL import Image as PILImage
 
 from swaps import services
 from swaps.models import FaceSwapTask
-
-from .conftest import wait_for_task
+from testing.fixtures_services import wait_for_task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_submitted_swap_is_made_by_the_worker_and_private(rq_worker, client, ali
 
     result = client.get(task.result_image.get_file_url())
     assert result.status_code == 200
-    picture = PILImage.open(__import__("io").BytesIO(b"".join(result.streaming_content)))
+    picture = PILImage.open(io.BytesIO(b"".join(result.streaming_content)))
     picture.load()
     assert picture.size == (couple_template.image.width, couple_template.image.height)
 
