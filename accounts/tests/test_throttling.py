@@ -1,4 +1,4 @@
-"""Log-in throttling without locking the owner out, and no account enumeration (issue 11, item 6)."""
+"""Log-in throttling without locking the owner out, and no account enumeration."""
 
 import re
 

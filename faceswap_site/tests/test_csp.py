@@ -1,4 +1,4 @@
-"""Content-Security-Policy (issue 11): self only, no inline script anywhere in our templates."""
+"""Content-Security-Policy: self only, no inline script anywhere in our templates."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Request limits applied while the body streams, against a real gunicorn (issue 11, item 2)."""
+"""Request limits applied while the body streams, against a real gunicorn."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ CREATE INDEX idx_tasks_user ON faceswap_tasks(user_id);
 """
 
 # The one deliberate difference: images.tags is kept by django-taggit (its own tables, linked to
-# images by object id), as the foundation issue asks, so there is no TEXT[] column.
+# images by object id) so tags are searchable and shared with the admin's tag widget; so there is no TEXT[] column.
 TAGGIT_COLUMNS = {("images", "tags")}
 
 # Seed type -> the PostgreSQL data_type family it may appear as.

@@ -1,4 +1,4 @@
-"""Face checks from many threads of one real web process at once (issue 11: dlib shared across threads crashed it)."""
+"""Face checks from many threads of one real web process at once (dlib shared across threads once crashed it)."""
 
 from __future__ import annotations
 

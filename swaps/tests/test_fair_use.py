@@ -1,4 +1,4 @@
-"""Fair use (issue 11): per-person caps on swaps and photos, and fair queueing between people."""
+"""Fair use: per-person caps on swaps and photos, and fair queueing between people."""
 
 from __future__ import annotations
 

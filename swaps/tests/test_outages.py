@@ -1,4 +1,4 @@
-"""Outages (issue 11): Redis stopped and restarted, PostgreSQL unreachable then back, against real processes."""
+"""Outages: Redis stopped and restarted, PostgreSQL unreachable then back, against real processes."""
 
 from __future__ import annotations
 
