@@ -77,8 +77,8 @@ CREATE INDEX idx_tasks_status ON faceswap_tasks(status);
 CREATE INDEX idx_tasks_user ON faceswap_tasks(user_id);
 """
 
-# The one deliberate difference: images.tags is kept by django-taggit (its own tables, linked to
-# images by object id) so tags are searchable and shared with the admin's tag widget; so there is no TEXT[] column.
+# The one deliberate difference: images.tags is kept by django-taggit (its own tables, linked to images by
+# object id), which works on every database the site runs on (SQLite locally, where TEXT[] does not exist).
 TAGGIT_COLUMNS = {("images", "tags")}
 
 # Seed type -> the PostgreSQL data_type family it may appear as.
