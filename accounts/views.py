@@ -1,5 +1,6 @@
 """My account: a summary of the account, and deleting it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,8 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         user_delete(user=request.user)
         logout(request)
         messages.success(request, "Your account, your photos and your swaps have been deleted. Goodbye!")
-        return redirect("home")
+        # Signed out now: where signing out leads (the site's front page), set by the site, not by accounts.
+        return redirect(settings.ACCOUNT_LOGOUT_REDIRECT_URL)
     return render(
         request, "accounts/account_delete.html", {"form": form, "summary": account_summary(user=request.user)}
     )

@@ -13,6 +13,7 @@ from .errors import TemplateFacesError
 from .faces import ROLES, Face
 from .imageio import as_rgb
 from .landmarks import estimate_pose
+from .stages import swap_one_face
 
 
 def swap_couple(
@@ -30,9 +31,10 @@ def swap_couple(
     The result is RGB, or RGBA for an RGBA template: its alpha is kept as it is and the faces are painted
     only where the template is not wholly transparent (the swap itself works on the colours).
     template_faces maps "husband" and "wife" to the template's faces (a face without 68 landmarks is
-    drawn art and takes the ACG path). The source faces are found with `engine.source_face`, so a photo
-    that cannot be used raises the same plain-language EngineError the upload check gives. progress, when
-    given, is called with "detect", "husband" and "wife" before each stage. source_faces may give a
+    drawn art, painted by the drawn-art stage whatever the backend; see stages/). The source faces are
+    found with `engine.source_face`, so a photo that cannot be used raises the same plain-language
+    EngineError the upload check gives. progress, when given, is called with "detect", "husband" and
+    "wife" before each stage. source_faces may give a
     role's face already found in its photo (by an earlier check of the same photo): it is used as it is.
     The report: {"engine", "seconds", "timings": {stage: seconds}, "faces": [{"role", "target_box",
     "source_box", "yaw", "roll", "notes"}, ...]}.
@@ -50,14 +52,15 @@ def swap_couple(
     photos = dict(zip(ROLES, (as_rgb(husband_photo), as_rgb(wife_photo)), strict=True))
     sources = {role: _source(engine, photos[role], role, (source_faces or {}).get(role), timings) for role in ROLES}
     alpha = template[..., 3] if template.ndim == 3 and template.shape[2] == 4 else None
-    result = np.array(template[..., :3], order="C")
+    original = np.ascontiguousarray(template[..., :3])
+    result = original.copy()
     faces = []
     for role in ROLES:
         if progress:
             progress(role)
         face, notes = sources[role]
         target = template_faces[role]
-        engine.swap_face(result, target, photos[role], face, timings=timings)
+        swap_one_face(result, target, photos[role], face, engine=engine, template=original, timings=timings)
         pose = face.extra.get("pose")
         faces.append(
             {

@@ -45,6 +45,11 @@ class Face:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def is_drawn(self) -> bool:
+        """A face marked by hand on drawn art (no landmarks): the drawn-art stage paints it."""
+        return self.landmarks is None
+
+    @property
     def width(self) -> float:
         return float(self.box[2] - self.box[0])
 

@@ -1,4 +1,9 @@
-"""Engine selection: one engine object per process and name, its models loaded once and reused.
+"""The backends by name, and engine selection: one engine object per process and configuration, its
+models loaded once and reused.
+
+Adding a backend is a subpackage with an `Engine` subclass and one line in BACKENDS. Its order is the
+preference of "auto": the first backend whose model files are present (`Engine.available`); classic's
+ship inside packages, so it is always available and stays last.
 
 `get_engine` is the only place that loads models. Each load logs one INFO line on the `faceengine`
 logger ("<name> engine: models loaded in <s> s (pid <pid>)") and is counted by `model_load_count()`, so
@@ -11,23 +16,55 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, EngineConfig, ModelFile
 from .classic.engine import ClassicEngine
 from .errors import EngineError
 from .faces import Face
 from .insightface.engine import InsightFaceEngine
-from .insightface.files import find_models
+from .providers import parse_providers
 
-ENGINE_NAMES = ("auto", "classic", "insightface")
+BACKENDS: dict[str, type[Engine]] = {
+    "insightface": InsightFaceEngine,
+    "classic": ClassicEngine,
+}
 
 logger = logging.getLogger(__package__)
 _lock = threading.Lock()
-_engines: dict[tuple[str, str], Engine] = {}
+_engines: dict[tuple[str, Hashable], Engine] = {}
 _model_loads = 0
+
+
+def engine_names() -> tuple[str, ...]:
+    """Every name FACESWAP_ENGINE and the commands' --engine accept: "auto" and the registered backends."""
+    return ("auto", *BACKENDS)
+
+
+def engine_config(*, model_dir: str | Path | None = None, providers: str | Iterable[str] | None = None) -> EngineConfig:
+    """The backends' configuration from an operator's values (an empty folder name counts as none)."""
+    return EngineConfig(
+        model_dir=Path(model_dir).expanduser() if model_dir else None,
+        providers=parse_providers(providers if providers is not None else "auto"),
+    )
+
+
+def resolve_engine_name(name: str, config: EngineConfig | None = None) -> str:
+    """The backend a name selects: itself, or for "auto" the first registered backend that is available."""
+    if name not in engine_names():
+        raise EngineError(
+            f"Unknown face engine {name!r}; use {', '.join(engine_names()[:-1])} or {engine_names()[-1]}."
+        )
+    if name != "auto":
+        return name
+    config = config or EngineConfig()
+    for backend, cls in BACKENDS.items():
+        if cls.available(config):
+            return backend
+    raise EngineError("No face engine has its model files here; see `manage.py check_models`.")
 
 
 def model_load_count() -> int:
@@ -35,37 +72,39 @@ def model_load_count() -> int:
     return _model_loads
 
 
-def resolve_engine_name(name: str, insightface_dir: str | Path | None) -> str:
-    """ "auto" becomes "insightface" when its model files are in insightface_dir, else "classic"."""
-    if name not in ENGINE_NAMES:
-        raise EngineError(f"Unknown face engine {name!r}; use auto, classic or insightface.")
-    if name != "auto":
-        return name
-    if not insightface_dir:
-        return "classic"
-    return "insightface" if find_models(insightface_dir).complete else "classic"
+def get_engine(
+    name: str = "auto", *, model_dir: str | Path | None = None, providers: str | Iterable[str] | None = None
+) -> Engine:
+    """The process-wide engine of a backend, created (models loaded) on first use.
 
-
-def get_engine(name: str = "auto", *, insightface_dir: str | Path | None = None) -> Engine:
-    """The process-wide engine, created (models loaded) on first use.
-
-    name: "auto" (insightface when its model files are in insightface_dir, else classic), "classic" or
-    "insightface".
+    name: "auto" or a key of BACKENDS; model_dir: the folder of operator-installed model files;
+    providers: the ONNX execution providers asked for (see providers.py; default "auto").
     """
     global _model_loads
-    resolved = resolve_engine_name(name, insightface_dir)
-    key = (resolved, str(insightface_dir or "") if resolved == "insightface" else "")
+    config = engine_config(model_dir=model_dir, providers=providers)
+    resolved = resolve_engine_name(name, config)
+    cls = BACKENDS[resolved]
+    key = (resolved, cls.cache_key(config))
     with _lock:
         engine = _engines.get(key)
         if engine is None:
             start = time.perf_counter()
-            engine = InsightFaceEngine(insightface_dir) if resolved == "insightface" else ClassicEngine()
+            engine = cls(config)
             _model_loads += 1
             _engines[key] = engine
             logger.info(
                 "%s engine: models loaded in %.2f s (pid %d)", engine.name, time.perf_counter() - start, os.getpid()
             )
         return engine
+
+
+def engine_model_files(
+    name: str, *, model_dir: str | Path | None = None, providers: str | Iterable[str] | None = None
+) -> tuple[str, list[ModelFile]]:
+    """(the backend that `name` selects, the model files it uses with their terms); nothing is loaded."""
+    config = engine_config(model_dir=model_dir, providers=providers)
+    resolved = resolve_engine_name(name, config)
+    return resolved, BACKENDS[resolved].model_files(config)
 
 
 def detect_faces(image: np.ndarray, *, engine: Engine | None = None, thorough: bool = False) -> list[Face]:

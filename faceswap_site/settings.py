@@ -75,7 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "faceswap_site.context_processors.site",
-                "swaps.context_processors.favourites",
+                "templates.context_processors.favourites",
             ],
         },
     },
@@ -234,6 +234,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Face engine -------------------------------------------------------------------------------------
 FACESWAP_ENGINE = env.str("FACESWAP_ENGINE", default="auto")
 FACESWAP_INSIGHTFACE_DIR = env.str("FACESWAP_INSIGHTFACE_DIR", default="")
+# ONNX execution providers for ONNX backends, best first: "auto" (TensorRT, CUDA when this onnxruntime
+# has them, else the CPU) or a list such as "cuda,cpu"; the CPU is always the last resort.
+FACESWAP_ONNX_PROVIDERS = env.str("FACESWAP_ONNX_PROVIDERS", default="auto")
 FACESWAP_COMMERCIAL_USE = env.bool("FACESWAP_COMMERCIAL_USE", default=False)
 
 # --- Template crawling (templates/crawlers, templates/crawl_services.py) --------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from templates import views as template_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("templates/", include("templates.urls")),
     path("photos/", include("gallery.urls")),
+    # My favourites lived under /swaps/ before they moved to the templates app: bookmarks still lead there.
+    path("swaps/favourites/", RedirectView.as_view(pattern_name="couple_templates:favourites", permanent=True)),
     path("swaps/", include("swaps.urls")),
     path("s/", include("swaps.share_urls")),
     path("admin/django-rq/", include("django_rq.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Count, Exists, Q, QuerySet
+from django.urls import reverse
 
 from .models import Image, ImageType
 
@@ -58,9 +59,11 @@ def user_can_view_image(*, user, image: Image) -> bool:
 
 
 def account_photo_summary(user, *, recent: int = 6) -> dict:
-    """The gallery's part of "My account": photo and result counts and the latest photos."""
+    """The gallery's part of "My account": photo and result counts, the latest photos, and where My photos is
+    (accounts names no other app's URL: it links there by this one)."""
     counts = Image.objects.filter(owner=user).aggregate(
         photo_count=Count("id", filter=Q(image_type=ImageType.SOURCE)),
         result_count=Count("id", filter=Q(image_type=ImageType.RESULT)),
     )
-    return {**counts, "recent_photos": list(image_list_for_owner(owner=user)[:recent])}
+    recent_photos = list(image_list_for_owner(owner=user)[:recent])
+    return {**counts, "recent_photos": recent_photos, "photos_url": reverse("gallery:photo_list")}

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors
 from .forms import PhotoUploadForm
 from .models import CONTENT_TYPES, Image, ImageType
-from .services import image_delete, image_photo_added, image_rotate, image_upload_or_reuse
+from .services import image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
@@ -186,7 +186,6 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             if not created:
                 messages.info(request, f"{upload.name} is already in your photos (as {image.filename}).")
                 continue
-            image_photo_added(image=image)
             added += 1
         if added:
             messages.success(request, f"Added {added} photo{'s' if added != 1 else ''}.")
@@ -243,6 +242,5 @@ def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         image = image_rotate(image=image, clockwise=request.POST.get("direction") == "right")
-        image_photo_added(image=image)
         messages.success(request, f"Turned {image.filename}.")
     return redirect("gallery:photo_list")

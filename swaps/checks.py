@@ -3,8 +3,7 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-from faceengine import EngineError
-from faceengine.inventory import engine_model_files
+from faceengine import EngineError, engine_model_files
 
 
 @register(Tags.compatibility)
@@ -13,7 +12,11 @@ def model_licence_check(app_configs, **kwargs) -> list[Warning]:
     if not settings.FACESWAP_COMMERCIAL_USE:
         return []
     try:
-        backend, files = engine_model_files(settings.FACESWAP_ENGINE, settings.FACESWAP_INSIGHTFACE_DIR or None)
+        backend, files = engine_model_files(
+            settings.FACESWAP_ENGINE,
+            model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+            providers=settings.FACESWAP_ONNX_PROVIDERS,
+        )
     except EngineError as exc:
         return [Warning(exc.message, id="swaps.W002")]
     forbidden = [file for file in files if not file.commercial_use]

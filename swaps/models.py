@@ -220,20 +220,3 @@ class Album(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("swaps:album", args=[self.pk])
-
-
-class Favourite(models.Model):
-    """A template a person marked with a heart (table `template_favourites`, an addition to the seed
-    schema): "My favourites" lists them."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
-    template = models.ForeignKey("couple_templates.Template", on_delete=models.CASCADE, related_name="favourites")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        db_table = "template_favourites"
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user", "template"], name="template_favourites_once")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} ♥ {self.template_id}"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import Album, FaceSwapTask, Favourite, ShareLink
+from .models import Album, FaceSwapTask, ShareLink
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
@@ -55,8 +56,10 @@ def photos_in_waiting_swap() -> Exists:
 
 
 def account_swap_summary(user) -> dict:
-    """The swaps' part of "My account": how many swaps the user has."""
-    return {"swap_count": FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()}
+    """The swaps' part of "My account": how many swaps the user has, and where its button leads (My swaps,
+    or the gallery to pick a first template), so accounts links there without naming our URLs."""
+    count = FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()
+    return {"swap_count": count, "swaps_url": reverse("swaps:list") if count else reverse("couple_templates:list")}
 
 
 def share_link_live(*, token: str) -> ShareLink | None:
@@ -89,19 +92,4 @@ def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:
         album.tasks.filter(deleted_at__isnull=True)
         .select_related("template__image", "result_image")
         .order_by("created_at", "id")
-    )
-
-
-def favourite_template_ids(*, user) -> frozenset[int]:
-    return frozenset(Favourite.objects.filter(user=user).values_list("template_id", flat=True))
-
-
-def favourite_templates(*, user):
-    """The user's favourite templates that are still offered, most recently marked first."""
-    from templates.models import Template
-
-    return (
-        Template.objects.filter(favourites__user=user, is_active=True)
-        .select_related("image")
-        .order_by("-favourites__created_at", "-id")
     )

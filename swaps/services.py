@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import secrets
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import django_rq
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -21,31 +18,34 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.timeouts import JobTimeoutException
-from rq.worker import Worker
 
 from faceengine import ROLES, EngineError, Face, get_engine, load_image, swap_couple
 from gallery.models import Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import image_clean, image_delete, image_store, image_store_generated
+from jobs import JobKind, is_timeout, stuck_repair
 from templates.models import Template
+from templates.services import template_count_use
 
-from .models import STEPS, Album, FaceSwapTask, Favourite, ShareLink
+from .models import STEPS, Album, FaceSwapTask, ShareLink
 
 logger = logging.getLogger(__name__)
 
 Status = FaceSwapTask.Status
-QUEUE_NAME = "swaps"
-SWAP_TASK = "swaps.tasks.swap_run_task"
+# One job per swap on the `swaps` queue; the job carries its owner's id (meta) for fair queueing.
+SWAP_JOBS = JobKind(
+    name="swap",
+    queue="swaps",
+    task="swaps.tasks.swap_run_task",
+    timeout_setting="SWAP_JOB_TIMEOUT",
+    result_ttl=3600,
+    what="swap",
+    doing="making",
+    advice="Please try again, or use smaller photos.",
+)
 
 # Progress (percent) reported at the start of each step of a run.
 PROGRESS = {step.name: step.progress for step in STEPS}
-
-GENERIC_ERROR = "Something went wrong on our side while making this swap. Please try again in a minute."
-TIMEOUT_ERROR = "This swap took too long and was stopped. Please try again, or use smaller photos."
-ABANDONED_ERROR = "The worker making this swap stopped unexpectedly. Please try again."
 
 
 class SwapError(Exception):
@@ -56,15 +56,14 @@ class SwapError(Exception):
         self.message = message
 
 
-def job_id_for(task_id: int) -> str:
-    """The RQ job id of a task: fixed, so a task is never queued twice and its job can be found."""
-    return f"swap-task-{task_id}"
-
-
 def engine_get():
     """This process's face engine (models load on first use, then stay loaded)."""
 
-    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+    return get_engine(
+        settings.FACESWAP_ENGINE,
+        model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+        providers=settings.FACESWAP_ONNX_PROVIDERS,
+    )
 
 
 def template_faces_for_swap(template: Template) -> dict[str, Face]:
@@ -220,23 +219,7 @@ def swap_enqueue(*, task_id: int, user_id: int | None = None) -> bool:
 
     user_id goes with the job (meta) so the owner's next swap can be queued when it ends.
     """
-
-    try:
-        queue = django_rq.get_queue(QUEUE_NAME)
-        # By dotted path: the task module imports this one, not the other way round.
-        queue.enqueue(
-            SWAP_TASK,
-            task_id,
-            job_id=job_id_for(task_id),
-            job_timeout=settings.SWAP_JOB_TIMEOUT,
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-            meta={"user_id": user_id},
-        )
-    except RedisError:
-        logger.warning("Could not queue swap task %s; it stays pending until the queue is back", task_id)
-        return False
-    return True
+    return SWAP_JOBS.enqueue(task_id, meta={"user_id": user_id})
 
 
 def _set_progress(task_id: int, step: str) -> None:
@@ -285,11 +268,9 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         if isinstance(exc, EngineError | SwapError):
             swap_fail(task_id=task_id, message=exc.message, seconds=time.perf_counter() - clock)
             return FaceSwapTask.objects.get(pk=task_id)
-        if isinstance(exc, JobTimeoutException):
-            swap_fail(task_id=task_id, message=TIMEOUT_ERROR, seconds=time.perf_counter() - clock)
-        else:
+        if not is_timeout(exc):
             logger.exception("Swap task %s failed unexpectedly", task_id)
-            swap_fail(task_id=task_id, message=GENERIC_ERROR, seconds=time.perf_counter() - clock)
+        swap_fail(task_id=task_id, message=SWAP_JOBS.error_for(exc), seconds=time.perf_counter() - clock)
         raise
 
 
@@ -336,7 +317,7 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
                 error_message=None,
             )
             if done:
-                Template.objects.filter(pk=task.template_id).update(popularity_score=F("popularity_score") + 1)
+                template_count_use(template_id=task.template_id)
     except BaseException:
         # Stopped half-way (e.g. the job timeout fired): no result file without a task pointing at it.
         image_delete(image=image)
@@ -377,17 +358,10 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
         processing_time=None,
     )
     if reset:
-        transaction.on_commit(lambda: _job_delete(task_id=task.pk))
+        transaction.on_commit(lambda: SWAP_JOBS.job_delete(task.pk))
         transaction.on_commit(lambda: swap_dispatch(user_id=task.user_id))
     task.refresh_from_db()
     return task
-
-
-def _job_delete(*, task_id: int) -> None:
-    """Forget a task's old RQ job (and its registry entries) so its fixed id can be queued again."""
-
-    with contextlib.suppress(NoSuchJobError, RedisError):
-        Job.fetch(job_id_for(task_id), connection=django_rq.get_queue(QUEUE_NAME).connection).delete()
 
 
 # How long a deleted swap waits in its owner's trash before it is deleted for good.
@@ -433,7 +407,7 @@ def swap_delete(*, task: FaceSwapTask) -> None:
         task.delete()
         if result is not None:
             image_delete(image=result)
-    _job_delete(task_id=task_id)
+    SWAP_JOBS.job_delete(task_id)
 
 
 def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
@@ -444,65 +418,17 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
     - pending for longer than `older_than` without a job in the queue (Redis was down at submit):
       queued again.
     """
-
-    connection = django_rq.get_queue(QUEUE_NAME).connection
-    cutoff = timezone.now() - older_than
-    counts = {"failed": 0, "requeued": 0, "left": 0}
-    for task in FaceSwapTask.objects.filter(status=Status.PROCESSING).only("pk", "started_at"):
-        too_old = task.started_at is None or task.started_at < cutoff
-        if (too_old or not _job_is_alive(connection, task.pk)) and swap_fail(task_id=task.pk, message=ABANDONED_ERROR):
-            counts["failed"] += 1
-        else:
-            counts["left"] += 1
-    pending = FaceSwapTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff)
-    for user_id in pending.values_list("user_id", flat=True).distinct():
-        if swap_dispatch(user_id=user_id):
-            counts["requeued"] += 1
-        else:
-            counts["left"] += 1
-    return counts
-
-
-def _fetch_job(connection, task_id: int):
-
-    try:
-        return Job.fetch(job_id_for(task_id), connection=connection)
-    except NoSuchJobError:
-        return None
-
-
-def _job_is_waiting(connection, task_id: int) -> bool:
-
-    job = _fetch_job(connection, task_id)
-    return job is not None and job.get_status() in (
-        JobStatus.QUEUED,
-        JobStatus.SCHEDULED,
-        JobStatus.DEFERRED,
-        JobStatus.STARTED,
+    return stuck_repair(
+        kind=SWAP_JOBS,
+        processing=FaceSwapTask.objects.filter(status=Status.PROCESSING),
+        pending=FaceSwapTask.objects.filter(status=Status.PENDING),
+        older_than=older_than,
+        fail=lambda task_id: swap_fail(task_id=task_id, message=SWAP_JOBS.abandoned_error),
+        # Each owner's oldest pending swap goes to the queue (fair queueing), not every pending swap.
+        requeue=lambda pending: (
+            swap_dispatch(user_id=user_id) for user_id in pending.values_list("user_id", flat=True).distinct()
+        ),
     )
-
-
-def _job_is_alive(connection, task_id: int) -> bool:
-    """True while a live worker is running the task's job."""
-
-    job = _fetch_job(connection, task_id)
-    if job is None or job.get_status() != JobStatus.STARTED or not job.worker_name:
-        return False
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
-    if worker is None:
-        return False
-    # A worker killed on this machine is dead before its registration expires.
-    return not (worker.hostname == socket.gethostname() and worker.pid and not _pid_running(worker.pid))
-
-
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -680,15 +606,6 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
     return album
 
 
-def favourite_toggle(*, user, template: Template) -> bool:
-    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
-    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
-    if deleted:
-        return False
-    Favourite.objects.get_or_create(user=user, template=template)
-    return True
-
-
 # --- Fair use and fair queueing (issue 11) -------------------------------------------------------------
 # Each person has at most one job in the swaps queue: their next swap is queued when the previous one
 # ends (or by the worker's periodic pass). One person's flood then delays another's swap by at most the
@@ -740,10 +657,6 @@ def swap_fair_use_check(*, user, adding: int = 1, most: int | None = None) -> No
         )
 
 
-def _queue_connection():
-    return django_rq.get_queue(QUEUE_NAME).connection
-
-
 def swap_dispatch(*, user_id: int) -> bool:
     """Queue the owner's oldest pending swap unless one of theirs is already queued; True if it queued one.
 
@@ -752,11 +665,11 @@ def swap_dispatch(*, user_id: int) -> bool:
     Redis is down (logged; the worker's periodic pass tries again).
     """
     try:
-        connection = _queue_connection()
+        connection = SWAP_JOBS.connection()
         key = SLOT_KEY.format(user_id=user_id)
         holder = connection.get(key)
         if holder is not None:
-            if _job_is_waiting(connection, int(holder)):
+            if SWAP_JOBS.job_is_waiting(int(holder), connection=connection):
                 return False
             connection.delete(key)
         task = FaceSwapTask.objects.filter(user_id=user_id, status=Status.PENDING).order_by("created_at", "pk").first()
@@ -777,7 +690,7 @@ def swap_job_finished(*, task_id: int, user_id: int | None) -> None:
     if user_id is None:
         return
     try:
-        connection = _queue_connection()
+        connection = SWAP_JOBS.connection()
         key = SLOT_KEY.format(user_id=user_id)
         if connection.get(key) in (str(task_id).encode(), str(task_id)):
             connection.delete(key)
@@ -804,7 +717,4 @@ def swaps_dispatch_pending() -> int:
 
 def swap_queue_reachable() -> bool:
     """Whether the swaps queue (Redis) answers now; a pending swap's page says so when it does not."""
-    try:
-        return bool(_queue_connection().ping())
-    except RedisError:
-        return False
+    return SWAP_JOBS.reachable()

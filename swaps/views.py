@@ -482,22 +482,3 @@ def album_zip(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="couple-album-{album.pk}.zip"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@login_required
-@require_POST
-def favourite_toggle(request: HttpRequest, template_pk: int) -> HttpResponse:
-    """The heart on a template: mark or unmark it, then back to the page it was pressed on."""
-    template = get_object_or_404(Template, pk=template_pk, is_active=True)
-    now = services.favourite_toggle(user=request.user, template=template)
-    messages.success(request, f"“{template.title}” {'added to' if now else 'removed from'} My favourites.")
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("swaps:favourites")
-
-
-@login_required
-def favourite_list(request: HttpRequest) -> HttpResponse:
-    templates = selectors.favourite_templates(user=request.user)
-    return render(request, "swaps/favourites.html", {"templates": templates, "max_templates": Album.MAX_TEMPLATES})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -13,9 +14,13 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from taggit.models import Tag
 
-from . import crawl_services, services
+from . import services
 from .forms import TemplateAddForm, TemplateChangeForm
 from .models import Template
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -84,9 +89,9 @@ def take_down(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Quer
     form = TakedownForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         for template in queryset:
-            crawl_services.template_takedown(template=template, reason=form.cleaned_data["reason"])
+            services.template_takedown(template=template, reason=form.cleaned_data["reason"])
         count = queryset.count()
-        modeladmin.message_user(request, f"Took down {count} template{'s' if count != 1 else ''}.")
+        modeladmin.message_user(request, f"Took down {plural(count, 'template')}.")
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -247,27 +252,36 @@ class TemplateAdmin(admin.ModelAdmin):
 
     # --- actions ------------------------------------------------------------------------------------
 
-    @admin.action(description="Activate selected templates", permissions=["change"])
-    def activate_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
-        activated, refused = 0, []
+    def run_on_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Template],
+        service: Callable[..., object],
+        *,
+        done: str,
+        refused: str = "Not changed",
+    ) -> None:
+        """An action's work: a template service run on each selected template, then one message with how
+        many it did (`done`, e.g. "Activated {}.") and a warning with the reasons for each it refused."""
+        count, refusals = 0, []
         for template in queryset:
             try:
-                services.template_activate(template=template)
-                activated += 1
+                service(template=template)
+                count += 1
             except ValidationError as exc:
-                refused.append(f"“{template.title}”: {' '.join(exc.messages)}")
-        if activated:
-            self.message_user(request, f"Activated {activated} template{'s' if activated != 1 else ''}.")
-        for reason in refused:
-            self.message_user(request, f"Not activated: {reason}", messages.WARNING)
+                refusals.append(f"“{template.title}”: {' '.join(exc.messages)}")
+        if count:
+            self.message_user(request, done.format(plural(count, "template")))
+        for reason in refusals:
+            self.message_user(request, f"{refused}: {reason}", messages.WARNING)
+
+    @admin.action(description="Activate selected templates", permissions=["change"])
+    def activate_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
+        self.run_on_each(request, queryset, services.template_activate, done="Activated {}.", refused="Not activated")
 
     @admin.action(description="Archive selected templates", permissions=["change"])
     def archive_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
-        count = 0
-        for template in queryset:
-            services.template_archive(template=template)
-            count += 1
-        self.message_user(request, f"Archived {count} template{'s' if count != 1 else ''}.")
+        self.run_on_each(request, queryset, services.template_archive, done="Archived {}.")
 
     @admin.action(description="Detect faces again", permissions=["change"])
     def detect_faces_again(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:

@@ -18,17 +18,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from . import crawl_services
+from . import crawl_services, services
 from .admin import TemplateAdmin, take_down
 from .crawlers import CrawlFilters
 from .models import CrawledTemplate, CrawlTask, Review, Template
 
 PREVIEW_WIDTH = 260
 TAGS_SHOWN = 8
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # --- the review queue -------------------------------------------------------------------------------------
@@ -194,25 +190,15 @@ class CrawledTemplateAdmin(TemplateAdmin):
 
     @admin.action(description="Approve and activate selected templates", permissions=["change"])
     def approve_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
-        approved, refused = 0, []
-        for template in queryset:
-            try:
-                crawl_services.template_approve(template=template)
-                approved += 1
-            except ValidationError as exc:
-                refused.append(f"“{template.title}”: {' '.join(exc.messages)}")
-        if approved:
-            self.message_user(request, f"Approved and activated {_plural(approved, 'template')}.")
-        for reason in refused:
-            self.message_user(request, f"Not approved: {reason}", messages.WARNING)
+        self.run_on_each(
+            request, queryset, services.template_approve, done="Approved and activated {}.", refused="Not approved"
+        )
 
     @admin.action(description="Reject selected templates", permissions=["change"])
     def reject_templates(self, request: HttpRequest, queryset: QuerySet[Template]) -> None:
-        count = 0
-        for template in queryset:
-            crawl_services.template_reject(template=template)
-            count += 1
-        self.message_user(request, f"Rejected {_plural(count, 'template')}; later crawls skip them as duplicates.")
+        self.run_on_each(
+            request, queryset, services.template_reject, done="Rejected {}; later crawls skip them as duplicates."
+        )
 
     class Media:
         css = {"all": ["css/couple_templates/admin.css"]}

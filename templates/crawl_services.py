@@ -1,81 +1,48 @@
-"""Writes for template crawls and the review queue: create, start, run, cancel and fail crawls; approve,
-reject and take down crawled templates.
+"""Writes for a template crawl's life: create, start, run, cancel and fail crawls.
 
 A crawl (`CrawlTask`) asks one source (`templates.crawlers`) for candidates and turns each acceptable new
-picture into an inactive `Template` waiting for review. For every candidate it says one of: created,
-skipped duplicate (same source checksum, same source page, or same sha256 of the clean copy), skipped
-near-duplicate (perceptual hash within CRAWL_PHASH_DISTANCE bits of a template's), or refused with the
-reason (content rules, download problems, and everything `gallery.services.image_clean` refuses).
-Nothing refused or skipped is stored. The crawl runs as an RQ job on the `crawl` queue
-(`templates.tasks.crawl_run_task`), or in the calling process (`crawl_templates --sync`).
+picture into an inactive `Template` waiting for review (`templates.crawl_candidates` decides each one). The
+crawl runs as an RQ job on the `crawl` queue (`templates.tasks.crawl_run_task`), or in the calling process
+(`crawl_templates --sync`). Reviewing what it collected (approve, reject, take down) is the templates'
+own business (`templates.services`), which the admin uses for every template.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-import os
-import socket
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import django_rq
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.timeouts import JobTimeoutException
-from rq.worker import Worker
 
-from gallery.models import Image, ImageType
-from gallery.services import (
-    image_clean,
-    image_delete,
-    image_perceptual_hash,
-    image_perceptual_hash_backfill,
-    image_store,
-)
+from jobs import JobKind, is_timeout, stuck_repair
 
-from .crawlers import Candidate, CrawlFailed, CrawlFilters, CrawlRefused, CrawlSession, get_crawler
-from .crawlers.base import normalise_tag
-from .models import CrawlTask, Review, Template
-from .services import template_activate, template_detect_faces
+from .crawl_candidates import CREATED, DUPLICATE, NEAR_DUPLICATE, REFUSED, CandidateRules, collect_candidate
+from .crawl_hashes import KnownPictures
+from .crawlers import CrawlFailed, CrawlFilters, CrawlSession, get_crawler
+from .models import CrawlTask
 
 logger = logging.getLogger(__name__)
 
 Status = CrawlTask.Status
-QUEUE_NAME = "crawl"
-CRAWL_TASK = "templates.tasks.crawl_run_task"
-CREATED, DUPLICATE, NEAR_DUPLICATE, REFUSED = "created", "duplicate", "near_duplicate", "refused"
-OUTCOME_WORDS = {
-    CREATED: "created",
-    DUPLICATE: "skipped duplicate",
-    NEAR_DUPLICATE: "skipped near-duplicate",
-    REFUSED: "refused",
-}
-REPORT_LINES = 200  # the last lines of a run kept on the task for the admin
-ABANDONED_ERROR = (
-    "The crawl worker stopped before the crawl finished. Run it again: pictures already collected are kept "
-    "and skipped as duplicates."
+# A crawl runs as one job on the `crawl` queue, its own, so a long crawl never delays a swap.
+CRAWL_JOBS = JobKind(
+    name="crawl",
+    queue="crawl",
+    task="templates.tasks.crawl_run_task",
+    timeout_setting="CRAWL_JOB_TIMEOUT",
+    result_ttl=24 * 3600,
+    what="crawl",
+    doing="running",
+    advice="Run it again: pictures already collected are kept and skipped as duplicates.",
 )
-TIMEOUT_ERROR = "The crawl took longer than CRAWL_JOB_TIMEOUT and was stopped; the pictures collected so far are kept."
-GENERIC_ERROR = "The crawl stopped on an unexpected error (see the worker's log)."
-MAX_TAGS = 60
-TAG_LENGTH = 100
-
-
-def job_id_for(crawl_id: int) -> str:
-    """A crawl's fixed RQ job id: never queued twice, and its job can be found again."""
-    return f"crawl-task-{crawl_id}"
+REPORT_LINES = 200  # the last lines of a run kept on the task for the admin
 
 
 # --- create, start, cancel, fail --------------------------------------------------------------------------
@@ -106,21 +73,9 @@ def crawl_create(*, source_type: str, search_query: str, filters: Any = None, li
 
 
 def crawl_enqueue(*, crawl_id: int) -> bool:
-    """Put a crawl's id on the `crawl` queue; False (and a log line) when Redis cannot be reached."""
-    try:
-        # By dotted path: the task module imports this one, not the other way round.
-        django_rq.get_queue(QUEUE_NAME).enqueue(
-            CRAWL_TASK,
-            crawl_id,
-            job_id=job_id_for(crawl_id),
-            job_timeout=settings.CRAWL_JOB_TIMEOUT,
-            result_ttl=24 * 3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except RedisError:
-        logger.warning("Could not queue crawl %s; it stays pending until fail_stuck_crawls queues it", crawl_id)
-        return False
-    return True
+    """Put a crawl's id on the `crawl` queue; False (and a log line) when Redis cannot be reached
+    (fail_stuck_crawls queues it later)."""
+    return CRAWL_JOBS.enqueue(crawl_id)
 
 
 def crawl_start(*, crawl: CrawlTask) -> CrawlTask:
@@ -135,8 +90,7 @@ def crawl_start(*, crawl: CrawlTask) -> CrawlTask:
         CrawlTask.objects.filter(pk=crawl.pk).exclude(status=Status.PROCESSING).update(
             status=Status.PENDING, error_message=None, started_at=None, completed_at=None
         )
-        transaction.on_commit(lambda: _job_delete(crawl_id=crawl.pk))
-        transaction.on_commit(lambda: crawl_enqueue(crawl_id=crawl.pk))
+        CRAWL_JOBS.enqueue_on_commit(crawl.pk, fresh=True)
     crawl.refresh_from_db()
     return crawl
 
@@ -147,7 +101,7 @@ def crawl_cancel(*, crawl: CrawlTask) -> bool:
         status=Status.CANCELLED, error_message="Cancelled by a curator.", completed_at=timezone.now()
     )
     if cancelled and crawl.status == Status.PENDING:
-        _job_delete(crawl_id=crawl.pk)
+        CRAWL_JOBS.job_delete(crawl.pk)
     crawl.refresh_from_db()
     return bool(cancelled)
 
@@ -166,115 +120,19 @@ def crawls_fail_stuck(*, older_than: timedelta | None = None) -> dict[str, int]:
 
     - processing, whose job is gone, failed, or whose worker has died (a killed worker on this machine is
       noticed at once), or that started longer ago than `older_than` (default: CRAWL_JOB_TIMEOUT plus a
-      minute): failed with ABANDONED_ERROR, so it can be run again;
+      minute): failed with CRAWL_JOBS.abandoned_error, so it can be run again;
     - pending for longer than `older_than` without a job in the queue (Redis was down): queued again.
     """
-
-    older_than = older_than or timedelta(seconds=settings.CRAWL_JOB_TIMEOUT + 60)
-    connection = django_rq.get_queue(QUEUE_NAME).connection
-    cutoff = timezone.now() - older_than
-    counts = {"failed": 0, "requeued": 0, "left": 0}
-    for crawl in CrawlTask.objects.filter(status=Status.PROCESSING).only("pk", "started_at"):
-        too_old = crawl.started_at is None or crawl.started_at < cutoff
-        if (too_old or not _job_is_alive(connection, crawl.pk)) and crawl_fail(
-            crawl_id=crawl.pk, message=ABANDONED_ERROR
-        ):
-            counts["failed"] += 1
-        else:
-            counts["left"] += 1
-    for crawl in CrawlTask.objects.filter(status=Status.PENDING, created_at__lt=cutoff).only("pk"):
-        if _job_status(connection, crawl.pk) in ("queued", "scheduled", "deferred", "started"):
-            counts["left"] += 1
-        elif crawl_enqueue(crawl_id=crawl.pk):
-            counts["requeued"] += 1
-    return counts
-
-
-def _fetch_job(connection: Any, crawl_id: int) -> Job | None:
-    try:
-        return Job.fetch(job_id_for(crawl_id), connection=connection)
-    except NoSuchJobError:
-        return None
-
-
-def _job_status(connection: Any, crawl_id: int) -> str | None:
-    job = _fetch_job(connection, crawl_id)
-    status = job.get_status() if job is not None else None
-    return str(getattr(status, "value", status)) if status is not None else None
-
-
-def _job_is_alive(connection: Any, crawl_id: int) -> bool:
-    """True while a live worker runs the crawl's job."""
-    job = _fetch_job(connection, crawl_id)
-    if job is None or _job_status(connection, crawl_id) != "started" or not job.worker_name:
-        return False
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=connection)
-    if worker is None:
-        return False
-    # A worker killed on this machine is dead before its registration expires.
-    return not (worker.hostname == socket.gethostname() and worker.pid and not _pid_running(worker.pid))
-
-
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _job_delete(*, crawl_id: int) -> None:
-    """Forget a crawl's old RQ job so its fixed id can be queued again (and a cancelled one never starts)."""
-    with contextlib.suppress(RedisError):
-        job = _fetch_job(django_rq.get_queue(QUEUE_NAME).connection, crawl_id)
-        if job is not None:
-            job.delete()
+    return stuck_repair(
+        kind=CRAWL_JOBS,
+        processing=CrawlTask.objects.filter(status=Status.PROCESSING),
+        pending=CrawlTask.objects.filter(status=Status.PENDING),
+        older_than=older_than or timedelta(seconds=settings.CRAWL_JOB_TIMEOUT + 60),
+        fail=lambda crawl_id: crawl_fail(crawl_id=crawl_id, message=CRAWL_JOBS.abandoned_error),
+    )
 
 
 # --- run ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What became of one candidate: `kind` is created, duplicate, near_duplicate or refused."""
-
-    kind: str
-    candidate: Candidate
-    reason: str = ""
-    template: Template | None = None
-
-    @property
-    def line(self) -> str:
-        what = self.candidate.page_url or self.candidate.image_url
-        text = f"{OUTCOME_WORDS[self.kind]:<23} {what}"
-        if self.template is not None and self.kind == CREATED:
-            text += f" -> template #{self.template.pk} “{self.template.title}”"
-        return f"{text}: {self.reason}" if self.reason else text
-
-
-@dataclass
-class _Known:
-    """The perceptual hashes of every template picture, loaded once per run and kept up to date."""
-
-    hashes: list[tuple[int, int | None]] = field(default_factory=list)
-
-    @classmethod
-    def load(cls) -> _Known:
-        image_perceptual_hash_backfill(image_type=ImageType.TEMPLATE)
-        rows = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__has_key="phash").values_list(
-            "metadata__phash", "template__id"
-        )
-        return cls([(int(value, 16), template_id) for value, template_id in rows if isinstance(value, str)])
-
-    def nearest(self, phash: str) -> tuple[int, int | None] | None:
-        """(distance, template id) of the closest known picture within CRAWL_PHASH_DISTANCE, if any."""
-        value, limit = int(phash, 16), settings.CRAWL_PHASH_DISTANCE
-        if not self.hashes:
-            return None
-        best = min(((value ^ known).bit_count(), template_id) for known, template_id in self.hashes)
-        return best if best[0] <= limit else None
 
 
 class _Cancelled(Exception):
@@ -303,11 +161,9 @@ def crawl_run(*, crawl_id: int, echo: Callable[[str], None] | None = None) -> Cr
     except CrawlFailed as exc:
         run.finish(Status.FAILED, str(exc))
     except Exception as exc:
-        if isinstance(exc, JobTimeoutException):
-            run.finish(Status.FAILED, TIMEOUT_ERROR)
-        else:
+        if not is_timeout(exc):
             logger.exception("crawl %s failed", crawl_id)
-            run.finish(Status.FAILED, GENERIC_ERROR)
+        run.finish(Status.FAILED, CRAWL_JOBS.error_for(exc))
     else:
         run.finish(Status.COMPLETED, None)
     return CrawlTask.objects.filter(pk=crawl_id).first()
@@ -351,11 +207,11 @@ class _Run:
     def collect(self) -> None:
         crawler = get_crawler(self.crawl.source_type or "", session=self.session)
         detect = crawler.detect_faces if self.filters.detect_faces is None else self.filters.detect_faces
-        known = _Known.load()
+        known = KnownPictures.load()
         # Stop looking once this many candidates in a row gave nothing new (everything filtered, say).
         patience = max(200, 10 * self.limit)
         since_new = 0
-        rules = self.rules()
+        rules = CandidateRules.from_filters(self.filters)
         for candidate in crawler.search(self.crawl.search_query or "", self.filters):
             if not CrawlTask.objects.filter(pk=self.crawl.pk, status=Status.PROCESSING).exists():
                 raise _Cancelled
@@ -382,15 +238,6 @@ class _Run:
                 self.say(f"stopped after {since_new} candidates in a row without a new template")
                 return
 
-    def rules(self) -> _Rules:
-        return _Rules(
-            ratings=set(self.filters.ratings or settings.CRAWL_RATINGS),
-            blocked={normalise_tag(tag) for tag in settings.CRAWL_TAG_BLOCKLIST} | set(self.filters.exclude_tags),
-            min_short=settings.CRAWL_MIN_SHORT_SIDE,
-            min_width=self.filters.min_width,
-            min_height=self.filters.min_height,
-        )
-
     def finish(self, status: str, message: str | None) -> None:
         c = self.counts
         self.say(
@@ -405,188 +252,3 @@ class _Run:
         )
         # A cancelled crawl keeps its status, but its report is still worth keeping.
         CrawlTask.objects.filter(pk=self.crawl.pk, status=Status.CANCELLED).update(report=self.report())
-
-
-@dataclass(frozen=True)
-class _Rules:
-    ratings: set[str]
-    blocked: set[str]
-    min_short: int
-    min_width: int
-    min_height: int
-
-    def size_problem(self, width: int | None, height: int | None) -> str | None:
-        if not width or not height:
-            return None
-        if min(width, height) < self.min_short:
-            return f"{width}x{height} is too small: the short side must be at least {self.min_short} px"
-        if width < self.min_width or height < self.min_height:
-            return f"{width}x{height} is smaller than the filters' {self.min_width}x{self.min_height}"
-        return None
-
-    def content_problem(self, candidate: Candidate) -> str | None:
-        if candidate.rating and candidate.rating not in self.ratings:
-            return f"rating {candidate.rating} is not allowed (allowed: {', '.join(sorted(self.ratings))})"
-        blocked = sorted({normalise_tag(tag) for tag in candidate.tags} & self.blocked)
-        if blocked:
-            return f"blocked tag{'s' if len(blocked) > 1 else ''} {', '.join(blocked)}"
-        return self.size_problem(candidate.width, candidate.height)
-
-
-def _duplicate_of(*, md5: str | None = None, page_url: str | None = None, sha256: str | None = None) -> Template | None:
-    images = Image.objects.filter(image_type=ImageType.TEMPLATE, template__isnull=False)
-    if md5:
-        image = images.filter(metadata__source_md5=md5).select_related("template").first()
-        if image:
-            return image.template
-    if sha256:
-        image = images.filter(metadata__sha256=sha256).select_related("template").first()
-        if image:
-            return image.template
-    if page_url:
-        return Template.objects.filter(source_url=page_url[:500]).first()
-    return None
-
-
-def _read(candidate: Candidate, session: CrawlSession) -> bytes:
-    if candidate.path is None:
-        return session.download(candidate.image_url, headers=candidate.headers or None)
-    size = candidate.path.stat().st_size
-    if size > session.config.max_bytes:
-        raise CrawlRefused(f"the file is {size / 1048576:.1f} MB, over the limit")
-    return candidate.path.read_bytes()
-
-
-def collect_candidate(
-    candidate: Candidate,
-    *,
-    crawl: CrawlTask,
-    session: CrawlSession,
-    category: str,
-    detect: bool,
-    known: _Known,
-    rules: _Rules,
-) -> Outcome:
-    """Check one candidate against the rules and the catalogue, and store it as a template if it is new."""
-    if candidate.refused:
-        return Outcome(REFUSED, candidate, candidate.refused)
-    problem = rules.content_problem(candidate)
-    if problem:
-        return Outcome(REFUSED, candidate, problem)
-    # Cheap checks first: the same source checksum or page needs no download at all.
-    existing = _duplicate_of(md5=candidate.md5, page_url=candidate.page_url if candidate.path is None else None)
-    if existing is not None:
-        return Outcome(DUPLICATE, candidate, f"already template #{existing.pk}")
-    try:
-        data = _read(candidate, session)
-    except CrawlRefused as exc:
-        return Outcome(REFUSED, candidate, str(exc))
-    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    if candidate.md5 and md5 != candidate.md5:
-        return Outcome(REFUSED, candidate, "the download does not match the source's checksum (cut short or changed)")
-    try:
-        clean = image_clean(file=ContentFile(data, name=_filename(candidate)), lossless=True)
-    except ValidationError as exc:
-        return Outcome(REFUSED, candidate, " ".join(exc.messages))
-    problem = rules.size_problem(clean.width, clean.height)
-    if problem:
-        return Outcome(REFUSED, candidate, problem)
-    existing = _duplicate_of(md5=md5, sha256=clean.sha256)
-    if existing is not None:
-        return Outcome(DUPLICATE, candidate, f"same picture as template #{existing.pk}")
-    phash = image_perceptual_hash(data=clean.thumbnail)
-    near = known.nearest(phash)
-    if near is not None:
-        distance, template_id = near
-        logger.info("crawl %s: %s is a near-duplicate of template %s", crawl.pk, candidate.image_url, template_id)
-        return Outcome(NEAR_DUPLICATE, candidate, f"looks like template #{template_id} ({distance} bits apart)")
-    try:
-        template = _template_create(
-            candidate, clean=clean, crawl=crawl, category=category, metadata={"phash": phash, "source_md5": md5}
-        )
-    except ValidationError as exc:
-        return Outcome(REFUSED, candidate, " ".join(exc.messages))
-    known.hashes.append((int(phash, 16), template.pk))
-    if detect:
-        template_detect_faces(template=template)
-    faces = f"{template.face_count} face{'s' if template.face_count != 1 else ''}"
-    return Outcome(CREATED, candidate, f"{faces}, {template.review_label}", template)
-
-
-def _filename(candidate: Candidate) -> str:
-    if candidate.path is not None:
-        return candidate.path.name
-    return candidate.image_url.rsplit("/", 1)[-1].split("?", 1)[0][:200] or "picture.jpg"
-
-
-def _tags(tags: Iterable[str]) -> list[str]:
-    return [tag[:TAG_LENGTH] for tag in dict.fromkeys(t.strip() for t in tags) if tag][:MAX_TAGS]
-
-
-def _template_create(
-    candidate: Candidate, *, clean: Any, crawl: CrawlTask, category: str, metadata: dict[str, Any]
-) -> Template:
-    """The picture stored and an inactive template waiting for review; nothing kept if either fails."""
-    template = Template(
-        title=(candidate.title or _filename(candidate)).strip()[:255],
-        artist=(candidate.artist or "").strip()[:255] or None,
-        source_url=(candidate.page_url or "")[:500] or None,
-        category=category,
-        face_positions=[],
-        is_active=False,
-        review=Review.WAITING,
-        crawl_task=crawl,
-    )
-    template.full_clean(exclude=["image"])
-    clean.filename = _filename(candidate)
-    image = image_store(
-        clean=clean,
-        owner=None,
-        image_type=ImageType.TEMPLATE,
-        category=category,
-        tags=_tags(candidate.tags),
-        metadata={**metadata, "source_id": candidate.source_id},
-    )
-    try:
-        with transaction.atomic():
-            template.image = image
-            template.save()
-    except Exception:
-        image_delete(image=image)
-        raise
-    return template
-
-
-# --- the review queue -----------------------------------------------------------------------------------------
-
-
-def template_reject(*, template: Template) -> Template:
-    """Reject a crawled template: it leaves the queue, stays out of the gallery, and blocks re-crawling it."""
-    template.review = Review.REJECTED
-    template.is_active = False
-    template.save(update_fields=["review", "is_active"])
-    return template
-
-
-def template_approve(*, template: Template) -> Template:
-    """Approve a crawled template and put it in the gallery; ValidationError with the reasons otherwise."""
-    template_activate(template=template)
-    template.review = Review.APPROVED
-    template.save(update_fields=["review"])
-    return template
-
-
-def template_takedown(*, template: Template, reason: str) -> Template:
-    """Take a template out of the gallery for good (a rights holder's request, say), recording why.
-
-    The row and picture stay, so the same picture is skipped as a duplicate by later crawls, and swaps
-    made from it keep their history. It cannot be activated again while taken down.
-    """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Say why the template is taken down (e.g. “the artist asked us to remove it”).")
-    template.is_active = False
-    template.takedown_reason = reason[:2000]
-    template.taken_down_at = timezone.now()
-    template.save(update_fields=["is_active", "takedown_reason", "taken_down_at"])
-    return template

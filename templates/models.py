@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
@@ -242,6 +243,23 @@ class Template(models.Model):
         if self.image_id is None:
             return []
         return sorted(self.image.tags.all(), key=lambda tag: tag.name.lower())
+
+
+class Favourite(models.Model):
+    """A template a person marked with a heart (table `template_favourites`, an addition to the seed
+    schema): "My favourites" lists them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "template_favourites"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="template_favourites_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.template_id}"
 
 
 class CrawlTask(models.Model):

@@ -1,5 +1,5 @@
 """Reads for the public gallery: active templates with their pictures (and tags on the detail page), in a fixed
-number of queries."""
+number of queries; a person's favourites."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from gallery.models import Category, Image
 
-from .models import Template
+from .models import Favourite, Template
 
 SORTS = {
     "popular": ("-popularity_score", "-created_at", "-id"),
@@ -62,4 +62,16 @@ def template_tags_in_use(*, limit: int = 30) -> list[Tag]:
         )
         .annotate(template_count=Count("taggit_taggeditem_items"))
         .order_by("-template_count", "name")[:limit]
+    )
+
+
+def favourite_template_ids(*, user) -> frozenset[int]:
+    """The ids of the templates a person has marked with a heart (the hearts on every card)."""
+    return frozenset(Favourite.objects.filter(user=user).values_list("template_id", flat=True))
+
+
+def favourite_templates(*, user) -> QuerySet[Template]:
+    """The user's favourite templates that are still offered, most recently marked first."""
+    return _with_picture(Template.objects.filter(favourites__user=user, is_active=True)).order_by(
+        "-favourites__created_at", "-id"
     )

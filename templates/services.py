@@ -1,6 +1,7 @@
-"""Writes for couple templates: create from a picture, detect faces, set roles and faces, activate, archive.
+"""Writes for couple templates: create from a picture, detect faces, set roles and faces, activate, archive;
+the review queue's approve and reject, takedowns; a use counted towards popularity; favourites.
 
-The admin, its actions and the management commands all go through these functions.
+The admin, its actions, the crawler and the management commands all go through these functions.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from faceengine import Engine, EngineError, detect_faces, get_engine, load_image
 from gallery.models import Image, ImageType
 from gallery.services import CleanImage, image_clean, image_delete, image_store
 
-from .models import ROLES, Template, validate_face_positions
+from .models import ROLES, CrawlTask, Favourite, Review, Template, validate_face_positions
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +65,19 @@ def template_create(
     description: str | None = None,
     tags: Iterable[str] = (),
     detect: bool = True,
+    review: str | None = None,
+    crawl_task: CrawlTask | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Template:
-    """A new, inactive template from a picture, with its faces detected and roles proposed.
+    """A new, inactive template from a picture, with its faces detected and roles proposed: the one way a
+    template is made (the admin, `import_templates` and the crawler all come here).
 
-    Give the uploaded `image_file`, or the `picture` an earlier `template_picture_clean` checked. It is
-    stored through the gallery (validated, stripped, thumbnailed) as an `images` row of type template with
-    no owner. The two largest faces are proposed as the couple, husband on the left. Raises
-    ValidationError with a plain message for a bad picture or field, and TemplateDuplicateError when the
-    same picture is already a template; nothing is stored then.
+    Give the uploaded `image_file`, or the `picture` an earlier `template_picture_clean` (or a crawl's own
+    duplicate checks) passed. It is stored through the gallery (validated, stripped, thumbnailed) as an
+    `images` row of type template with no owner, `metadata` added to the picture's own. The two largest
+    faces are proposed as the couple, husband on the left. A crawled template comes with its `crawl_task`
+    and `review` state (waiting). Raises ValidationError with a plain message for a bad picture or field,
+    and TemplateDuplicateError when the same picture is already a template; nothing is stored then.
     """
     template = Template(
         title=(title or "").strip(),
@@ -79,13 +87,20 @@ def template_create(
         description=(description or "").strip() or None,
         face_positions=[],
         is_active=False,
+        review=review,
+        crawl_task=crawl_task,
     )
     # Field problems (empty title, bad URL, unknown category) are reported before anything is stored.
     template.full_clean(exclude=["image"])
     if picture is None:
         picture = template_picture_clean(image_file=image_file)
     image = image_store(
-        clean=picture, owner=None, image_type=ImageType.TEMPLATE, category=category or None, tags=tuple(tags)
+        clean=picture,
+        owner=None,
+        image_type=ImageType.TEMPLATE,
+        category=category or None,
+        tags=tuple(tags),
+        metadata=metadata,
     )
     try:
         with transaction.atomic():
@@ -100,7 +115,11 @@ def template_create(
 
 
 def _engine() -> Engine:
-    return get_engine(settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None)
+    return get_engine(
+        settings.FACESWAP_ENGINE,
+        model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+        providers=settings.FACESWAP_ONNX_PROVIDERS,
+    )
 
 
 def _read_picture(image: Image) -> np.ndarray:
@@ -254,3 +273,50 @@ def template_delete(*, template: Template) -> None:
         template.delete()
         if image is not None:
             image_delete(image=image)
+
+
+def template_reject(*, template: Template) -> Template:
+    """Reject a crawled template: it leaves the queue, stays out of the gallery, and blocks re-crawling it."""
+    template.review = Review.REJECTED
+    template.is_active = False
+    template.save(update_fields=["review", "is_active"])
+    return template
+
+
+def template_approve(*, template: Template) -> Template:
+    """Approve a crawled template and put it in the gallery; ValidationError with the reasons otherwise."""
+    template_activate(template=template)
+    template.review = Review.APPROVED
+    template.save(update_fields=["review"])
+    return template
+
+
+def template_takedown(*, template: Template, reason: str) -> Template:
+    """Take a template out of the gallery for good (a rights holder's request, say), recording why.
+
+    The row and picture stay, so the same picture is skipped as a duplicate by later crawls, and swaps
+    made from it keep their history. It cannot be activated again while taken down.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the template is taken down (e.g. “the artist asked us to remove it”).")
+    template.is_active = False
+    template.takedown_reason = reason[:2000]
+    template.taken_down_at = timezone.now()
+    template.save(update_fields=["is_active", "takedown_reason", "taken_down_at"])
+    return template
+
+
+def template_count_use(*, template_id: int) -> None:
+    """One more swap made with this template: its popularity (the gallery's "popular" order and the "used
+    for N swaps" line) follows. Call it in the transaction that records the swap as done."""
+    Template.objects.filter(pk=template_id).update(popularity_score=F("popularity_score") + 1)
+
+
+def favourite_toggle(*, user, template: Template) -> bool:
+    """Mark a template as a favourite, or unmark it; True when it is a favourite now."""
+    deleted, _ = Favourite.objects.filter(user=user, template=template).delete()
+    if deleted:
+        return False
+    Favourite.objects.get_or_create(user=user, template=template)
+    return True

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from gallery.models import Category
 
-from . import selectors
+from . import selectors, services
 from .cache import cache_anonymous_page
 from .models import CATEGORY_SHORT, Template
 
@@ -73,4 +77,26 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "role_faces": template.role_markers(),
             "use_template_url": use_template_url(request, template),
         },
+    )
+
+
+@login_required
+@require_POST
+def favourite_toggle(request: HttpRequest, template_pk: int) -> HttpResponse:
+    """The heart on a template: mark or unmark it, then back to the page it was pressed on."""
+    template = get_object_or_404(Template, pk=template_pk, is_active=True)
+    now = services.favourite_toggle(user=request.user, template=template)
+    messages.success(request, f"“{template.title}” {'added to' if now else 'removed from'} My favourites.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        # A URL, never a view name: redirect() would try to reverse "0" and fail with a 500.
+        return HttpResponseRedirect(back)
+    return redirect("couple_templates:favourites")
+
+
+@login_required
+def favourite_list(request: HttpRequest) -> HttpResponse:
+    """My favourites: the templates I marked with a heart, and a way to try them all in one album."""
+    return render(
+        request, "couple_templates/favourites.html", {"templates": selectors.favourite_templates(user=request.user)}
     )

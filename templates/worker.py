@@ -8,34 +8,22 @@ machine restarted), so they can be run again; and a work horse that dies fails i
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from django.db import connections
-from rq.worker import Worker
+from rq.job import Job
 
-from templates.crawl_services import ABANDONED_ERROR, crawl_fail, crawls_fail_stuck
+from jobs import JobKind, JobWorker
+from templates.crawl_services import CRAWL_JOBS, crawl_fail, crawls_fail_stuck
 
 logger = logging.getLogger(__name__)
 
-CRAWL_JOB = "templates.tasks.crawl_run_task"
 
+class CrawlWorker(JobWorker):
+    kinds = (CRAWL_JOBS,)
 
-class CrawlWorker(Worker):
-    def work(self, *args: Any, **kwargs: Any) -> bool:
-        try:
-            counts = crawls_fail_stuck()
-            if counts["failed"] or counts["requeued"]:
-                logger.info("Crawls left behind: %(failed)d failed, %(requeued)d queued again", counts)
-        finally:
-            # Nothing the parent opened may be shared with a forked horse.
-            connections.close_all()
-        return super().work(*args, **kwargs)
+    def startup(self) -> None:
+        counts = crawls_fail_stuck()
+        if counts["failed"] or counts["requeued"]:
+            logger.info("Crawls left behind: %(failed)d failed, %(requeued)d queued again", counts)
 
-    def handle_work_horse_killed(self, job: Any, retpid: int, ret_val: int, rusage: Any) -> None:
-        """A horse died (killed, out of memory, past the timeout): fail its crawl now, plainly."""
-        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        if job.func_name == CRAWL_JOB and job.args:
-            try:
-                crawl_fail(crawl_id=int(job.args[0]), message=ABANDONED_ERROR)
-            finally:
-                connections.close_all()
+    def job_abandoned(self, kind: JobKind, row_id: int, job: Job) -> None:
+        crawl_fail(crawl_id=row_id, message=kind.abandoned_error)

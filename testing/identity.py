@@ -14,7 +14,7 @@ from functools import cache
 import dlib
 import numpy as np
 
-from faceengine.classic.detector import model_paths
+from faceengine.shared.detector import model_paths
 
 # dlib's documented threshold: below it two faces are the same person.
 SAME_PERSON = 0.6

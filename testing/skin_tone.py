@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 
 from faceengine import Face
-from faceengine.classic import blend, colour, pipeline, skin
+from faceengine.classic import pipeline
+from faceengine.shared import blend, colour, skin
 from faceengine.util import crop_box, disc, fill_polygons
 
 TARGET = 8.0

@@ -1,7 +1,7 @@
 """`make bench`, engine section: per-stage medians of one couple swap, sizes, peak memory, and the
 identity measure of the classic swap methods (local, align) on the shared pairs.
 
-Run: python -m tools.bench_engine [--runs N] [--engine classic|insightface|auto] [--insightface-dir D]
+Run: python -m tools.bench_engine [--runs N] [--engine NAME] [--model-dir D]
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import statistics
 import sys
 import time
 
-from faceengine import get_engine, model_load_count, swap_couple
-from faceengine.classic import blend, pipeline
+from faceengine import engine_names, get_engine, model_load_count, swap_couple
+from faceengine.classic import pipeline
+from faceengine.shared import blend
 from testing import robustness, samples, skin_tone
 from testing.identity import SAME_PERSON, descriptor, distance
 
@@ -25,10 +26,10 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_swap(engine_name: str, insightface_dir: str | None, runs: int) -> None:
+def bench_swap(engine_name: str, model_dir: str | None, runs: int) -> None:
     folder = samples.faces_dir()
     start = time.perf_counter()
-    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    engine = get_engine(engine_name, model_dir=model_dir)
     load = time.perf_counter() - start
     people = samples.people(folder)
     templates = samples.templates(folder, engine)
@@ -91,10 +92,10 @@ def bench_large(engine, template, faces, husband, wife, runs: int = 3) -> None:
         print(f"{f'{big.shape[1]}x{big.shape[0]}':<14}{face_px:>9.0f}{statistics.median(times):>10.3f}")
 
 
-def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
+def bench_identity(engine_name: str, model_dir: str | None) -> None:
     """Both faces of every shared pair, per method: recognised as the source person?"""
     folder = samples.faces_dir()
-    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    engine = get_engine(engine_name, model_dir=model_dir)
     if engine.name != "classic":
         return
     people = samples.people(folder)
@@ -140,10 +141,10 @@ def bench_identity(engine_name: str, insightface_dir: str | None) -> None:
         print(f"{pair:<40}{role:<9}{to_source:>10.3f}{to_original:>12.3f}")
 
 
-def bench_skin_tone(engine_name: str, insightface_dir: str | None) -> None:
+def bench_skin_tone(engine_name: str, model_dir: str | None) -> None:
     """Per face of every shared pair: ΔE between the swapped skin and the person's own under the
-    template's light (tools/skin_tone.py), with the template face's tone (before) and the person's kept."""
-    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    template's light (testing/skin_tone.py), with the template face's tone (before) and the person's kept."""
+    engine = get_engine(engine_name, model_dir=model_dir)
     if engine.name != "classic":
         return
     folder = samples.faces_dir()
@@ -181,14 +182,14 @@ def bench_skin_tone(engine_name: str, insightface_dir: str | None) -> None:
     print(f"forehead step (own tone): median |step| {statistics.median(steps):.1f}, worst {max(steps):.1f}")
 
 
-def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3) -> None:
+def bench_verdicts(engine_name: str, model_dir: str | None, runs: int = 3) -> None:
     """How long a person's photo takes to be judged: no face at 12 MP, a sideways photo, a turned face."""
     import cv2
     import numpy as np
 
     from faceengine import EngineError, load_image
 
-    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    engine = get_engine(engine_name, model_dir=model_dir)
     folder = samples.faces_dir()
     coffee = load_image(folder / "noface_coffee.png")
     obama = load_image(folder / "man_single_obama.jpg")
@@ -215,10 +216,10 @@ def bench_verdicts(engine_name: str, insightface_dir: str | None, runs: int = 3)
         print(f"{label:<34}{statistics.median(times):>10.2f}{target:>10}  {verdict}")
 
 
-def bench_robustness(engine_name: str, insightface_dir: str | None) -> None:
-    """Recall and false faces on the robustness set (tools/robustness.py), for the photo pass (detect)
+def bench_robustness(engine_name: str, model_dir: str | None) -> None:
+    """Recall and false faces on the robustness set (testing/robustness.py), for the photo pass (detect)
     and the template pass (detect thorough)."""
-    engine = get_engine(engine_name, insightface_dir=insightface_dir)
+    engine = get_engine(engine_name, model_dir=model_dir)
     cases = robustness.cases(samples.faces_dir(), engine)
     totals = {}
     for case in cases:
@@ -253,8 +254,8 @@ def bench_robustness(engine_name: str, insightface_dir: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--engine", default="classic", choices=("auto", "classic", "insightface"))
-    parser.add_argument("--insightface-dir", default=None)
+    parser.add_argument("--engine", default="classic", choices=engine_names())
+    parser.add_argument("--model-dir", default=None, help="operator-installed model files (insightface's)")
     parser.add_argument("--no-identity", action="store_true", help="skip the method comparison")
     parser.add_argument("--no-robustness", action="store_true", help="skip the detection robustness set")
     args = parser.parse_args(argv)
@@ -262,14 +263,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
         return 2
     print("== Engine: one couple swap ==")
-    bench_swap(args.engine, args.insightface_dir, args.runs)
+    bench_swap(args.engine, args.model_dir, args.runs)
     if not args.no_identity:
-        bench_identity(args.engine, args.insightface_dir)
+        bench_identity(args.engine, args.model_dir)
     if not args.no_identity:
-        bench_skin_tone(args.engine, args.insightface_dir)
-    bench_verdicts(args.engine, args.insightface_dir)
+        bench_skin_tone(args.engine, args.model_dir)
+    bench_verdicts(args.engine, args.model_dir)
     if not args.no_robustness:
-        bench_robustness(args.engine, args.insightface_dir)
+        bench_robustness(args.engine, args.model_dir)
     return 0
 
 

@@ -10,7 +10,7 @@ pictures with their hand-marked faces, with frontal and turned sources). Each ro
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
 demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
-its forehead step (tools/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
+its forehead step (testing/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
 than the template's skin just above it).
 
 Run: python -m tools.demo_sheet [--output artifacts/demo-sheet.png]
@@ -26,8 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceengine import encode_image, get_engine, swap_couple
-from faceengine.classic import blend
+from faceengine import encode_image, get_engine, swap_couple, swap_one_face
+from faceengine.shared import blend
 from testing import samples, skin_tone
 
 CELL = 220
@@ -116,7 +116,7 @@ def _swap_marked(template, faces, photos, engine) -> tuple[np.ndarray, float]:
     result = template.copy()
     for role, face in faces.items():
         source, _ = engine.source_face(photos[role], role=role)
-        engine.swap_face(result, face, photos[role], source)
+        swap_one_face(result, face, photos[role], source, engine=engine, template=template)
     return result, time.perf_counter() - start
 
 

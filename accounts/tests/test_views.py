@@ -113,6 +113,16 @@ def test_my_account_shows_counts_and_links(client):
     assert reverse("accounts:delete") in text
     for image in Image.objects.filter(owner=user):
         assert image.get_thumbnail_url() in text
+    assert f'href="{reverse("gallery:photo_list")}">See and add photos</a>' in text
+    assert f'href="{reverse("swaps:list")}">See my swaps</a>' in text
+
+
+def test_my_account_without_a_swap_offers_to_pick_a_template(client):
+    user = user_create(username="new")
+    client.force_login(user)
+    text = client.get(reverse("accounts:profile")).text
+    assert f'href="{reverse("gallery:photo_list")}">Add photos</a>' in text
+    assert f'href="{reverse("couple_templates:list")}">Pick a template</a>' in text
 
 
 def test_delete_my_account_needs_my_password(client, settings):
@@ -136,6 +146,7 @@ def test_delete_my_account_removes_everything_and_logs_out(client, settings, dja
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:delete"), {"password": PASSWORD}, follow=True)
     assert "Your account, your photos and your swaps have been deleted." in response.text
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert not response.context["user"].is_authenticated
     assert not User.objects.filter(pk=user.pk).exists()
     assert stored_files(settings) == sorted([keep.file.name, keep.thumbnail_key])

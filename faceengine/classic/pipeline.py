@@ -23,8 +23,8 @@ import numpy as np
 
 from ..faces import Face
 from ..landmarks import INNER_MOUTH, LEFT_EYE, RIGHT_EYE, estimate_pose
+from ..shared import align, blend, colour, skin
 from ..util import Timings, crop_box, disc, shrink, timed
-from . import align, blend, colour, skin
 
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
 CROP_MARGIN = 0.35

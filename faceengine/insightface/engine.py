@@ -25,16 +25,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..base import Engine
-from ..classic.detector import ClassicDetector
+from ..base import Engine, EngineConfig, ModelFile
 from ..errors import EngineError
 from ..faces import Face
 from ..imageio import as_rgb
+from ..providers import resolve_providers
+from ..shared.detector import ClassicDetector, landmark_model_file
 from ..util import Timings, timed
 from .files import find_models
 
 DETECTION_SIZE = (640, 640)
 DETECTION_THRESHOLD = 0.5
+INSIGHTFACE_TERMS = (
+    "insightface's pretrained models are for non-commercial research only; the inswapper also needs a "
+    "licence from its authors for any commercial use."
+)
 
 
 def _insightface_face(face: Face):
@@ -54,9 +59,27 @@ class InsightFaceEngine(Engine):
     """SCRFD + ArcFace + inswapper behind the Engine interface. Not fork-safe (onnxruntime threads)."""
 
     name = "insightface"
+    licence = "operator-installed insightface models: non-commercial research only unless licensed"
+    capabilities = frozenset({"photo-swap", "identity-embedding"})
     fork_safe = False
 
-    def __init__(self, root: str | Path | None) -> None:
+    @classmethod
+    def model_files(cls, config: EngineConfig) -> list[ModelFile]:
+        found = find_models(config.model_dir or "")
+        files = [ModelFile(path, "insightface pack", INSIGHTFACE_TERMS, False) for path in found.pack_files]
+        if found.swapper:
+            files.insert(0, ModelFile(found.swapper, "swapper", INSIGHTFACE_TERMS, False))
+        return [*files, landmark_model_file()]
+
+    @classmethod
+    def available(cls, config: EngineConfig) -> bool:
+        return config.model_dir is not None and find_models(config.model_dir).complete
+
+    @classmethod
+    def cache_key(cls, config: EngineConfig) -> tuple:
+        return (config.model_dir, config.providers)
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
         # Imported here: insightface and onnxruntime take about 0.9 s to import and are optional (an
         # operator installs the model files); only this engine's construction needs them.
         import onnxruntime
@@ -65,6 +88,8 @@ class InsightFaceEngine(Engine):
         from insightface.model_zoo.inswapper import INSwapper
         from insightface.model_zoo.scrfd import SCRFD
 
+        super().__init__(config)
+        root = self.config.model_dir
         if not root:
             raise EngineError("The insightface engine needs FACESWAP_INSIGHTFACE_DIR (a folder of model files).")
         files = find_models(root)
@@ -75,7 +100,7 @@ class InsightFaceEngine(Engine):
                 "and the recogniser."
             )
         onnxruntime.set_default_logger_severity(3)  # its graph-optimiser chatter is not for operators
-        providers = ["CPUExecutionProvider"]
+        self.providers = providers = resolve_providers(self.config.providers)
         self.files = files
         self.detector = self.recogniser = self.swapper = None
 
@@ -85,7 +110,7 @@ class InsightFaceEngine(Engine):
             # returns None for what it does not know: either way the file is not a model we can use.
             try:
                 with contextlib.redirect_stdout(sys.stderr):
-                    return model_zoo.get_model(str(path), providers=providers)
+                    return model_zoo.get_model(str(path), providers=list(providers))
             except (IndexError, KeyError, TypeError, ValueError, AssertionError):
                 return None
 
@@ -140,11 +165,9 @@ class InsightFaceEngine(Engine):
         face.embedding = np.asarray(self.recogniser.get(bgr, insight), dtype=np.float32)
         return face.embedding
 
-    def source_face(self, image: np.ndarray, *, role: str, timings: Timings | None = None):
-        face, notes = super().source_face(image, role=role, timings=timings)
+    def prepare_source(self, image: np.ndarray, face: Face, *, timings: Timings | None = None) -> None:
         with timed(timings, "embed"):
             self.embed(image, face)
-        return face, notes
 
     def swap_face(
         self,

@@ -13,11 +13,11 @@ from faceengine import (
     model_load_count,
     swap_couple,
 )
-from faceengine.classic import blend
-from faceengine.classic.align import local_goals, piecewise_warp, similarity_transform, transform_points
-from faceengine.classic.colour import match_colour, to_lab
 from faceengine.landmarks import LEFT_EYE, MOUTH, RIGHT_EYE
-from faceengine.registry import ENGINE_NAMES, resolve_engine_name
+from faceengine.registry import engine_names, resolve_engine_name
+from faceengine.shared import blend
+from faceengine.shared.align import local_goals, piecewise_warp, similarity_transform, transform_points
+from faceengine.shared.colour import match_colour, to_lab
 
 
 def test_similarity_transform_recovers_a_known_rotation_scale_and_shift():
@@ -124,8 +124,8 @@ assert len(os.listdir("/proc/self/task")) <= before + 1, (before, os.listdir("/p
 
 
 def test_unknown_engine_name_is_refused_plainly():
-    assert ENGINE_NAMES == ("auto", "classic", "insightface")
-    with pytest.raises(EngineError, match="Unknown face engine 'magic'"):
+    assert engine_names() == ("auto", "insightface", "classic")
+    with pytest.raises(EngineError, match=r"Unknown face engine 'magic'; use auto, insightface or classic\."):
         get_engine("magic")
     assert resolve_engine_name("auto", None) == "classic"
 
@@ -250,7 +250,7 @@ def test_encode_image_keeps_alpha_in_png_and_puts_a_jpeg_on_white():
 
 
 def test_cel_shading_turns_the_photos_smooth_shading_into_a_soft_step_between_two_tones():
-    from faceengine.classic import acg
+    from faceengine.stages import drawn as acg
 
     # The photo's skin lightness around its mean: a smooth ramp from shade to light across the face.
     light = np.tile(np.linspace(-25, 15, 200, dtype=np.float32), (60, 1))
@@ -261,7 +261,7 @@ def test_cel_shading_turns_the_photos_smooth_shading_into_a_soft_step_between_tw
 
 
 def test_ink_lines_are_drawn_along_the_brows_in_the_drawings_line_colour():
-    from faceengine.classic import acg
+    from faceengine.stages import drawn as acg
 
     face = _mean_face() * 120 + 40
     canvas = np.full((200, 200, 3), 230, dtype=np.uint8)

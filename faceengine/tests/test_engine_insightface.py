@@ -10,7 +10,7 @@ from onnx import numpy_helper
 from faceengine import EngineError, Face, get_engine, model_load_count, swap_couple
 from faceengine.insightface.engine import InsightFaceEngine, _insightface_face
 from faceengine.insightface.files import find_models
-from faceengine.registry import resolve_engine_name
+from faceengine.registry import engine_config, resolve_engine_name
 from faceengine.tests.onnx_models import make_model_folder
 
 
@@ -24,7 +24,10 @@ def photo_with_face(x: int, y: int, colour=(255, 255, 255)) -> np.ndarray:
 def template_faces() -> dict[str, Face]:
     def face(x):
         kps = np.array([[x + 40, 100], [x + 90, 100], [x + 65, 125], [x + 45, 150], [x + 85, 150]], np.float32)
-        return Face(box=np.array([x, 50, x + 128, 178], np.float32), kps=kps, score=1.0)
+        # Detected photo faces carry 68 landmarks (drawn-art faces have none and go to the drawn-art
+        # stage); the inswapper itself reads only the five points.
+        landmarks = np.repeat(kps, [14, 14, 14, 13, 13], axis=0)
+        return Face(box=np.array([x, 50, x + 128, 178], np.float32), kps=kps, score=1.0, landmarks=landmarks)
 
     return {"husband": face(50), "wife": face(350)}
 
@@ -36,7 +39,7 @@ def model_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(model_dir):
-    return InsightFaceEngine(model_dir)
+    return InsightFaceEngine(engine_config(model_dir=model_dir))
 
 
 def test_files_are_found_and_routed_by_insightface(model_dir, engine):
@@ -107,20 +110,20 @@ def test_swap_couple_changes_only_the_faces_and_follows_the_source(engine):
 def test_a_swapper_with_its_inputs_in_the_wrong_order_is_not_routed(tmp_path):
     folder = make_model_folder(tmp_path, source_first=True)
     with pytest.raises(EngineError, match="No swapper model was recognised"):
-        InsightFaceEngine(folder)
+        InsightFaceEngine(engine_config(model_dir=folder))
 
 
 def test_missing_files_are_reported_plainly(tmp_path):
     with pytest.raises(EngineError, match="insightface model files are not in"):
-        InsightFaceEngine(tmp_path)
-    assert resolve_engine_name("auto", tmp_path) == "classic"
+        InsightFaceEngine(engine_config(model_dir=tmp_path))
+    assert resolve_engine_name("auto", engine_config(model_dir=tmp_path)) == "classic"
 
 
 def test_auto_selects_insightface_when_its_files_are_there_and_loads_once(tmp_path):
     folder = make_model_folder(tmp_path / "models")
-    assert resolve_engine_name("auto", folder) == "insightface"
+    assert resolve_engine_name("auto", engine_config(model_dir=folder)) == "insightface"
     before = model_load_count()
-    engine = get_engine("auto", insightface_dir=folder)
+    engine = get_engine("auto", model_dir=folder)
     assert engine.name == "insightface" and model_load_count() == before + 1
-    assert get_engine("insightface", insightface_dir=folder) is engine
+    assert get_engine("insightface", model_dir=folder) is engine
     assert model_load_count() == before + 1

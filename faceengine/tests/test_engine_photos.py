@@ -14,7 +14,8 @@ from faceengine import (
     load_image,
     swap_couple,
 )
-from faceengine.classic import blend, pipeline
+from faceengine.classic import pipeline
+from faceengine.shared import blend
 from testing import samples
 from testing.identity import SAME_PERSON, descriptor, distance
 

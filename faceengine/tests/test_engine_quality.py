@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from faceengine import swap_couple
-from faceengine.classic.colour import to_lab
+from faceengine.shared.colour import to_lab
 from testing import samples
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Detection on the robustness set (tools/robustness.py): the shared photos transformed as real pictures
+"""Detection on the robustness set (testing/robustness.py): the shared photos transformed as real pictures
 differ, and pictures without a human face."""
 
 from __future__ import annotations

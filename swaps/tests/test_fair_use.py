@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from swaps import services
 from swaps.models import FaceSwapTask
-from swaps.services import PersonPhoto, SwapSubmitError, album_submit, job_id_for, swap_create, swap_submit
+from swaps.services import SWAP_JOBS, PersonPhoto, SwapSubmitError, album_submit, swap_create, swap_submit
 from testing.cast import encode, picture, upload_photo_bytes
 
 Status = FaceSwapTask.Status
@@ -99,16 +99,16 @@ def test_one_persons_flood_waits_behind_anothers_swap(
             swap_create(user=alice, template=couple_template, husband_image=h, wife_image=w)
             for h, w in [alice_photos] * 5
         ]
-    assert queued_job_ids() == [job_id_for(flood[0].pk)]
+    assert queued_job_ids() == [SWAP_JOBS.job_id(flood[0].pk)]
     with django_capture_on_commit_callbacks(execute=True):
         theirs = swap_create(user=bob, template=couple_template, husband_image=bob_photos[0], wife_image=bob_photos[1])
-    assert queued_job_ids() == [job_id_for(flood[0].pk), job_id_for(theirs.pk)]
+    assert queued_job_ids() == [SWAP_JOBS.job_id(flood[0].pk), SWAP_JOBS.job_id(theirs.pk)]
     # Alice's first job ends: her next one is queued behind bob's.
     queue = django_rq.get_queue("swaps")
-    queue.remove(job_id_for(flood[0].pk))
+    queue.remove(SWAP_JOBS.job_id(flood[0].pk))
     FaceSwapTask.objects.filter(pk=flood[0].pk).update(status=Status.COMPLETED)
     services.swap_job_finished(task_id=flood[0].pk, user_id=alice.pk)
-    assert queued_job_ids() == [job_id_for(theirs.pk), job_id_for(flood[1].pk)]
+    assert queued_job_ids() == [SWAP_JOBS.job_id(theirs.pk), SWAP_JOBS.job_id(flood[1].pk)]
 
 
 def test_the_periodic_pass_queues_swaps_whose_job_was_lost_and_is_idempotent(
@@ -118,11 +118,11 @@ def test_the_periodic_pass_queues_swaps_whose_job_was_lost_and_is_idempotent(
         task = swap_create(
             user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1]
         )
-    django_rq.get_queue("swaps").fetch_job(job_id_for(task.pk)).delete()  # Redis lost the job (restarted)
+    django_rq.get_queue("swaps").fetch_job(SWAP_JOBS.job_id(task.pk)).delete()  # Redis lost the job (restarted)
     assert services.swaps_dispatch_pending() == 1
-    assert queued_job_ids() == [job_id_for(task.pk)]
+    assert queued_job_ids() == [SWAP_JOBS.job_id(task.pk)]
     assert services.swaps_dispatch_pending() == 0
-    assert queued_job_ids() == [job_id_for(task.pk)]
+    assert queued_job_ids() == [SWAP_JOBS.job_id(task.pk)]
 
 
 def test_deleting_the_account_while_its_swap_runs_ends_the_job_quietly(

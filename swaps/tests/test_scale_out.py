@@ -80,7 +80,7 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
         wait_for(all_finished, timeout=240, what="the batch of swaps")
         logs = "\n".join(worker.log() for worker in workers)
 
-    jobs = [Job.fetch(services.job_id_for(pk), connection=queue.connection) for pk, _ in tasks]
+    jobs = [Job.fetch(services.SWAP_JOBS.job_id(pk), connection=queue.connection) for pk, _ in tasks]
     # Both machines took part.
     assert {job.worker_name for job in jobs} == set(names), logs[-3000:]
     # Nothing was written to either machine's disk: photos came from S3 and results went there.

@@ -12,7 +12,7 @@ from faceengine import load_image
 from gallery.models import Image
 from swaps import services
 from swaps.models import FaceSwapTask
-from swaps.services import PersonPhoto, SwapError, SwapSubmitError, job_id_for, swap_create, swap_run, swap_submit
+from swaps.services import SWAP_JOBS, PersonPhoto, SwapError, SwapSubmitError, swap_create, swap_run, swap_submit
 from templates.models import Template
 from testing import require_postgres
 from testing.cast import template_from_photo, two_people_picture, upload_photo, upload_photo_bytes
@@ -30,11 +30,11 @@ def test_create_saves_a_pending_task_and_queues_its_id_on_commit(
     husband, wife = alice_photos
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         task = swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=wife)
-        assert job_id_for(task.pk) not in queued_job_ids()  # nothing is queued before the commit
+        assert SWAP_JOBS.job_id(task.pk) not in queued_job_ids()  # nothing is queued before the commit
     assert task.status == "pending" and task.progress == 0
     for callback in callbacks:
         callback()
-    job = django_rq.get_queue("swaps").fetch_job(job_id_for(task.pk))
+    job = django_rq.get_queue("swaps").fetch_job(SWAP_JOBS.job_id(task.pk))
     assert job.func_name == "swaps.tasks.swap_run_task"
     assert job.args == (task.pk,)  # the id, never a model instance
 
@@ -138,7 +138,7 @@ def test_an_unexpected_error_fails_the_task_generically_and_is_raised(alice, ali
         swap_run(task_id=task.pk)
     task.refresh_from_db()
     assert task.status == "failed"
-    assert task.error_message == services.GENERIC_ERROR
+    assert task.error_message == services.SWAP_JOBS.generic_error
     assert "failed unexpectedly" in caplog.text
 
 
@@ -152,7 +152,7 @@ def test_retry_sends_a_failed_task_back_to_the_queue(
         services.swap_retry(task=task)
     task.refresh_from_db()
     assert (task.status, task.progress, task.error_message) == ("pending", 0, None)
-    assert job_id_for(task.pk) in queued_job_ids()
+    assert SWAP_JOBS.job_id(task.pk) in queued_job_ids()
     assert swap_run(task_id=task.pk).status == "completed"
 
 
@@ -176,7 +176,7 @@ def test_requeue_queues_pending_tasks_that_never_reached_the_queue(alice, alice_
     FaceSwapTask.objects.filter(pk=task.pk).update(created_at=timezone.now() - timedelta(minutes=30))
     counts = services.swaps_requeue_stuck(older_than=timedelta(minutes=10))
     assert counts["requeued"] == 1
-    assert job_id_for(task.pk) in queued_job_ids()
+    assert SWAP_JOBS.job_id(task.pk) in queued_job_ids()
     # Run again: the job is waiting in the queue now, so nothing changes.
     assert services.swaps_requeue_stuck(older_than=timedelta(minutes=10))["requeued"] == 0
 
@@ -194,7 +194,7 @@ def test_requeue_fails_processing_tasks_whose_job_is_gone(alice, alice_photos, c
     counts = services.swaps_requeue_stuck(older_than=timedelta(minutes=10))
     task.refresh_from_db()
     assert counts["failed"] == 1
-    assert task.status == "failed" and task.error_message == services.ABANDONED_ERROR
+    assert task.status == "failed" and task.error_message == services.SWAP_JOBS.abandoned_error
 
 
 @pytest.mark.server
@@ -249,7 +249,7 @@ def test_a_job_past_its_timeout_fails_plainly_and_leaves_no_result(alice, alice_
         swap_run(task_id=task.pk)
         signal.setitimer(signal.ITIMER_REAL, 5)  # not reached when the job is interrupted as intended
     task.refresh_from_db()
-    assert (task.status, task.error_message) == ("failed", services.TIMEOUT_ERROR)
+    assert (task.status, task.error_message) == ("failed", services.SWAP_JOBS.timeout_error)
     assert task.result_image is None
     assert not Image.objects.filter(image_type="result").exists()
 
@@ -269,7 +269,7 @@ def test_submit_stores_both_uploads_with_their_faces_and_queues_one_task(
             wife=PersonPhoto(upload=photo_upload(faces_dir / "woman_single_astronaut.png")),
         )
     assert task.status == "pending"
-    assert job_id_for(task.pk) in queued_job_ids()
+    assert SWAP_JOBS.job_id(task.pk) in queued_job_ids()
     for image in (task.husband_image, task.wife_image):
         assert image.owner == alice
         assert image.metadata["face_check"]["ok"] is True
@@ -412,7 +412,7 @@ def test_an_album_is_one_ordinary_swap_per_template_with_the_photos_given_once(
     assert {task.wife_image for task in tasks} == {alice_photos[1]}  # the upload reused the earlier photo
     assert all(task.status == "pending" for task in tasks)
     # Fair queueing: one job of a person's in the queue at a time; the next goes in when it ends.
-    assert [job_id_for(task.pk) in queued_job_ids() for task in tasks] == [True, False]
+    assert [SWAP_JOBS.job_id(task.pk) in queued_job_ids() for task in tasks] == [True, False]
     assert all(task.source_faces["husband"]["face"] == alice_photos[0].metadata["faces"][0] for task in tasks)
     with pytest.raises(SwapSubmitError, match="between 1 and 12"):
         services.album_submit(

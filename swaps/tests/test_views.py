@@ -387,14 +387,27 @@ def test_favourites_heart_on_cards_and_my_favourites(client, alice, couple_templ
     client.force_login(alice)
     page = client.get(gallery).text
     assert page.count('class="tpl-fav-button"') == 2 and "My favourites" in page
-    response = client.post(reverse("swaps:favourite", args=[other.pk]), {"next": gallery})
+    response = client.post(reverse("couple_templates:favourite", args=[other.pk]), {"next": gallery})
     assert response["Location"] == gallery
     page = client.get(gallery).text
     assert page.count('class="tpl-fav-button is-on"') == 1 and 'aria-label="Remove “Picnic” from My favourites"' in page
-    mine = client.get(reverse("swaps:favourites")).text
+    mine = client.get(reverse("couple_templates:favourites")).text
     assert "Picnic" in mine and "Red carpet" not in mine
     assert f'href="{reverse("swaps:album_new")}?t={other.pk}"' in mine
-    client.post(reverse("swaps:favourite", args=[other.pk]))
-    assert "No favourites yet" in client.get(reverse("swaps:favourites")).text
+    client.post(reverse("couple_templates:favourite", args=[other.pk]))
+    assert "No favourites yet" in client.get(reverse("couple_templates:favourites")).text
     client.logout()
     assert "tpl-fav-button" not in client.get(gallery).text  # visitors see no heart
+
+
+def test_my_favourites_old_address_leads_to_the_page_and_a_heart_s_odd_return_value_is_no_error(
+    client, alice, couple_template
+):
+    client.force_login(alice)
+    old = client.get("/swaps/favourites/")
+    assert old.status_code == 301 and old["Location"] == reverse("couple_templates:favourites")
+    heart = reverse("couple_templates:favourite", args=[couple_template.pk])
+    for odd in ("0", "-1", "12345678901234567890", "ünïcode"):
+        response = client.post(heart, {"next": odd})
+        assert response.status_code == 302, odd
+    assert client.post(heart, {"next": "https://evil.example/"})["Location"] == reverse("couple_templates:favourites")

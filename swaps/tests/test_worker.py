@@ -82,5 +82,5 @@ def test_a_worker_killed_mid_job_leaves_no_task_processing(rq_worker, client, al
     call_command("requeue_stuck_tasks", "--older-than", "10m")
     task.refresh_from_db()
     assert task.status == "failed"
-    assert task.error_message == services.ABANDONED_ERROR
+    assert task.error_message == services.SWAP_JOBS.abandoned_error
     assert "Try again" in client.get(task.get_absolute_url()).text

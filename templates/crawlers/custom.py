@@ -8,9 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-# The folder source shares import_templates' sidecar (templates.json / templates.csv) and file naming.
-from templates.management.commands.import_templates import SIDECARS, _tags, _title_from_filename, read_sidecar
-
+from ..sidecar import SIDECARS, SidecarError, read_sidecar, sidecar_tags, title_from_filename
 from .base import Candidate, CrawlFailed, CrawlFilters
 from .http import CrawlSession
 
@@ -49,7 +47,10 @@ class CustomCrawler:
             raise CrawlFailed(f"{folder} is neither a picture URL (http/https) nor a folder on the server.")
         if not _folder_allowed(folder):
             raise CrawlFailed(f"{folder} is not under a folder listed in CRAWL_FOLDER_ROOTS.")
-        details = read_sidecar(folder)
+        try:
+            details = read_sidecar(folder)
+        except SidecarError as exc:
+            raise CrawlFailed(str(exc)) from exc
         for path in sorted(folder.iterdir()):
             if not path.is_file() or path.name in SIDECARS or path.name.startswith("."):
                 continue
@@ -59,9 +60,9 @@ class CustomCrawler:
                 image_url=path.as_uri(),
                 source_id=f"file:{path}",
                 page_url=str(info.get("source_url") or "") or None,
-                title=str(info.get("title") or _title_from_filename(path)),
+                title=str(info.get("title") or title_from_filename(path)),
                 artist=str(info.get("artist") or "") or None,
-                tags=tuple(_tags(info.get("tags"))),
+                tags=tuple(sidecar_tags(info.get("tags"))),
                 path=path,
                 refused=None if usable else f"{path.suffix or 'no'} suffix, not a picture",
             )

@@ -357,6 +357,30 @@ def test_a_folder_on_the_server_reuses_the_import_sidecar(tmp_path, crawl_settin
     assert "not under a folder listed in CRAWL_FOLDER_ROOTS" in outside.error_message
 
 
+@pytest.mark.parametrize(
+    ("sidecar", "content", "message"),
+    [
+        ("templates.json", "{not json", "templates.json is not valid JSON"),
+        ("templates.json", '[{"title": "no file key"}]', 'templates.json: every entry of the list needs a "file" key.'),
+        ("templates.csv", "title,artist\nBeach,Aiko\n", 'templates.csv needs a header row with a "file" column.'),
+    ],
+)
+def test_a_folder_with_a_broken_sidecar_fails_the_crawl_with_the_sidecar_s_own_message(
+    tmp_path, crawl_settings, sidecar, content, message
+):
+    crawl_settings.CRAWL_FOLDER_ROOTS = [str(tmp_path)]
+    (tmp_path / "first.jpg").write_bytes(encode(mosaic(21)))
+    (tmp_path / sidecar).write_text(content)
+
+    task, lines = crawl(source="custom", query=str(tmp_path), filters={"detect_faces": False})
+
+    assert task.status == CrawlTask.Status.FAILED
+    assert task.error_message.startswith(message), task.error_message
+    assert "unexpected error" not in task.error_message
+    assert f"failed: {task.error_message}" in lines
+    assert not Template.objects.exists()
+
+
 def test_pixiv_without_a_token_fails_at_once_with_its_message(crawl_settings):
     task, _ = crawl(source="pixiv", query="couple")
     assert task.status == CrawlTask.Status.FAILED
@@ -432,9 +456,9 @@ def test_the_command_queues_on_the_crawl_queue(crawl_settings, capsys):
     task = CrawlTask.objects.get()
     assert (task.status, task.limit) == ("pending", 5)
     queue = django_rq.get_queue("crawl")
-    assert crawl_services.job_id_for(task.pk) in queue.job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) in queue.job_ids
     assert f"crawl #{task.pk} queued" in capsys.readouterr().out
-    assert crawl_services.job_id_for(task.pk) not in django_rq.get_queue("swaps").job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) not in django_rq.get_queue("swaps").job_ids
 
 
 RECORDED = Path(__file__).parent / "recorded"

@@ -126,12 +126,12 @@ def test_crawl_tasks_are_added_run_and_cancelled_from_the_admin(client, curator,
     with django_capture_on_commit_callbacks(execute=True):
         response = act(client, TASKS, "run_crawl", [task])
     assert f"Crawl #{task.pk} queued on the crawl queue." in response.text
-    assert crawl_services.job_id_for(task.pk) in django_rq.get_queue("crawl").job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) in django_rq.get_queue("crawl").job_ids
 
     response = act(client, TASKS, "cancel_crawl", [task])
     assert f"Crawl #{task.pk} cancelled" in response.text
     assert CrawlTask.objects.get().status == "cancelled"
-    assert crawl_services.job_id_for(task.pk) not in django_rq.get_queue("crawl").job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) not in django_rq.get_queue("crawl").job_ids
     change = client.get(reverse("admin:couple_templates_crawltask_change", args=[task.pk])).text
     assert "Cancelled by a curator." in change and f"?review=all&amp;crawl={task.pk}" in change
 
@@ -139,7 +139,7 @@ def test_crawl_tasks_are_added_run_and_cancelled_from_the_admin(client, curator,
     with django_capture_on_commit_callbacks(execute=True):
         act(client, TASKS, "run_crawl", [task])
     assert CrawlTask.objects.get().status == "pending"
-    assert crawl_services.job_id_for(task.pk) in django_rq.get_queue("crawl").job_ids
+    assert crawl_services.CRAWL_JOBS.job_id(task.pk) in django_rq.get_queue("crawl").job_ids
 
 
 def test_two_faces_marked_by_hand_are_saved_in_one_go(client, curator):

@@ -143,7 +143,7 @@ def test_a_crawl_killed_mid_way_is_failed_and_runs_again_without_duplicates(work
     # A crawl worker starting up fails what a dead one left behind (cron's fail_stuck_crawls does the same).
     second = crawl_worker(workers)
     crawl.refresh_from_db()
-    assert crawl.status == "failed" and crawl.error_message == crawl_services.ABANDONED_ERROR
+    assert crawl.status == "failed" and crawl.error_message == crawl_services.CRAWL_JOBS.abandoned_error
 
     crawl_services.crawl_start(crawl=crawl)
     wait_for("the second run", lambda: CrawlTask.objects.get(pk=crawl.pk).is_finished, logs=[second])

@@ -3,24 +3,28 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from faceengine import EngineError
-from faceengine.inventory import engine_model_files
+from faceengine import BACKENDS, EngineError, engine_model_files, engine_names
 
 
 class Command(BaseCommand):
     help = "Show which face engine is active, the model files it uses (path, size, sha256) and their licences."
 
     def add_arguments(self, parser):
-        parser.add_argument("--engine", choices=("auto", "classic", "insightface"), default=None)
+        parser.add_argument("--engine", choices=engine_names(), default=None)
 
     def handle(self, *args, **options):
         name = options["engine"] or settings.FACESWAP_ENGINE
         folder = settings.FACESWAP_INSIGHTFACE_DIR or None
+        providers = settings.FACESWAP_ONNX_PROVIDERS
         try:
-            backend, files = engine_model_files(name, folder)
+            backend, files = engine_model_files(name, model_dir=folder, providers=providers)
         except EngineError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Engine: {backend} (FACESWAP_ENGINE={name}, FACESWAP_INSIGHTFACE_DIR={folder or '(unset)'})")
+        cls = BACKENDS[backend]
+        self.stdout.write(f"  licence: {cls.licence}")
+        self.stdout.write(f"  capabilities: {', '.join(sorted(cls.capabilities)) or '(none)'}")
+        self.stdout.write(f"  ONNX execution providers asked for: {providers} (FACESWAP_ONNX_PROVIDERS)")
         for file in files:
             if not file.path.is_file():
                 self.stdout.write(f"  MISSING {file.role}: {file.path}")

@@ -1,18 +1,7 @@
-import re
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jobs import parse_duration
 from swaps.services import swaps_requeue_stuck
-
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(text: str) -> timedelta:
-    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
-    if not match:
-        raise CommandError(f"--older-than takes a number and a unit (s, m, h or d), e.g. 10m; not {text!r}.")
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
 class Command(BaseCommand):
@@ -30,7 +19,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        counts = swaps_requeue_stuck(older_than=parse_duration(options["older_than"]))
+        try:
+            older_than = parse_duration(options["older_than"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        counts = swaps_requeue_stuck(older_than=older_than)
         self.stdout.write(
             f"failed {counts['failed']} abandoned task(s), queued {counts['requeued']} pending task(s) again, "
             f"left {counts['left']} that are still being worked on or waiting"

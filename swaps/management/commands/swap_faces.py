@@ -1,7 +1,7 @@
 """`python manage.py swap_faces`: swap a couple into a template file from the shell (staff).
 
     python manage.py swap_faces --template T --husband H --wife W --output O
-        [--engine auto|classic|insightface] [--husband-right] [--json]
+        [--engine auto|<backend>] [--husband-right] [--json]
 
 The template's two largest faces are used, ordered left to right: the husband on the left unless
 --husband-right. Exit 0 and O written (format from its suffix); on bad input exit 2 with one plain line
@@ -16,7 +16,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from faceengine import EngineError, TemplateFacesError, encode_image, get_engine, load_image, swap_couple
+from faceengine import (
+    EngineError,
+    TemplateFacesError,
+    encode_image,
+    engine_names,
+    get_engine,
+    load_image,
+    swap_couple,
+)
 
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
@@ -29,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--husband", required=True, help="photo of the husband")
         parser.add_argument("--wife", required=True, help="photo of the wife")
         parser.add_argument("--output", required=True, help="where to write the result (.jpg, .png or .webp)")
-        parser.add_argument("--engine", choices=("auto", "classic", "insightface"), default=None)
+        parser.add_argument("--engine", choices=engine_names(), default=None)
         parser.add_argument("--husband-right", action="store_true", help="the husband is the face on the right")
         parser.add_argument("--json", action="store_true", help="print a JSON report to stdout")
 
@@ -54,7 +62,9 @@ class Command(BaseCommand):
             husband = load_image(options["husband"], what="husband photo")
             wife = load_image(options["wife"], what="wife photo")
             engine = get_engine(
-                options["engine"] or settings.FACESWAP_ENGINE, insightface_dir=settings.FACESWAP_INSIGHTFACE_DIR or None
+                options["engine"] or settings.FACESWAP_ENGINE,
+                model_dir=settings.FACESWAP_INSIGHTFACE_DIR,
+                providers=settings.FACESWAP_ONNX_PROVIDERS,
             )
             found = engine.detect(template, thorough=True)
             if len(found) < 2:

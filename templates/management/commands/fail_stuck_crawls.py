@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jobs import parse_duration
 from templates.crawl_services import crawls_fail_stuck
-
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class Command(BaseCommand):
@@ -28,12 +25,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, older_than: str | None, **options: Any) -> None:
-        duration = None
-        if older_than:
-            match = re.fullmatch(r"(\d+)([smhd])", older_than.strip())
-            if not match:
-                raise CommandError(f"--older-than takes a number and a unit (s, m, h, d), e.g. 90m; not {older_than!r}")
-            duration = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            duration = parse_duration(older_than) if older_than else None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         counts = crawls_fail_stuck(older_than=duration)
         self.stdout.write(
             f"failed {counts['failed']} abandoned crawl(s), queued {counts['requeued']} pending crawl(s) again, "

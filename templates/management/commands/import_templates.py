@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,55 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gallery.models import Category
 from templates import services
+from templates.sidecar import SIDECAR_KEYS, SIDECARS, SidecarError, read_sidecar, sidecar_tags, title_from_filename
 
 logger = logging.getLogger(__name__)
-
-SIDECARS = ("templates.json", "templates.csv")
-SIDECAR_KEYS = {"title", "artist", "source_url", "tags", "category", "description"}
-
-
-def _title_from_filename(path: Path) -> str:
-    words = re.sub(r"[_\-.]+", " ", path.stem).strip()
-    return (words[:1].upper() + words[1:]) or path.name
-
-
-def _tags(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = re.split(r"[;,|]", value)
-    return [str(tag).strip() for tag in value or [] if str(tag).strip()]
-
-
-def read_sidecar(directory: Path) -> dict[str, dict[str, Any]]:
-    """Per-file details from DIR/templates.json or DIR/templates.csv, keyed by file name.
-
-    JSON: an object {"file.jpg": {"title": ..., "artist": ..., "source_url": ..., "tags": [...],
-    "category": ..., "description": ...}} or a list of such objects each with a "file" key.
-    CSV: a header row with file,title,artist,source_url,tags,category,description (tags separated by ;).
-    """
-    json_path, csv_path = (directory / name for name in SIDECARS)
-    if json_path.is_file():
-        try:
-            data = json.loads(json_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{json_path.name} is not valid JSON: {exc}") from exc
-        if isinstance(data, list):
-            if not all(isinstance(item, dict) and item.get("file") for item in data):
-                raise CommandError(f'{json_path.name}: every entry of the list needs a "file" key.')
-            data = {item["file"]: {k: v for k, v in item.items() if k != "file"} for item in data}
-        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-            raise CommandError(f"{json_path.name} must map each file name to an object of details.")
-        return data
-    if csv_path.is_file():
-        with csv_path.open(newline="", encoding="utf-8-sig") as fp:
-            reader = csv.DictReader(fp)
-            if not reader.fieldnames or "file" not in reader.fieldnames:
-                raise CommandError(f'{csv_path.name} needs a header row with a "file" column.')
-            return {
-                row["file"]: {k: v for k, v in row.items() if k != "file" and v not in (None, "")}
-                for row in reader
-                if row.get("file")
-            }
-    return {}
 
 
 class Command(BaseCommand):
@@ -83,7 +34,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, directory: Path, category: str | None, activate: bool, **options: Any) -> None:
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a folder.")
-        details = read_sidecar(directory)
+        try:
+            details = read_sidecar(directory)
+        except SidecarError as exc:
+            raise CommandError(str(exc)) from exc
         files = sorted(
             p for p in directory.iterdir() if p.is_file() and p.name not in SIDECARS and not p.name.startswith(".")
         )
@@ -101,12 +55,12 @@ class Command(BaseCommand):
                 with path.open("rb") as fp:
                     template = services.template_create(
                         image_file=File(fp, name=path.name),
-                        title=str(info.get("title") or _title_from_filename(path)),
+                        title=str(info.get("title") or title_from_filename(path)),
                         category=info.get("category") or category or Category.CUSTOM,
                         artist=info.get("artist"),
                         source_url=info.get("source_url"),
                         description=info.get("description"),
-                        tags=_tags(info.get("tags")),
+                        tags=sidecar_tags(info.get("tags")),
                     )
             except services.TemplateDuplicateError as exc:
                 skipped += 1

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from ...landmarks import LEFT_EYE, MOUTH, RIGHT_EYE
+from ...shared import colour
 from ...util import disc, fill_polygons
-from .. import colour
 from . import region as _region
 from .region import drawn_features, drawn_iris, face_frame, fill_holes, skin_tone
 

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 from ...landmarks import LEFT_EYE, RIGHT_EYE
+from ...shared import colour
 from ...util import disc
-from .. import colour
 from . import ink as _ink
 from . import region as _region
 from .palette import Ink, Palette

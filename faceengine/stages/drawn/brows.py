@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 
 from ...landmarks import LEFT_BROW, RIGHT_BROW
+from ...shared import colour
 from ...util import disc
-from .. import colour
 from . import palette as _palette
 from .eyes import EyeShape
 from .palette import Ink, Palette

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 
 from ...landmarks import JAW
+from ...shared import blend
 from ...util import disc
-from .. import blend
 
 # The ink lines (dlib's 68-point indices) and their weight relative to the drawing's outline: brows, nose
 # and mouth are fine lines (the eyes are drawn whole, see anime_eyes).

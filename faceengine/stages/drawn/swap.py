@@ -13,8 +13,8 @@ import numpy as np
 
 from ...faces import Face
 from ...landmarks import LEFT_BROW, RIGHT_BROW, kps_from_landmarks
+from ...shared import align, blend, colour, skin
 from ...util import Timings, crop_box, disc, timed
-from .. import align, blend, colour, skin
 from . import eyes as _eyes
 from . import ink as _ink
 from .brows import drawn_brows, raise_brows

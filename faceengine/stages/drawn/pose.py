@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ...landmarks import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE, estimate_pose, kps_from_landmarks
-from .. import align
+from ...shared import align
 from .region import face_frame
 
 # Pose. A drawn face's turn is read from its nose tip's offset along the eye line (in eye distances):

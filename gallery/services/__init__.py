@@ -1,0 +1,46 @@
+"""Writes for images: validated uploads (people's photos, templates, swap results), storage, quotas,
+deletion, expiry, rotation, and the hooks through which higher apps hear of people's photos.
+
+One module per subject; this package is the door the other apps use:
+
+- `decoding`: an upload decoded, checked and re-encoded without its metadata (`image_clean`);
+- `storage`: the one write (`image_store`) and the ways to it, files following their rows out;
+- `quotas`: a person's photo space;
+- `purge`: people's photos expire after the retention period;
+- `rotation`: a photo turned a quarter turn;
+- `hooks`: apps above gallery register to hear of photos added or turned.
+"""
+
+from .decoding import CleanImage, image_clean
+from .hooks import image_photo_added_register
+from .purge import PurgeResult, image_purge_expired
+from .quotas import image_quota_check
+from .rotation import image_rotate
+from .storage import (
+    image_delete,
+    image_files_follow_row,
+    image_store,
+    image_store_generated,
+    image_upload,
+    image_upload_or_reuse,
+    picture_storage,
+    sanitise_filename,
+)
+
+__all__ = [
+    "CleanImage",
+    "PurgeResult",
+    "image_clean",
+    "image_delete",
+    "image_files_follow_row",
+    "image_photo_added_register",
+    "image_purge_expired",
+    "image_quota_check",
+    "image_rotate",
+    "image_store",
+    "image_store_generated",
+    "image_upload",
+    "image_upload_or_reuse",
+    "picture_storage",
+    "sanitise_filename",
+]
