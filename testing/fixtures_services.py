@@ -30,15 +30,16 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 def service_env(**extra: str) -> dict[str, str]:
-    """The environment of a process started by a test: the test database, media folder and Redis."""
+    """The environment of a process started by a test: the test database, media folder and Redis, unless
+    `extra` says otherwise."""
     from django.conf import settings
 
-    return site_environ(
-        DATABASE_URL=test_database_url(),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        REDIS_URL=os.environ.get("REDIS_URL", ""),
-        **extra,
-    )
+    here = {
+        "DATABASE_URL": test_database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    }
+    return site_environ(**{**here, **extra})
 
 
 def web_server(kind: str, log_path: Path, **env: str) -> Gunicorn | Runserver:
