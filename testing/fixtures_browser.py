@@ -23,8 +23,11 @@ def browser(monkeypatch):
     # For this test only: servers later tests start inherit the environment, and a production start
     # refuses this variable (check --deploy).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # What a page shows may take a few seconds on a busy machine (a face check, a swap): assertions wait
+    # up to 15 s for it rather than Playwright's 5.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),

@@ -10,6 +10,7 @@ Redis itself must carry `server`, or it fails saying so, so the fast run can nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -96,9 +97,11 @@ def _private_redis_per_worker(config: pytest.Config) -> None:
     settings.REDIS_URL = url
     for queue in settings.RQ_QUEUES.values():
         queue["URL"] = url
-    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
-        settings.CACHES["default"]["LOCATION"] = url
-        caches.__dict__.pop("settings", None)  # read CACHES again on first use
+    for alias, cache in settings.CACHES.items():
+        if "Redis" in cache["BACKEND"]:
+            cache["LOCATION"] = url
+            with contextlib.suppress(AttributeError):
+                del caches[alias]  # made again from the new LOCATION on first use
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
