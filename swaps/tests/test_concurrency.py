@@ -10,7 +10,7 @@ import pytest
 from PIL import Image as PILImage
 
 from testing import require_postgres
-from testing.cast import logged_in_session
+from testing.cast import logged_in_session, user_create
 from testing.fixtures_services import web_server
 
 # Each kind of photo with the answer a check must give: (file, ok, words the message must contain).
@@ -41,7 +41,7 @@ def test_sixteen_concurrent_photo_checks_answer_correctly_without_a_crash(
     kind, transactional_db, django_user_model, faces_dir, tmp_path
 ):
     require_postgres()
-    user = django_user_model.objects.create_user(username="carol", email="carol@example.com", password="pw-Secret-1")
+    user = user_create(username="carol")
     server = web_server(kind, tmp_path / "server.log")
     try:
         server.start(ready_path="/")

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_fail, swap_run
-from testing.cast import two_people_picture, upload_photo
+from testing.cast import two_people_picture, upload_photo, user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -376,7 +376,7 @@ def test_a_failed_album_tile_offers_try_again_and_comes_back_to_the_album(
 
 
 def bob_user(alice):
-    return type(alice).objects.create_user(username="bob2", email="bob2@example.com", password="pw-Secret-123")
+    return user_create(username="bob2")
 
 
 def test_favourites_heart_on_cards_and_my_favourites(client, alice, couple_template, faces_dir):
