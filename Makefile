@@ -26,6 +26,7 @@ format: venv
 # PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: venv
 	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
 	$(PY) -m tools.bench_swaps

@@ -17,7 +17,7 @@ classic/ (the offline backend's photo swap), insightface/ (operator-installed ON
 ROLES, the face JSON shape), errors, imageio, landmarks, util.
 """
 
-from .base import CAPABILITIES, Engine, EngineConfig, ModelFile
+from .base import CAPABILITIES, Engine, EngineConfig, ModelFile, face_quality
 from .couple import swap_couple
 from .errors import (
     EngineError,
@@ -64,6 +64,7 @@ __all__ = [
     "engine_model_files",
     "engine_names",
     "face_json_problems",
+    "face_quality",
     "get_engine",
     "load_image",
     "model_load_count",

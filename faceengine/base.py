@@ -17,10 +17,12 @@ from .faces import Face
 from .landmarks import estimate_pose
 from .util import Timings
 
-# A person's face must be at least this many pixels across (box side) to be swapped in convincingly:
-# dlib's HOG window is 80 px, below it the landmarks wander and the face comes out blurred when
-# enlarged onto a template face.
-MIN_SOURCE_FACE_PX = 80
+# A person's face must be at least this many pixels across (box side) to be swapped at all: faces of
+# 40 px are taken, and a detector's box measures a face to about 20 % either way (HOG's boxes come in
+# steps of 6/5). Below SOFT_FACE_PX it is used, but the person is told the result will be soft (the face
+# is enlarged onto the template face, and its landmarks wander more).
+MIN_SOURCE_FACE_PX = 30
+SOFT_FACE_PX = 80
 # Beyond this yaw (degrees, estimated from landmarks) the face is too turned for a frontal swap.
 MAX_SOURCE_YAW = 35.0
 # A second face at least this fraction of the largest one's size makes a person's photo ambiguous.
@@ -68,6 +70,20 @@ class ModelFile:
             for chunk in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.hexdigest()
+
+
+def face_quality(face: Face) -> list[str]:
+    """What to expect of a swap with this face of a person's photo, as short codes: "small" (under
+    SOFT_FACE_PX across: the result will be soft), "turned" (turned more than MAX_SOURCE_YAW to the side,
+    by its landmarks)."""
+    codes = []
+    if face.size < SOFT_FACE_PX:
+        codes.append("small")
+    if face.extra.get("side_on") or (
+        face.landmarks is not None and abs(estimate_pose(face.landmarks).yaw) > MAX_SOURCE_YAW
+    ):
+        codes.append("turned")
+    return codes
 
 
 class Engine:
@@ -169,26 +185,39 @@ class Engine:
         problem = _unusable(face, photo, f"The face in the {role} photo")
         if problem is not None:
             raise problem
+        if face.size < SOFT_FACE_PX:
+            notes.append(
+                f"The face in the {role} photo is small ({face.size:.0f} pixels across); the result will be soft."
+            )
         self.prepare_source(image, face, timings=timings)
         return face, notes
 
     def person_faces(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
         """Every face of a person's photo that can be swapped, largest first; EngineError if none can.
 
-        Unlike source_face, several people are fine (a photo of the couple): the person picks which face
-        is theirs. Faces too small or turned too far are left out; the refusal, when none is left, names
-        the reason of the largest face.
+        Unlike source_face, several people are fine (a photo of the couple, a group): the person picks
+        which face is theirs. Every face found is counted: faces smaller than MIN_SOURCE_FACE_PX are left
+        out, small and turned ones stay (face_quality says what to expect of each). The refusal, when no
+        face is left or every one is turned too far, names the reason of the largest face.
         """
         photo = "This photo"
         faces = self._faces_of_photo(image, photo, timings)
-        usable = [face for face in faces if _unusable(face, photo, "The face in this photo") is None]
-        if not usable:
-            raise _unusable(faces[0], photo, "The face in this photo")
+        problems = [_unusable(face, photo, "The face in this photo") for face in faces]
+        usable = [
+            face for face, problem in zip(faces, problems, strict=True) if not isinstance(problem, FaceTooSmallError)
+        ]
+        if not usable or all(problem is not None for problem in problems):
+            raise problems[0]
         return usable
 
     def _faces_of_photo(self, image: np.ndarray, photo: str, timings: Timings | None) -> list[Face]:
         """The faces of a person's photo with their pose worked out; NoFaceError or FaceTurnedError (a
         face the backend can tell is turned away) when there is none. photo names it in the message."""
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_SOURCE_FACE_PX:  # a 1x1 or 50x1 picture
+            raise NoFaceError(
+                f"{photo} is only {width}x{height} pixels, too small to show a face; please upload a larger photo."
+            )
         with self.model_lock:
             faces = self.detect_person(image, timings=timings)
             turned = not faces and self.explain_no_face(image)
@@ -212,6 +241,7 @@ def _unusable(face: Face, photo: str, the_face: str) -> EngineError | None:
             f"{the_face} is too small ({face.size:.0f} pixels across); please upload a closer or larger photo."
         )
     pose = face.extra.get("pose")
-    if pose is not None and abs(pose.yaw) > MAX_SOURCE_YAW:
+    # side_on: the detector saw a profile the landmarks' pose underrates.
+    if face.extra.get("side_on") or (pose is not None and abs(pose.yaw) > MAX_SOURCE_YAW):
         return FaceTurnedError(f"{photo} shows the face from the side; please upload a photo looking at the camera.")
     return None

@@ -32,9 +32,28 @@ def crop_box(points: np.ndarray, size: float, shape: tuple[int, ...], *, margin:
     return max(0, x1), max(0, y1), min(width, x2), min(height, y2)
 
 
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """How much two [x1, y1, x2, y2] boxes overlap: intersection over union (0 when apart)."""
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
 def shrunk_size(shape: tuple[int, ...], factor: float) -> tuple[int, int]:
     """(width, height) of an image of this shape scaled by factor; at least 1x1."""
     return max(1, round(shape[1] * factor)), max(1, round(shape[0] * factor))
+
+
+def area_shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """An image made factor (a whole number) times smaller by averaging factor x factor blocks, the last
+    rows and columns that make no whole block left out (OpenCV's fast path for a whole factor)."""
+    if factor == 1:
+        return image
+    height, width = image.shape[0] // factor, image.shape[1] // factor
+    block = image[: max(1, height) * factor, : max(1, width) * factor]
+    return cv2.resize(block, (max(1, width), max(1, height)), interpolation=cv2.INTER_AREA)
 
 
 def shrink(image: np.ndarray, factor: float) -> np.ndarray:

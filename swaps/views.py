@@ -62,8 +62,14 @@ def _template_rings(template: Template) -> list[dict]:
 def _face_options(image: Image | None, check: services.PhotoCheck | None) -> list[dict]:
     if image is None or check is None or not check.boxes:
         return []
+    notes = check.face_notes or [""] * len(check.boxes)
     return [
-        {"index": index, "url": reverse("swaps:photo_face", args=[image.pk, index]), "chosen": index == check.chosen}
+        {
+            "index": index,
+            "url": reverse("swaps:photo_face", args=[image.pk, index]),
+            "chosen": index == check.chosen,
+            "note": notes[index],
+        }
         for index in range(len(check.boxes))
     ]
 
@@ -172,7 +178,12 @@ def photo_check(request: HttpRequest) -> JsonResponse:
         if not image_id.isascii() or not image_id.isdigit():
             return JsonResponse({"ok": False, "message": "Please choose one of your photos."}, status=400)
         person = services.PersonPhoto(image=_get_photo_for_user(request, int(image_id)), face=face_index)
-    image, check = services.swap_photo_prepare(user=request.user, person=person, role=role)
+    # The other partner's choice, so a photo of one face already theirs is not offered twice.
+    partner_image, partner_face = request.POST.get("partner_image", ""), request.POST.get("partner_face", "")
+    partner = None
+    if partner_image.isascii() and partner_image.isdigit():
+        partner = (int(partner_image), int(partner_face) if partner_face.isascii() and partner_face.isdigit() else 0)
+    image, check = services.swap_photo_prepare(user=request.user, person=person, role=role, partner=partner)
     return JsonResponse(
         {
             "ok": check.ok,

@@ -4,11 +4,18 @@ pictures without a human face, with what a detector must find in each.
 Each photo's faces are those the thorough detection finds in the original; every variant must find each
 of them again (recall) and nothing else (false faces); the pictures without a human face (a coffee cup,
 three anime drawings, the astronaut's mission patch cut out) must show none in any variant.
+
+`canvas_cases` puts each picture into a 12-MP photo (a couple at arm's length or across a table, a group
+at a distance): its smallest face CANVAS_FACE_PX across, and the group also with its largest at
+CANVAS_GROUP_FACE_PX; the pictures without a human face go in at their own size. They are made one at a
+time (36 MB each).
 """
 
 from __future__ import annotations
 
 import io
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +47,11 @@ VARIANTS = ("original", "grayscale", "dark", "brim", "blur", "jpeg30", "small", 
 # SMALL_MIN; a face that would be smaller is not expected).
 SMALL_FACE_PX = 55
 SMALL_MIN = 40
+# The 12-MP photo (width, height) the canvas variants are put in, and their faces' sizes.
+CANVAS_SIZE = (4000, 3000)
+CANVAS_FACE_PX = 40
+CANVAS_GROUP_FACE_PX = 80
+GROUP = "group_six_people.jpg"
 
 
 @dataclass
@@ -133,12 +145,7 @@ def cases(folder: Path, engine) -> list[Case]:
         for variant_name in VARIANTS:
             out, expected = variant(image, boxes, variant_name)
             result.append(Case(name, variant_name, out, expected))
-    astronaut = load_image(folder / "woman_single_astronaut.png")
-    x1, y1, x2, y2 = PATCH_BOX
-    negatives = [(name, load_image(folder / name)) for name in NEGATIVES]
-    negatives.append(("mission patch", np.ascontiguousarray(astronaut[y1:y2, x1:x2])))
-    negatives.append(("mission patch, JPEG q90", _jpeg(astronaut, 90)[y1:y2, x1:x2].copy()))
-    for name, image in negatives:
+    for name, image in negative_pictures(folder):
         for variant_name in VARIANTS:
             if variant_name in ("brim", "small"):
                 continue  # no face to shade or to scale by
@@ -147,8 +154,60 @@ def cases(folder: Path, engine) -> list[Case]:
     return result
 
 
+def negative_pictures(folder: Path) -> list[tuple[str, np.ndarray]]:
+    """The pictures without a human face, by name: the coffee cup, the anime drawings, the mission patch
+    (as it is and re-encoded)."""
+    astronaut = load_image(folder / "woman_single_astronaut.png")
+    x1, y1, x2, y2 = PATCH_BOX
+    negatives = [(name, load_image(folder / name)) for name in NEGATIVES]
+    negatives.append(("mission patch", np.ascontiguousarray(astronaut[y1:y2, x1:x2])))
+    negatives.append(("mission patch, JPEG q90", _jpeg(astronaut, 90)[y1:y2, x1:x2].copy()))
+    return negatives
+
+
 def score(case: Case, faces: list[Face]) -> tuple[int, int]:
     """(expected faces found, faces found that are not expected)."""
     found = sum(any(matches(face, box) for face in faces) for box in case.expected)
     false = sum(not any(matches(face, box) for box in case.expected) for face in faces)
     return found, false
+
+
+def canvas_background(folder: Path) -> np.ndarray:
+    """A 12-MP picture without a face: the coffee photo enlarged, with a camera's fine grain."""
+    coffee = load_image(folder / "noface_coffee.png")
+    background = cv2.resize(coffee, CANVAS_SIZE, interpolation=cv2.INTER_CUBIC).astype(np.int16)
+    grain = np.random.default_rng(0).normal(0, 3, background.shape).round().astype(np.int16)
+    return np.clip(background + grain, 0, 255).astype(np.uint8)
+
+
+def in_canvas(
+    background: np.ndarray, image: np.ndarray, boxes: list[np.ndarray], factor: float, seed: str
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The picture scaled by factor and put into a copy of the background at a place fixed by seed, and
+    where its faces are then."""
+    size = max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
+    rng = np.random.default_rng(zlib.crc32(seed.encode()))
+    x = int(rng.integers(0, background.shape[1] - size[0]))
+    y = int(rng.integers(0, background.shape[0] - size[1]))
+    out = background.copy()
+    out[y : y + size[1], x : x + size[0]] = small
+    offset = np.array([x, y, x, y], dtype=np.float32)
+    return out, [(box * factor + offset).astype(np.float32) for box in boxes]
+
+
+def canvas_cases(folder: Path, positives: list[Case]) -> Iterator[Case]:
+    """The 12-MP canvas cases, one at a time; positives are the "original" cases of `cases` (their
+    faces already found)."""
+    background = canvas_background(folder)
+    for case in positives:
+        sizes = [float(box[2] - box[0]) for box in case.expected]
+        factors = [("canvas", CANVAS_FACE_PX / min(sizes))]
+        if case.source == GROUP:
+            factors.append(("canvas group", CANVAS_GROUP_FACE_PX / max(sizes)))
+        for name, factor in factors:
+            image, boxes = in_canvas(background, case.image, case.expected, factor, f"{case.source} {name}")
+            yield Case(case.source, name, image, boxes)
+    for name, picture in negative_pictures(folder):
+        image, _ = in_canvas(background, picture, [], 1.0, name)
+        yield Case(name, "canvas", image, [])

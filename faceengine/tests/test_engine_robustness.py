@@ -50,3 +50,32 @@ def test_no_face_appears_where_there_is_none(engine, cases):
             if faces:
                 problems.append(f"{case.source} {case.variant} thorough={thorough}: {len(faces)} faces")
     assert problems == []
+
+
+PERSON_VARIANTS = ["original", "grayscale", "dark", "brim", "blur", "jpeg30", "small", "rot15"]
+
+
+def test_the_person_pass_finds_the_faces_of_every_variant_and_nothing_else(engine, cases):
+    # A person's photo: every face of the set's upright variants but one of the six of the group (its
+    # woman looking down, or a face made darker or tilted), and never a face in a faceless picture.
+    problems, found, expected = [], 0, 0
+    for case in (c for c in cases if c.variant in PERSON_VARIANTS):
+        hits, false = robustness.score(case, engine.detect_person(case.image))
+        found, expected = found + hits, expected + len(case.expected)
+        if false or (hits < len(case.expected) and case.source != robustness.GROUP):
+            problems.append(f"{case.source} {case.variant}: {hits}/{len(case.expected)} found, {false} false")
+    assert problems == []
+    assert found >= expected - 3
+
+
+def test_the_person_pass_finds_faces_of_40_px_in_a_12_mp_photo_and_nothing_else(engine, cases, faces_dir):
+    originals = [case for case in cases if case.variant == "original" and case.expected]
+    problems, seen = [], set()
+    for case in robustness.canvas_cases(faces_dir, originals):
+        seen.add((case.source, case.variant))
+        assert case.image.shape[:2] == (3000, 4000)
+        hits, false = robustness.score(case, engine.detect_person(case.image))
+        if hits < len(case.expected) or false:
+            problems.append(f"{case.source} {case.variant}: {hits}/{len(case.expected)} found, {false} false")
+    assert problems == []
+    assert (robustness.GROUP, "canvas group") in seen and ("anime_two_girls_tadne.jpg", "canvas") in seen

@@ -86,16 +86,9 @@ def test_swap_faces_husband_on_the_left_by_default(faces_dir, tmp_path):
         ),
         (
             "couple_man_woman_closeup.jpg",
-            "small_face_240p.jpg",
-            "woman_single_astronaut.png",
-            "The face in the husband photo is too small (72 pixels across); please upload a closer or larger photo.",
-        ),
-        (
-            "couple_man_woman_closeup.jpg",
             "man_single_obama.jpg",
             "profile_man_camera.png",
-            "The wife photo shows the face turned away or partly hidden; "
-            "please upload a photo looking straight at the camera.",
+            "The wife photo shows the face from the side; please upload a photo looking at the camera.",
         ),
         (
             "couple_man_woman_closeup.jpg",

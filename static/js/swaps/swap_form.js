@@ -55,6 +55,14 @@
     var faceGiven = false;
     function check(data) {
       faceGiven = data.has("face");
+      // The other partner's choice: the server does not offer the one face of a photo to both.
+      var otherRole = role === "husband" ? "wife" : "husband";
+      var otherPhoto = form.querySelector("input[name=" + otherRole + "_photo]:checked");
+      var otherFace = form.querySelector("input[name=" + otherRole + "_face]:checked");
+      if (otherPhoto) {
+        data.append("partner_image", otherPhoto.value);
+        data.append("partner_face", otherFace ? otherFace.value : "0");
+      }
       if (!data.has("file")) lastFile = null;
       show("checking", [text("p", "Looking for faces…")]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
@@ -96,7 +104,7 @@
       var taken = Number(otherFace.value);
       var free = faces.filter(function (face) { return face.index !== taken; })[0];
       return faces.map(function (face) {
-        return { index: face.index, url: face.url, chosen: face.index === free.index };
+        return { index: face.index, url: face.url, note: face.note, chosen: face.index === free.index };
       });
     }
 
@@ -162,6 +170,7 @@
         crop.height = 96;
         label.appendChild(radio);
         label.appendChild(crop);
+        if (face.note) label.appendChild(text("span", face.note.charAt(0).toUpperCase() + face.note.slice(1), "face-note"));
         group.appendChild(label);
       });
       return group;
