@@ -277,20 +277,24 @@ def names_in_html(text: str, *, app: str, path: str) -> tuple[list[NameUse], lis
     return urls, templates
 
 
+def _literal(node: ast.Call, index: int) -> str | None:
+    """The call's positional argument at `index` when it is a string literal."""
+    arg = node.args[index] if len(node.args) > index else None
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+
 def names_in_python(source: str, *, app: str, path: str) -> tuple[list[NameUse], list[NameUse]]:
-    """URL names given as the first argument of reverse(), reverse_lazy(), redirect() or resolve_url(),
-    and template names given to render() (a literal first argument that is not a path or URL)."""
+    """URL names given as the first argument of reverse(), reverse_lazy(), redirect() or resolve_url() (a
+    literal that is not a path), and template names given to render(request, name, ...)."""
     urls, templates = [], []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
             continue
         called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        literals = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
-        if called in URL_CALLS and node.args and literals and literals[0] == getattr(node.args[0], "value", None):
-            if "/" not in literals[0]:
-                urls.append(NameUse(app, path, node.lineno, literals[0]))
-        elif called == "render" and literals:
-            templates.append(NameUse(app, path, node.lineno, literals[0]))
+        if called in URL_CALLS and (name := _literal(node, 0)) and "/" not in name:
+            urls.append(NameUse(app, path, node.lineno, name))
+        elif called == "render" and (name := _literal(node, 1)):
+            templates.append(NameUse(app, path, node.lineno, name))
     return urls, templates
 
 
@@ -406,6 +410,10 @@ def test_the_name_checks_catch_an_offending_url_tag_a_reverse_and_an_include_and
         "t.html:1: templates may not use the HTML template swaps/includes/people.html (one of swaps)"
     ]
     assert not template_violations(names_in_html('{% extends "base.html" %}', app="gallery", path="g.html")[1])
+    _, rendered = names_in_python('render(request, "couple_templates/x.html", {})\n', app="gallery", path="g.py")
+    assert template_violations(rendered) == [
+        "g.py:1: gallery may not use the HTML template couple_templates/x.html (one of templates)"
+    ]
     assert url_owners()["home"] == "templates" and url_owners()["admin:couple_templates_template_change"] == "templates"
 
 
