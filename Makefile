@@ -4,15 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test lint format bench bench-web prod-smoke demo-sheet venv clean
+.PHONY: run test test-fast lint format bench bench-web prod-smoke demo-sheet venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) -m faceswap_site.devrun
 
+# Tests run on both cores (pytest-xdist; PYTEST_WORKERS=0 for one process), each worker with its own test
+# database and Redis (testing/plugin.py); worksteal evens out the few long tests.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist worksteal
+
+# Everything; with DATABASE_URL, REDIS_URL and CI=true (as .ci/run does) nothing may skip.
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# The inner loop: everything that needs no browser and no external server (no Chromium, PostgreSQL, Redis,
+# SeaweedFS, gunicorn, runserver or RQ worker process), on SQLite and an in-process fakeredis whatever the
+# environment says. Markers: pytest.ini and testing/plugin.py.
+test-fast: venv
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_XDIST) -m "not browser and not server" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

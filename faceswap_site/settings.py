@@ -311,7 +311,7 @@ if SENTRY_DSN:
     )
 
 
-# --- Safety under real use (issue 11): request limits, fair use, outages ----------------------------
+# --- Safety under real use: request limits, fair use, outages ----------------------------
 # Photos one request may carry (the gallery's multi-file upload); with UPLOAD_MAX_BYTES it bounds the
 # body size, checked before the body is read (faceswap_site/limits.py).
 UPLOAD_MAX_FILES_PER_REQUEST = env.int("UPLOAD_MAX_FILES_PER_REQUEST", default=10)

@@ -15,8 +15,8 @@ import time
 from faceengine import engine_names, get_engine, model_load_count, swap_couple
 from faceengine.classic import pipeline
 from faceengine.shared import blend
-from tools import robustness, samples, skin_tone
-from tools.identity import SAME_PERSON, descriptor, distance
+from testing import robustness, samples, skin_tone
+from testing.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
 
@@ -143,7 +143,7 @@ def bench_identity(engine_name: str, model_dir: str | None) -> None:
 
 def bench_skin_tone(engine_name: str, model_dir: str | None) -> None:
     """Per face of every shared pair: ΔE between the swapped skin and the person's own under the
-    template's light (tools/skin_tone.py), with the template face's tone (before) and the person's kept."""
+    template's light (testing/skin_tone.py), with the template face's tone (before) and the person's kept."""
     engine = get_engine(engine_name, model_dir=model_dir)
     if engine.name != "classic":
         return
@@ -217,7 +217,7 @@ def bench_verdicts(engine_name: str, model_dir: str | None, runs: int = 3) -> No
 
 
 def bench_robustness(engine_name: str, model_dir: str | None) -> None:
-    """Recall and false faces on the robustness set (tools/robustness.py), for the photo pass (detect)
+    """Recall and false faces on the robustness set (testing/robustness.py), for the photo pass (detect)
     and the template pass (detect thorough)."""
     engine = get_engine(engine_name, model_dir=model_dir)
     cases = robustness.cases(samples.faces_dir(), engine)

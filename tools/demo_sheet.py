@@ -10,7 +10,7 @@ pictures with their hand-marked faces, with frontal and turned sources). Each ro
 close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
 demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
-its forehead step (tools/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
+its forehead step (testing/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
 than the template's skin just above it).
 
 demo-sheet-look.png: every case of the look table (tools/bench_look.py: the shared pairs and the demo
@@ -33,7 +33,7 @@ import numpy as np
 
 from faceengine import encode_image, get_engine, swap_couple, swap_one_face
 from faceengine.shared import blend
-from tools import samples, skin_tone
+from testing import samples, skin_tone
 
 CELL = 220
 # The hard sheet's close-ups.

@@ -1,5 +1,5 @@
 """Drawn art: the drawing measured (palette, ink, eye highlights) on a face drawn in memory, and the swap on
-the shared anime pictures with their hand-marked faces (tools/samples.py)."""
+the shared anime pictures with their hand-marked faces (testing/samples.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from faceengine import Face
 from faceengine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
 from faceengine.shared.colour import to_lab
 from faceengine.stages import drawn as acg
-from tools import samples
+from testing import samples
 
 # The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).
 SKIN = (250, 228, 212)
