@@ -1,4 +1,4 @@
-"""`make bench`, look section: the look measures (tools/look.py) of every shared pair and demo template,
+"""`make bench`, look section: the look measures (testing/look.py) of every shared pair and demo template,
 with the template itself (best possible) and a hard-edged uncorrected paste (worst) as validation rows,
 and the classic engine with its mesh move switched on (ClassicEngine(mesh_move=True)) beside the default.
 
@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from faceengine import get_engine, load_image, swap_couple
-from tools import look, samples
-from tools.identity import descriptor
+from testing import look, samples
+from testing.identity import descriptor
 from tools.look_render import case_name, cases
 
 RENDER = Path(__file__).with_name("look_render.py")

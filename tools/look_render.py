@@ -5,8 +5,8 @@ still live in swaps/engine), with that checkout on PYTHONPATH:
 
     cd <checkout> && PYTHONPATH=. python /path/to/tools/look_render.py OUT_DIR
 
-It imports nothing of the checkout it lives in, only `tools.samples` and the engine of the one it runs
-in, so `make bench` can measure an older engine's results beside today's in the same run.
+It imports nothing of the checkout it lives in, only the samples (testing/ or, earlier, tools/) and the
+engine of the one it runs in, so `make bench` can measure an older engine's results beside today's in the same run.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def render(out: Path) -> None:
         import faceengine as engine_package
     except ImportError:  # before the engine had its own floor
         from swaps import engine as engine_package
-    from tools import samples
+    try:
+        from testing import samples
+    except ImportError:  # before the shared photos moved to testing/
+        from tools import samples
 
     engine = engine_package.get_engine("classic")
     folder = samples.faces_dir()

@@ -1,4 +1,4 @@
-"""How a swapped face sits in its template, measured as the look table measures it (tools/look.py): pose,
+"""How a swapped face sits in its template, measured as the look table measures it (testing/look.py): pose,
 mouth, foreign colour, sharpness and size; and the measures themselves, validated against a hard paste."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from faceengine import swap_couple
 from faceengine.shared.mesh import FaceMesher, mesh_pose, mouth_openness
-from tools import look, samples
+from testing import look, samples
 
 pytestmark = pytest.mark.slow
 

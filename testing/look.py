@@ -45,7 +45,7 @@ from faceengine.shared.mesh import (
     mouth_openness,
 )
 from faceengine.util import disc, fill_polygons
-from tools.identity import SAME_PERSON, descriptor, distance
+from testing.identity import SAME_PERSON, descriptor, distance
 
 TARGETS = {"pose": 5.0, "openness": 0.05, "foreign": 0.01, "seam": 1.3, "sharpness": (0.8, 1.25)}
 # A colour this far (Mahalanobis, CIELAB) from a face's skin model is not its skin.
