@@ -26,7 +26,7 @@ CHANGED_LEVEL = 3.0
 # template's: every blur of a sharp photo costs some of the person's likeness (make bench, identity:
 # blurring to 1.0 cost 0.015 of mean distance, to 1.25 about 0.005), and grain is noise.
 SHARPER = 1.25
-SOFTER = 0.85
+SOFTER = 0.8
 # A too-sharp face is blurred by the sigma (pixels, found by bisection) that brings its detail to the
 # template's, at most this much.
 MAX_BLUR = 3.0
