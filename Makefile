@@ -4,15 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test lint format bench bench-web prod-smoke demo-sheet venv clean
+.PHONY: run test test-fast lint format bench bench-web prod-smoke demo-sheet venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) -m faceswap_site.devrun
 
+# Tests run on both cores (pytest-xdist; PYTEST_WORKERS=0 for one process), each worker with its own test
+# database and Redis (testing/plugin.py); worksteal evens out the few long tests.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist worksteal
+
+# Everything; with DATABASE_URL, REDIS_URL and CI=true (as .ci/run does) nothing may skip.
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# The inner loop: everything that needs no browser and no external server (no Chromium, PostgreSQL, Redis,
+# SeaweedFS, gunicorn, runserver or RQ worker process), on SQLite and an in-process fakeredis whatever the
+# environment says. Markers: pytest.ini and testing/plugin.py.
+test-fast: venv
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_XDIST) -m "not browser and not server" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -23,12 +35,15 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 # Benchmarks print tables; each section is one script in tools/ (engine first). The gallery section is meant for
-# PostgreSQL: DATABASE_URL=postgres://... make bench
+# PostgreSQL: DATABASE_URL=postgres://... make bench. BEFORE=<checkout of an earlier commit> adds that engine's
+# row to the look table, measured in the same run.
 bench: venv
 	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_look $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
+	$(PY) -m tools.bench_content
 	$(PY) -m tools.bench_swaps
 	$(PY) -m tools.bench_fairness
 	$(PY) -m tools.bench_crawl
@@ -43,9 +58,10 @@ prod-smoke: venv
 bench-web: venv
 	$(PY) -m tools.bench_web
 
-# Before/after contact sheet of the shared test pairs, written to the ignored artifacts/ folder.
+# Before/after contact sheets of the shared test pairs, written to the ignored artifacts/ folder
+# (BEFORE=<checkout of an earlier commit> adds that engine's results: make demo-sheet BEFORE=/tmp/old).
 demo-sheet: venv
-	$(PY) -m tools.demo_sheet --output artifacts/demo-sheet.png
+	$(PY) -m tools.demo_sheet --output artifacts/demo-sheet.png $(if $(BEFORE),--before $(BEFORE))
 
 venv: $(STAMP)
 

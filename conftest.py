@@ -1,11 +1,21 @@
+"""Fixtures every test gets: its own media folder, empty queues and cache. The rest, one plugin per need
+(testing/): how the suite runs (plugin: markers, hasher, xdist), the test cast, real servers, the browser."""
+
 import os
 
 import pytest
 
-from faceswap_site.testing import require_faces_dir
+from testing import require_faces_dir
+
+pytest_plugins = [
+    "testing.plugin",
+    "testing.fixtures_cast",
+    "testing.fixtures_services",
+    "testing.fixtures_browser",
+]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def engine():
     """The offline classic engine (its models are loaded once per process)."""
     from faceengine import get_engine
@@ -87,63 +97,3 @@ def _fresh_cache(settings):
     else:
         cache.clear()
     yield
-
-
-@pytest.fixture(scope="session")
-def seaweedfs():
-    """A real SeaweedFS S3 server (`weed mini` on free 127.0.0.1 ports) for the whole test session."""
-    from faceswap_site.testing import skip_or_fail
-    from tools.servers import SeaweedFS, weed_binary
-
-    try:
-        weed_binary()
-    except FileNotFoundError as exc:
-        skip_or_fail(str(exc))
-    server = SeaweedFS().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-class S3Bucket:
-    """One test's bucket on the SeaweedFS server, with the site's settings pointing at it."""
-
-    def __init__(self, server, name: str) -> None:
-        self.server = server
-        self.name = name
-
-    def keys(self, prefix: str = "") -> list[str]:
-        paginator = self.server.client().get_paginator("list_objects_v2")
-        return sorted(
-            item["Key"]
-            for page in paginator.paginate(Bucket=self.name, Prefix=prefix)
-            for item in page.get("Contents", [])
-        )
-
-    def read(self, key: str) -> bytes:
-        return self.server.client().get_object(Bucket=self.name, Key=key)["Body"].read()
-
-    def environ(self) -> dict[str, str]:
-        return {**self.server.environ(), "AWS_STORAGE_BUCKET_NAME": self.name}
-
-
-@pytest.fixture
-def s3_storage(seaweedfs, settings):
-    """Pictures stored in a fresh bucket of the real S3 server (STORAGE_BACKEND=s3), as in production."""
-    import uuid
-
-    from gallery.models import Image
-
-    bucket = f"test-{uuid.uuid4().hex[:16]}"
-    seaweedfs.client().create_bucket(Bucket=bucket)
-    settings.STORAGE_BACKEND = "s3"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "gallery.storage.MediaStorage",
-            "OPTIONS": {**seaweedfs.storage_options(), "bucket_name": bucket},
-        },
-    }
-    Image._meta.get_field("file").storage.setup_bucket()
-    return S3Bucket(seaweedfs, bucket)

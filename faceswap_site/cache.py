@@ -5,7 +5,7 @@ Django's RedisCacheClient builds a new `redis.Redis` for every cache call, which
 part of serving a cached gallery page. The client is thread-safe and the pool is fork-aware (redis-py
 resets it in a forked child), so one per pool is enough.
 
-`RedisWithLocalFallbackCache` (issue 11) keeps the site working while Redis is down: each process falls
+`RedisWithLocalFallbackCache` keeps the site working while Redis is down: each process falls
 back to a local cache. allauth keeps its rate-limit counters in the default cache; with plain RedisCache
 a Redis outage made log-in and sign-up answer 500. During an outage the counters are per process (a little more lenient
 across several web processes) and the switch is logged; Redis is tried again every RETRY_SECONDS.

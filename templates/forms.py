@@ -187,7 +187,7 @@ class TemplateChangeForm(forms.ModelForm):
         return shapes
 
     def new_face_rows(self) -> list[dict[str, Any]]:
-        """Empty rows for faces marked by hand: two, so a drawn couple is marked in one go (issue 15)."""
+        """Empty rows for faces marked by hand: two, so a drawn couple is marked in one go."""
         start = len(self.original_faces) + 1
         return [self._row(prefix, number=start + i, face=None) for i, prefix in enumerate(NEW_FACE_PREFIXES)]
 

@@ -34,7 +34,7 @@ def main() -> int:
     from django.db import connection
     from pytest_httpserver import HTTPServer
 
-    from templates.tests.crawl_data import FakeBooru
+    from testing.crawl_data import FakeBooru
 
     settings.CRAWL_ALLOW_PRIVATE_NETWORKS = True
     settings.CRAWL_DELAY = 0

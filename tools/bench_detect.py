@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from faceengine import EngineError, get_engine, load_image
-from tools import robustness, samples
+from testing import robustness, samples
 
 PHOTOS = (
     "couple_man_woman_casual.jpg",

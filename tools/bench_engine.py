@@ -1,6 +1,6 @@
 """`make bench`, engine section: per-stage medians of one couple swap, sizes, peak memory, and the
 identity measure of the classic swap methods (local, align) on the shared pairs; drawn art: the couple
-swap's time on the anime pictures and whom the drawn results pick (tools/drawn_likeness).
+swap's time on the anime pictures and whom the drawn results pick (testing/drawn_likeness).
 
 Run: python -m tools.bench_engine [--runs N] [--engine NAME] [--model-dir D]
 """
@@ -16,8 +16,8 @@ import time
 from faceengine import engine_names, get_engine, model_load_count, swap_couple, swap_one_face
 from faceengine.classic import pipeline
 from faceengine.shared import blend
-from tools import drawn_likeness, robustness, samples, skin_tone
-from tools.identity import SAME_PERSON, descriptor, distance
+from testing import drawn_likeness, robustness, samples, skin_tone
+from testing.identity import SAME_PERSON, descriptor, distance
 
 STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
 
@@ -144,7 +144,7 @@ def bench_identity(engine_name: str, model_dir: str | None) -> None:
 
 def bench_skin_tone(engine_name: str, model_dir: str | None) -> None:
     """Per face of every shared pair: ΔE between the swapped skin and the person's own under the
-    template's light (tools/skin_tone.py), with the template face's tone (before) and the person's kept."""
+    template's light (testing/skin_tone.py), with the template face's tone (before) and the person's kept."""
     engine = get_engine(engine_name, model_dir=model_dir)
     if engine.name != "classic":
         return
@@ -186,7 +186,7 @@ def bench_skin_tone(engine_name: str, model_dir: str | None) -> None:
 def bench_drawn(engine_name: str, model_dir: str | None, runs: int, likeness: bool) -> None:
     """Drawn art: a couple (or the one marked face) swapped into each shared anime picture at its own size,
     the median seconds against the photo couple's in the same run, and whom each drawn result picks
-    (tools/drawn_likeness)."""
+    (testing/drawn_likeness)."""
     engine = get_engine(engine_name, model_dir=model_dir)
     folder = samples.faces_dir()
     people = samples.people(folder)
@@ -247,7 +247,7 @@ def bench_verdicts(engine_name: str, model_dir: str | None, runs: int = 3) -> No
 
 
 def bench_robustness(engine_name: str, model_dir: str | None) -> None:
-    """Recall and false faces on the robustness set (tools/robustness.py), for the photo pass (detect)
+    """Recall and false faces on the robustness set (testing/robustness.py), for the photo pass (detect)
     and the template pass (detect thorough)."""
     engine = get_engine(engine_name, model_dir=model_dir)
     cases = robustness.cases(samples.faces_dir(), engine)

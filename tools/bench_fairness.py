@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from faceswap_site.testing import FACES_DIR
+from testing import FACES_DIR
 from tools import djangosetup
 from tools.bench_swaps import _file, _start_worker, _wait_for, bench_environment
 

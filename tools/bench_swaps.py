@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from faceswap_site.testing import FACES_DIR
+from testing import FACES_DIR
 from tools import djangosetup
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tools.servers import REPO_DIR, Gunicorn, SeaweedFS, site_environ, stopping, throwaway_database
+from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, site_environ, stopping, throwaway_database
 
 CONNECTIONS = 16
 THREADS = 2

@@ -11,13 +11,18 @@ close-ups are big enough to judge eyes, brows, hairlines and mouths.
 
 demo-sheet-drawn.png: drawn art keeps the person: the shared people (their photos on top) swapped into each
 face of the three shared anime pictures, every face enlarged, each labelled with the person the likeness
-measure picks for it (tools/drawn_likeness.py, whose table is printed too).
+measure picks for it (testing/drawn_likeness.py, whose table is printed too).
 
 demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and after, each face labelled with
-its forehead step (tools/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
+its forehead step (testing/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
 than the template's skin just above it).
 
-Run: python -m tools.demo_sheet [--output artifacts/demo-sheet.png]
+demo-sheet-look.png: every case of the look table (tools/bench_look.py: the shared pairs and the demo
+templates), each face a row: the template's face, then the result's, enlarged 3x (each pixel a 3x3
+block, as a zoom shows it), for the engine of an earlier checkout when --before is given, this checkout's
+engine, and its mesh move (ClassicEngine(mesh_move=True)).
+
+Run: python -m tools.demo_sheet [--output artifacts/demo-sheet.png] [--before CHECKOUT]
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import numpy as np
 
 from faceengine import encode_image, get_engine, swap_couple, swap_one_face
 from faceengine.shared import blend
-from tools import drawn_likeness, samples, skin_tone
+from testing import drawn_likeness, samples, skin_tone
 
 CELL = 220
 # The hard sheet's close-ups.
@@ -187,9 +192,53 @@ def build_hairline_sheet(templates: dict, people: dict, engine) -> np.ndarray:
     return np.concatenate(rows, axis=0)
 
 
+LOOK_ZOOM = 3
+
+
+def _face_crop_3x(image: np.ndarray, box: np.ndarray) -> np.ndarray:
+    crop = _zoom(image, box)
+    return cv2.resize(crop, None, fx=LOOK_ZOOM, fy=LOOK_ZOOM, interpolation=cv2.INTER_NEAREST)
+
+
+def build_look_sheet(before: Path | None) -> np.ndarray:
+    """Each face of the look table's cases: template, [before], after, mesh move; crops enlarged 3x."""
+    import tempfile
+
+    from faceengine import load_image
+    from tools.bench_look import _render_elsewhere
+    from tools.look_render import case_name, cases
+
+    templates, people, engine = hard_cases()
+    meshed = engine.variant(mesh_move=True)
+    rendered = {}
+    if before is not None:
+        folder = Path(tempfile.mkdtemp(prefix="sheet-before-"))
+        _render_elsewhere(before, folder)
+        rendered = {path.stem: load_image(path) for path in folder.glob("*.png")}
+    rows = []
+    for husband, wife, name in cases(samples):
+        image, faces = templates[name]
+        after, _ = swap_couple(image, faces, people[husband], people[wife], engine=engine)
+        moved, _ = swap_couple(image, faces, people[husband], people[wife], engine=meshed)
+        key = case_name(husband, wife, name)
+        pictures = [("template", image)]
+        if key in rendered:
+            pictures.append(("before", rendered[key]))
+        pictures += [("after", after), ("mesh move", moved)]
+        for role in ("husband", "wife"):
+            cells = [_face_crop_3x(picture, faces[role].box) for _, picture in pictures]
+            row = np.concatenate(cells, axis=1)
+            label = f"{key} {role}: " + " | ".join(title for title, _ in pictures) + " (3x)"
+            rows.append(np.concatenate([_label(label, row.shape[1]), row], axis=0))
+    width = max(row.shape[1] for row in rows)
+    rows = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
+    return np.concatenate(rows, axis=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="artifacts/demo-sheet.png")
+    parser.add_argument("--before", type=Path, default=None, help="a checkout whose engine gives the before column")
     args = parser.parse_args(argv)
     if not samples.faces_dir().is_dir():
         print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
@@ -204,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     hairline = output.with_name(f"{output.stem}-hairline{output.suffix}")
     hairline.write_bytes(encode_image(build_hairline_sheet(*hard_cases()), "PNG"))
     print(f"Wrote {hairline}: the husband's forehead before/after, then the wife's.")
+    look = output.with_name(f"{output.stem}-look{output.suffix}")
+    look.write_bytes(encode_image(build_look_sheet(args.before), "PNG"))
+    print(f"Wrote {look}: each face of the look table, template then results, enlarged 3x.")
     drawn = output.with_name(f"{output.stem}-drawn{output.suffix}")
     likeness = drawn_likeness.measure()
     drawn.write_bytes(encode_image(drawn_likeness.sheet(likeness), "PNG"))

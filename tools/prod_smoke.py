@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from faceswap_site.testing import FACES_DIR
-from tools.servers import (
+from testing import FACES_DIR
+from testing.servers import (
     REPO_DIR,
     Gunicorn,
+    RQWorker,
     SeaweedFS,
-    SwapWorker,
     site_environ,
     stopping,
     throwaway_database,
@@ -94,7 +94,7 @@ def run(tmp: Path) -> None:
         manage(env, "storage_setup")
         manage(env, "seed_demo")
         web = Gunicorn(env=env, workers=2, log_path=tmp / "gunicorn.log")
-        worker = SwapWorker(env=env, log_path=tmp / "worker.log")
+        worker = RQWorker(env=env, log_path=tmp / "worker.log")
         step("starting gunicorn (2 workers) and one swap worker")
         web.start()
         with stopping(worker, web):

@@ -4,11 +4,10 @@ import pytest
 
 from accounts.models import User
 from accounts.services import user_delete
-from accounts.tests.factories import user_create
 from gallery.models import Image, ImageType
-from gallery.tests import factories as f
-from gallery.tests.test_services import stored_files
 from swaps.models import FaceSwapTask
+from testing import cast as f
+from testing.cast import stored_files, user_create
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Log-in throttling without locking the owner out, and no account enumeration (issue 11, item 6)."""
+"""Log-in throttling without locking the owner out, and no account enumeration."""
 
 import re
 
@@ -7,15 +7,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import PASSWORD, user_create
+from testing.cast import PASSWORD, log_in, user_create
 
 pytestmark = pytest.mark.django_db
 
 TOO_MANY = "Too many failed login attempts"
-
-
-def log_in(client: Client, login: str, password: str):
-    return client.post(reverse("account_login"), {"login": login, "password": password})
 
 
 def logged_in(client: Client) -> bool:

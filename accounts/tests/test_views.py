@@ -5,12 +5,11 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, user_create
-from faceswap_site.testing import require_redis_url
 from gallery.models import Image
-from gallery.tests import factories as f
-from gallery.tests.test_services import stored_files
 from swaps.models import FaceSwapTask
+from testing import cast as f
+from testing import require_redis_url
+from testing.cast import PASSWORD, stored_files, user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +158,7 @@ def test_my_account_needs_login(client):
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.server
 def test_rate_limit_counters_live_in_the_shared_redis(client, settings):
     """With REDIS_URL, allauth's counters are in Redis, so every web process sees the same limits."""
     url = require_redis_url()

@@ -23,9 +23,11 @@ import numpy as np
 
 from ..faces import Face
 from ..landmarks import INNER_MOUTH, LEFT_EYE, RIGHT_EYE, estimate_pose
-from ..shared import align, blend, colour, skin
+from ..shared import align, blend, colour, mesh, meshwarp, skin
 from ..util import Timings, crop_box, disc, shrink, timed
 
+# A template mouth whose inner lips are this far apart (of the face's height) or less is closed.
+MOUTH_CLOSED = 0.02
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
 CROP_MARGIN = 0.35
 # The largest face (see blend.face_size) worked on at full size. A bigger one (a large template: the faces
@@ -115,24 +117,34 @@ def swap_face_classic(
     *,
     method: str = DEFAULT_METHOD,
     keep_tone: bool = True,
+    meshes: tuple[np.ndarray, np.ndarray] | None = None,
     timings: Timings | None = None,
 ) -> None:
     """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks.
 
     keep_tone: the person keeps their own skin tone under the template's light (colour.match_colour);
-    otherwise the face takes the template face's skin tone."""
+    otherwise the face takes the template face's skin tone. meshes: the person's and the template face's
+    dense meshes (photo and canvas pixels), when found: the face is then moved into the template's pose
+    and expression along them (shared.meshwarp) rather than by its 68 landmarks."""
     if method not in METHODS:
         raise ValueError(f"unknown swap method {method!r}")
     assert target.landmarks is not None and source.landmarks is not None
     work = work_area(canvas, target.landmarks)
+    opening = unseen = None
     with timed(timings, "warp"):
-        moved, moved_lm, area = move_source(photo, source.landmarks, work, local_strength(target, source, method))
+        if meshes is not None:
+            moved_mesh = mesh_move(photo, source.landmarks, meshes, work)
+            moved, moved_lm, area = moved_mesh.image, moved_mesh.landmarks, None
+            unseen = moved_mesh.unseen
+            opening = template_mouth_opening(meshes[1], moved_mesh, work)
+        else:
+            moved, moved_lm, area = move_source(photo, source.landmarks, work, local_strength(target, source, method))
     with timed(timings, "skin"):
         target_skin = skin.skin_map(
             work.crop, work.landmarks, blend.face_outline(work.landmarks), work.size, template=True
         )
         source_skin = skin.skin_map(moved, moved_lm, blend.face_outline(moved_lm), work.size, template=False)
-        moved, source_skin = complete_face(moved, moved_lm, source_skin, work.landmarks, work.size)
+        moved, source_skin = complete_face(moved, moved_lm, source_skin, work.landmarks, work.size, unseen)
         if area is not None:
             # The person's colour is measured on their photo, not on the bend: a stretched cheek counts
             # as much as it showed there (ross+monica->casual: own tone 7.7 rather than 8.0 otherwise).
@@ -147,6 +159,9 @@ def swap_face_classic(
             source_skin=source_skin.probability,
             skin=np.minimum(target_skin.probability, source_skin.probability),
         )
+        if opening is not None:
+            # The template's open mouth shows its own teeth and tongue, not the person's stretched lips.
+            mask *= 1.0 - opening
         part = painted_part(mask, work.size)
     if part is None:
         return
@@ -158,6 +173,25 @@ def swap_face_classic(
         recoloured = recolour(moved, moved_lm, work, part, source_skin, target_skin, light, weight, edge)
     with timed(timings, "blend"):
         paste_back(canvas, work, recoloured, mask, part)
+
+
+def mesh_move(photo: np.ndarray, landmarks: np.ndarray, meshes: tuple[np.ndarray, np.ndarray], work: WorkArea):
+    """The photo moved along the dense mesh into the work crop (see shared.meshwarp)."""
+    source_mesh, target_mesh = meshes
+    x1, y1 = work.box[:2]
+    scale = np.array([*work.scale, float(work.scale.mean())], dtype=np.float32)
+    target = (target_mesh - np.array([x1, y1, 0], dtype=np.float32)) * scale
+    return meshwarp.move_along_mesh(photo, source_mesh, target, landmarks, (work.shape[1], work.shape[0]))
+
+
+def template_mouth_opening(target_mesh: np.ndarray, moved: meshwarp.MeshMove, work: WorkArea) -> np.ndarray | None:
+    """Where the template's own open mouth shows through (float32 0..1, feathered), or None when its mouth
+    is closed (at most MOUTH_CLOSED of the face's height between the inner lips)."""
+    if mesh.mouth_openness(target_mesh) <= MOUTH_CLOSED:
+        return None
+    opening = blend.fill(work.shape, [moved.mouth_opening])
+    feather = max(0.5, 0.01 * work.size)
+    return np.clip(cv2.GaussianBlur(cv2.erode(opening, disc(1)), (0, 0), feather), 0.0, 1.0)
 
 
 def work_area(canvas: np.ndarray, landmarks: np.ndarray) -> WorkArea:
@@ -217,7 +251,12 @@ def move_source(
 
 
 def complete_face(
-    moved: np.ndarray, moved_lm: np.ndarray, source_skin: skin.SkinMap, target_lm: np.ndarray, size: float
+    moved: np.ndarray,
+    moved_lm: np.ndarray,
+    source_skin: skin.SkinMap,
+    target_lm: np.ndarray,
+    size: float,
+    unseen: np.ndarray | None = None,
 ) -> tuple[np.ndarray, skin.SkinMap]:
     """The moved face with the skin it lacks at its edge made up from its own, and its skin map to match.
 
@@ -227,7 +266,8 @@ def complete_face(
     person's features: a ghost of the template's face. There the person's skin is continued with the
     smooth colour of their skin around it (`_skin_fill`), so the template's face can be covered wholly.
     Shadows inside the face (a nose's, a smile's folds) and the person's eyes, brows, nostrils and mouth
-    stay as they are.
+    stay as they are. unseen (uint8 0/1, the moved crop's size): what the photo hardly showed (see
+    shared.meshwarp), made up wherever it lies inside the face.
     """
     # The outline as the mask takes it (blend.swap_mask: its convex hull), worked out on the box around it
     # only (a third of the crop).
@@ -256,6 +296,8 @@ def complete_face(
     reach = blend.fill(shape, blend.features_polygons(target_lm - offset)).astype(np.uint8)
     # (A distance transform: a dilation by so large a disc took 30 ms.)
     gap &= cv2.distanceTransform(1 - reach, cv2.DIST_L2, 3) <= COMPLETE_REACH * size
+    hidden = np.zeros(shape, dtype=bool) if unseen is None else (unseen[box] > 0) & (inside > 0)
+    gap |= hidden
     if gap.sum() < (COMPLETE_MIN_GAP * size) ** 2:
         return moved, source_skin
     # Right beside the eyes and brows nothing is made up (a fill would wipe out lashes, a shadowed lid,
@@ -266,7 +308,7 @@ def complete_face(
     keep_out = gap & near_eyes & (probability < COMPLETE_NOT_SKIN)
     near = cv2.dilate(features, disc(max(1, round(COMPLETE_FEATURE_MARGIN * size)))) > 0
     gap &= ~near_eyes & ~near
-    own = (probability > 0.5) & (covered == 0) & ~near & (inside > 0)
+    own = (probability > 0.5) & (covered == 0) & ~near & (inside > 0) & ~hidden
     take = gap.astype(np.float32)
     # Wholly where made up, fading into the person's own skin around it.
     alpha = np.maximum(take, cv2.GaussianBlur(take, (0, 0), max(1.0, COMPLETE_SEAM * size))) * ~near

@@ -20,8 +20,9 @@ import numpy as np
 
 from ..base import Engine
 from ..faces import Face
-from ..util import Timings
+from ..util import Timings, timed
 from .drawn import swap_face_acg
+from .finish import finish_face
 
 
 @dataclass
@@ -63,7 +64,20 @@ class DrawnArt(Stage):
         swap_face_acg(work.canvas, work.target, work.photo, work.source, timings=work.timings)
 
 
-STAGES: tuple[Stage, ...] = (DrawnArt(),)
+class Finish(Stage):
+    """A photographed face made as sharp and as grainy as the template around it (see finish.py)."""
+
+    name = "finish"
+
+    def applies(self, work: FaceWork) -> bool:
+        return not work.target.is_drawn
+
+    def run(self, work: FaceWork) -> None:
+        with timed(work.timings, "finish"):
+            finish_face(work.canvas, work.template, work.target)
+
+
+STAGES: tuple[Stage, ...] = (DrawnArt(), Finish())
 
 
 def swap_one_face(

@@ -66,7 +66,7 @@ def test_a_registered_backend_is_offered_by_name_everywhere(paste, faces_dir, ph
 
 def test_drawn_faces_are_painted_the_same_whatever_the_backend(paste, engine, faces_dir, photos, tmp_path):
     from faceengine.tests.onnx_models import make_model_folder
-    from tools import samples
+    from testing import samples
 
     insightface = get_engine("insightface", model_dir=make_model_folder(tmp_path))
 

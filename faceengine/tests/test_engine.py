@@ -75,7 +75,7 @@ def test_each_model_load_logs_one_line_with_the_pid():
     import subprocess
     import sys
 
-    from faceswap_site.testing import REPO_DIR
+    from testing import REPO_DIR
 
     code = """
 import logging, os
@@ -104,7 +104,7 @@ def test_warm_up_imports_what_the_first_swap_needs_and_starts_no_opencv_threads(
     import subprocess
     import sys
 
-    from faceswap_site.testing import REPO_DIR
+    from testing import REPO_DIR
 
     # In a fresh interpreter (this one has imported everything long ago). The worker forks after
     # warm_up, so it must not start OpenCV's thread pool: cv2 reports its threads as the pool's size

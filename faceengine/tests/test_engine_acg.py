@@ -1,5 +1,5 @@
 """Drawn art: the drawing measured (palette, ink, eye highlights) on a face drawn in memory, and the swap on
-the shared anime pictures with their hand-marked faces (tools/samples.py)."""
+the shared anime pictures with their hand-marked faces (testing/samples.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from faceengine import Face
 from faceengine.landmarks import LEFT_EYE, RIGHT_EYE, kps_from_landmarks
 from faceengine.shared.colour import to_lab
 from faceengine.stages import drawn as acg
-from tools import samples
+from testing import samples
 
 # The face drawn in memory: its skin's two tones, its line colour and weight (RGB, pixels).
 SKIN = (250, 228, 212)
@@ -392,11 +392,11 @@ def test_the_drawn_jaw_and_chin_take_the_persons_shape():
 def test_drawn_art_keeps_the_person(engine):
     # The trait test. The shared people, each swapped onto two drawn faces; which person does each result
     # pick? dlib's descriptor of the result against each person's photo, each side matched to its own
-    # style (tools/drawn_likeness: the panel's mean on the same drawn face taken off each result, the
+    # style (testing/drawn_likeness: the panel's mean on the same drawn face taken off each result, the
     # photos' mean off each photo). A drawing that loses the person gives every person the same face and
     # picks at chance (2 of 16), as the drawn art before did (3 of 16); one that carries the person's
     # traits picks them.
-    from tools import drawn_likeness
+    from testing import drawn_likeness
 
     likeness = drawn_likeness.measure(engine, faces=("two girls: husband", "main and background: wife"))
     picks = likeness.picks["descriptor"]
@@ -412,7 +412,7 @@ def test_drawn_art_keeps_the_person(engine):
 @pytest.mark.slow
 def test_glasses_and_facial_hair_are_seen_and_drawn(engine, photos):
     from faceengine.stages.drawn.accessories import FACIAL_HAIR_SURE, GLASSES_SURE
-    from tools import trait_variants
+    from testing import trait_variants
 
     # The shared people within 25 degrees of frontal (Angelina and Brad are turned about 25: a turned face's
     # rims are foreshortened past what the nose-bridge and under-eye edges see; Brad still passes).

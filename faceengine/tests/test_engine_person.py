@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from faceengine import NoFaceError, face_quality, load_image
-from tools import robustness
+from testing import robustness
 
 pytestmark = pytest.mark.slow
 

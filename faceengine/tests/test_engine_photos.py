@@ -16,8 +16,8 @@ from faceengine import (
 from faceengine.classic import pipeline
 from faceengine.shared import blend
 from faceengine.stages.drawn.swap import CROP_MARGIN
-from tools import samples
-from tools.identity import SAME_PERSON, descriptor, distance
+from testing import samples
+from testing.identity import SAME_PERSON, descriptor, distance
 
 pytestmark = pytest.mark.slow
 
@@ -272,7 +272,7 @@ def test_a_sideways_photo_is_swapped_like_the_upright_one(engine, photos, templa
 def test_every_person_keeps_their_skin_tone_under_the_templates_light(engine, photos, templates):
     # The table of `make bench`: with the template face's tone the worst face was 34.9 (Monica made
     # 34 lightness levels darker in the dim casual snapshot), Obama's and Biden's made lighter by 22-24.
-    from tools import skin_tone
+    from testing import skin_tone
 
     problems = []
     for husband, wife, name in PAIRS:

@@ -11,7 +11,7 @@ import pytest
 from faceengine import swap_couple
 from faceengine.shared.colour import to_lab
 from faceengine.stages import drawn as acg
-from tools import samples
+from testing import samples
 
 pytestmark = pytest.mark.slow
 
@@ -218,7 +218,7 @@ def test_a_shadow_over_the_persons_forehead_leaves_no_band_at_the_hairline(engin
     # (One shade can make the skin model take the forehead for hair, and nothing is painted there: so the
     # mean over three men and three depths of shade.)
     from faceengine.classic import pipeline
-    from tools.skin_tone import forehead_step
+    from testing.skin_tone import forehead_step
 
     image, faces = templates["closeup"]
 

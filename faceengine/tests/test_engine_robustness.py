@@ -1,11 +1,11 @@
-"""Detection on the robustness set (tools/robustness.py): the shared photos transformed as real pictures
+"""Detection on the robustness set (testing/robustness.py): the shared photos transformed as real pictures
 differ, and pictures without a human face."""
 
 from __future__ import annotations
 
 import pytest
 
-from tools import robustness
+from testing import robustness
 
 pytestmark = pytest.mark.slow
 

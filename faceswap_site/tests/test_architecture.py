@@ -19,13 +19,13 @@ from pathlib import Path
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 OUR_PACKAGES = ("faceengine", "jobs", "accounts", "gallery", "templates", "swaps", "faceswap_site", "tools")
 # The floors from the ground up (README, "Architecture"): an app imports its own floor's code and the floors
 # below it, never one above. accounts and gallery share a floor but stay apart from each other.
 GROUND = ("faceengine", "jobs")
-TEST_HELPERS = ("faceswap_site.testing", "conftest")
+TEST_HELPERS = ("testing", "conftest")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def test_the_boundary_check_catches_a_function_level_import_and_names_its_line()
     upward = imports_in("from templates.models import Template\n", module="faceengine.base", path="faceengine/base.py")
     assert violations(upward) == ["faceengine/base.py:1: faceengine.base may not import templates.models.Template"]
     assert violations(imports_in("from swaps.models import FaceSwapTask\n", module="templates.views", path="x.py"))
-    test_helper = imports_in("from faceswap_site.testing import FACES_DIR\n", module="swaps.views", path="x.py")
+    test_helper = imports_in("from testing import FACES_DIR\n", module="swaps.views", path="x.py")
     assert violations(test_helper)
     assert not violations(imports_in("from faceengine import Face\n", module="templates.services", path="x.py"))
 
@@ -277,20 +277,24 @@ def names_in_html(text: str, *, app: str, path: str) -> tuple[list[NameUse], lis
     return urls, templates
 
 
+def _literal(node: ast.Call, index: int) -> str | None:
+    """The call's positional argument at `index` when it is a string literal."""
+    arg = node.args[index] if len(node.args) > index else None
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+
+
 def names_in_python(source: str, *, app: str, path: str) -> tuple[list[NameUse], list[NameUse]]:
-    """URL names given as the first argument of reverse(), reverse_lazy(), redirect() or resolve_url(),
-    and template names given to render() (a literal first argument that is not a path or URL)."""
+    """URL names given as the first argument of reverse(), reverse_lazy(), redirect() or resolve_url() (a
+    literal that is not a path), and template names given to render(request, name, ...)."""
     urls, templates = [], []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
             continue
         called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        literals = [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
-        if called in URL_CALLS and node.args and literals and literals[0] == getattr(node.args[0], "value", None):
-            if "/" not in literals[0]:
-                urls.append(NameUse(app, path, node.lineno, literals[0]))
-        elif called == "render" and literals:
-            templates.append(NameUse(app, path, node.lineno, literals[0]))
+        if called in URL_CALLS and (name := _literal(node, 0)) and "/" not in name:
+            urls.append(NameUse(app, path, node.lineno, name))
+        elif called == "render" and (name := _literal(node, 1)):
+            templates.append(NameUse(app, path, node.lineno, name))
     return urls, templates
 
 
@@ -406,4 +410,41 @@ def test_the_name_checks_catch_an_offending_url_tag_a_reverse_and_an_include_and
         "t.html:1: templates may not use the HTML template swaps/includes/people.html (one of swaps)"
     ]
     assert not template_violations(names_in_html('{% extends "base.html" %}', app="gallery", path="g.html")[1])
+    _, rendered = names_in_python('render(request, "couple_templates/x.html", {})\n', app="gallery", path="g.py")
+    assert template_violations(rendered) == [
+        "g.py:1: gallery may not use the HTML template couple_templates/x.html (one of templates)"
+    ]
     assert url_owners()["home"] == "templates" and url_owners()["admin:couple_templates_template_change"] == "templates"
+
+
+def _imports_of(paths: list[Path]) -> list[Import]:
+    return [
+        imp
+        for path in paths
+        for imp in imports_in(
+            path.read_text(),
+            module=module_name(path),
+            path=str(path.relative_to(REPO_DIR)),
+            is_package=path.name == "__init__.py",
+        )
+    ]
+
+
+def test_tools_and_tests_share_only_the_testing_package():
+    """tools/ (benchmarks, demo sheets, prod-smoke) and the apps' tests both build on testing/; tools never
+    import a test module, and tests import tools only to test a tool."""
+    tools = _imports_of(sorted((REPO_DIR / "tools").rglob("*.py")))
+    from_tests = [
+        f"{imp.path}:{imp.line}: {imp.target}"
+        for imp in tools + _imports_of(sorted((REPO_DIR / "testing").rglob("*.py")))
+        if ".tests." in f".{imp.target}." or _within(imp.target, "conftest")
+    ]
+    assert not from_tests, "tools/ or testing/ import test modules:\n" + "\n".join(from_tests)
+    test_files = [path for path in REPO_DIR.glob("*/tests/**/*.py") if ".venv" not in path.parts]
+    test_files.append(REPO_DIR / "conftest.py")
+    from_tools = [
+        f"{imp.path}:{imp.line}: {imp.target}"
+        for imp in _imports_of(sorted(test_files)) + _imports_of(sorted((REPO_DIR / "testing").rglob("*.py")))
+        if _within(imp.target, "tools") and not Path(imp.path).name.startswith("test_tools")
+    ]
+    assert not from_tools, "tests import tools/ (only a tools test may):\n" + "\n".join(from_tools)

@@ -1,11 +1,11 @@
-"""Content-Security-Policy (issue 11): self only, no inline script anywhere in our templates."""
+"""Content-Security-Policy: self only, no inline script anywhere in our templates."""
 
 import re
 
 import pytest
 from django.test import Client
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)

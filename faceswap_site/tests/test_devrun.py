@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 
 def start(tmp_path: Path, procfile: str) -> subprocess.Popen:

@@ -5,26 +5,14 @@ from __future__ import annotations
 import pytest
 from rq import Queue, Worker
 
-from faceswap_site.testing import skip_or_fail
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def own_redis(settings):
+def own_redis(settings, redis_server):
     """A redis-server of this test's own (so it can be stopped), used as the queue server."""
-    import shutil
-
-    from tools.servers import RedisServer
-
-    if not shutil.which("redis-server"):
-        skip_or_fail("needs redis-server (apt-get install redis-server)")
-    server = RedisServer().start()
-    settings.RQ_QUEUES = {name: {**queue, "URL": server.url} for name, queue in settings.RQ_QUEUES.items()}
-    try:
-        yield server
-    finally:
-        server.stop()
+    settings.RQ_QUEUES = {name: {**queue, "URL": redis_server.url} for name, queue in settings.RQ_QUEUES.items()}
+    return redis_server
 
 
 def register_swap_worker(redis_url: str) -> Worker:

@@ -1,4 +1,4 @@
-"""Request limits applied while the body streams, against a real gunicorn (issue 11, item 2)."""
+"""Request limits applied while the body streams, against a real gunicorn."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from faceswap_site.testing import WebServer, logged_in_session, require_postgres
+from testing import require_postgres
+from testing.cast import logged_in_session
+from testing.fixtures_services import web_server
 
 MB = 1024 * 1024
 GIB = 1024 * MB
@@ -68,6 +70,7 @@ def stream_upload(port: int, *, size: int, headers: dict[str, str]) -> tuple[int
         return status, body, sent
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("who", ["anonymous", "user"])
 @pytest.mark.parametrize("size", [GIB, 5 * MB], ids=["1GiB-declared", "file-over-limit"])
 def test_a_huge_upload_is_cut_off_early_and_nothing_is_stored(
@@ -80,9 +83,9 @@ def test_a_huge_upload_is_cut_off_early_and_nothing_is_stored(
     limit = MB  # a small photo limit keeps the second case quick; the request cap is 10 photos + 1 MB
     uploads_tmp = tmp_path / "tmp"
     uploads_tmp.mkdir()
-    server = WebServer("gthread", tmp_path / "server.log", UPLOAD_MAX_BYTES=str(limit), TMPDIR=str(uploads_tmp))
+    server = web_server("gthread", tmp_path / "server.log", UPLOAD_MAX_BYTES=str(limit), TMPDIR=str(uploads_tmp))
     try:
-        server.wait_until_ready()
+        server.start(ready_path="/")
         headers = {"Accept": "application/json"}
         if who == "user":
             user = django_user_model.objects.create_user(username="dan", email="dan@example.com", password="pw-Sec-1")

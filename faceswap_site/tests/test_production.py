@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 PRODUCTION = {
     "DEBUG": "False",

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.db import connection
 
-from faceswap_site.testing import REPO_DIR, require_postgres
+from testing import REPO_DIR, require_postgres
 
 SEED_SQL = """
 CREATE TABLE users (
@@ -77,8 +77,8 @@ CREATE INDEX idx_tasks_status ON faceswap_tasks(status);
 CREATE INDEX idx_tasks_user ON faceswap_tasks(user_id);
 """
 
-# The one deliberate difference: images.tags is kept by django-taggit (its own tables, linked to
-# images by object id), as the foundation issue asks, so there is no TEXT[] column.
+# The one deliberate difference: images.tags is kept by django-taggit (its own tables, linked to images by
+# object id), which works on every database the site runs on (SQLite locally, where TEXT[] does not exist).
 TAGGIT_COLUMNS = {("images", "tags")}
 
 # Seed type -> the PostgreSQL data_type family it may appear as.
@@ -122,6 +122,7 @@ def test_copy_matches_shared_seed():
         assert statement in seed, f"the copied seed statement is not in schema.md:\n{statement}"
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_live_tables_and_columns_match_seed():
     require_postgres()
@@ -150,6 +151,7 @@ def test_live_tables_and_columns_match_seed():
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_live_indexes_match_seed():
     require_postgres()
@@ -163,6 +165,7 @@ def test_live_indexes_match_seed():
         assert definition.endswith(f"({column})"), definition
 
 
+@pytest.mark.server
 @pytest.mark.django_db
 def test_tags_are_kept_by_taggit_for_images():
     require_postgres()

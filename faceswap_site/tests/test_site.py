@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from faceswap_site.checks import production_settings_check
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 
 def test_env_example_documents_every_setting_variable():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.http import FileResponse
 
-from accounts.tests.factories import user_create
 from gallery.models import ImageType
 from gallery.storage import IMMUTABLE_CACHE
-from gallery.tests import factories as f
+from testing import cast as f
+from testing.cast import user_create
 
 pytestmark = pytest.mark.django_db
 

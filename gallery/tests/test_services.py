@@ -2,7 +2,6 @@
 
 import hashlib
 import io
-import os
 
 import numpy as np
 import pytest
@@ -13,19 +12,12 @@ from django.db import DatabaseError, transaction
 from PIL import ExifTags
 from PIL import Image as PILImage
 
-from accounts.tests.factories import user_create
 from gallery.models import Image, ImageType
 from gallery.services import image_delete, image_upload, sanitise_filename
-from gallery.tests import factories as f
+from testing import cast as f
+from testing.cast import BAD_INPUTS, stored_files, user_create
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files(settings) -> list[str]:
-    root = settings.MEDIA_ROOT
-    if not os.path.isdir(root):
-        return []
-    return sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
 
 
 def open_stored(key: str) -> PILImage.Image:
@@ -41,28 +33,6 @@ def owner():
 
 
 # --- Refused, each with its own message, and nothing stored ------------------------------------------
-
-BAD_INPUTS = {
-    "random bytes named .jpg": (lambda: f.upload(f.random_bytes(), "holiday.jpg"), "not_an_image", "not a picture"),
-    "truncated JPEG": (
-        lambda: f.upload(f.encode(f.picture((400, 300), noise=True), "JPEG", quality=95)[:9000], "cut.jpg"),
-        "truncated",
-        "cut short",
-    ),
-    "0-byte file": (lambda: f.upload(b"", "empty.jpg"), "empty", "empty (0 bytes)"),
-    "PNG decompression bomb": (lambda: f.upload(f.png_bomb(), "bomb.png", "image/png"), "decompression_bomb", "bomb"),
-    "SVG": (
-        lambda: f.upload(
-            b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-            b'<rect width="10" height="10" fill="red"/></svg>',
-            "drawing.svg",
-            "image/svg+xml",
-        ),
-        "svg",
-        "SVG drawings are not accepted",
-    ),
-    "GIF": (lambda: f.upload(f.encode(f.picture(), "GIF"), "anim.gif", "image/gif"), "format", "GIF images"),
-}
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
 import urllib.error
@@ -16,11 +17,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.services import user_delete
-from accounts.tests.factories import user_create
 from gallery.models import Image, ImageType
 from gallery.services import image_store_generated, image_upload
 from gallery.storage import IMMUTABLE_CACHE
-from gallery.tests import factories as f
+from testing import cast as f
+from testing.cast import user_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -46,7 +47,7 @@ def test_an_upload_is_stored_at_its_recorded_key_with_its_thumbnail(s3_storage):
     stored = s3_storage.read(row)
     assert hashlib.sha256(stored).hexdigest() == image.sha256
     thumbnail = s3_storage.read(image.thumbnail_key)
-    assert f.PILImage.open(__import__("io").BytesIO(thumbnail)).size == (480, 320)
+    assert f.PILImage.open(io.BytesIO(thumbnail)).size == (480, 320)
 
 
 def test_the_owner_is_sent_to_a_presigned_url_that_expires_within_minutes(s3_storage, client):
@@ -118,7 +119,7 @@ def test_a_swap_result_is_written_as_a_private_object(s3_storage, client):
     assert fetch(f"{s3_storage.server.endpoint_url}/{s3_storage.name}/{result.file.name}")[0] == 403
     client.force_login(owner)
     status, body, _ = fetch(client.get(result.get_file_url())["Location"])
-    assert status == 200 and f.PILImage.open(__import__("io").BytesIO(body)).size == (400, 300)
+    assert status == 200 and f.PILImage.open(io.BytesIO(body)).size == (400, 300)
 
 
 def test_transparent_pictures_are_served_as_png_and_webp_with_their_alpha(s3_storage, client):
@@ -131,7 +132,7 @@ def test_transparent_pictures_are_served_as_png_and_webp_with_their_alpha(s3_sto
     for url, content_type in ((result.get_file_url(), "image/png"), (result.get_thumbnail_url(), "image/webp")):
         status, body, headers = fetch(client.get(url)["Location"])
         assert status == 200 and headers["Content-Type"] == content_type
-        assert f.PILImage.open(__import__("io").BytesIO(body)).mode == "RGBA"
+        assert f.PILImage.open(io.BytesIO(body)).mode == "RGBA"
     status, body, headers = fetch(client.get(result.get_download_url())["Location"])
     assert headers["Content-Type"] == "image/png" and "swap.png" in headers["Content-Disposition"]
     # A cut-out template: public objects, stored with the right content type for browsers and CDNs.
@@ -160,7 +161,7 @@ def test_purge_expired_uploads_removes_old_objects(s3_storage, settings, django_
     old, recent = f.stored_image(owner=owner, name="old.jpg"), f.stored_image(owner=owner, name="new.jpg")
     Image.objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - timedelta(days=40))
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("purge_expired_uploads", stdout=__import__("io").StringIO())
+        call_command("purge_expired_uploads", stdout=io.StringIO())
     assert not Image.objects.filter(pk=old.pk).exists()
     assert s3_storage.keys() == sorted([recent.file.name, recent.thumbnail_key])
 
@@ -168,7 +169,7 @@ def test_purge_expired_uploads_removes_old_objects(s3_storage, settings, django_
 def test_storage_setup_makes_only_template_pictures_public(s3_storage):
     photo = f.stored_image(owner=user_create())
     template = f.stored_image(owner=None, image_type=ImageType.TEMPLATE)
-    call_command("storage_setup", stdout=__import__("io").StringIO())  # again: it can run at every start
+    call_command("storage_setup", stdout=io.StringIO())  # again: it can run at every start
     base = f"{s3_storage.server.endpoint_url}/{s3_storage.name}"
     assert fetch(f"{base}/{template.thumbnail_key}")[0] == 200
     assert fetch(f"{base}/{photo.thumbnail_key}")[0] == 403

@@ -7,11 +7,10 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from accounts.tests.factories import user_create
 from gallery.models import Image, ImageType
-from gallery.tests import factories as f
-from gallery.tests.test_services import BAD_INPUTS, stored_files
 from swaps.models import FaceSwapTask
+from testing import cast as f
+from testing.cast import BAD_INPUTS, stored_files, user_create
 
 pytestmark = pytest.mark.django_db
 

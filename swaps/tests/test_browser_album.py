@@ -9,9 +9,8 @@ from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from swaps.models import Album
-
-from .conftest import make_template
-from .test_browser_couple import DESKTOP, PHONE, log_in
+from testing.cast import log_in, template_from_photo
+from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,12 +20,12 @@ def test_an_album_of_three_templates_fills_in_and_downloads_as_a_zip(
     rq_worker, site_server, browser, alice, alice_photos, couple_template, faces_dir, artifacts_dir, viewport
 ):
     size = "phone" if viewport is PHONE else "desktop"
-    picnic = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
-    mirrored = make_template(faces_dir / "two_men_whitehouse.jpg", title="Premiere")
+    picnic = template_from_photo(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
+    mirrored = template_from_photo(faces_dir / "two_men_whitehouse.jpg", title="Premiere")
     connection.close()
     page = browser.new_page(viewport=viewport, accept_downloads=True)
     page.set_default_timeout(30_000)
-    log_in(page, site_server.url, "alice")
+    log_in(page, "alice", base_url=site_server.url)
     page.goto(f"{site_server.url}/swaps/albums/new/")
     for template in (couple_template, picnic, mirrored):
         page.locator(f"input[name=templates][value='{template.pk}']").check()

@@ -5,28 +5,17 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from swaps.models import FaceSwapTask
-
-from .conftest import make_user
+from testing.cast import log_in, user_create
+from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", "pw-Secret-123")
-    page.locator("form button[type=submit]").last.click()
-    expect(page.locator("nav")).to_contain_text("Log out")
 
 
 def upload_for_you(browser, viewport, base_url: str, template, username: str, name: str, mime: str, data: bytes):
     """Log in as `username`, open the swap form and upload one file as "your" photo; the page and fieldset."""
     page = browser.new_page(viewport=viewport)
     page.set_default_timeout(30_000)
-    log_in(page, base_url, username)
+    log_in(page, username, base_url=base_url)
     page.goto(f"{base_url}/swaps/new/{template.pk}/")
     page.set_input_files("#id_husband_upload", files=[{"name": name, "mimeType": mime, "buffer": data}])
     return page, page.locator("fieldset[data-role=husband]")
@@ -40,11 +29,11 @@ def chosen_face(page, role: str) -> str:
 def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_places(
     site_server, browser, django_user_model, couple_template, faces_dir, artifacts_dir, viewport
 ):
-    make_user(django_user_model, "sam")
+    user_create(username="sam")
     page = browser.new_page(viewport=viewport)
     page.set_default_timeout(30_000)
     size = "phone" if viewport is PHONE else "desktop"
-    log_in(page, site_server.url, "sam")
+    log_in(page, "sam", base_url=site_server.url)
     page.goto(f"{site_server.url}/swaps/new/{couple_template.pk}/")
     # The template's two faces are ringed, one colour each, named for you and your partner.
     expect(page.locator("svg.face-rings ellipse")).to_have_count(2)
@@ -97,7 +86,7 @@ def test_an_iphone_heic_photo_is_accepted_and_its_face_found(
     heif = pillow_heif.from_pillow(PILImage.open(faces_dir / "man_single_obama.jpg").convert("RGB"))
     buffer = io.BytesIO()
     heif.save(buffer, quality=85)
-    user = make_user(django_user_model, "robin")
+    user = user_create(username="robin")
     page, you = upload_for_you(
         browser, viewport, site_server.url, couple_template, "robin", "IMG_4821.HEIC", "image/heic", buffer.getvalue()
     )
@@ -122,7 +111,7 @@ def test_a_photo_without_a_face_is_refused_and_can_be_turned_in_the_browser(
 ):
     """The engine now finds faces lying on their side by itself; "Turn" is for what it still misses. Here a
     photo without any face: refused, nothing stored, and "Turn right" sends the picture again, turned."""
-    user = make_user(django_user_model, "alex")
+    user = user_create(username="alex")
     page, you = upload_for_you(
         browser,
         PHONE,

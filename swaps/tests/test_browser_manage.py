@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_run
-
-from .test_browser_couple import DESKTOP, PHONE, log_in
+from testing.cast import log_in
+from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ def test_delete_a_swap_with_confirmation_then_undo_and_the_trash(
     connection.close()
     page = browser.new_page(viewport=viewport)
     page.set_default_timeout(30_000)
-    log_in(page, site_server.url, "alice")
+    log_in(page, "alice", base_url=site_server.url)
     page.goto(f"{site_server.url}/swaps/")
     page.get_by_role("link", name=f"Delete swap #{task.pk}").click()
     expect(page.get_by_role("heading", name="Delete this swap?")).to_be_visible()
@@ -92,7 +92,7 @@ def test_a_share_link_opened_in_a_fresh_browser_shows_only_the_result_until_revo
     connection.close()
     owner = browser.new_context(viewport=viewport).new_page()
     owner.set_default_timeout(30_000)
-    log_in(owner, site_server.url, "alice")
+    log_in(owner, "alice", base_url=site_server.url)
     owner.goto(f"{site_server.url}{task.get_absolute_url()}")
     owner.select_option("#share-days", "1")
     owner.get_by_role("button", name="Create a link").click()
@@ -146,7 +146,7 @@ def test_a_heart_on_a_template_and_my_favourites(site_server, browser, alice, co
     size = "phone" if viewport is PHONE else "desktop"
     page = browser.new_page(viewport=viewport)
     page.set_default_timeout(30_000)
-    log_in(page, site_server.url, "alice")
+    log_in(page, "alice", base_url=site_server.url)
     page.goto(f"{site_server.url}/templates/")
     page.get_by_role("button", name="Add “Red carpet” to My favourites").click()
     expect(page.get_by_role("button", name="Remove “Red carpet” from My favourites")).to_be_visible()

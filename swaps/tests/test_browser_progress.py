@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from swaps.models import PHASES, FaceSwapTask
 from swaps.services import stored_face, swap_enqueue
-
-from .test_browser_couple import DESKTOP, PHONE, log_in
+from testing.cast import log_in
+from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_progress_steps_in_order_then_the_whole_result_with_compare(
     seen: list[int] = []
     page.expose_function("stepSeen", lambda phase: seen.append(int(phase)))
     page.add_init_script(WATCH_STEPS)
-    log_in(page, site_server.url, "alice")
+    log_in(page, "alice", base_url=site_server.url)
     page.goto(f"{site_server.url}{task.get_absolute_url()}")
     expect(page.locator("#task-steps .task-step")).to_have_count(len(PHASES))
     expect(page.locator("#task-steps .is-current")).to_contain_text("In the queue")

@@ -13,7 +13,7 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from PIL import Image
 
-from faceswap_site.testing import REPO_DIR
+from testing import REPO_DIR
 
 pytestmark = pytest.mark.slow
 

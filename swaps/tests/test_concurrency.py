@@ -1,4 +1,4 @@
-"""Face checks from many threads of one real web process at once (issue 11: dlib shared across threads crashed it)."""
+"""Face checks from many threads of one real web process at once (dlib shared across threads once crashed it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image as PILImage
 
-from faceswap_site.testing import WebServer, logged_in_session, require_postgres
+from testing import require_postgres
+from testing.cast import logged_in_session, user_create
+from testing.fixtures_services import web_server
 
 # Each kind of photo with the answer a check must give: (file, ok, words the message must contain).
 KINDS = [
@@ -33,15 +35,16 @@ def variants(faces_dir, count: int) -> list[tuple[str, bytes, bool, str]]:
     return files
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("kind", ["gthread", "runserver"])
 def test_sixteen_concurrent_photo_checks_answer_correctly_without_a_crash(
     kind, transactional_db, django_user_model, faces_dir, tmp_path
 ):
     require_postgres()
-    user = django_user_model.objects.create_user(username="carol", email="carol@example.com", password="pw-Secret-1")
-    server = WebServer(kind, tmp_path / "server.log")
+    user = user_create(username="carol")
+    server = web_server(kind, tmp_path / "server.log")
     try:
-        server.wait_until_ready()
+        server.start(ready_path="/")
         session = logged_in_session(user, server.url)
         files = variants(faces_dir, 16)
         start = threading.Barrier(len(files))

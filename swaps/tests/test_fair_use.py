@@ -1,4 +1,4 @@
-"""Fair use (issue 11): per-person caps on swaps and photos, and fair queueing between people."""
+"""Fair use: per-person caps on swaps and photos, and fair queueing between people."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from django.utils import timezone
 from swaps import services
 from swaps.models import FaceSwapTask
 from swaps.services import SWAP_JOBS, PersonPhoto, SwapSubmitError, album_submit, swap_create, swap_submit
-
-from .conftest import jpeg_bytes, upload_photo_bytes
+from testing.cast import encode, picture, upload_photo_bytes
 
 Status = FaceSwapTask.Status
 
@@ -62,10 +61,10 @@ def test_the_hourly_swap_rate_is_capped(alice, alice_photos, couple_template, se
 
 def test_the_photo_quota_refuses_with_a_way_to_free_space(alice, client, settings):
     settings.PHOTO_QUOTA_COUNT = 2
-    first = upload_photo_bytes(alice, jpeg_bytes((10, 20, 30)), "a.jpg")
-    upload_photo_bytes(alice, jpeg_bytes((40, 50, 60)), "b.jpg")
+    first = upload_photo_bytes(alice, encode(picture((64, 64), (10, 20, 30))), "a.jpg")
+    upload_photo_bytes(alice, encode(picture((64, 64), (40, 50, 60))), "b.jpg")
     with pytest.raises(ValidationError, match=r"photo space is full.*Delete photos"):
-        upload_photo_bytes(alice, jpeg_bytes((70, 80, 90)), "c.jpg")
+        upload_photo_bytes(alice, encode(picture((64, 64), (70, 80, 90))), "c.jpg")
     client.force_login(alice)
     response = client.post(reverse("gallery:photo_list"), {"photos": [_file("d.jpg", (1, 2, 3))]}, follow=True)
     assert "photo space is full" in response.content.decode()
@@ -73,20 +72,20 @@ def test_the_photo_quota_refuses_with_a_way_to_free_space(alice, client, setting
     from gallery.services import image_delete
 
     image_delete(image=first)
-    upload_photo_bytes(alice, jpeg_bytes((70, 80, 90)), "c.jpg")
+    upload_photo_bytes(alice, encode(picture((64, 64), (70, 80, 90))), "c.jpg")
 
 
 def test_the_photo_quota_counts_bytes_too(alice, settings):
-    first = upload_photo_bytes(alice, jpeg_bytes((10, 20, 30), size=(400, 400)), "a.jpg")
+    first = upload_photo_bytes(alice, encode(picture((400, 400), (10, 20, 30))), "a.jpg")
     settings.PHOTO_QUOTA_BYTES = first.file_size + 10
     with pytest.raises(ValidationError, match="photo space is full"):
-        upload_photo_bytes(alice, jpeg_bytes((90, 20, 30), size=(400, 400)), "b.jpg")
+        upload_photo_bytes(alice, encode(picture((400, 400), (90, 20, 30))), "b.jpg")
 
 
 def _file(name, colour):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, jpeg_bytes(colour), content_type="image/jpeg")
+    return SimpleUploadedFile(name, encode(picture((64, 64), colour)), content_type="image/jpeg")
 
 
 def test_one_persons_flood_waits_behind_anothers_swap(
@@ -94,7 +93,7 @@ def test_one_persons_flood_waits_behind_anothers_swap(
 ):
     """Each person has one job in the queue: bob's swap is queued right behind alice's first, not her fifth."""
     settings.SWAPS_MAX_ACTIVE_PER_USER = 50
-    bob_photos = [upload_photo_bytes(bob, jpeg_bytes((5, 5, i)), f"{i}.jpg") for i in (1, 2)]
+    bob_photos = [upload_photo_bytes(bob, encode(picture((64, 64), (5, 5, i))), f"{i}.jpg") for i in (1, 2)]
     with django_capture_on_commit_callbacks(execute=True):
         flood = [
             swap_create(user=alice, template=couple_template, husband_image=h, wife_image=w)

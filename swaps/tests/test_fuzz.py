@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlencode
 
+import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from faceswap_site.testing import require_postgres
 from swaps.models import FaceSwapTask
-from swaps.tests.conftest import jpeg_bytes, make_user, upload_photo_bytes
-from templates.tests.factories import make_template
+from testing import require_postgres
+from testing.cast import encode, make_template, picture, upload_photo_bytes, user_create
 
 HOSTILE = [
     "\x00",
@@ -62,12 +62,15 @@ def cases_for(route: str, real_ids: list[int]) -> list[tuple[str, str]]:
     ]
 
 
-def test_no_url_answers_500_to_hostile_values(db, django_user_model, settings):
+# One test per visitor, so the three can run side by side (pytest -n).
+@pytest.mark.server
+@pytest.mark.parametrize("who", ["anonymous", "owner", "other"])
+def test_no_url_answers_500_to_hostile_values(who, db, settings):
     require_postgres()
     settings.DEBUG = False
-    owner = make_user(django_user_model, "owner")
-    other = make_user(django_user_model, "other")
-    photo = upload_photo_bytes(owner, jpeg_bytes(), "mine.jpg")
+    owner = user_create(username="owner")
+    other = user_create(username="other")
+    photo = upload_photo_bytes(owner, encode(picture((64, 64), (200, 180, 160))), "mine.jpg")
     template = make_template(tags=("beach",))
     task = FaceSwapTask.objects.create(user=owner, template=template, husband_image=photo, wife_image=photo)
     real_ids = [photo.pk, task.pk, template.pk]
@@ -75,24 +78,23 @@ def test_no_url_answers_500_to_hostile_values(db, django_user_model, settings):
     failures = []
     requests = 0
     routes = [route for route in patterns() if not SKIP.match(route)]
-    for who in ("anonymous", "owner", "other"):
-        client = Client(raise_request_exception=False)
-        for route in routes:
-            for path, value in cases_for(route, real_ids):
-                if who != "anonymous":
-                    client.force_login(owner if who == "owner" else other)  # a logout page may have logged out
-                hostile = {name: value for name in FIELDS}
-                # The same with the fields a view checks first made valid, so the hostile ones are reached.
-                deeper = hostile | {"role": "husband", "image": value, "sort": "", "category": ""}
-                for fields in (hostile, deeper):
-                    for method in ("GET", "POST"):
-                        requests += 1
-                        if method == "GET":
-                            status = client.get(path + "?" + urlencode(fields)).status_code
-                        else:
-                            status = client.post(path, fields).status_code
-                        # 503 is a deliberate answer (healthz with a service missing, the database down).
-                        if status >= 500 and status != 503:
-                            failures.append(f"{who} {method} {path[:80]!r} {value[:20]!r}: {status}")
+    client = Client(raise_request_exception=False)
+    for route in routes:
+        for path, value in cases_for(route, real_ids):
+            if who != "anonymous":
+                client.force_login(owner if who == "owner" else other)  # a logout page may have logged out
+            hostile = {name: value for name in FIELDS}
+            # The same with the fields a view checks first made valid, so the hostile ones are reached.
+            deeper = hostile | {"role": "husband", "image": value, "sort": "", "category": ""}
+            for fields in (hostile, deeper):
+                for method in ("GET", "POST"):
+                    requests += 1
+                    if method == "GET":
+                        status = client.get(path + "?" + urlencode(fields)).status_code
+                    else:
+                        status = client.post(path, fields).status_code
+                    # 503 is a deliberate answer (healthz with a service missing, the database down).
+                    if status >= 500 and status != 503:
+                        failures.append(f"{who} {method} {path[:80]!r} {value[:20]!r}: {status}")
     assert not failures, f"{len(failures)} of {requests} requests answered 500:\n" + "\n".join(failures[:40])
     assert requests > 1000

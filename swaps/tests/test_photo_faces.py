@@ -11,8 +11,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from swaps.models import FaceSwapTask
-
-from .conftest import upload_photo
+from testing.cast import upload_photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -4,23 +4,21 @@ batch of swaps using only PostgreSQL, Redis (RQ) and S3, and every result is the
 from __future__ import annotations
 
 import io
-import os
 import uuid
 
 import numpy as np
 import pytest
-from django.db import connection
 from PIL import Image as PILImage
 from rq.job import Job
 
-from faceswap_site.testing import require_postgres, require_redis_url
 from swaps import services
 from swaps.models import FaceSwapTask
-from tools.servers import SwapWorker, site_environ, stopping, wait_for
+from testing import require_postgres, require_redis_url
+from testing.cast import template_from_photo, upload_photo, user_create
+from testing.fixtures_services import service_env
+from testing.servers import RQWorker, stopping, wait_for
 
-from .conftest import make_template, make_user, upload_photo
-
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
 MAN, WOMAN = "man_single_obama.jpg", "woman_single_astronaut.png"
 COUPLES = [(MAN, WOMAN), (WOMAN, MAN)]
@@ -28,14 +26,7 @@ BATCH = 6
 
 
 def worker_environ(s3_storage, media_root) -> dict[str, str]:
-    db = connection.settings_dict
-    return site_environ(
-        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
-        REDIS_URL=os.environ["REDIS_URL"],
-        MEDIA_ROOT=str(media_root),
-        **s3_storage.environ(),
-    )
+    return service_env(MEDIA_ROOT=str(media_root), **s3_storage.environ())
 
 
 def files_under(folder) -> list[str]:
@@ -50,8 +41,8 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
     queue = django_rq.get_queue("swaps")
     queue.empty()  # no jobs left over from an earlier run (only this queue's keys)
 
-    template = make_template(faces_dir / "couple_man_woman_closeup.jpg")
-    users = [make_user(django_user_model, f"couple{i}") for i in range(3)]
+    template = template_from_photo(faces_dir / "couple_man_woman_closeup.jpg")
+    users = [user_create(username=f"couple{i}") for i in range(3)]
     photos = {
         (user.pk, name): upload_photo(user, faces_dir / name)
         for user in users
@@ -63,7 +54,7 @@ def test_two_workers_without_a_shared_disk_make_a_batch_of_swaps(s3_storage, tmp
     for i, folder in enumerate(media):
         folder.mkdir(parents=True)
         workers.append(
-            SwapWorker(env=worker_environ(s3_storage, folder), log_path=tmp_path / f"worker-{i}.log", name=names[i])
+            RQWorker(env=worker_environ(s3_storage, folder), log_path=tmp_path / f"worker-{i}.log", name=names[i])
         )
     with stopping(*workers):
         # Both load their models at the same time, as two machines would.

@@ -9,14 +9,13 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from faceengine import load_image
-from faceswap_site.testing import require_postgres
 from gallery.models import Image
 from swaps import services
 from swaps.models import FaceSwapTask
 from swaps.services import SWAP_JOBS, PersonPhoto, SwapError, SwapSubmitError, swap_create, swap_run, swap_submit
 from templates.models import Template
-
-from .conftest import make_template, two_people_picture, upload_photo, upload_photo_bytes
+from testing import require_postgres
+from testing.cast import template_from_photo, two_people_picture, upload_photo, upload_photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +197,7 @@ def test_requeue_fails_processing_tasks_whose_job_is_gone(alice, alice_photos, c
     assert task.status == "failed" and task.error_message == services.SWAP_JOBS.abandoned_error
 
 
+@pytest.mark.server
 @pytest.mark.django_db(transaction=True)
 def test_two_runners_on_one_task_exactly_one_processes_it(alice, alice_photos, couple_template):
     require_postgres()
@@ -226,7 +226,7 @@ def test_a_large_template_is_swapped_at_full_size(alice, alice_photos, faces_dir
     # 25 megapixels: the result is larger than the upload byte limit would allow, and must still be stored.
     big = tmp_path / "big-couple.jpg"
     PILImage.open(faces_dir / "couple_man_woman_closeup.jpg").resize((6000, 4178)).save(big, "JPEG", quality=95)
-    template = make_template(big)
+    template = template_from_photo(big)
     task = swap_run(task_id=create_task(alice, alice_photos, template).pk)
     assert task.status == "completed", task.error_message
     assert (task.result_image.width, task.result_image.height) == (6000, 4178)
@@ -399,7 +399,7 @@ def test_an_album_is_one_ordinary_swap_per_template_with_the_photos_given_once(
 ):
     from swaps.models import Album
 
-    second = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
+    second = template_from_photo(faces_dir / "couple_man_woman_casual.jpg", title="Picnic", husband_right=False)
     with django_capture_on_commit_callbacks(execute=True):
         album = services.album_submit(
             user=alice,

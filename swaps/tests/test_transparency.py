@@ -10,8 +10,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from swaps.services import swap_create, swap_run
-
-from .conftest import make_template
+from testing.cast import template_from_photo
 
 
 def _cut_out_couple(faces_dir, tmp_path):
@@ -39,7 +38,7 @@ def _stored(image) -> PILImage.Image:
 
 def _transparent_swap(alice, alice_photos, faces_dir, tmp_path):
     path, rgba = _cut_out_couple(faces_dir, tmp_path)
-    template = make_template(path, title="Cut-out couple")
+    template = template_from_photo(path, title="Cut-out couple")
     assert np.array_equal(np.asarray(_stored(template.image)), rgba), "the template is stored as uploaded"
     task = swap_create(user=alice, template=template, husband_image=alice_photos[0], wife_image=alice_photos[1])
     return swap_run(task_id=task.pk), template, rgba

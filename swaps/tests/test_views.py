@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_fail, swap_run
-
-from .conftest import two_people_picture, upload_photo
+from testing.cast import two_people_picture, upload_photo, user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -377,13 +376,13 @@ def test_a_failed_album_tile_offers_try_again_and_comes_back_to_the_album(
 
 
 def bob_user(alice):
-    return type(alice).objects.create_user(username="bob2", email="bob2@example.com", password="pw-Secret-123")
+    return user_create(username="bob2")
 
 
 def test_favourites_heart_on_cards_and_my_favourites(client, alice, couple_template, faces_dir):
-    from .conftest import make_template
+    from testing.cast import template_from_photo
 
-    other = make_template(faces_dir / "couple_man_woman_casual.jpg", title="Picnic")
+    other = template_from_photo(faces_dir / "couple_man_woman_casual.jpg", title="Picnic")
     gallery = reverse("couple_templates:list")
     client.force_login(alice)
     page = client.get(gallery).text

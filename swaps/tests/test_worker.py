@@ -1,7 +1,7 @@
 """End to end with a real RQ worker process over real Redis and PostgreSQL."""
 
+import io
 import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,7 @@ from PIL import Image as PILImage
 
 from swaps import services
 from swaps.models import FaceSwapTask
-
-from .conftest import wait_for_task
+from testing.fixtures_services import wait_for_task
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +38,7 @@ def test_submitted_swap_is_made_by_the_worker_and_private(rq_worker, client, ali
 
     result = client.get(task.result_image.get_file_url())
     assert result.status_code == 200
-    picture = PILImage.open(__import__("io").BytesIO(b"".join(result.streaming_content)))
+    picture = PILImage.open(io.BytesIO(b"".join(result.streaming_content)))
     picture.load()
     assert picture.size == (couple_template.image.width, couple_template.image.height)
 
@@ -75,13 +74,8 @@ def test_a_worker_killed_mid_job_leaves_no_task_processing(rq_worker, client, al
     client.force_login(alice)
     task_id = submit(client, couple_template, faces_dir)
     task = wait_for_task(task_id, until=lambda t: t.status == "processing")
-    horses = rq_worker.horse_pids()
-    assert horses, rq_worker.log()
-    # Kill the worker and its work horse outright, as a crash or the OOM killer would.
-    os.kill(rq_worker.pid, signal.SIGKILL)
-    for pid in horses:
-        os.kill(pid, signal.SIGKILL)
-    rq_worker.process.wait()
+    assert rq_worker.children(), rq_worker.log()  # the job's work horse
+    rq_worker.kill()  # the worker and its work horse outright, as a crash or the OOM killer would
     task.refresh_from_db()
     assert task.status == "processing"  # nobody is left to finish or fail it
 

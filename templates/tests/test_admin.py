@@ -8,7 +8,7 @@ from django.urls import reverse
 from gallery.models import Image
 from templates.forms import kps_to_text
 from templates.models import Template
-from templates.tests.factories import COUPLE, face, make_template, picture_upload
+from testing.cast import COUPLE, face, make_template, picture_upload
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:couple_templates_template_changelist")

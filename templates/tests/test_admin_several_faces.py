@@ -3,11 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from faceswap_site.testing import REPO_DIR
 from templates.models import Template
-from templates.tests.factories import face, make_template
 from templates.tests.test_admin import change_data, change_url
-from templates.tests.test_face_editor import FACES, curator, draw_face, open_change_page  # noqa: F401
+from templates.tests.test_face_editor import FACES, draw_face, open_change_page
+from testing.cast import face, make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -41,32 +40,26 @@ def test_where_each_face_came_from_in_plain_words(admin_client):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_mark_two_faces_by_drawing_then_save_once_in_a_1280_px_window(live_server, curator):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
+def test_mark_two_faces_by_drawing_then_save_once_in_a_1280_px_window(live_server, curator, browser, artifacts_dir):
     template = make_template(title="Drawn pair", faces=[], is_active=False)
-    artifacts = REPO_DIR / "artifacts"
-    artifacts.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser, page = open_change_page(p, live_server, template, viewport=(1280, 900))
-        for box, points, _ in FACES:
-            draw_face(page, box, points)
-            page.wait_for_timeout(800)  # the page scrolls smoothly to the row just filled
-        page.select_option("#id_new_role", FACES[0][2])
-        page.select_option("#id_new2_role", FACES[1][2])
-        assert page.input_value("#id_new_x1") == "30" and page.input_value("#id_new2_x1") == "190"
-        page.screenshot(path=artifacts / "admin-two-faces-1280.png", full_page=True)
-        # The face table (and the whole page) fits the window: no sideways scrolling.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-        table = page.locator(".tpl-face-table").bounding_box()
-        assert table["x"] + table["width"] <= 1280
-        page.screenshot(path=artifacts / "admin-two-faces-1280.png", full_page=True)
-        page.check("#id_is_active")
-        page.click("input[name=_continue]")
-        status = page.text_content(".tpl-admin-status")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-        page.locator(".tpl-face-table").screenshot(path=artifacts / "admin-face-table-1280.png")
-        browser.close()
+    page = open_change_page(browser, live_server, template, viewport=(1280, 900))
+    for box, points, _ in FACES:
+        draw_face(page, box, points)
+        page.wait_for_timeout(800)  # the page scrolls smoothly to the row just filled
+    page.select_option("#id_new_role", FACES[0][2])
+    page.select_option("#id_new2_role", FACES[1][2])
+    assert page.input_value("#id_new_x1") == "30" and page.input_value("#id_new2_x1") == "190"
+    page.screenshot(path=artifacts_dir / "admin-two-faces-1280.png", full_page=True)
+    # The face table (and the whole page) fits the window: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    table = page.locator(".tpl-face-table").bounding_box()
+    assert table["x"] + table["width"] <= 1280
+    page.screenshot(path=artifacts_dir / "admin-two-faces-1280.png", full_page=True)
+    page.check("#id_is_active")
+    page.click("input[name=_continue]")
+    status = page.text_content(".tpl-admin-status")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.locator(".tpl-face-table").screenshot(path=artifacts_dir / "admin-face-table-1280.png")
     assert "Live in the gallery." in status
     template = Template.objects.get(pk=template.pk)
     assert [f["role"] for f in template.face_positions] == ["wife", "husband"]

@@ -6,11 +6,10 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.tests.factories import user_create
 from templates.cache import CACHE_HEADER, pages_version
 from templates.services import template_activate, template_archive, template_set_tags
-from templates.tests.factories import make_template
 from templates.tests.test_views import titles
+from testing.cast import make_template, user_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 GALLERY = reverse("couple_templates:list")

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from gallery.models import Image
 from templates.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TEMPLATES, DEMO_USERNAME, demo_source_picture
 from templates.models import Template
-from templates.tests.factories import make_template
+from testing.cast import make_template
 
 pytestmark = [pytest.mark.django_db]
 
@@ -75,7 +75,7 @@ def test_import_templates_creates_skips_duplicates_and_reports_failures(import_d
 
 
 def test_import_templates_uses_a_csv_sidecar_and_the_default_category(tmp_path):
-    from templates.tests.factories import picture_bytes
+    from testing.cast import picture_bytes
 
     (tmp_path / "first_scene.png").write_bytes(picture_bytes())
     (tmp_path / "other.png").write_bytes(picture_bytes())
@@ -145,7 +145,7 @@ def test_demo_user_logs_in_with_the_credentials_in_the_readme(client):
     from templates.management.commands.seed_demo import Command
 
     Command()._demo_user()
-    from faceswap_site.testing import REPO_DIR
+    from testing import REPO_DIR
 
     text = (REPO_DIR / "README.md").read_text()
     assert DEMO_USERNAME in text and DEMO_PASSWORD in text

@@ -1,12 +1,14 @@
 """Crawls against a real HTTP server on 127.0.0.1 serving Danbooru-shaped JSON and pictures made from the
-shared test photos (see crawl_data.FakeBooru)."""
+shared test photos (see testing.crawl_data.FakeBooru)."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import json
+import re
 import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,12 +17,11 @@ from PIL import Image as PILImage
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from faceswap_site.testing import require_faces_dir
 from templates import crawl_services
 from templates.crawlers.http import address_refusal
 from templates.models import CrawlTask, Review, Template
-
-from .crawl_data import FakeBooru, couple_picture, encode, mosaic
+from testing import require_faces_dir
+from testing.crawl_data import FakeBooru, couple_picture, encode, mosaic
 
 pytestmark = pytest.mark.django_db
 
@@ -460,7 +461,7 @@ def test_the_command_queues_on_the_crawl_queue(crawl_settings, capsys):
     assert crawl_services.CRAWL_JOBS.job_id(task.pk) not in django_rq.get_queue("swaps").job_ids
 
 
-RECORDED = __import__("pathlib").Path(__file__).parent / "recorded"
+RECORDED = Path(__file__).parent / "recorded"
 
 
 def test_pixiv_with_a_token_collects_through_pixivpy_against_recorded_responses(server, crawl_settings):
@@ -497,7 +498,7 @@ def test_pixiv_with_a_token_collects_through_pixivpy_against_recorded_responses(
 
     server.expect_request("/auth/token", method="POST").respond_with_handler(auth)
     server.expect_request("/v1/search/illust").respond_with_handler(search)
-    server.expect_request(__import__("re").compile(r"^/img-original/.*")).respond_with_handler(picture)
+    server.expect_request(re.compile(r"^/img-original/.*")).respond_with_handler(picture)
 
     task, lines = crawl(source="pixiv", query="couple")
 

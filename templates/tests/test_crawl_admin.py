@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from templates import crawl_services
 from templates.models import CrawlTask, Review, Template
-
-from .factories import COUPLE, make_template
+from testing.cast import COUPLE, make_template
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +16,9 @@ QUEUE = "admin:couple_templates_crawledtemplate_changelist"
 TASKS = "admin:couple_templates_crawltask_changelist"
 
 
-@pytest.fixture
-def curator(client, django_user_model):
-    user = django_user_model.objects.create_superuser(username="curator", email="c@example.com", password="pw-123!x")
-    client.force_login(user)
-    return user
+@pytest.fixture(autouse=True)
+def _logged_in_curator(client, curator):
+    client.force_login(curator)
 
 
 def crawled(

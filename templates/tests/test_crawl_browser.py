@@ -7,27 +7,23 @@ each) and artifacts/crawl-review-queue-ready.png (the same template back in the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
 
-from faceswap_site.testing import REPO_DIR, require_faces_dir, skip_or_fail
 from templates import crawl_services
 from templates.models import Review, Template
+from testing import require_faces_dir
+from testing.cast import PASSWORD
+from testing.crawl_data import FakeBooru, couple_picture, encode
 
-from .crawl_data import FakeBooru, couple_picture, encode
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 # The two girls of anime_two_girls_tadne.jpg scaled to 1024 px: eye on the left, eye on the right, mouth.
 LEFT_GIRL = [(350, 342), (442, 328), (412, 392)]
 RIGHT_GIRL = [(590, 290), (674, 280), (642, 340)]
 
 
 @pytest.fixture
-def crawled_queue(settings, curator_user):
+def crawled_queue(settings, curator):
     require_faces_dir()
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
@@ -52,59 +48,46 @@ def crawled_queue(settings, curator_user):
         server.stop()
 
 
-@pytest.fixture
-def curator_user(django_user_model):
-    if not CHROMIUM.exists():
-        skip_or_fail(f"needs Chromium at {CHROMIUM}")
-    return django_user_model.objects.create_superuser(username="curator", email="c@example.com", password="pw-12345!")
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_review_queue_and_three_click_marking(live_server, crawled_queue):
-    from playwright.sync_api import sync_playwright
-
+def test_review_queue_and_three_click_marking(live_server, crawled_queue, browser, artifacts_dir):
     template = crawled_queue
-    artifacts = REPO_DIR / "artifacts"
-    artifacts.mkdir(exist_ok=True)
+    artifacts = artifacts_dir
     queue_url = live_server.url + reverse("admin:couple_templates_crawledtemplate_changelist")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{live_server.url}/admin/login/?next={queue_url}")
-        page.fill("#id_username", "curator")
-        page.fill("#id_password", "pw-12345!")
-        page.click("input[type=submit]")
-        page.wait_for_selector(".tpl-review-preview img")
-        page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
-        page.screenshot(path=str(artifacts / "crawl-review-queue.png"), full_page=True)
-        badges = page.locator(".tpl-review-badge").all_text_contents()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/admin/login/?next={queue_url}")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector(".tpl-review-preview img")
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
+    page.screenshot(path=str(artifacts / "crawl-review-queue.png"), full_page=True)
+    badges = page.locator(".tpl-review-badge").all_text_contents()
 
-        page.goto(live_server.url + reverse("admin:couple_templates_crawledtemplate_change", args=[template.pk]))
-        stage = page.locator(".tpl-face-stage img")
-        hints = []
-        for points in (LEFT_GIRL, RIGHT_GIRL):
-            page.click("[data-mark-three]")
-            stage.scroll_into_view_if_needed()
-            page.wait_for_timeout(400)  # the table row scrolled into view smoothly after the last face
-            frame = stage.bounding_box()
-            scale = frame["width"] / 1024
-            for x, y in points:
-                page.mouse.click(frame["x"] + x * scale, frame["y"] + y * scale)
-            hints.append(page.text_content("[data-hint]"))
-        fields = {
-            prefix: {name: page.input_value(f"#id_{prefix}_{name}") for name in ("role", "x1", "y1", "x2", "y2", "kps")}
-            for prefix in ("new", "new2")
-        }
-        page.locator(".tpl-face-stage").screenshot(path=str(artifacts / "crawl-three-click-marking.png"))
-        page.click("input[name=_save]")
-        page.wait_for_selector(".tpl-review-preview img")
-        page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
-        page.goto(queue_url + "?review=ready")
-        page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
-        page.screenshot(path=str(artifacts / "crawl-review-queue-ready.png"), full_page=True)
-        ready_titles = page.locator(".tpl-review-summary strong").all_text_contents()
-        browser.close()
+    page.goto(live_server.url + reverse("admin:couple_templates_crawledtemplate_change", args=[template.pk]))
+    stage = page.locator(".tpl-face-stage img")
+    hints = []
+    for points in (LEFT_GIRL, RIGHT_GIRL):
+        page.click("[data-mark-three]")
+        stage.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)  # the table row scrolled into view smoothly after the last face
+        frame = stage.bounding_box()
+        scale = frame["width"] / 1024
+        for x, y in points:
+            page.mouse.click(frame["x"] + x * scale, frame["y"] + y * scale)
+        hints.append(page.text_content("[data-hint]"))
+    fields = {
+        prefix: {name: page.input_value(f"#id_{prefix}_{name}") for name in ("role", "x1", "y1", "x2", "y2", "kps")}
+        for prefix in ("new", "new2")
+    }
+    page.locator(".tpl-face-stage").screenshot(path=str(artifacts / "crawl-three-click-marking.png"))
+    page.click("input[name=_save]")
+    page.wait_for_selector(".tpl-review-preview img")
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
+    page.goto(queue_url + "?review=ready")
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
+    page.screenshot(path=str(artifacts / "crawl-review-queue-ready.png"), full_page=True)
+    ready_titles = page.locator(".tpl-review-summary strong").all_text_contents()
 
     assert sorted(badges) == ["needs faces"] * 4  # drawn art: nothing detected, waiting for marking
     assert hints[0].startswith("Face 1 is marked. Mark the other face the same way")

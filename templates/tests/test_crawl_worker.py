@@ -4,87 +4,23 @@ crawl whose worker is killed mid-way is failed and runs again without duplicates
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
 
-from faceswap_site.testing import require_faces_dir, require_postgres, require_redis_url
 from templates import crawl_services
 from templates.models import CrawlTask, Template
+from testing import require_faces_dir, require_postgres, require_redis_url
+from testing.cast import user_create
+from testing.crawl_data import FakeBooru
+from testing.fixtures_services import service_env
+from testing.servers import RQWorker
 
-from .crawl_data import FakeBooru
-
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-class Worker:
-    """`manage.py rqworker QUEUE [--worker-class ...]` on the test database, media folder and Redis."""
-
-    def __init__(self, log_path: Path, *args: str, env: dict[str, str]) -> None:
-        db = connection.settings_dict
-        self.log_path = log_path
-        self._log = open(log_path, "wb")  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "rqworker", *args],
-            cwd=settings.BASE_DIR,
-            env={
-                **os.environ,
-                **env,
-                "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}",
-                "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-                "PYTHONUNBUFFERED": "1",
-            },
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_listening(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while "Listening on" not in self.log():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the worker did not start:\n{self.log()}")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its work horses, as a crash or the OOM killer would."""
-        horses = [
-            int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat") if _parent_pid(stat) == self.process.pid
-        ]
-        for pid in [self.process.pid, *horses]:
-            os.kill(pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
-def _parent_pid(stat: Path) -> int | None:
-    try:
-        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(what: str, predicate, timeout: float = 90.0, *, logs=()) -> None:
@@ -119,22 +55,23 @@ def booru(settings, services_here):
 
 @pytest.fixture
 def workers(tmp_path, booru):
-    started: list[Worker] = []
-    env = {"DANBOORU_URL": booru.url, "CRAWL_ALLOW_PRIVATE_NETWORKS": "True", "CRAWL_DELAY": "0"}
+    """start(queue, worker_class=""): a real RQ worker on the test database, media folder and Redis."""
+    started: list[RQWorker] = []
+    env = service_env(DANBOORU_URL=booru.url, CRAWL_ALLOW_PRIVATE_NETWORKS="True", CRAWL_DELAY="0")
 
-    def start(name: str, *args: str) -> Worker:
-        worker = Worker(tmp_path / f"{name}-{len(started)}.log", *args, env=env)
+    def start(queue: str, worker_class: str = "") -> RQWorker:
+        log_path = tmp_path / f"{queue}-{len(started)}.log"
+        worker = RQWorker(env=env, log_path=log_path, queues=(queue,), worker_class=worker_class)
         started.append(worker)
-        worker.wait_until_listening()
-        return worker
+        return worker.start(timeout=60)
 
     yield start
     for worker in started:
         worker.stop()
 
 
-def crawl_worker(start) -> Worker:
-    return start("crawl", "crawl", "--worker-class", "templates.worker.CrawlWorker")
+def crawl_worker(start) -> RQWorker:
+    return start("crawl", "templates.worker.CrawlWorker")
 
 
 def test_a_crawl_runs_on_its_own_worker_and_a_swap_meanwhile_is_not_delayed(
@@ -155,15 +92,14 @@ def test_a_crawl_runs_on_its_own_worker_and_a_swap_meanwhile_is_not_delayed(
     roles[order[0]], roles[order[-1]] = "wife", "husband"
     template_activate(template=template_set_roles(template=couple, roles=roles))
     crawler = crawl_worker(workers)
-    swapper = workers("swaps", "swaps")
+    swapper = workers("swaps")
     logs = (crawler, swapper)
 
     crawl = crawl_services.crawl_create(source_type="danbooru", search_query="2girls")
     assert crawl_services.crawl_enqueue(crawl_id=crawl.pk)
     wait_for("the crawl to start", lambda: CrawlTask.objects.get(pk=crawl.pk).images_collected >= 1, logs=logs)
 
-    alice = django_user_model.objects.create_user(username="alice", email="a@example.com", password="pw-Secret-123")
-    client.force_login(alice)
+    client.force_login(user_create(username="alice"))
     submitted = time.monotonic()
     response = client.post(
         reverse("swaps:new", args=[couple.pk]),

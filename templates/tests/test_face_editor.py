@@ -1,23 +1,11 @@
 """The admin's face editor in a real browser: mark two faces by hand by drawing, set roles, activate."""
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
-from faceswap_site.testing import skip_or_fail
 from templates.models import Template
-from templates.tests.factories import face, make_template
+from testing.cast import PASSWORD, face, make_template
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Two faces drawn by hand on the 320x240 picture: box, the five key points, the role.
 FACES = [
     ((30, 40, 110, 130), [(50, 75), (90, 75), (70, 95), (55, 112), (85, 112)], "wife"),
@@ -48,41 +36,28 @@ def mark_face(page, box, points, role):
     page.select_option("#id_new_role", role)
 
 
-def open_change_page(p, live_server, template, viewport=(1280, 900)):
+def open_change_page(browser, live_server, template, viewport=(1280, 900)):
+    """The template's admin page, logged in as the curator through the admin's log-in form."""
     url = live_server.url + reverse("admin:couple_templates_template_change", args=[template.pk])
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     page.goto(f"{live_server.url}/admin/login/?next={url}")
     page.fill("#id_username", "curator")
-    page.fill("#id_password", "pw-12345!")
+    page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    return browser, page
-
-
-@pytest.fixture
-def curator(django_user_model):
-    if not CHROMIUM.exists():
-        skip_or_fail(f"needs Chromium at {CHROMIUM}")
-    return django_user_model.objects.create_superuser(
-        username="curator", email="curator@example.com", password="pw-12345!"
-    )
+    return page
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", [(1024, 713), (900, 1600)])
-def test_the_overlay_lies_exactly_on_a_large_picture(live_server, curator, size):
-    from playwright.sync_api import sync_playwright
-
+def test_the_overlay_lies_exactly_on_a_large_picture(live_server, curator, browser, size):
     width, height = size
     template = make_template(faces=[face(100, 100, 400, 400, role="husband")], picture_size=size)
-    with sync_playwright() as p:
-        # A laptop window: the stage used to grow wider than the picture it holds, stretching the overlay.
-        browser, page = open_change_page(p, live_server, template, viewport=(1366, 900))
-        picture = page.locator(".tpl-face-stage img").bounding_box()
-        overlay = page.locator("svg.tpl-face-overlay").bounding_box()
-        box = page.locator("svg.tpl-face-overlay .face-box").bounding_box()
-        browser.close()
+    # A laptop window: the stage used to grow wider than the picture it holds, stretching the overlay.
+    page = open_change_page(browser, live_server, template, viewport=(1366, 900))
+    picture = page.locator(".tpl-face-stage img").bounding_box()
+    overlay = page.locator("svg.tpl-face-overlay").bounding_box()
+    box = page.locator("svg.tpl-face-overlay .face-box").bounding_box()
     # Scaled down to fit the window, and the drawn box sits where the face is on the picture.
     assert picture["height"] <= 900 * 0.75 + 1 and picture["width"] < width
     for key in ("x", "y", "width", "height"):
@@ -95,22 +70,18 @@ def test_the_overlay_lies_exactly_on_a_large_picture(live_server, curator, size)
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_server, curator):
-    from playwright.sync_api import sync_playwright
-
+def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_server, curator, browser):
     template = make_template(title="Drawn couple", faces=[], is_active=False)
-    with sync_playwright() as p:
-        browser, page = open_change_page(p, live_server, template)
-        assert "Cannot be activated yet:" in page.text_content(".tpl-admin-status")
-        mark_face(page, *FACES[0])
-        hint = page.text_content("[data-hint]")
-        page.click("input[name=_continue]")
-        mark_face(page, *FACES[1])
-        page.check("#id_is_active")
-        page.click("input[name=_continue]")
-        status = page.text_content(".tpl-admin-status")
-        drawn = page.locator("svg.tpl-face-overlay .face-box").count()
-        browser.close()
+    page = open_change_page(browser, live_server, template)
+    assert "Cannot be activated yet:" in page.text_content(".tpl-admin-status")
+    mark_face(page, *FACES[0])
+    hint = page.text_content("[data-hint]")
+    page.click("input[name=_continue]")
+    mark_face(page, *FACES[1])
+    page.check("#id_is_active")
+    page.click("input[name=_continue]")
+    status = page.text_content(".tpl-admin-status")
+    drawn = page.locator("svg.tpl-face-overlay .face-box").count()
 
     assert (
         hint == "Face 1 is marked. Mark the other face the same way, or choose its role in the table below, then save."

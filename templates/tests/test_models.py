@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from templates.models import Template, validate_face_positions
-from templates.tests.factories import COUPLE, face, make_template
+from testing.cast import COUPLE, face, make_template
 
 
 def messages_for(value, **kwargs):

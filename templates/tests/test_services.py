@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gallery.models import Image
 from templates import services
 from templates.models import Template
-from templates.tests.factories import COUPLE, face, make_template, picture_bytes, picture_upload
+from testing.cast import COUPLE, face, make_template, picture_bytes, picture_upload
 
 pytestmark = pytest.mark.django_db
 

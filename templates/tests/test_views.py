@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from templates.models import Template
-from templates.tests.factories import face, make_template
 from templates.views import PAGE_SIZE
+from testing.cast import face, make_template
 
 pytestmark = pytest.mark.django_db
 GALLERY = reverse("couple_templates:list")

@@ -29,7 +29,7 @@ key points. Then:
 
 The modules depend on each other in one direction: traits, region → palette → ink → eyes → brows,
 accessories, pose, reshape → swap. The tuning constants live in the module that reads them: patch them
-there. tools/drawn_likeness measures which person each result picks.
+there. testing/drawn_likeness measures which person each result picks.
 """
 
 from __future__ import annotations

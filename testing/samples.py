@@ -7,13 +7,13 @@ templates are the two couple photos with their faces found once (husband and wif
 from __future__ import annotations
 
 import io
-import os
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from faceengine import Face, load_image
+from testing import FACES_DIR
 
 # (husband, wife, template): every pair is checked for both faces' identity.
 PAIRS = [
@@ -67,8 +67,7 @@ HARD_CROPS = {
 
 def faces_dir() -> Path:
     """FACES_TESTDATA_DIR, else ../shared/testdata/faces beside the checkout."""
-    default = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "faces"
-    return Path(os.environ.get("FACES_TESTDATA_DIR", default))
+    return FACES_DIR
 
 
 def _cut(image: np.ndarray, box: tuple[int, int, int, int], pad: float = 0.8) -> np.ndarray:

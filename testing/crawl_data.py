@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 from werkzeug import Request, Response
 
-from faceswap_site.testing import FACES_DIR
+from testing import FACES_DIR
 
 PHOTOS = (
     "anime_two_girls_tadne.jpg",

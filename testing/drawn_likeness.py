@@ -16,24 +16,23 @@ Two measures, both asked "which person is this?" against the people's own photos
 And the skin: the result's drawn skin lightness against the person's own (rank correlation per face;
 the darkest person should stay the darkest).
 
-Run: python -m tools.drawn_likeness [--sheet artifacts/drawn-likeness.png]
+Run: python -m tools.bench_drawn [--sheet artifacts/drawn-likeness.png] (also in make bench and make
+demo-sheet).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from faceengine import Face, encode_image, get_engine, swap_one_face
+from faceengine import Face, get_engine, swap_one_face
 from faceengine.stages.drawn.traits import landmark_traits
-from tools import samples, skin_tone
-from tools.identity import chip_descriptor, landmarks_in
+from testing import samples, skin_tone
+from testing.identity import chip_descriptor, landmarks_in
 
 # The panel: the shared people, one photo each (obama_whitehouse is Obama again; it is the check that two
 # photos of one person measure alike, not a second person).
@@ -255,24 +254,3 @@ def sheet(likeness: Likeness, cell: int = 200) -> np.ndarray:
         rows.append(np.concatenate(labels, axis=1))
         rows.append(np.concatenate(cells, axis=1))
     return np.concatenate(rows, axis=0)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sheet", default=None, help="also write the enlarged results here (PNG)")
-    args = parser.parse_args(argv)
-    if not samples.faces_dir().is_dir():
-        print(f"The shared test photos are not at {samples.faces_dir()} (set FACES_TESTDATA_DIR).", file=sys.stderr)
-        return 2
-    likeness = measure()
-    report(likeness)
-    if args.sheet:
-        output = Path(args.sheet)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(encode_image(sheet(likeness), "PNG"))
-        print(f"\nWrote {output}: the panel's photos on top, then each drawn face and its results.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

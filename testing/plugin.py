@@ -1,0 +1,109 @@
+"""How the suite runs: markers that follow from what a test uses, a fast password hasher, and a private
+Redis per pytest-xdist worker.
+
+Markers (pytest.ini): `browser` (Chromium), `server` (PostgreSQL, Redis, SeaweedFS or a server process
+such as gunicorn, runserver or an RQ worker), `slow` (seconds each: the face engine on real photos, and
+every browser and server test). `make test-fast` runs `-m "not browser and not server"` on SQLite and
+fakeredis. A test is marked from the fixtures it uses; one that starts a server or asks for PostgreSQL or
+Redis itself must carry `server`, or it fails saying so, so the fast run can never start one by mistake.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+import testing
+from testing import servers
+
+BROWSER_FIXTURES = {"browser"}
+SERVER_FIXTURES = {"seaweedfs", "s3_storage", "redis_server", "rq_worker"}
+# The face engine on the shared photos: a second or more per test.
+ENGINE_FIXTURES = {"engine", "photos", "templates", "couple_template", "alice_photos"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        if used & ENGINE_FIXTURES or item.get_closest_marker("browser") or item.get_closest_marker("server"):
+            item.add_marker(pytest.mark.slow)
+
+
+def _check_marked(what: str) -> None:
+    item = testing.current_test
+    if item is not None and item.get_closest_marker("server") is None:
+        pytest.fail(f"{item.nodeid} needs {what}: mark it @pytest.mark.server (make test-fast leaves those out)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    testing.current_test = item
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    testing.current_test = None
+
+
+testing.check_marked = _check_marked
+servers.before_start = lambda name: _check_marked(f"a {name} process")
+
+
+# --- A fast password hasher ----------------------------------------------------------------------------
+# Standard pbkdf2_sha256 hashes with one iteration instead of a million: a log-in in a test costs nothing,
+# and the servers tests start (with the production hasher list) still verify these hashes, since the
+# iteration count is part of each hash.
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["testing.plugin.FastPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+    _private_redis_per_worker(config)
+
+
+class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    iterations = 1
+
+
+# --- pytest-xdist: one private Redis per worker ---------------------------------------------------------
+# Tests empty the queues and flush their Redis database; two workers sharing REDIS_URL's database would
+# flush each other's jobs (and another developer's, if it took the next database number). So with -n each
+# worker starts its own redis-server (the same binary as REDIS_URL's) and points the site and the
+# processes it starts at it. Under -n 0 REDIS_URL is used as given.
+
+_worker_redis: servers.RedisServer | None = None
+
+
+def _private_redis_per_worker(config: pytest.Config) -> None:
+    global _worker_redis
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not os.environ.get("REDIS_URL"):
+        return
+    from django.conf import settings
+    from django.core.cache import caches
+
+    _worker_redis = servers.RedisServer().start()
+    url = _worker_redis.url
+    os.environ["REDIS_URL"] = url
+    settings.REDIS_URL = url
+    for queue in settings.RQ_QUEUES.values():
+        queue["URL"] = url
+    for alias, cache in settings.CACHES.items():
+        if "Redis" in cache["BACKEND"]:
+            cache["LOCATION"] = url
+            with contextlib.suppress(AttributeError):
+                del caches[alias]  # made again from the new LOCATION on first use
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _worker_redis is not None:
+        _worker_redis.stop()
