@@ -228,6 +228,14 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
+# (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
+# held for review (own templates) at or above CONTENT_GATE_REVIEW_AT; unset: the model's defaults
+# (nudenet 0.6 / 0.4, opennsfw 0.97 / 0.8; NaN here). ONNX threads per check (web processes share the cores).
+CONTENT_GATE_MODEL = env.str("CONTENT_GATE_MODEL", default="nudenet")
+CONTENT_GATE_REFUSE_AT = float(env.str("CONTENT_GATE_REFUSE_AT", default="") or "nan")
+CONTENT_GATE_REVIEW_AT = float(env.str("CONTENT_GATE_REVIEW_AT", default="") or "nan")
+CONTENT_GATE_THREADS = env.int("CONTENT_GATE_THREADS", default=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -7,6 +7,7 @@ class GalleryConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
         from .models import Image
         from .services import image_files_follow_row
 

@@ -21,6 +21,8 @@ from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from ..content_gate import REFUSAL_MESSAGE, content_check
+
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "Please upload a JPEG, PNG, WebP or iPhone (HEIC) photo."
@@ -59,6 +61,8 @@ class CleanImage:
     filename: str | None = None
     # Transparency kept (a cut-out template or a result made from one): PNG with an alpha thumbnail.
     alpha: bool = False
+    # The content gate's verdict (gallery.content_gate), kept in the stored row's metadata["content"].
+    content: dict | None = None
 
     @property
     def suffix(self) -> str:
@@ -195,7 +199,8 @@ def _thumbnail(img: PILImage.Image) -> PILImage.Image:
 def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
     """Decode, check and re-encode an upload without storing anything.
 
-    Raises ValidationError with a plain message saying what is wrong and what to do. Use it to learn an
+    Raises ValidationError with a plain message saying what is wrong and what to do (code "content" when
+    the content gate refuses the picture; its verdict is kept in `content` otherwise). Use it to learn an
     upload's sha256 (e.g. to skip a duplicate) before `image_upload` stores it. `lossless=True` keeps a
     PNG as PNG (for template art); everything else is stored as JPEG.
     """
@@ -251,8 +256,14 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
             "The picture's data is damaged and cannot be read. Please upload another copy of the photo.",
             code="damaged",
         ) from exc
+    # Every picture that comes in passes the content gate here, before anything is encoded or stored.
+    verdict = content_check(img)
+    if verdict.refused:
+        logger.info("content gate refused an upload: %s", verdict.to_json())
+        raise ValidationError(REFUSAL_MESSAGE, code="content")
     clean = image_encode(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
     clean.filename = getattr(file, "name", None)
+    clean.content = verdict.to_json()
     return clean
 
 

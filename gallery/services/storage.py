@@ -174,6 +174,7 @@ def image_store(
                 "notes": clean.notes,
             }
             | ({"alpha": True} if clean.alpha else {})
+            | ({"content": clean.content} if clean.content else {})
             # Callers' own entries, e.g. a crawled picture's perceptual hash and source checksum.
             | (metadata or {}),
         )
