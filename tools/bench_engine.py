@@ -19,7 +19,7 @@ from faceengine.shared import blend
 from testing import drawn_likeness, robustness, samples, skin_tone
 from testing.identity import SAME_PERSON, descriptor, distance
 
-STAGES = ("detect", "landmarks", "embed", "warp", "skin", "colour", "blend", "swap")
+STAGES = ("detect", "landmarks", "embed", "mesh", "warp", "skin", "colour", "blend", "swap", "finish")
 
 
 def peak_memory_mb() -> float:
