@@ -52,8 +52,8 @@ class Stage:
 
 
 class DrawnArt(Stage):
-    """A drawn face (no landmarks: marked by hand) gets the person's face redrawn in the drawing's
-    palette, ink and eye style (see drawn/)."""
+    """A drawn face (no landmarks: marked by hand) gets the person drawn in the drawing's style: its
+    palette, ink and own eyes, carrying the person's measurable traits (see drawn/)."""
 
     name = "drawn"
 
