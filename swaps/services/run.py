@@ -143,7 +143,7 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
     """Send a failed task back to the queue with the same template and photos."""
     if task.status != Status.FAILED:
         raise SwapError("Only a failed swap can be tried again.")
-    if task.template is None or not task.template.is_active:
+    if task.template is None or not task.template.usable_by(task.user):
         raise SwapError("This template is no longer available. Please pick another.")
     if task.husband_image_id is None or task.wife_image_id is None:
         raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")

@@ -61,7 +61,7 @@ def swap_submit(
             raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
     errors: dict[str, list[str]] = {}
     try:
-        check_template(template)
+        check_template(template, user=user)
     except SwapError as exc:
         errors[NON_FIELD_ERRORS] = [exc.message]
     photos, checks = prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
@@ -101,8 +101,9 @@ def prepare_partners(
     return photos, checks
 
 
-def check_template(template: Template) -> dict[str, Face]:
-    if not template.is_active:
+def check_template(template: Template, *, user=None) -> dict[str, Face]:
+    # A site template while it is active; a person's own template for its owner alone.
+    if not template.usable_by(user):
         raise SwapError("This template is no longer available. Please pick another.")
     return template_faces_for_swap(template)
 
@@ -125,7 +126,7 @@ def swap_create(
     It is queued when its owner has no other swap in the queue (`swap_dispatch`); if the queue cannot be
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
-    check_template(template)
+    check_template(template, user=user)
     images = {"husband": husband_image, "wife": wife_image}
     source_faces = {}
     for role, image in images.items():

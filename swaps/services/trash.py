@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gallery.services import image_delete
+from templates.models import Template
 
 from ..models import FaceSwapTask
 from .base import SWAP_JOBS, SwapError
@@ -59,3 +60,14 @@ def swap_delete(*, task: FaceSwapTask) -> None:
         if result is not None:
             image_delete(image=result)
     SWAP_JOBS.job_delete(task_id)
+
+
+def swaps_delete_for_template(template: Template) -> int:
+    """Delete a person's swaps made with one of their own templates (they deleted it and chose so);
+    the number deleted. Swaps being made right now are left."""
+    tasks = FaceSwapTask.objects.filter(template=template, user_id=template.owner_id).exclude(status=Status.PROCESSING)
+    deleted = 0
+    for task in tasks.select_related("result_image"):
+        swap_delete(task=task)
+        deleted += 1
+    return deleted
