@@ -106,7 +106,7 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     if request.method == "POST":
         form = SwapForm(request.POST, request.FILES, photos=photos)
         if form.is_valid() and "switch" in request.POST:
-            # Without JavaScript: "Switch places" sends the form; the two choices change sides.
+            # Without JavaScript: "Swap who is who" sends the form; the two choices change sides.
             people = {role: form.person(role) for role in ROLES}
             for role in ROLES:
                 image, checks[role] = services.swap_photo_prepare(user=request.user, person=people[role], role=role)
