@@ -171,13 +171,13 @@ class Template(models.Model):
                 F("popularity_score").desc(),
                 F("created_at").desc(),
                 F("id").desc(),
-                condition=Q(is_active=True),
+                condition=Q(is_active=True, owner__isnull=True),
                 name="idx_templates_active_popular",
             ),
             models.Index(
                 F("created_at").desc(),
                 F("id").desc(),
-                condition=Q(is_active=True),
+                condition=Q(is_active=True, owner__isnull=True),
                 name="idx_templates_active_newest",
             ),
         ]

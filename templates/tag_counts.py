@@ -26,7 +26,8 @@ def _image_items():
 
 def tag_counts_refresh(*, tag_ids: Iterable[int] | None = None) -> None:
     """Recount the given tags (every tag when None) over the pictures of active templates."""
-    items = _image_items().filter(object_id__in=Image.objects.filter(template__is_active=True).values("pk"))
+    public = Image.objects.filter(template__is_active=True, template__owner__isnull=True)
+    items = _image_items().filter(object_id__in=public.values("pk"))
     if tag_ids is not None:
         tag_ids = set(tag_ids)
         if not tag_ids:

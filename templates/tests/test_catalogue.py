@@ -15,7 +15,7 @@ from templates.catalogue import COUNT_LIMIT, PAGE_SIZE, AtLeast, count_active
 from templates.models import TagCount, Template
 from templates.selectors import template_list_active
 from templates.services import template_archive, template_set_tags
-from testing.cast import make_template
+from testing.cast import make_template, user_create
 
 pytestmark = pytest.mark.django_db
 GALLERY = reverse("couple_templates:list")
@@ -85,6 +85,8 @@ def test_tag_counts_follow_activation_archiving_and_tag_changes():
     one = make_template(title="One", tags=("beach", "summer"))
     two = make_template(title="Two", tags=("beach",))
     make_template(title="Hidden", tags=("beach", "secret"), is_active=False)
+    # A person's own template is private: its tags are no chips for anyone.
+    make_template(title="Mine", tags=("beach", "private"), owner=user_create(username="owner"))
     assert counts() == {"beach": 2, "summer": 1}
     template_archive(template=two)
     assert counts() == {"beach": 1, "summer": 1}

@@ -13,7 +13,7 @@ POSTGRES_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     *(
         f"CREATE INDEX IF NOT EXISTS idx_templates_search_{column} ON templates "
-        f"USING gin (upper(({column})::text) gin_trgm_ops) WHERE is_active"
+        f"USING gin (upper(({column})::text) gin_trgm_ops) WHERE is_active AND owner_id IS NULL"
         for column in SEARCH_COLUMNS
     ),
     # The tag filter's semi-join reads the pictures of one tag from the index alone.
@@ -46,7 +46,7 @@ def fill_tag_counts(apps, schema_editor):
     content_type = ContentType.objects.filter(app_label="gallery", model="image").first()
     if content_type is None:
         return
-    active = Image.objects.filter(template__is_active=True).values("pk")
+    active = Image.objects.filter(template__is_active=True, template__owner__isnull=True).values("pk")
     counts = dict(
         TaggedItem.objects.filter(content_type=content_type, object_id__in=active)
         .order_by()
@@ -66,7 +66,7 @@ def fill_tag_counts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('couple_templates', '0004_favourite_from_swaps'),
+        ('couple_templates', '0005_templates_owner'),
         ('gallery', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
@@ -87,11 +87,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='template',
-            index=models.Index(models.OrderBy(models.F('popularity_score'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_active', True)), name='idx_templates_active_popular'),
+            index=models.Index(models.OrderBy(models.F('popularity_score'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_active', True), ('owner__isnull', True)), name='idx_templates_active_popular'),
         ),
         migrations.AddIndex(
             model_name='template',
-            index=models.Index(models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_active', True)), name='idx_templates_active_newest'),
+            index=models.Index(models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_active', True), ('owner__isnull', True)), name='idx_templates_active_newest'),
         ),
         migrations.AddIndex(
             model_name='tagcount',
