@@ -240,6 +240,12 @@ CONTENT_GATE_MODEL = env.str("CONTENT_GATE_MODEL", default="nudenet")
 CONTENT_GATE_REFUSE_AT = float(env.str("CONTENT_GATE_REFUSE_AT", default="") or "nan")
 CONTENT_GATE_REVIEW_AT = float(env.str("CONTENT_GATE_REVIEW_AT", default="") or "nan")
 CONTENT_GATE_THREADS = env.int("CONTENT_GATE_THREADS", default=1)
+# A person's own templates (README "Own templates"): how many may wait for their face search at once, and
+# how long that search (a job on the swaps queue) may run before it counts as failed.
+OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
+OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
+# "Report this picture" on shared pages: at most this many reports per IP address per hour.
+REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

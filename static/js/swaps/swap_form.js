@@ -71,7 +71,7 @@
       show("checking", [text("p", "Looking for faces…")]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
         .then(function (response) {
-          if (!response.ok && response.status !== 400) throw new Error("status " + response.status);
+          if (!response.ok && response.status !== 400 && response.status !== 413) throw new Error("status " + response.status);
           return response.json();
         })
         .then(function (result) {
