@@ -28,6 +28,7 @@ from jobs import JobKind, is_timeout, stuck_repair
 from templates.models import Template
 from templates.services import template_count_use
 
+from . import provenance
 from .models import STEPS, Album, FaceSwapTask, ShareLink
 
 logger = logging.getLogger(__name__)
@@ -302,11 +303,13 @@ def _swap(task: FaceSwapTask):
 def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
     image = image_store_generated(
         owner=task.user,
-        picture=result,
+        # The invisible mark goes into the pixels, then the signed manifest into the encoded file.
+        picture=provenance.result_mark(result, task=task),
         image_type=ImageType.RESULT,
         category=task.template.category,
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
+        seal=provenance.result_sealer(task=task),
     )
     try:
         image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
