@@ -40,6 +40,8 @@ access_log_format = json.dumps(
     {
         "logger": "gunicorn.access",
         "remote": "%(h)s",
+        # Behind proxies the peer is the proxy: the client is TRUSTED_PROXY_COUNT entries from the end.
+        "forwarded_for": "%({x-forwarded-for}i)s",
         "method": "%(m)s",
         "path": "%(U)s",
         "query": "%(q)s",

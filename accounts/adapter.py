@@ -1,14 +1,20 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
+from allauth.core.internal.httpkit import clean_client_ip
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 
 # A browser someone has logged in from before carries this signed cookie (their user id). Wrong passwords
-# typed elsewhere throttle an account (per account limits), but must not lock its owner out: from a
-# trusted browser only the per-IP limits apply. The reset e-mail clears the account's limit too (allauth).
+# throttle an account per (account, client IP), so an attacker elsewhere never locks its owner out; from
+# a trusted browser only the per-IP limits apply. The reset e-mail clears the account's limits (allauth).
+logger = logging.getLogger(__name__)
+
 TRUSTED_COOKIE = "trusted_login"
 TRUSTED_SALT = "accounts.trusted-login"
 TRUSTED_MAX_AGE = 90 * 24 * 3600
@@ -50,11 +56,30 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # Per account, not per typed name: allauth keys by what was typed, so alternating the username and
-        # the e-mail address would double an attacker's attempts.
+        # the e-mail address would double an attacker's attempts. And per client: failures from one
+        # address never throttle the account for anyone else.
         user_id = _account_id(credentials)
-        if user_id is None:
-            return super()._get_login_attempts_cache_key(request, **credentials)
-        return f"account:{user_id}"
+        account = (
+            f"account:{user_id}"
+            if user_id is not None
+            else super()._get_login_attempts_cache_key(request, **credentials)
+        )
+        return f"{account}|client:{self.get_client_ip(request)}"
+
+    def authentication_failed(self, request, **credentials) -> None:
+        # Each log line carries the client's address: what an operator's ban list or alert reads.
+        logger.info("A log-in failed (wrong password or unknown account)")
+        super().authentication_failed(request, **credentials)
+
+    def get_client_ip(self, request) -> str:
+        """The client's address: TRUSTED_CLIENT_IP_HEADER, else the entry of X-Forwarded-For that our
+        TRUSTED_PROXY_COUNT proxies put there, else the peer's address. Never refuses the request."""
+        try:
+            return super().get_client_ip(request)
+        except (ImproperlyConfigured, PermissionDenied):
+            # Fewer X-Forwarded-For entries than trusted proxies, or an unreadable one: the request came
+            # past our proxies, so its own peer address is what is known about it.
+            return clean_client_ip(request.META.get("REMOTE_ADDR") or "") or "0.0.0.0"
 
     def _from_trusted_browser(self, request, credentials) -> bool:
         try:

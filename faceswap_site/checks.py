@@ -1,7 +1,7 @@
 """System checks for settings that production must set (they only apply with DEBUG=False)."""
 
 from django.conf import settings
-from django.core.checks import ERROR, Error, Tags, register, run_checks
+from django.core.checks import ERROR, Error, Tags, Warning, register, run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -34,6 +34,22 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxy_check(app_configs, **kwargs) -> list[Warning]:
+    """Behind a proxy, every visitor arrives from the proxy's address: unless the site is told how many
+    proxies to trust, the rate limits lump everyone together (an attacker locks out every visitor)."""
+    if not settings.BEHIND_PROXY or settings.TRUSTED_PROXY_COUNT > 0 or settings.TRUSTED_CLIENT_IP_HEADER:
+        return []
+    return [
+        Warning(
+            "BEHIND_PROXY is set but neither TRUSTED_PROXY_COUNT nor TRUSTED_CLIENT_IP_HEADER is: every visitor "
+            "looks like the proxy's address, so log-in and sign-up limits apply to everyone at once.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies of yours in front of the site (usually 1).",
+            id="faceswap_site.W001",
+        )
+    ]
 
 
 def refuse_to_start_unconfigured() -> None:

@@ -15,9 +15,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -68,32 +70,64 @@ def plain_response(request: HttpRequest, *, status: int, title: str, message: st
     """A page (or JSON for fetch calls) that needs neither the database nor the session."""
     if wants_json(request):
         return JsonResponse({"ok": False, "message": message}, status=status)
-    page = loader.get_template("plain.html").render({"title": title, "message": message})
+    # After a form was sent, back leads to that form's page, not the home page.
+    back = request.path if request.method == "POST" and request.path.startswith("/") else "/"
+    page = loader.get_template("plain.html").render({"title": title, "message": message, "back": back})
     return HttpResponse(page, status=status)
 
 
-def too_large(request: HttpRequest) -> HttpResponse:
+def too_large(request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse] | None = None) -> HttpResponse:
     limit = settings.UPLOAD_MAX_BYTES
-    message = (
-        f"That upload is too large: each photo may be at most {_megabytes(limit)}, and at most "
-        f"{settings.UPLOAD_MAX_FILES_PER_REQUEST} photos at a time ({_megabytes(request_max_bytes())} in all). "
-        "Nothing was saved; please choose a smaller photo."
-    )
+    message = gettext(
+        "That upload is too large: each photo may be at most %(limit)s, and at most %(count)s photos at a time "
+        "(%(total)s in all). Nothing was saved; please choose a smaller photo or a screenshot."
+    ) % {
+        "limit": _megabytes(limit),
+        "count": settings.UPLOAD_MAX_FILES_PER_REQUEST,
+        "total": _megabytes(request_max_bytes()),
+    }
     logger.warning("Refused an upload over the limit: %s %s", request.method, request.path)
     # The rest of the body is never read here; gunicorn's gthread worker drains at most 64 KB more, then
     # closes the connection.
-    return plain_response(request, status=413, title="That upload is too large", message=message)
-
-
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler400, also used when a form could not be read."""
-    return plain_response(
-        request,
-        status=400,
-        title="We could not read that request",
-        message="Something in what was sent could not be read (an interrupted upload, or characters that are "
-        "not allowed). Please go back and try again.",
+    return _form_again(request, get_response, status=413, message=message) or plain_response(
+        request, status=413, title=gettext("That upload is too large"), message=message
     )
+
+
+def bad_request(
+    request: HttpRequest,
+    exception: Exception | None = None,
+    get_response: Callable[[HttpRequest], HttpResponse] | None = None,
+) -> HttpResponse:
+    """handler400, also used when a form could not be read."""
+    message = gettext(
+        "Something in what was sent could not be read (an interrupted upload, or characters that are not "
+        "allowed). Please try again."
+    )
+    return _form_again(request, get_response, status=400, message=message) or plain_response(
+        request, status=400, title=gettext("We could not read that request"), message=message
+    )
+
+
+def _form_again(
+    request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse] | None, *, status: int, message: str
+) -> HttpResponse | None:
+    """A form page posted too large or unreadable, from a browser: the same page again (its form, the menu,
+    everything else the person had there) with the message on top, instead of a bare error page. None when
+    that page cannot be shown (not a form page, or a script asking): the plain page is the answer then."""
+    if get_response is None or request.method != "POST" or wants_json(request):
+        return None
+    request.method = "GET"
+    request.META["REQUEST_METHOD"] = "GET"
+    request._post, request._files = QueryDict(), MultiValueDict()
+    request.form_refusal = message
+    if _has_control_chars(request):  # the address itself is unreadable: no page to show again
+        return None
+    response = get_response(request)
+    if response.status_code != 200:
+        return None
+    response.status_code = status
+    return response
 
 
 def _has_control_chars(request: HttpRequest) -> bool:
@@ -116,14 +150,14 @@ class RequestLimitsMiddleware:
         except ValueError:
             return bad_request(request)
         if declared > request_max_bytes():
-            return too_large(request)
+            return too_large(request, self.get_response)
         if request.method == "POST":
             try:
                 request.POST  # noqa: B018  (parses the body now, under the upload handlers' limits)
             except UploadTooLarge:
-                return too_large(request)
+                return too_large(request, self.get_response)
             except MultiPartParserError:
-                return bad_request(request)
+                return bad_request(request, get_response=self.get_response)
         if _has_control_chars(request):
-            return bad_request(request)
+            return bad_request(request, get_response=self.get_response)
         return self.get_response(request)

@@ -1,16 +1,46 @@
 """Structured logs and error reporting: one JSON object per line on stdout, optional Sentry.
 
 Every record carries the request id (django-guid: the X-Request-ID a proxy sent, or a new one, also
-returned in the response) and, inside an RQ job, the job's id and the swap task's id, so one request or
-one swap can be followed across the web and worker processes.
+returned in the response), the client's address as the trusted proxies tell it (the same one the rate
+limits use) and, inside an RQ job, the job's id and the swap task's id, so one request or one swap can be
+followed across the web and worker processes.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
 from typing import Any
 
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(job_id)s %(task_id)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(client_ip)s %(job_id)s %(task_id)s"
+
+_client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
+
+
+class ClientIpMiddleware:
+    """Keeps the request's client address (allauth's adapter: TRUSTED_PROXY_COUNT or
+    TRUSTED_CLIENT_IP_HEADER, else the peer) for the log lines written while it is answered."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from allauth.account.adapter import get_adapter
+
+        token = _client_ip.set(get_adapter(request).get_client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_ip.reset(token)
+
+
+class ClientIpFilter(logging.Filter):
+    """Adds `client_ip`: the address of the client whose request is being answered, if any."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.client_ip = _client_ip.get()
+        return True
 
 
 class TaskIdFilter(logging.Filter):
@@ -39,7 +69,9 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "timestamp": False,
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s]: %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client_ip)s %(task_id)s]: %(message)s"
+        },
     }
     return {
         "version": 1,
@@ -47,6 +79,7 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
         "filters": {
             "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
             "task_id": {"()": "faceswap_site.observability.TaskIdFilter"},
+            "client_ip": {"()": "faceswap_site.observability.ClientIpFilter"},
         },
         "formatters": {"output": formatters[fmt]},
         "handlers": {
@@ -54,7 +87,7 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
                 "formatter": "output",
-                "filters": ["request_id", "task_id"],
+                "filters": ["request_id", "task_id", "client_ip"],
             }
         },
         "root": {"handlers": ["stdout"], "level": level},

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line of the request (and the response's X-Request-ID) carries its id.
     "django_guid.middleware.guid_middleware",
+    # The client's address (behind our proxies) on every log line of the request.
+    "faceswap_site.observability.ClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with hashed names and far-future cache headers, before sessions and the like.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -158,8 +160,10 @@ ACCOUNT_FORMS = {
 }
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_RATE_LIMITS = {
-    # Per IP and per account, tiered (a longer window after the short one): a backoff for attackers. The
-    # account limits never lock the owner out of a browser they logged in from before (accounts.adapter).
+    # Per client IP, and per (account, client IP), tiered (a longer window after the short one): a backoff
+    # for attackers that none of them can turn against the owner elsewhere; and from a browser the owner
+    # logged in from before only the per-IP limits apply (accounts.adapter). A lock lasts no longer than
+    # its window after the last refused attempt counted (refused attempts are not counted).
     "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,60/h/ip,5/5m/key,20/h/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "reset_password": "20/m/ip,5/m/key",
@@ -236,6 +240,12 @@ CONTENT_GATE_MODEL = env.str("CONTENT_GATE_MODEL", default="nudenet")
 CONTENT_GATE_REFUSE_AT = float(env.str("CONTENT_GATE_REFUSE_AT", default="") or "nan")
 CONTENT_GATE_REVIEW_AT = float(env.str("CONTENT_GATE_REVIEW_AT", default="") or "nan")
 CONTENT_GATE_THREADS = env.int("CONTENT_GATE_THREADS", default=1)
+# A person's own templates (README "Own templates"): how many may wait for their face search at once, and
+# how long that search (a job on the swaps queue) may run before it counts as failed.
+OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
+OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
+# "Report this picture" on shared pages: at most this many reports per IP address per hour.
+REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -301,7 +311,17 @@ C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa-dev")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Who the client is behind proxies: the number of proxies of ours in front of the site (each appends the
+# address it was reached from to X-Forwarded-For, so the client is that many entries from the end), or a
+# header one trusted proxy sets (X-Real-IP, CF-Connecting-IP). Every rate limit (allauth's) and every log
+# line use it; with neither set, the peer's address (REMOTE_ADDR) is the client, which behind a proxy is
+# the proxy itself for everyone (`check --deploy` warns).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
 # Only once the whole site is served over HTTPS for good: browsers then refuse plain HTTP for this long.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)

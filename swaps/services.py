@@ -126,7 +126,7 @@ def swap_submit(
             raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
     errors: dict[str, list[str]] = {}
     try:
-        _check_template(template)
+        _check_template(template, user=user)
     except SwapError as exc:
         errors[NON_FIELD_ERRORS] = [exc.message]
     photos, checks = _prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
@@ -166,8 +166,9 @@ def _prepare_partners(
     return photos, checks
 
 
-def _check_template(template: Template) -> dict[str, Face]:
-    if not template.is_active:
+def _check_template(template: Template, *, user=None) -> dict[str, Face]:
+    # A site template while it is active; a person's own template for its owner alone.
+    if not template.usable_by(user):
         raise SwapError("This template is no longer available. Please pick another.")
     return template_faces_for_swap(template)
 
@@ -196,7 +197,7 @@ def swap_create(
     It is queued when its owner has no other swap in the queue (`swap_dispatch`); if the queue cannot be
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
-    _check_template(template)
+    _check_template(template, user=user)
     images = {"husband": husband_image, "wife": wife_image}
     source_faces = {}
     for role, image in images.items():
@@ -352,7 +353,7 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
     """Send a failed task back to the queue with the same template and photos."""
     if task.status != Status.FAILED:
         raise SwapError("Only a failed swap can be tried again.")
-    if task.template is None or not task.template.is_active:
+    if task.template is None or not task.template.usable_by(task.user):
         raise SwapError("This template is no longer available. Please pick another.")
     if task.husband_image_id is None or task.wife_image_id is None:
         raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")
@@ -415,6 +416,17 @@ def swap_delete(*, task: FaceSwapTask) -> None:
         if result is not None:
             image_delete(image=result)
     SWAP_JOBS.job_delete(task_id)
+
+
+def swaps_delete_for_template(template: Template) -> int:
+    """Delete a person's swaps made with one of their own templates (they deleted it and chose so);
+    the number deleted. Swaps being made right now are left."""
+    tasks = FaceSwapTask.objects.filter(template=template, user_id=template.owner_id).exclude(status=Status.PROCESSING)
+    deleted = 0
+    for task in tasks.select_related("result_image"):
+        swap_delete(task=task)
+        deleted += 1
+    return deleted
 
 
 def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:

@@ -98,7 +98,9 @@ def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[st
 
 @login_required
 def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
-    template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
+    template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk)
+    if not template.usable_by(request.user):
+        raise Http404("No such template.")
     photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}
@@ -106,7 +108,7 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     if request.method == "POST":
         form = SwapForm(request.POST, request.FILES, photos=photos)
         if form.is_valid() and "switch" in request.POST:
-            # Without JavaScript: "Switch places" sends the form; the two choices change sides.
+            # Without JavaScript: "Swap who is who" sends the form; the two choices change sides.
             people = {role: form.person(role) for role in ROLES}
             for role in ROLES:
                 image, checks[role] = services.swap_photo_prepare(user=request.user, person=people[role], role=role)

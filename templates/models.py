@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from faceengine import ROLES, face_json_problems
 from gallery.models import Category
@@ -71,6 +72,15 @@ class Review(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
+class OwnFaces(models.TextChoices):
+    """Where the search for faces in a person's own template stands (a job on the swaps queue)."""
+
+    PENDING = "pending", _("Waiting for its turn")
+    PROCESSING = "processing", _("Finding faces")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class Template(models.Model):
     """A couple template (table `templates`): a picture with a husband face and a wife face to replace.
 
@@ -119,6 +129,34 @@ class Template(models.Model):
     )
     takedown_reason = models.TextField(null=True, blank=True, editable=False)
     taken_down_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # --- A person's own scene (additions to the seed schema, see README "Own templates") ---
+    # Null for the site's templates. Set: a private template only its owner sees and uses; cleared when a
+    # curator approves it for the gallery (the site takes it over, `submitted_by` keeps the attribution).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_column="owner_id",
+        related_name="own_templates",
+        editable=False,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggested_templates",
+        editable=False,
+    )
+    suggested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    licence_confirmed = models.BooleanField(null=True, blank=True, editable=False)
+    faces_status = models.CharField(max_length=20, choices=OwnFaces.choices, null=True, blank=True, editable=False)
+    faces_progress = models.IntegerField(default=0, db_default=0, null=True, editable=False)
+    faces_error = models.TextField(null=True, blank=True, editable=False)
+    faces_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The owner deleted it but kept the swaps made with it: hidden from them, kept for those swaps.
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "templates"
@@ -146,6 +184,31 @@ class Template(models.Model):
             )
         except ValidationError as exc:
             raise ValidationError({"face_positions": exc.messages}) from exc
+
+    @property
+    def is_own(self) -> bool:
+        """A person's own scene, private to them."""
+        return self.owner_id is not None
+
+    @property
+    def held_for_review(self) -> bool:
+        """An own template whose picture the content gate found borderline, until a curator approves it."""
+        content = ((self.image.metadata or {}).get("content") or {}) if self.image_id else {}
+        return content.get("verdict") == "borderline" and self.review != Review.APPROVED
+
+    def usable_by(self, user) -> bool:
+        """Whether this person may swap with it: an active site template, or their own with both faces."""
+        if self.taken_down_at is not None:
+            return False
+        if self.owner_id is None:
+            return bool(self.is_active)
+        return (
+            user is not None
+            and self.owner_id == user.pk
+            and self.removed_at is None
+            and self.roles_complete
+            and not self.held_for_review
+        )
 
     def face_for_role(self, role: str) -> dict | None:
         """The face_positions entry marked with this role, if any."""

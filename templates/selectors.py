@@ -29,7 +29,7 @@ def template_list_active(
     *, category: str | None = None, tag: str | None = None, search: str | None = None, sort: str = DEFAULT_SORT
 ) -> QuerySet[Template]:
     """Active templates for the gallery, filtered by category, tag (slug) and a search in title/artist/description."""
-    templates = Template.objects.filter(is_active=True)
+    templates = Template.objects.filter(is_active=True, owner__isnull=True)
     if category in Category.values:
         templates = templates.filter(category=category)
     if tag:
@@ -43,7 +43,7 @@ def template_list_active(
 
 def template_get_active(*, pk: int) -> Template:
     """An active template with its picture and tags; 404 for unknown and inactive ones."""
-    active = _with_picture(Template.objects.filter(is_active=True)).prefetch_related("image__tags")
+    active = _with_picture(Template.objects.filter(is_active=True, owner__isnull=True)).prefetch_related("image__tags")
     return get_object_or_404(active, pk=pk)
 
 

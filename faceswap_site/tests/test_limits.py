@@ -120,3 +120,18 @@ def test_control_characters_in_a_query_get_a_friendly_400_page(client: Client, q
 def test_tabs_and_newlines_in_form_fields_are_allowed(client: Client, db):
     response = client.post("/accounts/login/", {"login": "someone", "password": "a\tb\r\nc"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/photos/", "swap_form"])
+def test_a_form_sent_too_large_comes_back_as_its_page_with_the_reason(
+    client: Client, settings, alice, couple_template, page
+):
+    """No bare error page where a form was filled: the same page, with the menu and the form, says why."""
+    settings.UPLOAD_MAX_BYTES = 1000
+    client.force_login(alice)
+    url = f"/swaps/new/{couple_template.pk}/" if page == "swap_form" else page
+    response = client.post(url, {"photos": [("x" * 2000).encode()]}, CONTENT_LENGTH="999999999")
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "That upload is too large" in html and "Nothing was saved" in html
+    assert 'class="nav-links"' in html and "<form" in html and 'enctype="multipart/form-data"' in html

@@ -27,6 +27,7 @@ PRODUCTION = {
     "AWS_S3_REGION_NAME": "eu-west-1",
     "SECURE_SSL_REDIRECT": "True",
     "BEHIND_PROXY": "True",
+    "TRUSTED_PROXY_COUNT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
     "SECURE_HSTS_PRELOAD": "True",
@@ -45,6 +46,17 @@ def test_check_deploy_is_clean_with_the_production_environment():
     result = run_site(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_behind_a_proxy_without_a_trusted_proxy_count():
+    env = {key: value for key, value in PRODUCTION.items() if key != "TRUSTED_PROXY_COUNT"}
+    result = run_site(["manage.py", "check", "--deploy"], env)
+    assert (
+        "faceswap_site.W001" in result.stderr + result.stdout and "TRUSTED_PROXY_COUNT" in result.stderr + result.stdout
+    )
+    header = run_site(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                      {**env, "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"})  # fmt: skip
+    assert header.returncode == 0, header.stdout + header.stderr
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,13 @@ def chosen_face(page, role: str) -> str:
     return page.locator(f"input[name={role}_face]:checked").get_attribute("value")
 
 
+def wait_for_crops(page) -> None:
+    for crop in page.locator(".face-choice img").all():
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_places(
+def test_one_couple_photo_fills_both_places_and_a_taken_face_moves_the_other_partner(
     site_server, browser, django_user_model, couple_template, faces_dir, artifacts_dir, viewport
 ):
     user_create(username="sam")
@@ -42,24 +47,30 @@ def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_pl
 
     page.set_input_files("#id_husband_upload", str(faces_dir / "couple_man_woman_closeup.jpg"))
     you = page.locator("fieldset[data-role=husband]")
-    expect(you.locator(".face-check")).to_contain_text("This photo shows 2 faces: tap the one to use.")
-    expect(you.locator(".face-choice")).to_have_count(2)
-    assert chosen_face(page, "husband") == "0"  # the largest, preselected
-    you.locator(".face-choice img").nth(1).click()  # tap: the other face is me
-    assert chosen_face(page, "husband") == "1"
-
-    # The same photo for the partner: the face not taken yet is preselected.
     partner = page.locator("fieldset[data-role=wife]")
-    partner.locator(".photo-option img").first.click()
+    expect(you.locator(".face-check")).to_contain_text("This photo shows 2 faces: tap the one to use.")
+    # One upload fills both places: the largest face is you, the next your partner, both shown as crops.
     expect(partner.locator(".face-choice")).to_have_count(2)
-    expect(partner.locator("input[name=wife_face][value='0']")).to_be_checked()
-    for crop in page.locator(".face-choice img").all():
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=crop.element_handle())
-    page.screenshot(path=artifacts_dir / f"couple-photo-faces-{size}.png", full_page=True)
+    expect(you.locator("input[name=husband_face][value='0']")).to_be_checked()
+    expect(partner.locator("input[name=wife_face][value='1']")).to_be_checked()
+    photo_id = you.locator("input[name=husband_photo]:checked").get_attribute("value")
+    expect(partner.locator(f"input[name=wife_photo][value='{photo_id}']")).to_be_checked()
+    # The words match what is shown: nothing says "the largest" on the partner's side.
+    expect(partner.locator(".face-check")).to_contain_text("the face next in size is your partner's")
+    expect(partner.locator(".face-check")).not_to_contain_text("largest")
+    wait_for_crops(page)
+    page.screenshot(path=artifacts_dir / f"couple-photo-filled-{size}.png", full_page=True)
     # No sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
-    page.get_by_role("button", name="Switch places").click()
+    # Tapping the face your partner has: your partner moves to the other face at once, and is told so.
+    you.locator(".face-choice img").nth(1).click()
+    expect(you.locator("input[name=husband_face][value='1']")).to_be_checked()
+    expect(partner.locator("input[name=wife_face][value='0']")).to_be_checked()
+    expect(partner.locator(".face-check .moved")).to_contain_text("your partner is now the other one")
+    page.screenshot(path=artifacts_dir / f"couple-photo-moved-{size}.png", full_page=True)
+
+    page.get_by_role("button", name="Swap who is who").click()
     expect(page.locator("input[name=husband_face][value='0']")).to_be_checked()
     expect(page.locator("input[name=wife_face][value='1']")).to_be_checked()
     page.screenshot(path=artifacts_dir / f"couple-photo-switched-{size}.png", full_page=True)
@@ -72,6 +83,24 @@ def test_one_couple_photo_serves_both_partners_by_tapping_faces_and_switching_pl
         assert (task.source_faces["husband"]["index"], task.source_faces["wife"]["index"]) == (0, 1)
     finally:
         connection.close()
+
+
+def test_a_couple_photo_chosen_on_the_partners_side_still_gives_you_the_largest_face(
+    site_server, browser, django_user_model, couple_template, faces_dir
+):
+    user_create(username="kim")
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(30_000)
+    log_in(page, "kim", base_url=site_server.url)
+    page.goto(f"{site_server.url}/swaps/new/{couple_template.pk}/")
+    page.set_input_files("#id_wife_upload", str(faces_dir / "couple_man_woman_closeup.jpg"))
+    expect(page.locator("fieldset[data-role=husband] .face-choice")).to_have_count(2)
+    expect(page.locator("input[name=husband_face][value='0']")).to_be_checked()
+    expect(page.locator("input[name=wife_face][value='1']")).to_be_checked()
+    # Your partner taps the face that is yours: you move to the other one.
+    page.locator("fieldset[data-role=wife] .face-choice img").nth(0).click()
+    expect(page.locator("input[name=husband_face][value='1']")).to_be_checked()
+    expect(page.locator("fieldset[data-role=husband] .face-check .moved")).to_contain_text("you are now the other one")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

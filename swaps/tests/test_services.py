@@ -321,6 +321,15 @@ def test_the_same_file_uploaded_again_reuses_the_photo_and_its_face_check(alice,
     assert alice.images.filter(image_type="source").count() == 2
 
 
+def box_overlap(a, b) -> float:
+    """Intersection over union of two [left, top, right, bottom] boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(width, 0) * max(height, 0)
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / area
+
+
 def test_the_worker_swaps_the_face_kept_with_the_task(alice, alice_photos, couple_template, faces_dir, engine):
     """The face picked when the swap was asked for is the one swapped, even if the photo's faces were
     looked for again since: here the smaller second person of a two-person photo."""
@@ -330,8 +339,9 @@ def test_the_worker_swaps_the_face_kept_with_the_task(alice, alice_photos, coupl
     with photo.file.open("rb") as fp:
         faces = engine.detect(load_image(fp.read()))
     assert len(faces) == 2 and len(check.boxes) == 2 and check.chosen == 1
-    second = faces[1].to_json()
-    assert photo.metadata["faces"][1]["box"] == second["box"]
+    # The photo check refines each face's box with its person pass: the same face as the engine's second.
+    second = photo.metadata["faces"][1]
+    assert box_overlap(second["box"], faces[1].to_json()["box"]) > 0.8
     task = swap_create(
         user=alice, template=couple_template, husband_image=photo, wife_image=alice_photos[1], faces={"husband": 1}
     )
@@ -364,12 +374,18 @@ def test_one_photo_of_the_couple_serves_both_partners_with_different_faces(alice
 
 def test_the_same_face_for_both_partners_is_refused(alice, couple_template, faces_dir):
     couple = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
+    # Without a face tapped, the partner is given the face the first one has not taken...
+    task = swap_submit(
+        user=alice, template=couple_template, husband=PersonPhoto(image=couple), wife=PersonPhoto(image=couple)
+    )
+    assert task.source_faces["husband"]["index"] != task.source_faces["wife"]["index"]
+    # ...but the same face tapped for both is refused, with what to do.
     with pytest.raises(SwapSubmitError) as caught:
         swap_submit(
             user=alice,
             template=couple_template,
-            husband=PersonPhoto(image=couple),
-            wife=PersonPhoto(image=couple),
+            husband=PersonPhoto(image=couple, face=1),
+            wife=PersonPhoto(image=couple, face=1),
         )
     assert caught.value.message_dict == {
         "wife": ["You both chose the same face of this photo: tap your partner's face in it."]

@@ -180,18 +180,29 @@ def person_palette(palette: Palette, shift: np.ndarray) -> Palette:
 
 
 def tone_drawn_skin(
-    image: np.ndarray, lab: np.ndarray, palette: Palette, shift: np.ndarray, weight: np.ndarray
+    image: np.ndarray,
+    lab: np.ndarray,
+    palette: Palette,
+    shift: np.ndarray,
+    weight: np.ndarray,
+    *,
+    line: np.ndarray | None = None,
+    edge: np.ndarray | None = None,
 ) -> np.ndarray:
     """image with the drawing's own skin around the face (the ears, the neck: where the drawing, lab, is
     within TONE_NEAR of its skin's tones, fading out by TONE_NEAR more) moved by shift, times weight
-    (float 0..1)."""
+    (float 0..1). Where edge (0/1) is set, a pixel that mixes the skin with the line colour `line`
+    (CIELAB) moves by the skin's share of it (`mixed_skin`)."""
     tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
     near = np.min(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
     amount = np.clip(2.0 - near / TONE_NEAR, 0.0, 1.0)
     # The pixels along the skin's edge (half skin, half line or hair) too, or a pale rim stays; not the
     # hair or line beside them.
     rim = cv2.dilate(amount, disc(1)) * np.clip(3.0 - near / TONE_NEAR, 0.0, 1.0)
-    amount = np.maximum(amount, rim) * weight
+    amount = np.maximum(amount, rim)
+    if line is not None and edge is not None:
+        amount = np.maximum(amount, mixed_skin(lab, palette.base, line) * edge)
+    amount = amount * weight
     if amount.max() <= 0.0:
         return image
     out = image.copy()
@@ -199,6 +210,16 @@ def tone_drawn_skin(
     pixels = colour.to_lab(image[touched].reshape(-1, 1, 3)) + amount[touched].reshape(-1, 1, 1) * shift
     out[touched] = colour.from_lab(pixels.astype(np.float32)).reshape(-1, 3)
     return out
+
+
+def mixed_skin(lab: np.ndarray, skin_lab: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """How much of each pixel is skin where it mixes the skin (skin_lab) with the drawing's line colour
+    (both CIELAB), as an outline's anti-aliased edge does: its place along the line-to-skin segment, for
+    pixels within TONE_NEAR of that segment (fading out by TONE_NEAR more); 0 elsewhere."""
+    step = (skin_lab - line).astype(np.float32)
+    t = np.clip(((lab - line) @ step) / max(float(step @ step), 1e-6), 0.0, 1.0)
+    off = np.linalg.norm(lab - (line + t[..., None] * step), axis=-1)
+    return (t * np.clip(2.0 - off / TONE_NEAR, 0.0, 1.0)).astype(np.float32)
 
 
 def _fallback_shadow(base: np.ndarray, line: np.ndarray | None) -> np.ndarray:

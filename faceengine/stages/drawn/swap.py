@@ -56,6 +56,9 @@ CROP_MARGIN = 0.25
 # The person's skin tone on the drawing's skin around the face fades out over this share of the face's
 # size towards the crop's edge.
 TONE_FADE = 0.2
+# The pixels this far (px) outside the drawn face that mix its skin with the line colour take the person's
+# tone in proportion (tone_drawn_skin).
+EDGE_REACH = 2
 # Sources turned less than POSE_TOLERANCE degrees away from the drawn face's pose keep their own
 # landmarks (and asymmetries: part of a likeness); beyond it they are straightened.
 POSE_TOLERANCE = 8.0
@@ -166,7 +169,8 @@ def swap_face_acg(
             # The drawn outline itself takes the person's face shape (the jaw, the chin).
             crop, region = reshape_face(crop, region, kps, deviation)
             crop_lab = colour.to_lab(crop)
-        palette = drawn_palette(crop_lab, region, kps, line_lab(crop_lab, region))
+        line = line_lab(crop_lab, region)
+        palette = drawn_palette(crop_lab, region, kps, line)
         drawn_shadow, drawn_blush = drawn_tone_maps(crop_lab, region, kps, palette)
         shift = skin_shift(palette, traits.skin) if traits is not None else np.zeros(3, np.float32)
         tones = person_palette(palette, shift)
@@ -243,7 +247,10 @@ def swap_face_acg(
             edge = np.zeros(shape, np.uint8)
             edge[1:-1, 1:-1] = 1
             fade = np.clip(cv2.distanceTransform(edge, cv2.DIST_L2, 3) / (TONE_FADE * size), 0.0, 1.0)
-            result = tone_drawn_skin(result, crop_lab, palette, shift, fade * (1.0 - base))
+            # The drawn face's own edge and the strands of hair over it: their anti-aliased pixels (part
+            # skin, part line) take the skin's share of the tone, or a pale rim outlines every line.
+            edge = cv2.dilate(region, disc(EDGE_REACH)).astype(np.float32)
+            result = tone_drawn_skin(result, crop_lab, palette, shift, fade * (1.0 - base), line=line, edge=edge)
     with timed(timings, "ink"):
         ink = drawn_ink(crop_lab, region, kps, palette)
         drawn_sizes = drawn_eye_sizes(crop_lab, kps)

@@ -1,7 +1,7 @@
 // The swap form: look for faces in each photo as soon as it is chosen. A new file is uploaded at once
 // (it lands in My photos only if a face can be used) and becomes the chosen photo; its usable faces show
-// as crops to tap. "Switch places" swaps the two people's photos and faces without sending the form.
-// Without JavaScript the same checks happen when the form is sent, and "Switch places" is a submit.
+// as crops to tap. "Swap who is who" swaps the two people's photos and faces without sending the form.
+// Without JavaScript the same checks happen when the form is sent, and "Swap who is who" is a submit.
 (function () {
   "use strict";
   var form = document.getElementById("swap-form");
@@ -9,6 +9,8 @@
   var checkUrl = form.dataset.checkUrl;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var people = {};
+  // Django's JavaScript catalogue gives gettext; without it (it failed to load) the English stays.
+  var gettext = window.gettext || function (message) { return message; };
 
   form.querySelectorAll("fieldset.role").forEach(function (fieldset) {
     var role = fieldset.dataset.role;
@@ -37,6 +39,7 @@
       if (event.target.name === role + "_face") {
         // A face tapped: "the largest is chosen for now" no longer holds.
         status.querySelectorAll(".note").forEach(function (note) { note.remove(); });
+        makeRoomFor(role, event.target.value);
         return;
       }
       if (event.target.type !== "radio" || event.target.name !== role + "_photo") return;
@@ -53,7 +56,8 @@
     person.photoData = photoData;
 
     var faceGiven = false;
-    function check(data) {
+    // filled: this photo was put here because the other partner chose a photo of the two of you.
+    function check(data, filled) {
       faceGiven = data.has("face");
       // The other partner's choice: the server does not offer the one face of a photo to both.
       var otherRole = role === "husband" ? "wife" : "husband";
@@ -67,7 +71,7 @@
       show("checking", [text("p", "Looking for faces…")]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
         .then(function (response) {
-          if (!response.ok && response.status !== 400) throw new Error("status " + response.status);
+          if (!response.ok && response.status !== 400 && response.status !== 413) throw new Error("status " + response.status);
           return response.json();
         })
         .then(function (result) {
@@ -81,12 +85,23 @@
           var parts = [];
           if (result.faces && result.faces.length) parts.push(faceChoices(avoidPartnersFace(result)));
           parts.push(text("p", result.message));
-          (result.notes || []).forEach(function (note) {
+          var notes = result.notes || [];
+          if (filled && result.ok) {
+            notes = [
+              role === "husband"
+                ? gettext("A photo of the two of you: the largest face is you, the next one your partner. Tap a face to change it.")
+                : gettext("The same photo of the two of you: the face next in size is your partner's. Tap a face to change it."),
+            ];
+          }
+          notes.forEach(function (note) {
             parts.push(text("p", note, "note"));
           });
           if (!result.ok && lastFile && /face/i.test(result.message)) parts.push(turnButtons());
           show(result.ok ? "ok" : "bad", parts);
           fieldset.querySelectorAll(".errorlist").forEach(function (old) { old.remove(); });
+          if (result.ok && result.image && result.faces && result.faces.length > 1 && !faceGiven) {
+            fillBoth(role, result.image.id);
+          }
         })
         .catch(function () {
           show("bad", [text("p", "We could not check this photo just now; it will be checked when you send the form.")]);
@@ -209,6 +224,49 @@
       status.replaceChildren.apply(status, parts);
     }
   });
+
+  function otherOf(role) {
+    return role === "husband" ? "wife" : "husband";
+  }
+
+  // One photo of the two of you fills both places: the partner without a photo gets the same one. The
+  // largest face is yours and the next your partner's, whichever side the photo was chosen on; tapping
+  // a face or "Swap who is who" changes that.
+  function fillBoth(role, imageId) {
+    var other = otherOf(role);
+    if (!people[other] || form.querySelector("input[name=" + other + "_photo]:checked")) return;
+    var radio = form.querySelector("input[name=" + other + "_photo][value='" + imageId + "']");
+    if (!radio) return;
+    radio.checked = true;
+    var faces = { husband: "0", wife: "1" };
+    people[other].check(people[other].photoData(imageId, faces[other]), true);
+    if (role === "wife") people.wife.check(people.wife.photoData(imageId, faces.wife), true);
+  }
+
+  // A face tapped that the other partner has in the same photo: the other partner moves to a face
+  // nobody has, at once, and is told so (no dead end when the form is sent).
+  function makeRoomFor(role, faceValue) {
+    var other = otherOf(role);
+    var photo = form.querySelector("input[name=" + role + "_photo]:checked");
+    var otherPhoto = form.querySelector("input[name=" + other + "_photo]:checked");
+    var otherFace = form.querySelector("input[name=" + other + "_face]:checked");
+    if (!photo || !otherPhoto || photo.value !== otherPhoto.value || !otherFace || otherFace.value !== faceValue) return;
+    var free = Array.prototype.filter.call(
+      form.querySelectorAll("input[name=" + other + "_face]"),
+      function (radio) { return radio.value !== faceValue; }
+    )[0];
+    if (!free) return;
+    free.checked = true;
+    var status = people[other].fieldset.querySelector(".face-check");
+    status.querySelectorAll(".note").forEach(function (note) { note.remove(); });
+    var note = document.createElement("p");
+    note.className = "note moved";
+    note.textContent =
+      other === "wife"
+        ? gettext("You took this face, so your partner is now the other one.")
+        : gettext("Your partner took this face, so you are now the other one.");
+    status.appendChild(note);
+  }
 
   var switchButton = document.getElementById("switch-places");
   if (switchButton) {
