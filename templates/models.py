@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,7 +162,25 @@ class Template(models.Model):
     class Meta:
         db_table = "templates"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["category"], name="idx_templates_category")]
+        indexes = [
+            models.Index(fields=["category"], name="idx_templates_category"),
+            # The gallery's two orders over active templates, so a page reads its rows from an index (and a
+            # seek page starts inside it) instead of sorting every active row. Search (trigram GIN indexes
+            # on PostgreSQL) and the tag filter have their own indexes; see the migration.
+            models.Index(
+                F("popularity_score").desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(is_active=True, owner__isnull=True),
+                name="idx_templates_active_popular",
+            ),
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(is_active=True, owner__isnull=True),
+                name="idx_templates_active_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -323,6 +342,27 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.template_id}"
+
+
+class TagCount(models.Model):
+    """How many active templates carry each tag (table `template_tag_counts`, an addition to the seed
+    schema): the gallery's tag chips read the largest counts from here instead of counting every tagged
+    row on each page. `templates.tag_counts` keeps it up to date as templates and their tags change."""
+
+    tag = models.OneToOneField("taggit.Tag", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    name = models.CharField(max_length=100)
+    slug = models.CharField(max_length=100)
+    template_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "template_tag_counts"
+        indexes = [
+            models.Index(F("template_count").desc(), "name", name="idx_tag_counts_count"),
+            models.Index(fields=["slug"], name="idx_tag_counts_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.template_count}"
 
 
 class CrawlTask(models.Model):
