@@ -302,6 +302,17 @@ DANBOORU_API_KEY = env.str("DANBOORU_API_KEY", default="")
 PIXIV_REFRESH_TOKEN = env.str("PIXIV_REFRESH_TOKEN", default="")
 PIXIV_API_URL = env.str("PIXIV_API_URL", default="https://app-api.pixiv.net")
 
+# --- Provenance: a signed C2PA manifest and an invisible mark on every result --------------------
+# The signing key and its certificate chain (end-entity first), each a PEM file's path or the PEM text.
+# Unset: a throwaway development chain is made in C2PA_DEV_DIR, unless C2PA_REQUIRED (then nothing starts).
+C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="")
+C2PA_CERT_CHAIN = env.str("C2PA_CERT_CHAIN", default="")
+C2PA_SIGNING_ALG = env.str("C2PA_SIGNING_ALG", default="es256")
+# Roots `verify_result` and the provenance details trust (the chain's own root, when it is private).
+C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
+C2PA_REQUIRED = env.bool("C2PA_REQUIRED", default=False)
+C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa-dev")
+
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

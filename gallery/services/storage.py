@@ -7,10 +7,11 @@ behind when a row cannot be saved, and files go only after the transaction that 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 
@@ -115,13 +116,21 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
 
 
 def image_store_generated(
-    *, owner, picture: np.ndarray, image_type: str, category: str | None = None, filename: str
+    *,
+    owner,
+    picture: np.ndarray,
+    image_type: str,
+    category: str | None = None,
+    filename: str,
+    seal: Callable[[bytes, str], bytes] | None = None,
 ) -> Image:
     """Store a picture the site made itself (a swap result, RGB or RGBA uint8) like an upload's clean copy.
 
     The upload limits do not apply (it is not an upload: a result has its template's size, which the
     limits already bounded); the encoding, thumbnail and metadata are the same as for `image_upload`. An
     RGBA picture (from a transparent template) is stored as a PNG with its alpha, whatever `filename` says.
+    `seal(data, stored_format)`, when given, turns the encoded file into the one stored (the swaps app
+    embeds its signed provenance there): it may add metadata, never change the pixels.
     """
     mode = "RGBA" if picture.ndim == 3 and picture.shape[2] == 4 else "RGB"
     clean = image_encode(
@@ -132,6 +141,9 @@ def image_store_generated(
         notes=[],
     )
     clean.filename = filename
+    if seal is not None:
+        clean.data = seal(clean.data, clean.stored_format)
+        clean.sha256 = hashlib.sha256(clean.data).hexdigest()
     return image_store(clean=clean, owner=owner, image_type=image_type, category=category)
 
 

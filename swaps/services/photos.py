@@ -103,11 +103,11 @@ def _check_from_metadata(
     faces = metadata.get(FACES_KEY) or []
     verdict = metadata.get(CHECK_KEY) or {}
     if not verdict.get("ok") or not faces:
-        return PhotoCheck(ok=False, message=verdict.get("message") or "This photo has no face we can use.")
+        return PhotoCheck(ok=False, message=verdict.get("message") or gettext("This photo has no face we can use."))
     boxes = [face["box"] for face in faces]
     face_notes = [_face_note(face) for face in faces]
     if chosen is not None and not 0 <= chosen < len(faces):
-        return PhotoCheck(ok=False, message="Please tap the face to use in this photo.", boxes=boxes)
+        return PhotoCheck(ok=False, message=gettext("Please tap the face to use in this photo."), boxes=boxes)
     if len(faces) == 1 and partner_face is not None:
         # The one face is the other partner's: never "we found the face" to the second one.
         message = (
@@ -117,16 +117,16 @@ def _check_from_metadata(
         )
         return PhotoCheck(ok=False, message=message, boxes=boxes, face_notes=face_notes)
     if len(faces) == 1:
-        message = "We found the face in this photo."
+        message = gettext("We found the face in this photo.")
         notes = [gettext("This face is %(quality)s.") % {"quality": face_notes[0]}] if face_notes[0] else []
     else:
-        message = f"This photo shows {len(faces)} faces: tap the one to use."
+        message = gettext("This photo shows %(count)d faces: tap the one to use.") % {"count": len(faces)}
         notes = []
         if chosen is None and partner_face is not None:
             chosen = next(index for index in range(len(faces)) if index != partner_face)
             notes = [gettext("The face your partner did not take is chosen for now.")]
         elif chosen is None:
-            notes = ["The largest face is chosen for now."]
+            notes = [gettext("The largest face is chosen for now.")]
     return PhotoCheck(ok=True, message=message, notes=notes, boxes=boxes, face_notes=face_notes, chosen=chosen or 0)
 
 

@@ -15,6 +15,7 @@ from gallery.services import image_delete, image_store_generated
 from jobs import is_timeout
 from templates.services import template_count_use
 
+from .. import provenance
 from ..models import STEPS, FaceSwapTask
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
@@ -96,11 +97,13 @@ def _swap(task: FaceSwapTask):
 def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
     image = image_store_generated(
         owner=task.user,
-        picture=result,
+        # The invisible mark goes into the pixels, then the signed manifest into the encoded file.
+        picture=provenance.result_mark(result, task=task),
         image_type=ImageType.RESULT,
         category=task.template.category,
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
+        seal=provenance.result_sealer(task=task),
     )
     try:
         image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
