@@ -414,6 +414,16 @@ def swap_delete(*, task: FaceSwapTask) -> None:
     SWAP_JOBS.job_delete(task_id)
 
 
+def swap_trash_empty(*, user) -> int:
+    """Delete every swap in the user's trash for good (each as swap_delete does); how many were deleted."""
+    tasks = FaceSwapTask.objects.filter(user=user, deleted_at__isnull=False).exclude(status=Status.PROCESSING)
+    count = 0
+    for task in tasks.select_related("result_image"):
+        swap_delete(task=task)
+        count += 1
+    return count
+
+
 def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
     """Repair tasks that would otherwise wait forever; safe to run from cron, and twice.
 
