@@ -240,6 +240,12 @@ CONTENT_GATE_MODEL = env.str("CONTENT_GATE_MODEL", default="nudenet")
 CONTENT_GATE_REFUSE_AT = float(env.str("CONTENT_GATE_REFUSE_AT", default="") or "nan")
 CONTENT_GATE_REVIEW_AT = float(env.str("CONTENT_GATE_REVIEW_AT", default="") or "nan")
 CONTENT_GATE_THREADS = env.int("CONTENT_GATE_THREADS", default=1)
+# A person's own templates (README "Own templates"): how many may wait for their face search at once, and
+# how long that search (a job on the swaps queue) may run before it counts as failed.
+OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
+OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
+# "Report this picture" on shared pages: at most this many reports per IP address per hour.
+REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -267,6 +273,12 @@ CRAWL_MAX_BYTES = env.int("CRAWL_MAX_BYTES", default=UPLOAD_MAX_BYTES)
 CRAWL_MAX_IMAGES = env.int("CRAWL_MAX_IMAGES", default=50)  # new templates per crawl unless told otherwise
 # Tests and a local mirror only: production crawls must never reach the site's own network.
 CRAWL_ALLOW_PRIVATE_NETWORKS = env.bool("CRAWL_ALLOW_PRIVATE_NETWORKS", default=False)
+# Networks a crawl may reach although they are not public (a local mirror), e.g. 10.1.2.0/24; none by default.
+CRAWL_ALLOWED_NETWORKS = env.list("CRAWL_ALLOWED_NETWORKS", default=[])
+# JSON answers of a source's API: bytes on the wire and after decompression (a gzip bomb is cut while it
+# inflates). Danbooru's page of 100 posts is about 200 KB.
+CRAWL_API_MAX_BYTES = env.int("CRAWL_API_MAX_BYTES", default=8 * 1024 * 1024)
+CRAWL_API_MAX_DECODED_BYTES = env.int("CRAWL_API_MAX_DECODED_BYTES", default=32 * 1024 * 1024)
 # Content rules: small pictures make small results; the blocklist keeps adult and minor-related art out.
 CRAWL_MIN_SHORT_SIDE = env.int("CRAWL_MIN_SHORT_SIDE", default=800)
 CRAWL_RATINGS = env.list("CRAWL_RATINGS", default=["g"])  # Danbooru's general rating only
@@ -289,6 +301,17 @@ DANBOORU_LOGIN = env.str("DANBOORU_LOGIN", default="")
 DANBOORU_API_KEY = env.str("DANBOORU_API_KEY", default="")
 PIXIV_REFRESH_TOKEN = env.str("PIXIV_REFRESH_TOKEN", default="")
 PIXIV_API_URL = env.str("PIXIV_API_URL", default="https://app-api.pixiv.net")
+
+# --- Provenance: a signed C2PA manifest and an invisible mark on every result --------------------
+# The signing key and its certificate chain (end-entity first), each a PEM file's path or the PEM text.
+# Unset: a throwaway development chain is made in C2PA_DEV_DIR, unless C2PA_REQUIRED (then nothing starts).
+C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="")
+C2PA_CERT_CHAIN = env.str("C2PA_CERT_CHAIN", default="")
+C2PA_SIGNING_ALG = env.str("C2PA_SIGNING_ALG", default="es256")
+# Roots `verify_result` and the provenance details trust (the chain's own root, when it is private).
+C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
+C2PA_REQUIRED = env.bool("C2PA_REQUIRED", default=False)
+C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa-dev")
 
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

@@ -89,8 +89,9 @@ class Image(models.Model):
 
     @property
     def is_private(self) -> bool:
-        """People's photos and results are private; template images are public."""
-        return self.image_type != ImageType.TEMPLATE
+        """People's photos and results are private; template images are public, except a person's own
+        scene (a template picture with an owner), which only its owner sees."""
+        return self.image_type != ImageType.TEMPLATE or self.owner_id is not None
 
     @property
     def thumbnail_key(self) -> str:

@@ -19,7 +19,8 @@ import django_rq
 from django.conf import settings
 from django.db import transaction
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 from rq.worker import Worker
@@ -105,6 +106,15 @@ class JobKind:
             job = self.job(row_id)
             if job is not None:
                 job.delete()
+
+    def job_stop(self, row_id: int) -> bool:
+        """Stop the row's job if a worker runs it now (RQ's stop command: the worker kills the work horse
+        within a moment and goes on with its queue); False when nothing was running or Redis is down."""
+        try:
+            send_stop_job_command(self.connection(), self.job_id(row_id))
+        except (NoSuchJobError, InvalidJobOperation, RedisError):
+            return False
+        return True
 
     def job_status(self, row_id: int, *, connection: Any = None) -> JobStatus | None:
         """The RQ status of the row's job (None when there is none)."""

@@ -17,9 +17,25 @@ class SwapsConfig(AppConfig):
         # A photo added in My photos is checked for faces at once, so one without a usable face is marked
         # there and left out of the swap form's picker.
         image_photo_added_register(_check_photo_faces)
+        # Deleting an own template (templates) asks whether its swaps go too: swaps counts and deletes them.
+        from templates.own_services import own_template_swaps_register
+
+        own_template_swaps_register(count=_template_swap_count, delete=_template_swaps_delete)
 
 
 def _check_photo_faces(image) -> None:
     from .services import swap_photo_check
 
     swap_photo_check(image=image)
+
+
+def _template_swap_count(template) -> int:
+    from .models import FaceSwapTask
+
+    return FaceSwapTask.objects.filter(template=template).count()
+
+
+def _template_swaps_delete(template) -> int:
+    from .services import swaps_delete_for_template
+
+    return swaps_delete_for_template(template)

@@ -1,7 +1,7 @@
 """System checks of the swaps app."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 from faceengine import EngineError, engine_model_files
 
@@ -29,3 +29,17 @@ def model_licence_check(app_configs, **kwargs) -> list[Warning]:
         )
         for file in forbidden
     ]
+
+
+@register(Tags.security)
+def provenance_signing_check(app_configs, **kwargs) -> list[Error]:
+    """Results are signed with the configured C2PA key and chain; with C2PA_REQUIRED nothing starts without them."""
+    from .provenance.signing import signer_check
+
+    # Unconfigured and not required: a throwaway development chain signs (made on first use).
+    if not (settings.C2PA_REQUIRED or settings.C2PA_SIGNING_KEY or settings.C2PA_CERT_CHAIN):
+        return []
+    problem = signer_check()
+    if problem is None:
+        return []
+    return [Error(problem, hint="See C2PA_* in .env.example.", id="swaps.E001")]

@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 
 from faceengine import Face
 
+from .provenance.watermark import new_public_id
+
 
 class FaceSwapTask(models.Model):
     """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
@@ -72,6 +74,9 @@ class FaceSwapTask(models.Model):
     album = models.ForeignKey(
         "Album", on_delete=models.SET_NULL, null=True, blank=True, db_column="album_id", related_name="tasks"
     )
+    # Also an addition: a random 64-bit id (16 hex digits) hidden in the result's invisible mark, so a
+    # picture found elsewhere leads back to its task without giving away the database id.
+    public_id = models.CharField(max_length=16, unique=True, null=True, blank=True, default=new_public_id)
 
     class Meta:
         db_table = "faceswap_tasks"

@@ -101,7 +101,9 @@ def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[st
 
 @login_required
 def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
-    template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk, is_active=True)
+    template = get_object_or_404(Template.objects.select_related("image"), pk=template_pk)
+    if not template.usable_by(request.user):
+        raise Http404("No such template.")
     photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}

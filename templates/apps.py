@@ -27,6 +27,14 @@ class CoupleTemplatesConfig(AppConfig):
             post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
         m2m_changed.connect(pages_invalidate_on_commit, sender=TaggedItem, dispatch_uid=f"{uid}.tags")
 
+        # The tag chips' counts follow the same changes (templates/tag_counts.py).
+        from .tag_counts import tagged_item_changed, template_changed
+
+        uid = "couple_templates.tag_counts"
+        for model, receiver in ((Template, template_changed), (TaggedItem, tagged_item_changed)):
+            post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
+
         # The crawl tasks' and review queue's admin pages extend TemplateAdmin, so they are registered
         # here, after the admin module (importing them from it would make an import cycle).
         from . import crawl_admin  # noqa: F401

@@ -6,6 +6,12 @@ page carries the version number it was rendered under; the version is bumped the
 commit) any template, its picture or its tags is created, changed, activated, archived or deleted, and
 a page of an older version is never served again.
 Logged-in visitors, and visitors with a session or pending messages, always get a fresh page.
+
+A page missing from the cache is rendered by one request only: the first takes a short lock and the
+others asking for the same page meanwhile wait for its result (never an older version's page, which may
+show a template just taken down). The set of pages kept is bounded: every parameter is canonicalised
+(unknown values dropped), a tag or position that names nothing is rendered but not kept, and searches are
+not kept at all (their words are unbounded; the indexes make them cheap).
 """
 
 from __future__ import annotations
@@ -26,8 +32,14 @@ VERSION_KEY = "templates:pages:version"
 # page therefore also expires after this long.
 PAGE_TIMEOUT_SECONDS = 300
 # The query parameters the gallery reads; anything else (tracking tags, cache busters) changes nothing.
-PAGE_PARAMS = ("category", "tag", "q", "sort", "page")
+PAGE_PARAMS = ("category", "tag", "q", "sort", "after", "before")
 MAX_PARAM_LENGTH = 100
+SORT_VALUES = ("popular", "newest")  # the first is the default, never written in a key
+# A miss is rendered by one request at a time: the lock outlives any sane render, and the others wait at
+# most this long for its page before rendering it themselves.
+RENDER_LOCK_SECONDS = 10
+WAIT_SECONDS = 5.0
+WAIT_STEP_SECONDS = 0.01
 # Cookies that make a page personal: a session (perhaps logged in) or messages waiting to be shown.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 CACHE_HEADER = "X-Page-Cache"
@@ -69,14 +81,29 @@ def template_image_changed(*, instance, **kwargs) -> None:
         pages_invalidate_on_commit()
 
 
+def canonical_params(request: HttpRequest) -> dict[str, str]:
+    """The gallery's own parameters as the page reads them: unknown categories and sorts, the default sort,
+    positions that are not ids and a second position dropped; words of a search joined by single spaces."""
+    from gallery.models import Category
+
+    get = request.GET
+    params = {
+        "category": get.get("category", "") if get.get("category", "") in Category.values else "",
+        "tag": get.get("tag", "").strip()[:MAX_PARAM_LENGTH],
+        "q": " ".join(get.get("q", "").split())[:MAX_PARAM_LENGTH],
+        "sort": get.get("sort", "") if get.get("sort", "") in SORT_VALUES[1:] else "",
+    }
+    for name in ("after", "before"):
+        value = get.get(name, "")
+        if value.isdigit() and len(value) < 12:
+            params[name] = str(int(value))
+            break
+    return {name: params[name] for name in PAGE_PARAMS if params.get(name)}
+
+
 def normalised_query(request: HttpRequest) -> str:
-    """The gallery's own parameters, in a fixed order, without empty values or anything else."""
-    pairs = []
-    for name in PAGE_PARAMS:
-        value = request.GET.get(name, "").strip()[:MAX_PARAM_LENGTH]
-        if value:
-            pairs.append((name, value))
-    return urlencode(pairs)
+    """The gallery's own parameters, canonical, in a fixed order, without empty values or anything else."""
+    return urlencode(canonical_params(request))
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -84,7 +111,15 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
-    return f"templates:page:{request.path}?{normalised_query(request)}"
+    # Only the gallery reads parameters; the template pages ignore them, so their keys do too.
+    query = normalised_query(request) if request.path == _gallery_path() else ""
+    return f"templates:page:{request.path}?{query}"
+
+
+def _gallery_path() -> str:
+    from django.urls import reverse
+
+    return reverse("couple_templates:list")
 
 
 def _cached_page(request: HttpRequest) -> tuple[str, int, tuple | None]:
@@ -113,13 +148,19 @@ def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 
     AnonymousPageCacheMiddleware keeps a marked page once every middleware has had its say (security
     headers included), and answers the next such visitor from the cache before sessions, authentication
-    and URL routing run at all.
+    and URL routing run at all. A view sets `response.cache_not_kept = True` for a page it should not keep
+    (one whose parameters name nothing, so the set of kept pages stays bounded).
     """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        if _cacheable_request(request) and response.status_code == 200 and not response.streaming:
+        if (
+            _cacheable_request(request)
+            and response.status_code == 200
+            and not response.streaming
+            and not getattr(response, "cache_not_kept", False)
+        ):
             response.cache_anonymous_page = True
         # The same URL is personal for logged-in visitors: shared caches must tell them apart.
         patch_vary_headers(response, ["Cookie"])
@@ -144,16 +185,45 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         key, version, cached = _cached_page(request)
         if cached is not None:
-            content, headers = cached
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
-            response[CACHE_HEADER] = "hit"
-            return response
-        response = self.get_response(request)
-        if getattr(response, "cache_anonymous_page", False) and not response.cookies:
-            headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
-            # Under the version read before rendering: a change made meanwhile makes this entry stale at once.
-            cache.set(key, (version, response.content, headers), PAGE_TIMEOUT_SECONDS)
-            response[CACHE_HEADER] = "miss"
+            return _replay(*cached, "hit")
+        if request.GET.get("q", "").strip() and request.path == _gallery_path():
+            return self.get_response(request)
+        lock = f"{key}:render"
+        if not cache.add(lock, version, RENDER_LOCK_SECONDS):
+            waited = _wait_for_page(key, version)
+            if waited is not None:
+                return waited
+        try:
+            response = self.get_response(request)
+            if getattr(response, "cache_anonymous_page", False) and not response.cookies:
+                headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+                # Under the version read before rendering: a change made meanwhile makes this entry stale at once.
+                cache.set(key, (version, response.content, headers), PAGE_TIMEOUT_SECONDS)
+                response[CACHE_HEADER] = "miss"
+        finally:
+            cache.delete(lock)
         return response
+
+
+def _replay(content: bytes, headers: list, how: str) -> HttpResponse:
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    response[CACHE_HEADER] = how
+    return response
+
+
+def _wait_for_page(key: str, version: int) -> HttpResponse | None:
+    """The page another request is rendering, once it is kept (None when it is not within WAIT_SECONDS, or
+    the render ended without keeping it: this request then renders it itself)."""
+    lock = f"{key}:render"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        found = cache.get_many([key, lock])
+        entry = found.get(key)
+        if entry is not None and entry[0] >= version:
+            return _replay(entry[1], entry[2], "wait")
+        if lock not in found:
+            return None
+    return None

@@ -118,7 +118,12 @@ class CrawledTemplateAdmin(TemplateAdmin):
     actions = ["approve_templates", "reject_templates", "detect_faces_again", take_down]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Template]:
-        return super().get_queryset(request).filter(review__isnull=False).select_related("crawl_task")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(review__isnull=False)
+            .select_related("crawl_task", "owner", "submitted_by")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -176,9 +181,24 @@ class CrawledTemplateAdmin(TemplateAdmin):
             '<span class="tpl-review-badge is-{}" title="{}">{}</span>', label.replace(" ", "-"), title, label
         )
 
-    @admin.display(description="Crawl", ordering="crawl_task")
+    @admin.display(description="From", ordering="crawl_task")
     def crawl(self, template: Template) -> str:
         task = template.crawl_task
+        if task is None and template.suggested_at is not None:
+            # A person's own picture suggested for the gallery: who suggested it, and their licence word.
+            who = template.submitted_by.username if template.submitted_by else "a deleted account"
+            return format_html(
+                '<span class="tpl-review-submitter">Suggested by <strong>{}</strong>{}</span>',
+                who,
+                " (licence confirmed)" if template.licence_confirmed else "",
+            )
+        if task is None and template.owner_id is not None:
+            content = (template.image.metadata or {}).get("content") or {} if template.image else {}
+            return format_html(
+                '<span class="tpl-review-submitter">Own picture of <strong>{}</strong>, held: content score {}</span>',
+                template.owner.username,
+                content.get("score", "?"),
+            )
         if task is None:
             return "—"
         return format_html(

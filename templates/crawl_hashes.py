@@ -37,7 +37,10 @@ def image_perceptual_hash_backfill(*, image_type: str) -> int:
     """
     done = 0
     for image in (
-        Image.objects.filter(image_type=image_type).exclude(metadata__has_key="phash").only("pk", "file", "metadata")
+        # The site's pictures only: a person's private scene is never compared with what a crawl finds.
+        Image.objects.filter(image_type=image_type, owner__isnull=True)
+        .exclude(metadata__has_key="phash")
+        .only("pk", "file", "metadata")
     ):
         try:
             with picture_storage().open(image.thumbnail_key or image.file.name, "rb") as fp:
@@ -59,9 +62,9 @@ class KnownPictures:
     @classmethod
     def load(cls) -> KnownPictures:
         image_perceptual_hash_backfill(image_type=ImageType.TEMPLATE)
-        rows = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__has_key="phash").values_list(
-            "metadata__phash", "template__id"
-        )
+        rows = Image.objects.filter(
+            image_type=ImageType.TEMPLATE, owner__isnull=True, metadata__has_key="phash"
+        ).values_list("metadata__phash", "template__id")
         return cls([(int(value, 16), template_id) for value, template_id in rows if isinstance(value, str)])
 
     def nearest(self, phash: str) -> tuple[int, int | None] | None:

@@ -17,13 +17,21 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from jobs import JobKind, is_timeout, stuck_repair
 
-from .crawl_candidates import CREATED, DUPLICATE, NEAR_DUPLICATE, REFUSED, CandidateRules, collect_candidate
+from .crawl_candidates import (
+    CREATED,
+    DUPLICATE,
+    NEAR_DUPLICATE,
+    REFUSED,
+    CandidateRules,
+    Outcome,
+    collect_candidate,
+)
 from .crawl_hashes import KnownPictures
 from .crawlers import CrawlFailed, CrawlFilters, CrawlSession, get_crawler
 from .models import CrawlTask
@@ -96,12 +104,20 @@ def crawl_start(*, crawl: CrawlTask) -> CrawlTask:
 
 
 def crawl_cancel(*, crawl: CrawlTask) -> bool:
-    """Stop a pending or processing crawl: a running one stops before its next candidate. False if finished."""
-    cancelled = CrawlTask.objects.filter(pk=crawl.pk, status__in=[Status.PENDING, Status.PROCESSING]).update(
-        status=Status.CANCELLED, error_message="Cancelled by a curator.", completed_at=timezone.now()
-    )
-    if cancelled and crawl.status == Status.PENDING:
+    """Stop a pending or processing crawl; False if it had finished.
+
+    A running crawl's job is stopped at once (its worker kills the work horse, mid-download if need be,
+    and takes the next job); a crawl run in a process of its own (`crawl_templates --sync`) stops before
+    its next candidate.
+    """
+    fields = {"status": Status.CANCELLED, "error_message": "Cancelled by a curator.", "completed_at": timezone.now()}
+    waiting = CrawlTask.objects.filter(pk=crawl.pk, status=Status.PENDING).update(**fields)
+    running = CrawlTask.objects.filter(pk=crawl.pk, status=Status.PROCESSING).update(**fields)
+    if running:
+        transaction.on_commit(lambda: CRAWL_JOBS.job_stop(crawl.pk))
+    if waiting:
         CRAWL_JOBS.job_delete(crawl.pk)
+    cancelled = waiting or running
     crawl.refresh_from_db()
     return bool(cancelled)
 
@@ -215,15 +231,24 @@ class _Run:
         for candidate in crawler.search(self.crawl.search_query or "", self.filters):
             if not CrawlTask.objects.filter(pk=self.crawl.pk, status=Status.PROCESSING).exists():
                 raise _Cancelled
-            outcome = collect_candidate(
-                candidate,
-                crawl=self.crawl,
-                session=self.session,
-                category=crawler.category,
-                detect=detect,
-                known=known,
-                rules=rules,
-            )
+            try:
+                outcome = collect_candidate(
+                    candidate,
+                    crawl=self.crawl,
+                    session=self.session,
+                    category=crawler.category,
+                    detect=detect,
+                    known=known,
+                    rules=rules,
+                )
+            except DatabaseError:
+                raise  # the crawl itself cannot go on
+            except Exception as exc:
+                if is_timeout(exc):
+                    raise
+                # Something about this one candidate that nothing foresaw: refuse it alone, go on.
+                logger.exception("crawl %s: candidate %s failed", self.crawl.pk, candidate.source_id)
+                outcome = Outcome(REFUSED, candidate, f"it could not be processed ({type(exc).__name__})")
             self.counts[outcome.kind] += 1
             self.say(outcome.line)
             if outcome.kind == CREATED:

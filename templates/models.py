@@ -3,8 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from faceengine import ROLES, face_json_problems
 from gallery.models import Category
@@ -71,6 +73,15 @@ class Review(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
+class OwnFaces(models.TextChoices):
+    """Where the search for faces in a person's own template stands (a job on the swaps queue)."""
+
+    PENDING = "pending", _("Waiting for its turn")
+    PROCESSING = "processing", _("Finding faces")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class Template(models.Model):
     """A couple template (table `templates`): a picture with a husband face and a wife face to replace.
 
@@ -119,11 +130,57 @@ class Template(models.Model):
     )
     takedown_reason = models.TextField(null=True, blank=True, editable=False)
     taken_down_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # --- A person's own scene (additions to the seed schema, see README "Own templates") ---
+    # Null for the site's templates. Set: a private template only its owner sees and uses; cleared when a
+    # curator approves it for the gallery (the site takes it over, `submitted_by` keeps the attribution).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_column="owner_id",
+        related_name="own_templates",
+        editable=False,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggested_templates",
+        editable=False,
+    )
+    suggested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    licence_confirmed = models.BooleanField(null=True, blank=True, editable=False)
+    faces_status = models.CharField(max_length=20, choices=OwnFaces.choices, null=True, blank=True, editable=False)
+    faces_progress = models.IntegerField(default=0, db_default=0, null=True, editable=False)
+    faces_error = models.TextField(null=True, blank=True, editable=False)
+    faces_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The owner deleted it but kept the swaps made with it: hidden from them, kept for those swaps.
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "templates"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["category"], name="idx_templates_category")]
+        indexes = [
+            models.Index(fields=["category"], name="idx_templates_category"),
+            # The gallery's two orders over active templates, so a page reads its rows from an index (and a
+            # seek page starts inside it) instead of sorting every active row. Search (trigram GIN indexes
+            # on PostgreSQL) and the tag filter have their own indexes; see the migration.
+            models.Index(
+                F("popularity_score").desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(is_active=True, owner__isnull=True),
+                name="idx_templates_active_popular",
+            ),
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(is_active=True, owner__isnull=True),
+                name="idx_templates_active_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -146,6 +203,31 @@ class Template(models.Model):
             )
         except ValidationError as exc:
             raise ValidationError({"face_positions": exc.messages}) from exc
+
+    @property
+    def is_own(self) -> bool:
+        """A person's own scene, private to them."""
+        return self.owner_id is not None
+
+    @property
+    def held_for_review(self) -> bool:
+        """An own template whose picture the content gate found borderline, until a curator approves it."""
+        content = ((self.image.metadata or {}).get("content") or {}) if self.image_id else {}
+        return content.get("verdict") == "borderline" and self.review != Review.APPROVED
+
+    def usable_by(self, user) -> bool:
+        """Whether this person may swap with it: an active site template, or their own with both faces."""
+        if self.taken_down_at is not None:
+            return False
+        if self.owner_id is None:
+            return bool(self.is_active)
+        return (
+            user is not None
+            and self.owner_id == user.pk
+            and self.removed_at is None
+            and self.roles_complete
+            and not self.held_for_review
+        )
 
     def face_for_role(self, role: str) -> dict | None:
         """The face_positions entry marked with this role, if any."""
@@ -260,6 +342,27 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.template_id}"
+
+
+class TagCount(models.Model):
+    """How many active templates carry each tag (table `template_tag_counts`, an addition to the seed
+    schema): the gallery's tag chips read the largest counts from here instead of counting every tagged
+    row on each page. `templates.tag_counts` keeps it up to date as templates and their tags change."""
+
+    tag = models.OneToOneField("taggit.Tag", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    name = models.CharField(max_length=100)
+    slug = models.CharField(max_length=100)
+    template_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "template_tag_counts"
+        indexes = [
+            models.Index(F("template_count").desc(), "name", name="idx_tag_counts_count"),
+            models.Index(fields=["slug"], name="idx_tag_counts_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.template_count}"
 
 
 class CrawlTask(models.Model):

@@ -3,9 +3,10 @@ number of queries; a person's favourites."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from taggit.models import Tag
+from taggit.models import TaggedItem
 
 from gallery.models import Category, Image
 
@@ -29,11 +30,14 @@ def template_list_active(
     *, category: str | None = None, tag: str | None = None, search: str | None = None, sort: str = DEFAULT_SORT
 ) -> QuerySet[Template]:
     """Active templates for the gallery, filtered by category, tag (slug) and a search in title/artist/description."""
-    templates = Template.objects.filter(is_active=True)
+    templates = Template.objects.filter(is_active=True, owner__isnull=True)
     if category in Category.values:
         templates = templates.filter(category=category)
     if tag:
-        templates = templates.filter(image__tags__slug=tag)
+        # A semi-join on the tagged pictures (one index range on the tag), not a join through every tag row.
+        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Image), tag__slug=tag)
+        templates = templates.filter(image_id__in=tagged.values("object_id"))
+    # Case-insensitive substring matches: trigram GIN indexes on PostgreSQL serve them (see the migration).
     for word in (search or "").split():
         templates = templates.filter(
             Q(title__icontains=word) | Q(artist__icontains=word) | Q(description__icontains=word)
@@ -43,26 +47,13 @@ def template_list_active(
 
 def template_get_active(*, pk: int) -> Template:
     """An active template with its picture and tags; 404 for unknown and inactive ones."""
-    active = _with_picture(Template.objects.filter(is_active=True)).prefetch_related("image__tags")
+    active = _with_picture(Template.objects.filter(is_active=True, owner__isnull=True)).prefetch_related("image__tags")
     return get_object_or_404(active, pk=pk)
 
 
 def template_list_popular(*, limit: int = 8) -> list[Template]:
     """The most used active templates, for the home page."""
     return list(template_list_active(sort="popular")[:limit])
-
-
-def template_tags_in_use(*, limit: int = 30) -> list[Tag]:
-    """Tags of active templates' pictures, most used first, each with `.template_count`."""
-    return list(
-        Tag.objects.filter(
-            taggit_taggeditem_items__content_type__app_label=Image._meta.app_label,
-            taggit_taggeditem_items__content_type__model=Image._meta.model_name,
-            taggit_taggeditem_items__object_id__in=Image.objects.filter(template__is_active=True).values("pk"),
-        )
-        .annotate(template_count=Count("taggit_taggeditem_items"))
-        .order_by("-template_count", "name")[:limit]
-    )
 
 
 def favourite_template_ids(*, user) -> frozenset[int]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from faceengine import Engine, EngineError, detect_faces, get_engine, load_image
 from gallery.models import Image, ImageType
-from gallery.services import CleanImage, image_clean, image_delete, image_store
+from gallery.services import CleanImage, image_clean, image_delete, image_make_public, image_store
 
 from .models import ROLES, CrawlTask, Favourite, Review, Template, validate_face_positions
 
@@ -36,8 +36,11 @@ class TemplateDuplicateError(ValidationError):
 
 
 def template_find_duplicate(*, sha256: str, exclude_image: Image | None = None) -> Template | None:
-    """The template whose stored picture has this sha256, if any."""
-    images = Image.objects.filter(image_type=ImageType.TEMPLATE, metadata__sha256=sha256, template__isnull=False)
+    """The site template whose stored picture has this sha256, if any (people's private scenes are theirs:
+    an admin or a crawl may add the same picture to the gallery)."""
+    images = Image.objects.filter(
+        image_type=ImageType.TEMPLATE, owner__isnull=True, metadata__sha256=sha256, template__isnull=False
+    )
     if exclude_image is not None:
         images = images.exclude(pk=exclude_image.pk)
     image = images.select_related("template").first()
@@ -284,7 +287,26 @@ def template_reject(*, template: Template) -> Template:
 
 
 def template_approve(*, template: Template) -> Template:
-    """Approve a crawled template and put it in the gallery; ValidationError with the reasons otherwise."""
+    """Approve a crawled template and put it in the gallery; ValidationError with the reasons otherwise.
+
+    A person's own template in the queue: suggested for the gallery, the site takes it over (its owner
+    cleared, its picture made public, the submitter kept for the attribution); held because the content
+    gate found it borderline, it stays theirs and private and they may use it."""
+    if template.owner_id is not None and template.suggested_at is None:
+        template.review = Review.APPROVED
+        template.save(update_fields=["review"])
+        return template
+    if template.owner_id is not None:
+        problems = template.activation_problems()
+        if problems:
+            raise ValidationError(problems, code="activate")
+        with transaction.atomic():
+            image_make_public(image=template.image)
+            template.owner = None
+            template.is_active = True
+            template.review = Review.APPROVED
+            template.save(update_fields=["owner", "is_active", "review"])
+        return template
     template_activate(template=template)
     template.review = Review.APPROVED
     template.save(update_fields=["review"])

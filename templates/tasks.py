@@ -15,3 +15,11 @@ def crawl_run_task(crawl_id: int) -> dict[str, Any]:
         "status": crawl.status if crawl else None,
         "images_collected": crawl.images_collected if crawl else None,
     }
+
+
+def own_faces_task(template_id: int) -> dict[str, Any]:
+    """Find the faces in a person's own template on the `swaps` queue (see templates.own_services)."""
+    from templates.own_services import own_faces_run
+
+    template = own_faces_run(template_id=template_id)
+    return {"template_id": template_id, "faces_status": template.faces_status if template else None}

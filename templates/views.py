@@ -4,20 +4,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from gallery.models import Category
-
-from . import selectors, services
-from .cache import cache_anonymous_page
+from . import catalogue, selectors, services
+from .cache import cache_anonymous_page, canonical_params
 from .models import CATEGORY_SHORT, Template
 
-PAGE_SIZE = 24
+PAGE_SIZE = catalogue.PAGE_SIZE
 
 
 def use_template_url(request: HttpRequest, template: Template) -> str:
@@ -34,36 +31,43 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @cache_anonymous_page
 def gallery(request: HttpRequest) -> HttpResponse:
-    category = request.GET.get("category", "")
-    category = category if category in Category.values else ""
-    tag = request.GET.get("tag", "").strip()
-    search = request.GET.get("q", "").strip()[:100]
-    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
-    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    # The same canonical values the shared cache keys the page by (unknown ones dropped).
+    params = canonical_params(request)
+    category, tag, search = params.get("category", ""), params.get("tag", ""), params.get("q", "")
+    sort = params.get("sort", selectors.DEFAULT_SORT)
     templates = selectors.template_list_active(category=category, tag=tag, search=search, sort=sort)
-    page = Paginator(templates, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The filters without the page number, for the pagination links and the category chips.
-    params = {key: value for key, value in (("category", category), ("tag", tag), ("q", search)) if value}
-    if sort != selectors.DEFAULT_SORT:
-        params["sort"] = sort
-    return render(
+    # The filters without the position, for the Previous/Next links and the category chips.
+    filters = {key: value for key, value in params.items() if key not in ("after", "before")}
+    query = urlencode(filters)
+    after, before = params.get("after"), params.get("before")
+    page = catalogue.gallery_page(
+        templates, sort=sort, after=int(after) if after else None, before=int(before) if before else None
+    )
+    page.paginator.count = catalogue.count_active(templates, key=query)
+    tags = catalogue.tags_in_use()
+    response = render(
         request,
         "couple_templates/gallery.html",
         {
             "page": page,
             "category_chips": list(CATEGORY_SHORT.items()),
             "category_label": CATEGORY_SHORT.get(category, ""),
-            "tags": selectors.template_tags_in_use(),
+            "tags": tags,
             "category": category,
             "tag": tag,
             "search": search,
             "sort": sort,
             "filtering": bool(category or tag or search),
-            "query": urlencode(params),
-            "query_without_category": urlencode({k: v for k, v in params.items() if k != "category"}),
-            "query_without_tag": urlencode({k: v for k, v in params.items() if k != "tag"}),
+            "query": query,
+            "query_without_category": urlencode({k: v for k, v in filters.items() if k != "category"}),
+            "query_without_tag": urlencode({k: v for k, v in filters.items() if k != "tag"}),
         },
     )
+    # A position that is no template, or a tag no active template has, is shown but not kept in the cache.
+    response.cache_not_kept = bool((after or before) and not page.anchored) or bool(
+        tag and not catalogue.tag_known(tag)
+    )
+    return response
 
 
 @cache_anonymous_page

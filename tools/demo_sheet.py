@@ -17,6 +17,9 @@ demo-sheet-hairline.png: the hard cases' foreheads and hairlines, before and aft
 its forehead step (testing/skin_tone.forehead_step: how much lighter or darker the swap made the forehead
 than the template's skin just above it).
 
+demo-sheet-faults.png: the six faults people saw (tools/faults_sheet.py), before (--before) and now, face
+crops enlarged 3x.
+
 demo-sheet-look.png: every case of the look table (tools/bench_look.py: the shared pairs and the demo
 templates), each face a row: the template's face, then the result's, enlarged 3x (each pixel a 3x3
 block, as a zoom shows it), for the engine of an earlier checkout when --before is given, this checkout's
@@ -38,6 +41,7 @@ import numpy as np
 from faceengine import encode_image, get_engine, swap_couple, swap_one_face
 from faceengine.shared import blend
 from testing import drawn_likeness, samples, skin_tone
+from tools.faults_sheet import build_faults_sheet
 
 CELL = 220
 # The hard sheet's close-ups.
@@ -256,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     look = output.with_name(f"{output.stem}-look{output.suffix}")
     look.write_bytes(encode_image(build_look_sheet(args.before), "PNG"))
     print(f"Wrote {look}: each face of the look table, template then results, enlarged 3x.")
+    faults = output.with_name(f"{output.stem}-faults{output.suffix}")
+    faults.write_bytes(encode_image(build_faults_sheet(args.before), "PNG"))
+    print(f"Wrote {faults}: the six faults people saw, before (with --before) and now, face crops enlarged 3x.")
     drawn = output.with_name(f"{output.stem}-drawn{output.suffix}")
     likeness = drawn_likeness.measure()
     drawn.write_bytes(encode_image(drawn_likeness.sheet(likeness), "PNG"))

@@ -19,6 +19,7 @@ from .rotation import image_rotate
 from .storage import (
     image_delete,
     image_files_follow_row,
+    image_make_public,
     image_store,
     image_store_generated,
     image_upload,
@@ -33,6 +34,7 @@ __all__ = [
     "image_clean",
     "image_delete",
     "image_files_follow_row",
+    "image_make_public",
     "image_photo_added_register",
     "image_purge_expired",
     "image_quota_check",

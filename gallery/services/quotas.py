@@ -11,8 +11,10 @@ from ..models import Image, ImageType
 
 def image_quota_check(*, owner, adding: int) -> None:
     """ValidationError (code "quota") when one more photo of `adding` bytes would pass the owner's quota
-    (PHOTO_QUOTA_COUNT photos, PHOTO_QUOTA_BYTES in all), saying how to make room."""
-    used = Image.objects.filter(owner=owner, image_type=ImageType.SOURCE).aggregate(
+    (PHOTO_QUOTA_COUNT photos, PHOTO_QUOTA_BYTES in all; own templates count as photos), saying how to
+    make room."""
+    # A person's own templates (their scenes) count as photos: both are pictures they keep with us.
+    used = Image.objects.filter(owner=owner, image_type__in=(ImageType.SOURCE, ImageType.TEMPLATE)).aggregate(
         count=models.Count("pk"), size=models.Sum("file_size")
     )
     most_count, most_bytes = settings.PHOTO_QUOTA_COUNT, settings.PHOTO_QUOTA_BYTES

@@ -7,10 +7,11 @@ behind when a row cannot be saved, and files go only after the transaction that 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 
@@ -115,13 +116,21 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
 
 
 def image_store_generated(
-    *, owner, picture: np.ndarray, image_type: str, category: str | None = None, filename: str
+    *,
+    owner,
+    picture: np.ndarray,
+    image_type: str,
+    category: str | None = None,
+    filename: str,
+    seal: Callable[[bytes, str], bytes] | None = None,
 ) -> Image:
     """Store a picture the site made itself (a swap result, RGB or RGBA uint8) like an upload's clean copy.
 
     The upload limits do not apply (it is not an upload: a result has its template's size, which the
     limits already bounded); the encoding, thumbnail and metadata are the same as for `image_upload`. An
     RGBA picture (from a transparent template) is stored as a PNG with its alpha, whatever `filename` says.
+    `seal(data, stored_format)`, when given, turns the encoded file into the one stored (the swaps app
+    embeds its signed provenance there): it may add metadata, never change the pixels.
     """
     mode = "RGBA" if picture.ndim == 3 and picture.shape[2] == 4 else "RGB"
     clean = image_encode(
@@ -132,6 +141,9 @@ def image_store_generated(
         notes=[],
     )
     clean.filename = filename
+    if seal is not None:
+        clean.data = seal(clean.data, clean.stored_format)
+        clean.sha256 = hashlib.sha256(clean.data).hexdigest()
     return image_store(clean=clean, owner=owner, image_type=image_type, category=category)
 
 
@@ -150,10 +162,11 @@ def image_store(
     `metadata` entries are added to the row's own. A person's photos are held to their quota
     (`image_quota_check`).
     """
-    if owner is not None and image_type == ImageType.SOURCE:
+    if owner is not None and image_type in (ImageType.SOURCE, ImageType.TEMPLATE):
         image_quota_check(owner=owner, adding=len(clean.data))
-    # Template pictures are public: a content-addressed key gives them an immutable, cacheable URL.
-    content_hash = clean.sha256 if image_type == ImageType.TEMPLATE else ""
+    # Site template pictures are public: a content-addressed key gives them an immutable, cacheable URL. A
+    # person's own scene is private (a key outside the public prefix) until the site takes it over.
+    content_hash = clean.sha256 if image_type == ImageType.TEMPLATE and owner is None else ""
     name = storage_key(image_type, clean.suffix, content_hash=content_hash)
     with files_written(clean, name=name) as (key, thumb_key), transaction.atomic():
         image = Image(
@@ -182,6 +195,31 @@ def image_store(
         image.save()
         if tags:
             image.tags.set(list(tags))
+    return image
+
+
+def image_make_public(*, image: Image) -> Image:
+    """A person's own template picture taken over by the site (approved for the gallery): copied to its
+    public, content-addressed key with its thumbnail, the owner cleared, the private copies removed on
+    commit. Call it inside the transaction that publishes the template."""
+    if image.owner_id is None and not image.is_private:
+        return image
+    storage = picture_storage()
+    old_keys = image_file_keys(image)
+    suffix = PurePosixPath(image.file.name).suffix or ".jpg"
+    with storage.open(image.file.name, "rb") as fp:
+        key = storage.save(storage_key(ImageType.TEMPLATE, suffix, content_hash=image.sha256), ContentFile(fp.read()))
+    thumb_key = ""
+    if image.thumbnail_key:
+        thumb_suffix = PurePosixPath(image.thumbnail_key).suffix or ".jpg"
+        with storage.open(image.thumbnail_key, "rb") as fp:
+            thumb_key = storage.save(thumbnail_key_for(key, suffix=thumb_suffix), ContentFile(fp.read()))
+    new_keys = [key, *([thumb_key] if thumb_key else [])]
+    transaction.on_commit(lambda: files_delete([k for k in old_keys if k not in new_keys]))
+    image.file.name = key
+    image.owner = None
+    image.metadata = {**(image.metadata or {}), **({"thumbnail": thumb_key} if thumb_key else {})}
+    image.save(update_fields=["file", "owner", "metadata"])
     return image
 
 

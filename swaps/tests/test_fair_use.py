@@ -136,14 +136,16 @@ def test_deleting_the_account_while_its_swap_runs_ends_the_job_quietly(
 
     task = swap_create(user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1])
     alice_id = alice.pk
-    real_progress = services._set_progress
+    from swaps.services import run
+
+    real_progress = run._set_progress
 
     def delete_the_account_when_saving(task_id: int, step: str) -> None:
         real_progress(task_id, step)
         if step == "saving":
             user_delete(user=alice)
 
-    monkeypatch.setattr(services, "_set_progress", delete_the_account_when_saving)
+    monkeypatch.setattr(run, "_set_progress", delete_the_account_when_saving)
     files_before = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
     with caplog.at_level("INFO"):
         assert services.swap_run(task_id=task.pk) is None

@@ -280,7 +280,7 @@ def test_private_addresses_are_refused_unless_allowed(booru, crawl_settings):
     booru.add()
     task, _ = crawl()
     assert task.status == CrawlTask.Status.FAILED
-    assert "127.0.0.1 is a private, loopback or link-local address" in task.error_message
+    assert "127.0.0.1 is a private, loopback, link-local or otherwise non-public address" in task.error_message
     assert booru.requests == []  # refused before a byte was sent
 
 

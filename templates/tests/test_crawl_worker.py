@@ -153,3 +153,37 @@ def test_a_crawl_killed_mid_way_is_failed_and_runs_again_without_duplicates(work
     # What the first run collected is skipped (a picture stored just before the kill may not be counted yet).
     assert crawl.report["duplicate"] >= collected
     assert crawl.report["created"] + crawl.report["duplicate"] == 6
+
+
+def test_cancel_stops_a_running_crawl_within_seconds_and_the_next_one_runs(workers, booru):
+    from rq.job import JobStatus
+
+    booru.picture_delay = 20  # a picture that takes its time: the crawl is inside the download
+    booru.add()
+    worker = crawl_worker(workers)
+    crawl = crawl_services.crawl_create(source_type="danbooru", search_query="2girls")
+    crawl_services.crawl_enqueue(crawl_id=crawl.pk)
+    downloading = lambda: any(path.startswith("/data/") for _, path in booru.requests)  # noqa: E731
+    wait_for("the download to start", downloading, logs=[worker])
+
+    asked = time.monotonic()
+    assert crawl_services.crawl_cancel(crawl=crawl)
+    wait_for(
+        "the running job to stop",
+        lambda: crawl_services.CRAWL_JOBS.job_status(crawl.pk) in (JobStatus.STOPPED, JobStatus.FAILED),
+        timeout=5,
+        logs=[worker],
+    )
+    stopped_after = time.monotonic() - asked
+    crawl.refresh_from_db()
+    assert crawl.status == "cancelled" and crawl.error_message == "Cancelled by a curator."
+
+    # The same worker takes the next crawl at once (it is not stuck behind the cancelled one).
+    booru.picture_delay = 0
+    following = crawl_services.crawl_create(source_type="danbooru", search_query="2girls")
+    crawl_services.crawl_enqueue(crawl_id=following.pk)
+    wait_for("the next crawl", lambda: CrawlTask.objects.get(pk=following.pk).is_finished, timeout=30, logs=[worker])
+    following.refresh_from_db()
+    assert following.status == "completed", following.error_message
+    assert worker.process.poll() is None
+    print(f"cancel: the running crawl job stopped {stopped_after:.2f} s after the curator asked")

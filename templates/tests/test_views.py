@@ -76,12 +76,19 @@ def test_pagination_keeps_the_filters(client):
     make_template(title="Not TV", category="acg")
     first = client.get(GALLERY, {"category": "tv", "sort": "newest"})
     assert len(titles(first)) == PAGE_SIZE
-    assert "Page 1 of 2" in first.text
-    assert 'href="?category=tv&amp;sort=newest&amp;page=2"' in first.text
-    second = client.get(GALLERY, {"category": "tv", "sort": "newest", "page": 2})
+    last_on_first = Template.objects.get(title=f"Scene {PAGE_SIZE - 1:02d}")
+    assert f'href="?category=tv&amp;sort=newest&amp;after={last_on_first.pk}"' in first.text
+    second = client.get(GALLERY, {"category": "tv", "sort": "newest", "after": last_on_first.pk})
     assert titles(second) == ["Scene 24", "Scene 25", "Scene 26"]
-    # A page past the end shows the last page rather than an error.
-    assert titles(client.get(GALLERY, {"category": "tv", "sort": "newest", "page": 99})) == titles(second)
+    assert 'rel="next"' not in second.text
+    # Previous leads back to the same first page.
+    first_on_second = Template.objects.get(title="Scene 24")
+    assert f'href="?category=tv&amp;sort=newest&amp;before={first_on_second.pk}"' in second.text
+    back = client.get(GALLERY, {"category": "tv", "sort": "newest", "before": first_on_second.pk})
+    assert titles(back) == titles(first) and 'rel="prev"' not in back.text
+    # A position that is no template, or the old page numbers, show the first page rather than an error.
+    assert titles(client.get(GALLERY, {"category": "tv", "sort": "newest", "after": 10**9})) == titles(first)
+    assert titles(client.get(GALLERY, {"category": "tv", "sort": "newest", "page": 99})) == titles(first)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_templates_on_the_page(client, django_assert_num_queries):

@@ -21,7 +21,7 @@ key points. Then:
 - the eyes are the drawing's own, lifted off it whole and put back re-proportioned to the person's:
   wider or narrower, tilted, a narrower eye's upper lid brought down over the iris (`place_eyes`,
   eyes.py); never a photo's eye or a generic oval; the drawn highlights go back crisp on top;
-- the person's brows are drawn at their measured thickness and darkness (brows.py), nose, mouth and jaw
+- the person's brows are drawn at their measured thickness and darkness (brows.py), nose and mouth
   as ink lines of the drawing's colour and weight (ink.py), glasses as ink frames and facial hair as a
   flat tone (accessories.py);
 - what the photo cannot cover of the drawn face is painted in the person's flat tones, so no drawn eye

@@ -1,14 +1,14 @@
-"""Ink lines: the photo's brows, nose, mouth and jaw drawn over the swapped face as lines of the drawing's
-colour and weight (`ink_layer`, `ink_lines`)."""
+"""Ink lines: the photo's brows, nose and mouth drawn over the swapped face as lines of the drawing's
+colour and weight (`ink_layer`, `ink_lines`). The jaw is not drawn: the drawing's own outline takes the
+person's jaw (reshape.py), and a second jaw line inside it reads as a double chin, or, on a drawn face in
+three-quarter view, as a stroke across the cheek."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from ...landmarks import JAW
 from ...shared import blend
-from ...util import disc
 
 # The ink lines (dlib's 68-point indices) and their weight relative to the drawing's outline: brows, nose
 # and mouth are fine lines (the eyes are drawn whole, see anime_eyes).
@@ -18,14 +18,6 @@ INK_LINES = (
     ([32, 33, 34], 0.8),
     ([48, 60, 61, 62, 63, 64, 54], 1.0),
 )
-# The jaw is the drawing's own outline redrawn inside it: the outline's weight.
-JAW_WEIGHT = 1.0
-# The jaw's lower part only (from below the cheekbones round the chin): its upper ends run up beside the
-# drawn hair and read as stray strokes there.
-JAW_DRAWN = slice(3, 14)
-# The jaw line is drawn only this many strokes inside the drawn face's edge, so it never doubles the
-# drawing's own outline.
-JAW_INSET = 2.0
 # Lines are drawn this many times larger and scaled down, for sub-pixel weights and smooth edges.
 INK_SUPERSAMPLE = 4
 
@@ -37,9 +29,8 @@ def ink_layer(
     region: np.ndarray | None = None,
     lines: tuple = INK_LINES,
 ) -> np.ndarray:
-    """The ink lines' coverage (float 0..1): brows, eyelids (a bold upper lid and a hint of the lower), the
-    base of the nose, the line between the lips and the jaw, `width` pixels wide (times each line's
-    weight), inside region (the jaw JAW_INSET strokes inside its edge) when given."""
+    """The ink lines' coverage (float 0..1): brows, the base of the nose and the line between the lips,
+    `width` pixels wide (times each line's weight), inside region when given."""
     scale = INK_SUPERSAMPLE
     height, width_px = shape
     points = (landmarks.astype(np.float64) + 0.5) * scale - 0.5
@@ -51,11 +42,8 @@ def ink_layer(
             cv2.polylines(big, [polyline], False, 255, max(1, round(width * weight * scale)), cv2.LINE_AA)
         return cv2.resize(big, (width_px, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
-    features, jaw = draw(list(lines)), draw([(JAW[JAW_DRAWN], JAW_WEIGHT)])
-    if region is None:
-        return np.maximum(features, jaw)
-    inset = cv2.erode(region, disc(max(1, round(JAW_INSET * width))))
-    return np.maximum(features * region, jaw * inset)
+    features = draw(list(lines))
+    return features if region is None else features * region
 
 
 def ink_lines(

@@ -1,0 +1,41 @@
+"""Where a result came from, carried by the file itself: an invisible mark with the task's public id in the
+pixels (watermark.py) and a signed C2PA manifest in the file (signing.py); verify.py reads both back.
+
+A swap's result gets the mark first (it changes pixels) and the manifest last (it signs the final bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+import numpy as np
+
+
+def result_mark(picture: np.ndarray, *, task) -> np.ndarray:
+    """The result (RGB or RGBA uint8) with the task's public id hidden in it."""
+    from . import watermark
+
+    return watermark.embed(picture, task.public_id, order="rgb")
+
+
+def result_sealer(*, task) -> Callable[[bytes, str], bytes]:
+    """What turns the encoded result into the stored file: the same bytes with a signed manifest naming
+    the task's template as the picture it was made from."""
+    from . import signing
+
+    image = task.template.image
+
+    def seal(data: bytes, stored_format: str) -> bytes:
+        with image.file.open("rb") as fh:
+            template = fh.read()
+        template_format = "PNG" if PurePosixPath(image.file.name).suffix.lower() == ".png" else "JPEG"
+        return signing.sign(
+            data,
+            stored_format,
+            template=template,
+            template_format=template_format,
+            template_title=task.template.title or f"Template {task.template.pk}",
+        )
+
+    return seal

@@ -1,0 +1,50 @@
+"""Albums: the same two photos tried on several templates at once."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+
+from faceengine import ROLES
+from templates.models import Template
+
+from ..models import Album
+from .base import SwapError
+from .fair_use import swap_fair_use_check
+from .photos import PersonPhoto
+from .submit import SwapSubmitError, prepare_partners, swap_submit
+
+
+def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife: PersonPhoto) -> Album:
+    """Try the same two photos on several templates: one album, one ordinary swap per template.
+
+    The photos are prepared once (uploads stored, faces checked) and each swap goes through swap_submit
+    like any other. All or nothing: if one cannot be submitted, none is (SwapSubmitError, the template's
+    title named for a template problem).
+    """
+    if not 1 <= len(templates) <= Album.MAX_TEMPLATES:
+        raise SwapSubmitError(
+            {NON_FIELD_ERRORS: [f"Pick between 1 and {Album.MAX_TEMPLATES} templates."]}, photos={}, checks={}
+        )
+    try:
+        most = max(settings.SWAPS_MAX_ACTIVE_PER_USER, Album.MAX_TEMPLATES)
+        swap_fair_use_check(user=user, adding=len(templates), most=most)
+    except SwapError as exc:
+        raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, {}, {}) from exc
+    errors: dict[str, list[str]] = {}
+    photos, checks = prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
+    if errors:
+        raise SwapSubmitError(errors, photos, checks)
+    people = {role: PersonPhoto(image=photos[role], face=checks[role].chosen) for role in ROLES}
+    with transaction.atomic():
+        album = Album.objects.create(user=user)
+        for template in templates:
+            try:
+                swap_submit(user=user, template=template, album=album, **people)
+            except SwapSubmitError as exc:
+                messages = exc.message_dict
+                if NON_FIELD_ERRORS in messages:
+                    messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
+                raise SwapSubmitError(messages, photos, checks) from exc
+    return album

@@ -1,0 +1,195 @@
+"""A partner's photo for a swap: chosen or uploaded, its faces looked for once and kept with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.utils.translation import gettext, gettext_lazy
+
+from faceengine import ROLES, EngineError, Face, face_quality, load_image
+from gallery.models import Image, ImageType
+from gallery.selectors import image_find_duplicate
+from gallery.services import image_clean, image_store
+
+from .base import SwapError, engine_get
+
+
+@dataclass(frozen=True)
+class PersonPhoto:
+    """One partner's photo for a swap: one of the user's photos, or a new upload (which wins)."""
+
+    image: Image | None = None
+    upload: File | None = None
+    # Which of the photo's usable faces (largest first) is this partner's; None: the largest.
+    face: int | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.image is not None or self.upload is not None
+
+
+def check_photo(*, user, image: Image | None, role: str) -> Image:
+    if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
+        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
+    return image
+
+
+def read_image(image: Image | None, what: str, *, keep_alpha: bool = False):
+
+    if image is None:
+        raise SwapError(f"The {what} was deleted. Please choose it again and try once more.")
+    with image.file.open("rb") as fp:
+        return load_image(fp.read(), what=what, keep_alpha=keep_alpha)
+
+
+@dataclass
+class PhotoCheck:
+    """What a person is told about a photo: usable or not, why, and the faces they may pick from."""
+
+    ok: bool
+    message: str
+    notes: list[str] = field(default_factory=list)
+    # The usable faces' boxes, largest first (the crops a person taps), what to expect of each ("" when
+    # nothing to say), and the one chosen.
+    boxes: list[list[float]] = field(default_factory=list)
+    face_notes: list[str] = field(default_factory=list)
+    chosen: int = 0
+
+
+# Where a photo's face check is kept (Image.metadata): every usable face, largest first, in the stored
+# picture's pixels, and the verdict. The worker swaps the face chosen from this list, never detects again.
+FACES_KEY = "faces"
+CHECK_KEY = "face_check"
+
+# The words for each of the seed's two roles: the site speaks of "you and your partner".
+ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
+
+
+def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
+    try:
+        return engine_get().person_faces(picture), None
+    except EngineError as exc:
+        return [], exc.message
+
+
+def _check_metadata(faces: list[Face], refusal: str | None) -> dict[str, Any]:
+    return {
+        FACES_KEY: [face.to_json() for face in faces],
+        CHECK_KEY: {"ok": refusal is None, "message": refusal or ""},
+    }
+
+
+# What a face's quality codes (faceengine.face_quality) mean to the person choosing it.
+QUALITY_WORDS = {
+    "small": gettext_lazy("small, the result will be soft"),
+    "turned": gettext_lazy("turned to the side, the result may look less like you"),
+}
+
+
+def _face_note(face: dict[str, Any]) -> str:
+    """What to expect of one kept face ("" when nothing to say)."""
+    return ", ".join(str(QUALITY_WORDS[code]) for code in face_quality(Face.from_json(face)))
+
+
+def _check_from_metadata(
+    metadata: dict[str, Any], chosen: int | None, *, role: str = ROLES[0], partner_face: int | None = None
+) -> PhotoCheck:
+    """What the check kept with a photo tells the person choosing it for role; partner_face: the face of
+    this photo the other partner has (None when they chose another photo or none)."""
+    faces = metadata.get(FACES_KEY) or []
+    verdict = metadata.get(CHECK_KEY) or {}
+    if not verdict.get("ok") or not faces:
+        return PhotoCheck(ok=False, message=verdict.get("message") or gettext("This photo has no face we can use."))
+    boxes = [face["box"] for face in faces]
+    face_notes = [_face_note(face) for face in faces]
+    if chosen is not None and not 0 <= chosen < len(faces):
+        return PhotoCheck(ok=False, message=gettext("Please tap the face to use in this photo."), boxes=boxes)
+    if len(faces) == 1 and partner_face is not None:
+        # The one face is the other partner's: never "we found the face" to the second one.
+        message = (
+            gettext("This photo shows only one face, and it is already yours: choose a photo of your partner.")
+            if role != ROLES[0]
+            else gettext("This photo shows only one face, and it is already your partner's: choose a photo of you.")
+        )
+        return PhotoCheck(ok=False, message=message, boxes=boxes, face_notes=face_notes)
+    if len(faces) == 1:
+        message = gettext("We found the face in this photo.")
+        notes = [gettext("This face is %(quality)s.") % {"quality": face_notes[0]}] if face_notes[0] else []
+    else:
+        message = gettext("This photo shows %(count)d faces: tap the one to use.") % {"count": len(faces)}
+        notes = []
+        if chosen is None and partner_face is not None:
+            chosen = next(index for index in range(len(faces)) if index != partner_face)
+            notes = [gettext("The face your partner did not take is chosen for now.")]
+        elif chosen is None:
+            notes = [gettext("The largest face is chosen for now.")]
+    return PhotoCheck(ok=True, message=message, notes=notes, boxes=boxes, face_notes=face_notes, chosen=chosen or 0)
+
+
+def photo_is_checked(image: Image) -> bool:
+    """Whether a photo's faces were looked for (photos checked before several faces were kept were not)."""
+    return FACES_KEY in (image.metadata or {})
+
+
+def swap_photo_check(
+    *, image: Image, face: int | None = None, role: str = ROLES[0], partner: tuple[int, int | None] | None = None
+) -> PhotoCheck:
+    """A photo's usable faces, looked for once: kept with the photo (metadata) and reused by later checks
+    and by the worker. `face` is the index of the face the person picked (None: the largest, or the first
+    one the partner has not taken). partner: the other partner's (photo id, face index), when chosen."""
+    if not photo_is_checked(image):
+        try:
+            picture = read_image(image, "photo")
+        except (EngineError, SwapError) as exc:
+            return PhotoCheck(ok=False, message=exc.message)
+        image.metadata = {**(image.metadata or {}), **_check_metadata(*_usable_faces(picture))}
+        image.save(update_fields=["metadata"])
+    partner_face = None
+    if partner is not None and partner[0] == image.pk:
+        partner_face = partner[1] or 0
+    return _check_from_metadata(image.metadata, face, role=role, partner_face=partner_face)
+
+
+def swap_photo_prepare(
+    *, user, person: PersonPhoto, role: str, partner: tuple[int, int | None] | None = None
+) -> tuple[Image | None, PhotoCheck]:
+    """A partner's photo ready for a swap: (the stored photo or None, its check).
+
+    A chosen photo must be one of the user's own. A new upload is validated and its faces looked for
+    before anything is written; it is stored (with its faces) only when one is usable, and the same bytes
+    uploaded again give back the earlier photo. partner: the other partner's (photo id, face index).
+    """
+    if person.upload is None:
+        try:
+            image = check_photo(user=user, image=person.image, role=role)
+        except SwapError as exc:
+            return None, PhotoCheck(ok=False, message=exc.message)
+        return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
+    try:
+        clean = image_clean(file=person.upload)
+    except ValidationError as exc:
+        return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    if earlier is not None:
+        return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
+    try:
+        picture = load_image(clean.data, what="photo")
+    except EngineError as exc:
+        return None, PhotoCheck(ok=False, message=exc.message)
+    faces, refusal = _usable_faces(picture)
+    if refusal is not None:
+        return None, PhotoCheck(ok=False, message=refusal)
+    image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
+    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
+    image.save(update_fields=["metadata"])
+    return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
+
+
+def stored_face(image: Image | None, index: int = 0) -> Face | None:
+    """A usable face kept with a photo by its check (None when it was never checked)."""
+    faces = (image.metadata or {}).get(FACES_KEY) if image is not None else None
+    return Face.from_json(faces[index]) if faces and 0 <= index < len(faces) else None

@@ -1,0 +1,165 @@
+"""Making a swap in the worker: claim it exactly once, swap, save the result; fail and retry."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from faceengine import ROLES, EngineError, swap_couple
+from gallery.models import ImageType
+from gallery.services import image_delete, image_store_generated
+from jobs import is_timeout
+from templates.services import template_count_use
+
+from .. import provenance
+from ..models import STEPS, FaceSwapTask
+from .base import SWAP_JOBS, SwapError, engine_get
+from .fair_use import swap_dispatch
+from .photos import read_image
+from .submit import template_faces_for_swap
+
+logger = logging.getLogger(__name__)
+
+Status = FaceSwapTask.Status
+# Progress (percent) reported at the start of each step of a run.
+PROGRESS = {step.name: step.progress for step in STEPS}
+
+
+def _set_progress(task_id: int, step: str) -> None:
+    FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step])
+
+
+def swap_run(*, task_id: int) -> FaceSwapTask | None:
+    """Run one task: claim it (pending -> processing, exactly once), swap, save the result.
+
+    Returns the finished task, or None when there was nothing to do (deleted, already claimed, not
+    pending). A problem with the photos or the template fails the task with the engine's plain message;
+    anything unexpected fails it with a generic message, is logged, and is raised again for RQ's records.
+    """
+    started = timezone.now()
+    claimed = FaceSwapTask.objects.filter(pk=task_id, status=Status.PENDING).update(
+        status=Status.PROCESSING, started_at=started, progress=PROGRESS["claimed"], error_message=None
+    )
+    if not claimed:
+        logger.info("Swap task %s: nothing to do (deleted, or not pending)", task_id)
+        return None
+    clock = time.perf_counter()
+    try:
+        task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(
+            pk=task_id
+        )
+        result, report = _swap(task)
+        _set_progress(task_id, "saving")
+        return _complete(task, result, report, seconds=time.perf_counter() - clock)
+    except FaceSwapTask.DoesNotExist:
+        logger.info("Swap task %s was deleted while it ran", task_id)
+        return None
+    except Exception as exc:
+        if not FaceSwapTask.objects.filter(pk=task_id).exists():
+            # Deleted while it ran (its owner deleted the swap or the whole account): nothing to report;
+            # what it stored on the way was removed with it or by image_store's own clean-up.
+            logger.info("Swap task %s was deleted while it ran (%s)", task_id, type(exc).__name__)
+            return None
+        if isinstance(exc, EngineError | SwapError):
+            swap_fail(task_id=task_id, message=exc.message, seconds=time.perf_counter() - clock)
+            return FaceSwapTask.objects.get(pk=task_id)
+        if not is_timeout(exc):
+            logger.exception("Swap task %s failed unexpectedly", task_id)
+        swap_fail(task_id=task_id, message=SWAP_JOBS.error_for(exc), seconds=time.perf_counter() - clock)
+        raise
+
+
+def _swap(task: FaceSwapTask):
+
+    _set_progress(task.pk, "loading")
+    if task.template is None or task.template.image is None:
+        raise SwapError("This template is no longer available. Please pick another.")
+    template_faces = template_faces_for_swap(task.template)
+    # A transparent template gives a transparent result (the engine paints only where it is opaque).
+    template = read_image(task.template.image, "template", keep_alpha=True)
+    husband = read_image(task.husband_image, "photo of you")
+    wife = read_image(task.wife_image, "photo of your partner")
+    return swap_couple(
+        template,
+        template_faces,
+        husband,
+        wife,
+        engine=engine_get(),
+        progress=lambda stage: _set_progress(task.pk, stage),
+        source_faces={role: task.source_face(role) for role in ROLES},
+    )
+
+
+def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> FaceSwapTask:
+    image = image_store_generated(
+        owner=task.user,
+        # The invisible mark goes into the pixels, then the signed manifest into the encoded file.
+        picture=provenance.result_mark(result, task=task),
+        image_type=ImageType.RESULT,
+        category=task.template.category,
+        # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
+        filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
+        seal=provenance.result_sealer(task=task),
+    )
+    try:
+        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
+        image.save(update_fields=["metadata"])
+        with transaction.atomic():
+            done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
+                status=Status.COMPLETED,
+                progress=PROGRESS["done"],
+                result_image=image,
+                processing_time=seconds,
+                completed_at=timezone.now(),
+                error_message=None,
+            )
+            if done:
+                template_count_use(template_id=task.template_id)
+    except BaseException:
+        # Stopped half-way (e.g. the job timeout fired): no result file without a task pointing at it.
+        image_delete(image=image)
+        raise
+    if not done:
+        # The task was failed or deleted meanwhile (e.g. by requeue_stuck_tasks): keep no orphan file.
+        image_delete(image=image)
+        return FaceSwapTask.objects.filter(pk=task.pk).first()
+    task.refresh_from_db()
+    return task
+
+
+def swap_fail(*, task_id: int, message: str, seconds: float | None = None) -> bool:
+    """Mark a pending or processing task failed with a message for its owner; False if it was not."""
+    fields: dict[str, Any] = {"status": Status.FAILED, "error_message": message, "completed_at": timezone.now()}
+    if seconds is not None:
+        fields["processing_time"] = seconds
+    return bool(
+        FaceSwapTask.objects.filter(pk=task_id, status__in=[Status.PENDING, Status.PROCESSING]).update(**fields)
+    )
+
+
+@transaction.atomic
+def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
+    """Send a failed task back to the queue with the same template and photos."""
+    if task.status != Status.FAILED:
+        raise SwapError("Only a failed swap can be tried again.")
+    if task.template is None or not task.template.usable_by(task.user):
+        raise SwapError("This template is no longer available. Please pick another.")
+    if task.husband_image_id is None or task.wife_image_id is None:
+        raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")
+    reset = FaceSwapTask.objects.filter(pk=task.pk, status=Status.FAILED).update(
+        status=Status.PENDING,
+        progress=0,
+        error_message=None,
+        started_at=None,
+        completed_at=None,
+        processing_time=None,
+    )
+    if reset:
+        transaction.on_commit(lambda: SWAP_JOBS.job_delete(task.pk))
+        transaction.on_commit(lambda: swap_dispatch(user_id=task.user_id))
+    task.refresh_from_db()
+    return task
