@@ -326,3 +326,25 @@ def test_a_search_whose_job_vanished_is_failed_instead_of_waiting_forever(alice)
     own.refresh_from_db()
     state = own_services.own_faces_state(template=own)
     assert state["status"] == OwnFaces.FAILED and state["finished"] and "three clicks" in state["message"]
+
+
+def test_deleting_the_account_deletes_its_own_templates_their_swaps_and_files(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    from accounts.services import user_delete
+
+    own = Template.objects.create(
+        owner=alice,
+        image=stored_image(owner=alice, image_type="template", size=(320, 240)),
+        title="Mine",
+        category="custom",
+        is_active=False,
+        face_positions=[dict(face) for face in COUPLE],
+        faces_status=OwnFaces.DONE,
+    )
+    photo = stored_image(owner=alice)
+    FaceSwapTask.objects.create(user=alice, template=own, husband_image=photo, wife_image=photo, status="failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        user_delete(user=alice)
+    assert not Template.objects.exists() and not Image.objects.exists() and not FaceSwapTask.objects.exists()
+    assert not stored_files(settings)
