@@ -39,3 +39,15 @@ def result_sealer(*, task) -> Callable[[bytes, str], bytes]:
         )
 
     return seal
+
+
+def result_provenance(task):
+    """What a result's own file says about it, checked now: its manifest and signature, and its mark
+    (a `verify.Verification`; None when the task has no result)."""
+    from .verify import verify_bytes
+
+    image = task.result_image
+    if image is None:
+        return None
+    with image.file.open("rb") as fh:
+        return verify_bytes(fh.read())
