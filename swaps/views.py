@@ -344,7 +344,9 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
     days = request.POST.get("days", "")
     try:
-        link = services.share_create(user=request.user, task=task, days=int(days) if days.isdigit() else 0)
+        link = services.share_create(
+            user=request.user, task=task, days=int(days) if days.isdigit() and len(days) < 4 else 0
+        )
     except services.SwapError as exc:
         messages.error(request, exc.message)
     else:

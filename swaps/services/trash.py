@@ -13,6 +13,7 @@ from templates.models import Template
 from ..models import FaceSwapTask
 from .base import SWAP_JOBS, SwapError
 from .run import swap_fail
+from .sharing import share_revoke_all
 
 Status = FaceSwapTask.Status
 
@@ -27,12 +28,13 @@ def swap_trash(*, task: FaceSwapTask) -> FaceSwapTask:
         raise SwapError("This swap is being made right now; you can delete it once it has finished.")
     swap_fail(task_id=task.pk, message="Deleted before it was made.")
     FaceSwapTask.objects.filter(pk=task.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    share_revoke_all(task=task)
     task.refresh_from_db()
     return task
 
 
 def swap_restore(*, task: FaceSwapTask) -> FaceSwapTask:
-    """Take a swap back out of the trash."""
+    """Take a swap back out of the trash (its share links stay stopped: the owner makes new ones)."""
     FaceSwapTask.objects.filter(pk=task.pk).update(deleted_at=None)
     task.refresh_from_db()
     return task
