@@ -6,7 +6,8 @@ import `swaps.services` whatever module a name lives in.
 - `run`: the worker's run (claimed exactly once), failing and retrying;
 - `trash`: trash, restore, delete for good;
 - `repair`: stuck swaps repaired, whether the queue answers;
-- `sharing`: share links; `albums`: several templates at once;
+- `sharing`: share links; `reports`: reports on shared pictures and takedowns; `albums`: several templates
+  at once;
 - `fair_use`: per-person caps and fair queueing;
 - `base`: what they share (the refusal, the job kind, the engine).
 """
@@ -34,6 +35,7 @@ from .photos import (
     swap_photo_prepare,
 )
 from .repair import swap_queue_reachable, swaps_requeue_stuck
+from .reports import report_create, report_dismiss, report_takedown
 from .run import PROGRESS, swap_fail, swap_retry, swap_run
 from .sharing import SHARE_DAYS, share_count_view, share_create, share_revoke
 from .submit import SwapSubmitError, swap_create, swap_submit, template_faces_for_swap
@@ -57,6 +59,9 @@ __all__ = [
     "album_submit",
     "engine_get",
     "photo_is_checked",
+    "report_create",
+    "report_dismiss",
+    "report_takedown",
     "share_count_view",
     "share_create",
     "share_revoke",
