@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import provenance
@@ -18,25 +17,7 @@ class FaceSwapTaskAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Provenance of the result"))
     def provenance(self, task: FaceSwapTask) -> str:
-        return provenance_html(task)
-
-
-def provenance_html(task: FaceSwapTask | None) -> str:
-    """Whether a task's stored result was made here (its signed manifest and its mark), checked now."""
-    check = provenance.result_provenance(task) if task is not None and task.pk else None
-    if check is None:
-        return "—"
-    mark = check.mark.public_id if check.mark else None
-    return format_html(
-        "{}<br>{}<br>{}",
-        _("Manifest: made here, signature valid")
-        if check.signature_valid and check.made_here
-        else _("Manifest: NOT valid (%(problems)s)") % {"problems": "; ".join(check.problems) or "?"},
-        _("Mark: task %(id)s") % {"id": mark} if mark else _("Mark: none found"),
-        _("matches swap #%(pk)s") % {"pk": task.pk}
-        if mark and mark == task.public_id
-        else _("does not match this swap"),
-    )
+        return provenance.result_provenance_html(task)
 
 
 from . import report_admin  # noqa: E402, F401  (the reported pictures' queue)

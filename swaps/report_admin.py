@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import services
+from . import provenance, services
 from .models import ShareReport
 
 
@@ -43,9 +43,7 @@ class ShareReportAdmin(admin.ModelAdmin):
     @admin.display(description="Made here?")
     def provenance(self, report: ShareReport) -> str:
         # The picture's own signed manifest and invisible mark, and the swap they name.
-        from .admin import provenance_html
-
-        return provenance_html(report.link.task)
+        return provenance.result_provenance_html(report.link.task)
 
     @admin.display(description="Owner")
     def owner(self, report: ShareReport) -> str:
