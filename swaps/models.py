@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from faceengine import Face
@@ -226,6 +228,22 @@ class Album(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("swaps:album", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        """What the album is called on pages: its scenes' titles ("Red carpet, Beach and 3 more"); albums
+        have no name of their own. Reads the album's swaps (prefetch them for lists)."""
+        tasks = sorted(self.tasks.all(), key=lambda task: (task.created_at, task.pk))  # the order they were picked
+        titles = [task.template.title for task in tasks if task.template_id and task.deleted_at is None]
+        if not titles:
+            return gettext("Album of %(date)s") % {"date": date_format(self.created_at, "DATE_FORMAT")}
+        if len(titles) <= 2:
+            return gettext(" and ").join(titles)
+        return gettext("%(first)s, %(second)s and %(more)d more") % {
+            "first": titles[0],
+            "second": titles[1],
+            "more": len(titles) - 2,
+        }
 
 
 class ShareReport(models.Model):

@@ -39,7 +39,15 @@ from .reports import report_create, report_dismiss, report_takedown
 from .run import PROGRESS, swap_fail, swap_retry, swap_run
 from .sharing import SHARE_DAYS, share_count_view, share_create, share_revoke
 from .submit import SwapSubmitError, swap_create, swap_submit, template_faces_for_swap
-from .trash import TRASH_DAYS, swap_delete, swap_restore, swap_trash, swaps_delete_for_template, swaps_empty_trash
+from .trash import (
+    TRASH_DAYS,
+    swap_delete,
+    swap_restore,
+    swap_trash,
+    swap_trash_empty,
+    swaps_delete_for_template,
+    swaps_empty_trash,
+)
 
 __all__ = [
     "CHECK_KEY",
@@ -81,6 +89,7 @@ __all__ = [
     "swap_run",
     "swap_submit",
     "swap_trash",
+    "swap_trash_empty",
     "swaps_delete_for_template",
     "swaps_dispatch_pending",
     "swaps_empty_trash",
