@@ -21,6 +21,7 @@ from rq.job import Job
 from faceengine import Engine, model_load_count
 from jobs import JobKind, JobWorker
 from swaps.services import SWAP_JOBS, engine_get, swap_fail, swap_job_finished, swaps_dispatch_pending
+from templates.own_services import OWN_FACES_JOBS, own_faces_fail
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ class SwapWorker(JobWorker):
     every periodic_interval the pending swaps that are not in the queue are queued (swaps_dispatch_pending),
     so swaps submitted while Redis was down start soon after it is back."""
 
-    kinds = (SWAP_JOBS,)
+    # The face searches of people's own templates share the queue (and the loaded models).
+    kinds = (SWAP_JOBS, OWN_FACES_JOBS)
     periodic_interval = 15.0
 
     def startup(self) -> None:
@@ -57,5 +59,8 @@ class SwapWorker(JobWorker):
         swaps_dispatch_pending()
 
     def job_abandoned(self, kind: JobKind, row_id: int, job: Job) -> None:
+        if kind is OWN_FACES_JOBS:
+            own_faces_fail(template_id=row_id, message=kind.abandoned_error)
+            return
         swap_fail(task_id=row_id, message=kind.abandoned_error)
         swap_job_finished(task_id=row_id, user_id=job.meta.get("user_id"))

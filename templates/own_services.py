@@ -133,6 +133,13 @@ def own_faces_run(*, template_id: int) -> Template | None:
     return template
 
 
+def own_faces_fail(*, template_id: int, message: str) -> None:
+    """A search that will not finish (its worker died): failed with the message, unless already over."""
+    Template.objects.filter(pk=template_id, faces_status__in=WAITING).update(
+        faces_status=OwnFaces.FAILED, faces_progress=100, faces_error=message
+    )
+
+
 def own_faces_state(*, template: Template) -> dict[str, Any]:
     """Where the face search stands, for the page and its polling: status, progress, the faces found, and a
     message. A search whose job is gone (Redis flushed, worker killed) past its timeout is failed here, so
