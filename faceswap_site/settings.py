@@ -374,6 +374,8 @@ MIDDLEWARE.insert(
 # Fair use, per person: swaps waiting or being made at once, swaps started per hour, and photo space.
 SWAPS_MAX_ACTIVE_PER_USER = env.int("SWAPS_MAX_ACTIVE_PER_USER", default=5)
 SWAPS_MAX_PER_HOUR = env.int("SWAPS_MAX_PER_HOUR", default=30)
+# Working share links per swap at once (a revoked or expired one no longer counts).
+SHARE_LINKS_MAX_PER_SWAP = env.int("SHARE_LINKS_MAX_PER_SWAP", default=5)
 PHOTO_QUOTA_COUNT = env.int("PHOTO_QUOTA_COUNT", default=300)
 PHOTO_QUOTA_BYTES = env.int("PHOTO_QUOTA_BYTES", default=500 * 1024 * 1024)
 # Redis down: log-in, sign-up (allauth's rate limits live in the cache) and pages keep working on a

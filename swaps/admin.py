@@ -11,3 +11,6 @@ class FaceSwapTaskAdmin(admin.ModelAdmin):
     list_select_related = ["user", "template"]
     raw_id_fields = ["user", "template", "husband_image", "wife_image", "result_image"]
     readonly_fields = ["created_at", "started_at", "completed_at", "processing_time"]
+
+
+from . import report_admin  # noqa: E402, F401  (the reported pictures' queue)

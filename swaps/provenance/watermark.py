@@ -91,12 +91,20 @@ def _blocks(coefficients: np.ndarray) -> np.ndarray:
 
 
 def _approximation(bgr: np.ndarray, order: str) -> np.ndarray:
-    """The Haar approximation of the luma (what pywt.dwt2(y, "haar")[0] gives), over rows//4*4 x cols//4*4."""
+    """The Haar approximation of the luma (what pywt.dwt2(y, "haar")[0] gives), over rows//4*4 x cols//4*4.
+
+    OpenCV's grey is its YUV's Y (the same weights and rounding), at a third of the cost."""
     height, width = bgr.shape[0] // 4 * 4, bgr.shape[1] // 4 * 4
-    code = cv2.COLOR_RGB2YUV if order == "rgb" else cv2.COLOR_BGR2YUV
-    luma = cv2.cvtColor(np.ascontiguousarray(bgr[:height, :width, :3]), code)[:, :, 0]
-    # The mean of each 2x2 square, doubled: (a + b + c + d) / 2.
-    return cv2.resize(luma.astype(np.float32), (width // 2, height // 2), interpolation=cv2.INTER_AREA) * 2.0
+    alpha = bgr.shape[2] == 4
+    code = {
+        ("rgb", False): cv2.COLOR_RGB2GRAY,
+        ("rgb", True): cv2.COLOR_RGBA2GRAY,
+        ("bgr", False): cv2.COLOR_BGR2GRAY,
+        ("bgr", True): cv2.COLOR_BGRA2GRAY,
+    }[order, alpha]
+    luma = cv2.cvtColor(bgr, code)[:height, :width].astype(np.float32)
+    # (a + b + c + d) / 2 over each 2x2 square: twice their mean.
+    return cv2.resize(luma, (width // 2, height // 2), interpolation=cv2.INTER_AREA) * 2.0
 
 
 def _largest(blocks: np.ndarray) -> np.ndarray:
@@ -137,9 +145,9 @@ def embed(bgr: np.ndarray, public_id: str, *, order: str = "bgr") -> np.ndarray:
     return out
 
 
-def bit_scores(bgr: np.ndarray) -> np.ndarray:
+def bit_scores(approx: np.ndarray) -> np.ndarray:
     """Per payload bit, the share of its blocks voting 1 (the library's decode before its 0.5 cut)."""
-    blocks = _blocks(_approximation(bgr, "bgr"))
+    blocks = _blocks(approx)
     rows, cols = blocks.shape[:2]
     value = np.abs(np.take_along_axis(blocks, _largest(blocks)[:, :, None], axis=2)[:, :, 0])
     votes = ((value % SCALE) > 0.5 * SCALE).astype(np.float64).ravel()
@@ -149,12 +157,30 @@ def bit_scores(bgr: np.ndarray) -> np.ndarray:
 
 
 def read_at(bgr: np.ndarray, *, scale: float = 1.0) -> Reading:
-    if scale != 1.0:
-        size = (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale))
-        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
-    if bgr.shape[0] * bgr.shape[1] < MIN_PIXELS:
+    """Read the picture as if it had been scaled by 1/`scale` since it was marked."""
+    if scale == 2.0:
+        return _read_halved(bgr)
+    else:
+        if scale != 1.0:
+            size = (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale))
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
+        approx = _approximation(bgr, "bgr")
+    return _reading(approx, scale)
+
+
+def _read_halved(bgr: np.ndarray) -> Reading:
+    """Read a picture halved by averaging: each pixel is the mean of a 2x2 square of the marked picture,
+    so twice it is the wavelet approximation the mark lives in. (A side of odd length is halved by a factor
+    a little over 2; the squares then drift off the grid across the picture and the mark is lost.)"""
+    height, width = bgr.shape[0] // BLOCK * BLOCK, bgr.shape[1] // BLOCK * BLOCK
+    luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[:height, :width].astype(np.float32)
+    return _reading(luma * 2.0, 2.0)
+
+
+def _reading(approx: np.ndarray, scale: float) -> Reading:
+    if approx.size * 4 < MIN_PIXELS:
         return Reading(None, 0.0, scale)
-    scores = bit_scores(bgr)
+    scores = bit_scores(approx)
     confidence = float(np.mean(np.abs(scores - 0.5)))
     public_id = _id_from_bits(scores > 0.5) if confidence >= MIN_CONFIDENCE else None
     return Reading(public_id, confidence, scale)

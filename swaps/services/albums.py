@@ -11,7 +11,7 @@ from templates.models import Template
 
 from ..models import Album
 from .base import SwapError
-from .fair_use import swap_fair_use_check
+from .fair_use import swap_fair_use_check, swap_fair_use_hold
 from .photos import PersonPhoto
 from .submit import SwapSubmitError, prepare_partners, swap_submit
 
@@ -38,6 +38,11 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
         raise SwapSubmitError(errors, photos, checks)
     people = {role: PersonPhoto(image=photos[role], face=checks[role].chosen) for role in ROLES}
     with transaction.atomic():
+        try:
+            # Counted again under the person's row lock: concurrent albums cannot pass the caps.
+            swap_fair_use_hold(user=user, adding=len(templates), most=most)
+        except SwapError as exc:
+            raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, photos, checks) from exc
         album = Album.objects.create(user=user)
         for template in templates:
             try:

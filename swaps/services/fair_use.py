@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -65,6 +66,14 @@ def swap_fair_use_check(*, user, adding: int = 1, most: int | None = None) -> No
             f"You have started {recent.count()} swaps in the last hour; {per_hour} is the most we allow. "
             f"Please try again after {again:%H:%M} ({again.tzname()})."
         )
+
+
+def swap_fair_use_hold(*, user, adding: int = 1, most: int | None = None) -> None:
+    """swap_fair_use_check, made atomic: inside the caller's transaction the person's row is locked first
+    (SELECT ... FOR UPDATE), so concurrent submits by one person are counted one after the other and the
+    caps hold exactly; the lock is held until the caller's new swaps are committed."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    swap_fair_use_check(user=user, adding=adding, most=most)
 
 
 def swap_dispatch(*, user_id: int) -> bool:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..models import FaceSwapTask, ShareLink
 from .base import SwapError
@@ -28,10 +31,28 @@ def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
         raise SwapError("Only a finished swap can be shared.")
     if days not in SHARE_DAYS:
         raise SwapError("Choose how long the link works: 1 day, 7 days or 30 days.")
-    now = timezone.now()
-    return ShareLink.objects.create(
-        task=task, token=secrets.token_urlsafe(24), created_at=now, expires_at=now + timedelta(days=days)
-    )
+    most = settings.SHARE_LINKS_MAX_PER_SWAP
+    with transaction.atomic():
+        # The swap's row locked first: concurrent creates are counted one after the other.
+        FaceSwapTask.objects.select_for_update().filter(pk=task.pk).values_list("pk", flat=True).first()
+        now = timezone.now()
+        live = ShareLink.objects.filter(task=task, revoked_at__isnull=True, expires_at__gt=now).count()
+        if live >= most:
+            raise SwapError(
+                gettext(
+                    "This swap already has %(live)d working links (the most is %(most)d). Stop one you no "
+                    "longer need, then make a new one."
+                )
+                % {"live": live, "most": most}
+            )
+        return ShareLink.objects.create(
+            task=task, token=secrets.token_urlsafe(24), created_at=now, expires_at=now + timedelta(days=days)
+        )
+
+
+def share_revoke_all(*, task: FaceSwapTask) -> int:
+    """Stop every link of a swap at once (it went to the trash: restoring it does not bring them back)."""
+    return ShareLink.objects.filter(task=task, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def share_revoke(*, link: ShareLink) -> ShareLink:

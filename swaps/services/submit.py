@@ -11,7 +11,7 @@ from templates.models import Template
 
 from ..models import Album, FaceSwapTask
 from .base import SwapError
-from .fair_use import swap_dispatch, swap_fair_use_check
+from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
 from .photos import ROLE_WORDS, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
 Status = FaceSwapTask.Status
@@ -69,14 +69,21 @@ def swap_submit(
         errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
     if errors:
         raise SwapSubmitError(errors, photos, checks)
-    return swap_create(
-        user=user,
-        template=template,
-        husband_image=photos["husband"],
-        wife_image=photos["wife"],
-        faces={role: checks[role].chosen for role in ROLES},
-        album=album,
-    )
+    try:
+        with transaction.atomic():
+            if album is None:
+                # Counted again under the person's row lock: concurrent submits cannot pass the caps.
+                swap_fair_use_hold(user=user)
+            return swap_create(
+                user=user,
+                template=template,
+                husband_image=photos["husband"],
+                wife_image=photos["wife"],
+                faces={role: checks[role].chosen for role in ROLES},
+                album=album,
+            )
+    except SwapError as exc:
+        raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, photos, checks) from exc
 
 
 def prepare_partners(

@@ -13,6 +13,7 @@ from templates.models import Template
 from ..models import FaceSwapTask
 from .base import SWAP_JOBS, SwapError
 from .run import swap_fail
+from .sharing import share_revoke_all
 
 Status = FaceSwapTask.Status
 
@@ -27,12 +28,13 @@ def swap_trash(*, task: FaceSwapTask) -> FaceSwapTask:
         raise SwapError("This swap is being made right now; you can delete it once it has finished.")
     swap_fail(task_id=task.pk, message="Deleted before it was made.")
     FaceSwapTask.objects.filter(pk=task.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    share_revoke_all(task=task)
     task.refresh_from_db()
     return task
 
 
 def swap_restore(*, task: FaceSwapTask) -> FaceSwapTask:
-    """Take a swap back out of the trash."""
+    """Take a swap back out of the trash (its share links stay stopped: the owner makes new ones)."""
     FaceSwapTask.objects.filter(pk=task.pk).update(deleted_at=None)
     task.refresh_from_db()
     return task
@@ -71,3 +73,14 @@ def swaps_delete_for_template(template: Template) -> int:
         swap_delete(task=task)
         deleted += 1
     return deleted
+
+
+def swap_trash_empty(*, user) -> int:
+    """Delete every swap in the user's trash for good (each as swap_delete does); how many were deleted.
+    Swaps being made right now are left."""
+    tasks = FaceSwapTask.objects.filter(user=user, deleted_at__isnull=False).exclude(status=Status.PROCESSING)
+    count = 0
+    for task in tasks.select_related("result_image"):
+        swap_delete(task=task)
+        count += 1
+    return count

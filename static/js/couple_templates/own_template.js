@@ -157,6 +157,8 @@
       return;
     }
     clicks = [];
+    // The clicks go on the picture: bring it into view (the button sits below it).
+    svg.scrollIntoView({ block: "nearest" });
     scene.classList.add("is-marking");
     markButton.textContent = say("Cancel");
     hint.textContent = say("1");

@@ -29,6 +29,9 @@ DEMO_PASSWORD = "couple-demo-2024"
 SOURCE_URL = "https://github.com/deepinsight/insightface/tree/master/python-package/insightface/data/images"
 ARTIST = "insightface"
 
+# No picture shipped in the installed packages is 1000 px on its short side and shows a couple (t1.jpg is
+# the largest; scikit-image's pictures with a face are 512 px), so the demo templates are crops at the
+# picture's own resolution, and the site shows templates and results at their own size, never stretched.
 # Crops of insightface's t1.jpg (1280x886, six people around a poker table), each a man and a woman
 # facing the camera (the woman behind the man in the middle of the picture is turned about 55 degrees,
 # too far for a convincing swap: she stays in the first crop without a role).
