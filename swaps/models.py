@@ -32,10 +32,11 @@ class FaceSwapTask(models.Model):
         db_index=False,  # idx_tasks_user below is the index
         related_name="swap_tasks",
     )
-    # PROTECT: a template that people have used is archived, not deleted, so their history stays whole.
+    # RESTRICT: a template that people have used is archived, not deleted, so their history stays whole;
+    # but a person's own template goes with their account, together with their swaps (same cascade).
     template = models.ForeignKey(
         "couple_templates.Template",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         db_column="template_id",
         related_name="swap_tasks",

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import services
+from . import provenance, services
 from .models import ShareReport
 
 
@@ -19,7 +19,7 @@ class ShareReportAdmin(admin.ModelAdmin):
     list_display = ["preview", "reason", "text", "status", "owner", "template", "created_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["link__task__user", "link__task__template", "link__task__result_image"]
-    readonly_fields = ["link", "reason", "text", "status", "created_at", "handled_at", "handled_by"]
+    readonly_fields = ["link", "reason", "text", "status", "created_at", "handled_at", "handled_by", "provenance"]
     exclude = ["reporter_hash"]
     actions = ["take_down_links", "take_down_links_and_template", "dismiss"]
 
@@ -39,6 +39,11 @@ class ShareReportAdmin(admin.ModelAdmin):
         return format_html(
             '<img src="{}" alt="" width="160" loading="lazy">', reverse("gallery:image_thumbnail", args=[result.pk])
         )
+
+    @admin.display(description="Made here?")
+    def provenance(self, report: ShareReport) -> str:
+        # The picture's own signed manifest and invisible mark, and the swap they name.
+        return provenance.result_provenance_html(report.link.task)
 
     @admin.display(description="Owner")
     def owner(self, report: ShareReport) -> str:

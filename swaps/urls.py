@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_provenance
 
 app_name = "swaps"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/share/", views.share_create, name="share"),
     path("<int:pk>/share/<int:link_pk>/revoke/", views.share_revoke, name="share_revoke"),
     path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
+    path("<int:pk>/provenance/", views_provenance.swap_provenance, name="provenance"),
 ]

@@ -23,6 +23,7 @@ from PIL import ImageOps
 
 from faceengine import ROLES
 from gallery.models import Image
+from templates import selectors as template_selectors
 from templates.models import Template
 
 from . import selectors, services
@@ -434,7 +435,7 @@ def _get_album_for_user(request: HttpRequest, pk: int) -> Album:
 @login_required
 def album_new(request: HttpRequest) -> HttpResponse:
     """ "Try on several templates": tick up to 12, give the two photos once, get one album page."""
-    templates = Template.objects.filter(is_active=True).select_related("image").order_by("-popularity_score", "-id")
+    templates = template_selectors.template_list_for_album(user=request.user)
     photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}
