@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('couple_templates', '0006_catalogue_indexes'),
         ('gallery', '0002_lookup_indexes'),
-        ('swaps', '0009_share_reports'),
+        ('swaps', '0010_template_restrict'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('couple_templates', '0006_catalogue_indexes'),
+        ('couple_templates', '0007_template_restrict'),
         ('gallery', '0002_lookup_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
