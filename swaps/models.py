@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from faceengine import Face
 
@@ -29,10 +32,11 @@ class FaceSwapTask(models.Model):
         db_index=False,  # idx_tasks_user below is the index
         related_name="swap_tasks",
     )
-    # PROTECT: a template that people have used is archived, not deleted, so their history stays whole.
+    # RESTRICT: a template that people have used is archived, not deleted, so their history stays whole;
+    # but a person's own template goes with their account, together with their swaps (same cascade).
     template = models.ForeignKey(
         "couple_templates.Template",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         db_column="template_id",
         related_name="swap_tasks",
@@ -225,3 +229,56 @@ class Album(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("swaps:album", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        """What the album is called on pages: its scenes' titles ("Red carpet, Beach and 3 more"); albums
+        have no name of their own. Reads the album's swaps (prefetch them for lists)."""
+        tasks = sorted(self.tasks.all(), key=lambda task: (task.created_at, task.pk))  # the order they were picked
+        titles = [task.template.title for task in tasks if task.template_id and task.deleted_at is None]
+        if not titles:
+            return gettext("Album of %(date)s") % {"date": date_format(self.created_at, "DATE_FORMAT")}
+        if len(titles) <= 2:
+            return gettext(" and ").join(titles)
+        return gettext("%(first)s, %(second)s and %(more)d more") % {
+            "first": titles[0],
+            "second": titles[1],
+            "more": len(titles) - 2,
+        }
+
+
+class ShareReport(models.Model):
+    """ "Report this picture" on a shared page (table `share_reports`, an addition to the seed schema): a
+    visitor's reason and words, waiting in the admin's queue until a curator dismisses it or takes the
+    picture down. The reporter's address is kept only as a salted hash, for the rate limit's audit."""
+
+    class Reason(models.TextChoices):
+        NUDITY = "nudity", _("Nudity or sexual content")
+        CONSENT = "consent", _("Someone's face is used without their agreement")
+        MINOR = "minor", _("It shows a child or a minor")
+        RIGHTS = "rights", _("It uses a picture I own, or breaks copyright")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for review")
+        DISMISSED = "dismissed", _("Dismissed")
+        TAKEN_DOWN = "taken_down", _("Taken down")
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField(blank=True, default="")
+    reporter_hash = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "share_reports"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="share_reports_status")]
+
+    def __str__(self) -> str:
+        return f"Report #{self.pk} ({self.get_reason_display()})"

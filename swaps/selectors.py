@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
 from .models import Album, FaceSwapTask, ShareLink
+
+
+def swaps_outside_albums(*, user) -> QuerySet[FaceSwapTask]:
+    """The user's swaps that belong to no album (album swaps are shown grouped under their album)."""
+    return swaps_for_user(user=user).filter(album__isnull=True)
 
 
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
@@ -84,6 +89,21 @@ def share_links_for_task(*, task: FaceSwapTask) -> QuerySet[ShareLink]:
 
 def albums_for_user(*, user) -> QuerySet[Album]:
     return Album.objects.filter(user=user)
+
+
+def albums_with_items(*, user) -> QuerySet[Album]:
+    """The user's albums that still hold a swap, newest first, each with its swaps (trashed ones left out)
+    fetched in order, for "My albums" and the album groups of My swaps."""
+    items = (
+        FaceSwapTask.objects.filter(deleted_at__isnull=True)
+        .select_related("template__image", "result_image")
+        .order_by("created_at", "id")
+    )
+    return (
+        Album.objects.filter(user=user, tasks__deleted_at__isnull=True)
+        .distinct()
+        .prefetch_related(Prefetch("tasks", queryset=items))
+    )
 
 
 def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_provenance
 
 app_name = "swaps"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/restore/", views.swap_restore, name="restore"),
     path("<int:pk>/delete-forever/", views.swap_delete_forever, name="delete_forever"),
     path("trash/", views.swap_trash_list, name="trash"),
+    path("trash/empty/", views.swap_trash_empty, name="trash_empty"),
+    path("albums/", views.album_list, name="albums"),
     path("albums/new/", views.album_new, name="album_new"),
     path("albums/<int:pk>/", views.album_detail, name="album"),
     path("albums/<int:pk>/status/", views.album_status, name="album_status"),
@@ -23,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/share/", views.share_create, name="share"),
     path("<int:pk>/share/<int:link_pk>/revoke/", views.share_revoke, name="share_revoke"),
     path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
+    path("<int:pk>/provenance/", views_provenance.swap_provenance, name="provenance"),
 ]

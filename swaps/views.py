@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
@@ -22,6 +23,7 @@ from PIL import ImageOps
 
 from faceengine import ROLES
 from gallery.models import Image
+from templates import selectors as template_selectors
 from templates.models import Template
 
 from . import selectors, services
@@ -34,6 +36,8 @@ SESSION_PHOTOS = "swap_photos"
 SESSION_UNDO = "swap_undo"
 # How many of the person's latest photos the form offers to pick from.
 PICKER_PHOTOS = 24
+# Albums shown as groups at the top of My swaps (the rest are in My albums).
+ALBUMS_ON_MY_SWAPS = 4
 
 
 def _get_task_for_user(request: HttpRequest, pk: int) -> FaceSwapTask:
@@ -300,11 +304,32 @@ def swap_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def swap_delete_forever(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first (there is no undo); then delete the swap and its result."""
     task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
+    if request.method == "GET":
+        return render(request, "swaps/trash_confirm.html", {"task": task, "count": 1})
     services.swap_delete(task=task)
-    messages.success(request, "The swap and its result were deleted for good.")
+    messages.success(request, gettext("The swap and its result were deleted for good."))
+    return redirect("swaps:trash")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def swap_trash_empty(request: HttpRequest) -> HttpResponse:
+    """Ask once, with the count; then delete every swap in the trash for good."""
+    if request.method == "GET":
+        count = selectors.swaps_in_trash(user=request.user).count()
+        if not count:
+            return redirect("swaps:trash")
+        return render(request, "swaps/trash_confirm.html", {"task": None, "count": count})
+    count = services.swap_trash_empty(user=request.user)
+    messages.success(
+        request,
+        ngettext("%(count)d swap was deleted for good.", "%(count)d swaps were deleted for good.", count)
+        % {"count": count},
+    )
     return redirect("swaps:trash")
 
 
@@ -329,12 +354,22 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.swaps_for_user(user=request.user), 12).get_page(request.GET.get("page"))
+    page = Paginator(selectors.swaps_outside_albums(user=request.user), 12).get_page(request.GET.get("page"))
     # The swap just deleted, offered back once ("Undo").
     undo_pk = request.session.pop(SESSION_UNDO, None)
     undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
     in_trash = selectors.swaps_in_trash(user=request.user).exists()
-    return render(request, "swaps/task_list.html", {"page": page, "undo": undo, "in_trash": in_trash})
+    # Album swaps are grouped under their album, on the first page, the newest albums first.
+    albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS] if page.number == 1 else []
+    context = {"page": page, "undo": undo, "in_trash": in_trash, "albums": albums}
+    return render(request, "swaps/task_list.html", context)
+
+
+@login_required
+def album_list(request: HttpRequest) -> HttpResponse:
+    """My albums: every album that still holds a swap, each with its pictures."""
+    albums = selectors.albums_with_items(user=request.user)
+    return render(request, "swaps/album_list.html", {"albums": albums})
 
 
 @login_required
@@ -400,7 +435,7 @@ def _get_album_for_user(request: HttpRequest, pk: int) -> Album:
 @login_required
 def album_new(request: HttpRequest) -> HttpResponse:
     """ "Try on several templates": tick up to 12, give the two photos once, get one album page."""
-    templates = Template.objects.filter(is_active=True).select_related("image").order_by("-popularity_score", "-id")
+    templates = template_selectors.template_list_for_album(user=request.user)
     photos = selectors.photos_for_picker(user=request.user)
     errors: dict[str, list[str]] = {}
     checks: dict[str, services.PhotoCheck] = {}

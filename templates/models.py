@@ -103,10 +103,11 @@ class Template(models.Model):
     (`activation_problems()` says what is missing).
     """
 
-    # PROTECT: a template's picture cannot be deleted while the template uses it; archive instead.
+    # RESTRICT: a template's picture cannot be deleted while the template uses it (archive instead), except
+    # with the template itself, as when an account goes with its own templates and their pictures.
     image = models.OneToOneField(
         "gallery.Image",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         db_column="image_id",
         related_name="template",

@@ -4,7 +4,7 @@ number of queries; a person's favourites."""
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from taggit.models import TaggedItem
 
@@ -65,4 +65,14 @@ def favourite_templates(*, user) -> QuerySet[Template]:
     """The user's favourite templates that are still offered, most recently marked first."""
     return _with_picture(Template.objects.filter(favourites__user=user, is_active=True)).order_by(
         "-favourites__created_at", "-id"
+    )
+
+
+def template_list_for_album(*, user) -> QuerySet[Template]:
+    """What "Try on several templates" offers a person: their own templates with both faces chosen first,
+    then the gallery's active ones (a held or unfinished own template is refused when submitted)."""
+    own = Q(owner=user, removed_at__isnull=True, taken_down_at__isnull=True, face_count__gte=2)
+    site = Q(is_active=True, owner__isnull=True)
+    return _with_picture(Template.objects.filter(own | site)).order_by(
+        F("owner").desc(nulls_last=True), "-popularity_score", "-id"
     )

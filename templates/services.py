@@ -270,7 +270,7 @@ def template_set_tags(*, template: Template, tags: Iterable[str]) -> Template:
 
 def template_delete(*, template: Template) -> None:
     """Delete a template and its picture (files included). Templates that swaps used are protected:
-    Django raises ProtectedError for them, and they should be archived instead."""
+    Django raises RestrictedError for them, and they should be archived instead."""
     image = template.image
     with transaction.atomic():
         template.delete()

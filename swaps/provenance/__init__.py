@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import numpy as np
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 
 def result_mark(picture: np.ndarray, *, task) -> np.ndarray:
@@ -39,3 +41,33 @@ def result_sealer(*, task) -> Callable[[bytes, str], bytes]:
         )
 
     return seal
+
+
+def result_provenance(task):
+    """What a result's own file says about it, checked now: its manifest and signature, and its mark
+    (a `verify.Verification`; None when the task has no result)."""
+    from .verify import verify_bytes
+
+    image = task.result_image
+    if image is None:
+        return None
+    with image.file.open("rb") as fh:
+        return verify_bytes(fh.read())
+
+
+def result_provenance_html(task) -> str:
+    """For staff pages: whether a task's stored result was made here (its signed manifest and its mark), checked now."""
+    check = result_provenance(task) if task is not None and task.pk else None
+    if check is None:
+        return "—"
+    mark = check.mark.public_id if check.mark else None
+    return format_html(
+        "{}<br>{}<br>{}",
+        _("Manifest: made here, signature valid")
+        if check.signature_valid and check.made_here
+        else _("Manifest: NOT valid (%(problems)s)") % {"problems": "; ".join(check.problems) or "?"},
+        _("Mark: task %(id)s") % {"id": mark} if mark else _("Mark: none found"),
+        _("matches swap #%(pk)s") % {"pk": task.pk}
+        if mark and mark == task.public_id
+        else _("does not match this swap"),
+    )

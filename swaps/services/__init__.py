@@ -6,7 +6,8 @@ import `swaps.services` whatever module a name lives in.
 - `run`: the worker's run (claimed exactly once), failing and retrying;
 - `trash`: trash, restore, delete for good;
 - `repair`: stuck swaps repaired, whether the queue answers;
-- `sharing`: share links; `albums`: several templates at once;
+- `sharing`: share links; `reports`: reports on shared pictures and takedowns; `albums`: several templates
+  at once;
 - `fair_use`: per-person caps and fair queueing;
 - `base`: what they share (the refusal, the job kind, the engine).
 """
@@ -34,10 +35,19 @@ from .photos import (
     swap_photo_prepare,
 )
 from .repair import swap_queue_reachable, swaps_requeue_stuck
+from .reports import report_create, report_dismiss, report_takedown
 from .run import PROGRESS, swap_fail, swap_retry, swap_run
 from .sharing import SHARE_DAYS, share_count_view, share_create, share_revoke
 from .submit import SwapSubmitError, swap_create, swap_submit, template_faces_for_swap
-from .trash import TRASH_DAYS, swap_delete, swap_restore, swap_trash, swaps_delete_for_template, swaps_empty_trash
+from .trash import (
+    TRASH_DAYS,
+    swap_delete,
+    swap_restore,
+    swap_trash,
+    swap_trash_empty,
+    swaps_delete_for_template,
+    swaps_empty_trash,
+)
 
 __all__ = [
     "CHECK_KEY",
@@ -57,6 +67,9 @@ __all__ = [
     "album_submit",
     "engine_get",
     "photo_is_checked",
+    "report_create",
+    "report_dismiss",
+    "report_takedown",
     "share_count_view",
     "share_create",
     "share_revoke",
@@ -76,6 +89,7 @@ __all__ = [
     "swap_run",
     "swap_submit",
     "swap_trash",
+    "swap_trash_empty",
     "swaps_delete_for_template",
     "swaps_dispatch_pending",
     "swaps_empty_trash",

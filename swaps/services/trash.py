@@ -73,3 +73,14 @@ def swaps_delete_for_template(template: Template) -> int:
         swap_delete(task=task)
         deleted += 1
     return deleted
+
+
+def swap_trash_empty(*, user) -> int:
+    """Delete every swap in the user's trash for good (each as swap_delete does); how many were deleted.
+    Swaps being made right now are left."""
+    tasks = FaceSwapTask.objects.filter(user=user, deleted_at__isnull=False).exclude(status=Status.PROCESSING)
+    count = 0
+    for task in tasks.select_related("result_image"):
+        swap_delete(task=task)
+        count += 1
+    return count

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from swaps.checks import provenance_signing_check
+from swaps.models import ShareReport
 from swaps.provenance import signing, watermark
 from swaps.provenance.verify import verify_bytes
 from swaps.services import swap_create, swap_run
@@ -147,3 +148,35 @@ def test_rgb_and_bgr_marks_read_the_same(faces_dir):
     public_id = watermark.new_public_id()
     marked_rgb = watermark.embed(np.ascontiguousarray(picture[:, :, ::-1]), public_id, order="rgb")
     assert watermark.read(np.ascontiguousarray(marked_rgb[:, :, ::-1])).public_id == public_id
+
+
+def test_the_result_and_share_pages_link_to_the_provenance_details(client, alice, bob, finished, admin_client):
+    from django.urls import reverse
+
+    from swaps import services
+
+    task, _data = finished
+    client.force_login(alice)
+    details = reverse("swaps:provenance", args=[task.pk])
+    assert details in client.get(task.get_absolute_url()).text
+    page = client.get(details).text
+    assert "Yes: made by Couple Face-Swap" in page and "signature valid" in page
+    assert task.template.title in page
+    client.force_login(bob)
+    assert client.get(details).status_code == 404  # another account sees nothing
+    link = services.share_create(user=alice, task=task, days=7)
+    client.logout()
+    shared = client.get(link.get_absolute_url()).text
+    assert reverse("share:provenance", args=[link.token]) in shared
+    public = client.get(reverse("share:provenance", args=[link.token]))
+    assert public.status_code == 200 and "signature valid" in public.text
+    assert alice.username not in public.text and alice.email not in public.text
+    # A reported picture: the queue says whether it was made here and by which swap.
+    report = ShareReport.objects.create(link=link, reason=ShareReport.Reason.CONSENT)
+    report_page = admin_client.get(reverse("admin:swaps_sharereport_change", args=[report.pk])).text
+    assert "Manifest: made here, signature valid" in report_page and f"matches swap #{task.pk}" in report_page
+    services.share_revoke(link=link)
+    assert client.get(reverse("share:provenance", args=[link.token])).status_code == 404
+    admin_page = admin_client.get(reverse("admin:swaps_faceswaptask_change", args=[task.pk])).text
+    assert "Manifest: made here, signature valid" in admin_page and f"Mark: task {task.public_id}" in admin_page
+    assert f"matches swap #{task.pk}" in admin_page

@@ -275,3 +275,76 @@ def test_suggest_then_approval_makes_it_public_with_attribution(alice, bob, cura
     assert "Sunset kiss" in detail and "Suggested by alice" in detail and "Kim" in detail
     assert Client().get(image.get_file_url()).status_code == 200
     assert "Sunset kiss" in client_for(bob).get(reverse("couple_templates:list") + "?q=sunset").content.decode()
+
+
+def test_own_templates_are_offered_in_the_album_form_to_their_owner_only(alice, bob):
+    own = Template.objects.create(
+        owner=alice,
+        image=stored_image(owner=alice, image_type="template", size=(320, 240)),
+        title="Our own album scene",
+        category="custom",
+        is_active=False,
+        face_positions=[dict(face) for face in COUPLE],
+        faces_status=OwnFaces.DONE,
+    )
+    assert "Our own album scene" in client_for(alice).get(reverse("swaps:album_new")).content.decode()
+    assert "Our own album scene" not in client_for(bob).get(reverse("swaps:album_new")).content.decode()
+    assert own.usable_by(alice) and not own.usable_by(bob)
+
+
+@pytest.mark.slow
+def test_one_face_or_a_failed_search_leads_to_the_three_click_marker(alice, faces_dir):
+    single = own_scene(alice, faces_dir / "man_single_obama.jpg")
+    state = own_services.own_faces_state(template=single)
+    assert state["detected"] == 1 and "Mark the other with three clicks" in state["message"]
+    page = client_for(alice).get(reverse("couple_templates:own_detail", args=[single.pk])).content.decode()
+    assert "Mark a face: 3 clicks" in page
+
+    path = faces_dir / "couple_man_woman_casual.jpg"
+    broken = own_services.own_template_create(owner=alice, file=SimpleUploadedFile(path.name, path.read_bytes()))
+    broken.image.file.storage.delete(broken.image.file.name)  # the picture lost: the search cannot read it
+    with pytest.raises(FileNotFoundError):
+        own_services.own_faces_run(template_id=broken.pk)
+    broken.refresh_from_db()
+    state = own_services.own_faces_state(template=broken)
+    assert broken.faces_status == OwnFaces.FAILED and state["finished"]
+    assert "three clicks" in state["message"]
+    page = client_for(alice).get(reverse("couple_templates:own_detail", args=[broken.pk])).content.decode()
+    assert "Mark a face: 3 clicks" in page
+
+
+def test_a_search_whose_job_vanished_is_failed_instead_of_waiting_forever(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    own = own_services.own_template_create(owner=alice, file=picture_upload(name="a.png", width=300, height=200))
+    own_services.OWN_FACES_JOBS.job_delete(own.pk)  # Redis lost the job
+    Template.objects.filter(pk=own.pk).update(
+        faces_status=OwnFaces.PROCESSING, faces_started_at=timezone.now() - timedelta(minutes=5)
+    )
+    own.refresh_from_db()
+    state = own_services.own_faces_state(template=own)
+    assert state["status"] == OwnFaces.FAILED and state["finished"] and "three clicks" in state["message"]
+
+
+def test_deleting_the_account_deletes_its_own_templates_their_swaps_and_files(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    from accounts.services import user_delete
+
+    own = Template.objects.create(
+        owner=alice,
+        image=stored_image(owner=alice, image_type="template", size=(320, 240)),
+        title="Mine",
+        category="custom",
+        is_active=False,
+        face_positions=[dict(face) for face in COUPLE],
+        faces_status=OwnFaces.DONE,
+    )
+    photo = stored_image(owner=alice)
+    FaceSwapTask.objects.create(user=alice, template=own, husband_image=photo, wife_image=photo, status="failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        user_delete(user=alice)
+    assert not Template.objects.exists() and not Image.objects.exists() and not FaceSwapTask.objects.exists()
+    assert not stored_files(settings)

@@ -11,6 +11,7 @@
   if (!task) return;
 
   setUpCompare();
+  setUpZoom();
   if (task.dataset.finished === "1") return;
 
   var POLL_MS = 250;
@@ -84,6 +85,54 @@
   }
   poll();
   advance();
+
+  // The result is shown at its own size or smaller. When smaller, a tap (or the button) shows it at 100 %
+  // in a scrolling frame, centred where it was tapped; another tap fits it again. Pinching works too: the
+  // page never forbids zooming, and the frame lets the fingers through.
+  function setUpZoom() {
+    var gettext = window.gettext || function (message) { return message; };
+    var compare = document.getElementById("compare");
+    var img = document.getElementById("result-image");
+    var controls = document.getElementById("zoom-controls");
+    var button = document.getElementById("zoom-toggle");
+    if (!compare || !img || !controls) return;
+    var stage = img.parentNode;
+
+    function fits() {
+      return img.naturalWidth > 0 && img.getBoundingClientRect().width >= img.naturalWidth - 1;
+    }
+    function refresh() {
+      var zoomed = compare.classList.contains("is-zoomed");
+      var can = zoomed || !fits();
+      compare.classList.toggle("can-zoom", can);
+      controls.hidden = !can;
+    }
+    function zoom(on, fx, fy) {
+      if (on && (compare.classList.contains("compare-slider") || compare.classList.contains("show-before"))) {
+        compare.classList.remove("compare-slider", "show-before");
+      }
+      compare.classList.toggle("is-zoomed", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? gettext("Fit to the screen") : gettext("Zoom to 100 %");
+      if (on) {
+        stage.scrollLeft = fx * img.naturalWidth - stage.clientWidth / 2;
+        stage.scrollTop = fy * img.naturalHeight - stage.clientHeight / 2;
+      }
+      refresh();
+    }
+    img.addEventListener("click", function (event) {
+      if (compare.classList.contains("is-zoomed")) return zoom(false);
+      if (fits()) return;
+      var box = img.getBoundingClientRect();
+      zoom(true, (event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height);
+    });
+    button.addEventListener("click", function () {
+      zoom(!compare.classList.contains("is-zoomed"), 0.5, 0.5);
+    });
+    if (img.complete) refresh();
+    img.addEventListener("load", refresh);
+    window.addEventListener("resize", refresh);
+  }
 
   function setUpCompare() {
     var compare = document.getElementById("compare");
