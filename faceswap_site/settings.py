@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Signed-in visitors: the cached gallery page with their own parts filled in (templates/personal.py).
+    "templates.personal.SharedPagePersonalMiddleware",
 ]
 
 ROOT_URLCONF = "faceswap_site.urls"
