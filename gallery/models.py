@@ -95,8 +95,15 @@ class Image(models.Model):
     @property
     def is_private(self) -> bool:
         """People's photos and results are private; template images are public, except a person's own
-        scene (a template picture with an owner), which only its owner sees."""
-        return self.image_type != ImageType.TEMPLATE or self.owner_id is not None
+        scene (a template picture with an owner), which only its owner sees, and a site template's
+        picture that is hidden (see gallery.services.visibility)."""
+        # A site template's picture moved off the public prefix (taken down, rejected, in review) is
+        # private too: staff only.
+        return (
+            self.image_type != ImageType.TEMPLATE
+            or self.owner_id is not None
+            or not is_public_key(self.file.name or "")
+        )
 
     @property
     def thumbnail_key(self) -> str:
