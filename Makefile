@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test test-fast lint format bench bench-web prod-smoke demo-sheet venv clean
+.PHONY: run test test-fast lint format bench bench-web bench-scale prod-smoke demo-sheet venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -58,6 +58,11 @@ prod-smoke: venv
 # bytes-from-memory limit of this machine in the same run: needs DATABASE_URL and REDIS_URL.
 bench-web: venv
 	$(PY) -m tools.bench_web
+
+# The gallery's queries (time and plan) and cache-miss pages at 100,000 templates and 1,000,000 swaps, against
+# 200 templates, on a throwaway PostgreSQL database: DATABASE_URL=postgres://... make bench-scale
+bench-scale: venv
+	$(PY) -m tools.bench_scale
 
 # Before/after contact sheets of the shared test pairs, written to the ignored artifacts/ folder
 # (BEFORE=<checkout of an earlier commit> adds that engine's results: make demo-sheet BEFORE=/tmp/old).

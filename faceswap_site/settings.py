@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Signed-in visitors: the cached gallery page with their own parts filled in (templates/personal.py).
+    "templates.personal.SharedPagePersonalMiddleware",
 ]
 
 ROOT_URLCONF = "faceswap_site.urls"
@@ -188,6 +190,9 @@ MEDIA_URL = "/media/"
 
 # Public (template) pictures' base URL, e.g. a CDN in front of the bucket; default: endpoint/bucket.
 AWS_S3_PUBLIC_URL = env.str("AWS_S3_PUBLIC_URL", default="")
+# A CDN in front of the public pictures: the dotted path of a function called with the URLs of pictures
+# that stopped being public (a template taken down), to purge them; none by default.
+PUBLIC_PICTURE_PURGE = env.str("PUBLIC_PICTURE_PURGE", default="")
 
 if STORAGE_BACKEND == "s3":
     _default_storage = {

@@ -3,6 +3,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +76,10 @@ class Image(models.Model):
         indexes = [
             models.Index(fields=["owner"], name="idx_images_user"),
             models.Index(fields=["image_type"], name="idx_images_type"),
+            # Exact-duplicate checks look a picture up by the sha256 of its clean copy (uploads, templates)
+            # or the crawled source's md5, both kept in `metadata`: an index on each key, not a scan.
+            models.Index(KeyTransform("sha256", "metadata"), name="idx_images_sha256"),
+            models.Index(KeyTransform("source_md5", "metadata"), name="idx_images_source_md5"),
         ]
 
     def __str__(self) -> str:
@@ -90,8 +95,15 @@ class Image(models.Model):
     @property
     def is_private(self) -> bool:
         """People's photos and results are private; template images are public, except a person's own
-        scene (a template picture with an owner), which only its owner sees."""
-        return self.image_type != ImageType.TEMPLATE or self.owner_id is not None
+        scene (a template picture with an owner), which only its owner sees, and a site template's
+        picture that is hidden (see gallery.services.visibility)."""
+        # A site template's picture moved off the public prefix (taken down, rejected, in review) is
+        # private too: staff only.
+        return (
+            self.image_type != ImageType.TEMPLATE
+            or self.owner_id is not None
+            or not is_public_key(self.file.name or "")
+        )
 
     @property
     def thumbnail_key(self) -> str:

@@ -84,6 +84,12 @@ class FaceSwapTask(models.Model):
         db_table = "faceswap_tasks"
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The hourly cap counts a person's swaps since an hour ago; My swaps lists them newest first.
+            models.Index(fields=["user", "created_at"], name="idx_tasks_user_created"),
+            # The typical duration (a refused submit's "try again in") reads the latest finished swaps.
+            models.Index(
+                models.F("completed_at").desc(), condition=models.Q(status="completed"), name="idx_tasks_recent_done"
+            ),
             models.Index(fields=["status"], name="idx_tasks_status"),
             models.Index(fields=["user"], name="idx_tasks_user"),
         ]

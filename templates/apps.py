@@ -35,6 +35,11 @@ class CoupleTemplatesConfig(AppConfig):
             post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
 
+        # A template's picture is public only while the template is shown (templates/visibility.py).
+        from .visibility import template_picture_follow
+
+        post_save.connect(template_picture_follow, sender=Template, dispatch_uid="couple_templates.picture")
+
         # The crawl tasks' and review queue's admin pages extend TemplateAdmin, so they are registered
         # here, after the admin module (importing them from it would make an import cycle).
         from . import crawl_admin  # noqa: F401

@@ -5,7 +5,8 @@ per normalised query string and kept in the shared (Redis) cache for every web p
 page carries the version number it was rendered under; the version is bumped the moment (and again on
 commit) any template, its picture or its tags is created, changed, activated, archived or deleted, and
 a page of an older version is never served again.
-Logged-in visitors, and visitors with a session or pending messages, always get a fresh page.
+Signed-in visitors get the same cached page with their own parts filled in (templates/personal.py);
+visitors with messages waiting get a fresh page.
 
 A page missing from the cache is rendered by one request only: the first takes a short lock and the
 others asking for the same page meanwhile wait for its result (never an older version's page, which may
@@ -26,6 +27,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from .personal import SHARED_PAGE_ATTRIBUTE
 
 VERSION_KEY = "templates:pages:version"
 # The popularity order changes as couples use templates, without any template being saved: a cached
@@ -181,7 +184,15 @@ class AnonymousPageCacheMiddleware:
             from django.urls import reverse
 
             self.prefix = reverse("couple_templates:list")
-        if not request.path.startswith(self.prefix) or not _cacheable_request(request):
+        if not request.path.startswith(self.prefix) or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        if not _cacheable_request(request):
+            # A session (perhaps signed in): the same page, with the person's parts filled in further on
+            # (templates/personal.py), unless messages are waiting to be shown on it.
+            if "messages" not in request.COOKIES:
+                _key, _version, cached = _cached_page(request)
+                if cached is not None:
+                    setattr(request, SHARED_PAGE_ATTRIBUTE, (*cached, CACHE_HEADER))
             return self.get_response(request)
         key, version, cached = _cached_page(request)
         if cached is not None:

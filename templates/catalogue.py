@@ -10,6 +10,7 @@ a page number: a position is a template, and the set of positions is bounded by 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connection
@@ -122,11 +123,14 @@ def gallery_page(
     )
 
 
-def count_active(templates: QuerySet[Template], *, key: str) -> int:
+def count_active(templates: QuerySet[Template], *, key: str, tag: str = "") -> int:
     """How many templates `templates` holds, up to COUNT_LIMIT (then an AtLeast), kept per pages version.
 
-    `key` names the filters (the normalised query without the position).
+    `key` names the filters (the normalised query without the position); when they are just `tag`, its
+    maintained count is the answer.
     """
+    if tag and key == urlencode({"tag": tag}):
+        return TagCount.objects.filter(slug=tag).values_list("template_count", flat=True).first() or 0
     cache_key = f"templates:count:{pages_version()}:{key}"
     found = cache.get(cache_key)
     if found is None:

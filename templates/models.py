@@ -181,6 +181,12 @@ class Template(models.Model):
                 condition=Q(is_active=True, owner__isnull=True),
                 name="idx_templates_active_newest",
             ),
+            # A category's count (to 10,000) from the index alone.
+            models.Index(
+                fields=["category"],
+                condition=Q(is_active=True, owner__isnull=True),
+                name="idx_templates_active_category",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from gallery.models import Category, Image
 
@@ -17,6 +17,8 @@ SORTS = {
     "newest": ("-created_at", "-id"),
 }
 DEFAULT_SORT = "popular"
+# A search pages through at most this many matches (a word that common is better narrowed with another).
+SEARCH_MATCH_LIMIT = 1000
 
 
 def _with_picture(queryset: QuerySet[Template]) -> QuerySet[Template]:
@@ -34,14 +36,26 @@ def template_list_active(
     if category in Category.values:
         templates = templates.filter(category=category)
     if tag:
-        # A semi-join on the tagged pictures (one index range on the tag), not a join through every tag row.
-        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Image), tag__slug=tag)
+        # The tag's id first (a unique index), so the planner knows from its statistics how many pictures
+        # carry it: a common tag is found walking the sort's index, a rare one through the tag's rows.
+        tag_id = Tag.objects.filter(slug=tag).values_list("pk", flat=True).first()
+        if tag_id is None:
+            return _with_picture(templates.none())
+        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Image), tag_id=tag_id)
         templates = templates.filter(image_id__in=tagged.values("object_id"))
-    # Case-insensitive substring matches: trigram GIN indexes on PostgreSQL serve them (see the migration).
-    for word in (search or "").split():
-        templates = templates.filter(
-            Q(title__icontains=word) | Q(artist__icontains=word) | Q(description__icontains=word)
-        )
+    words = (search or "").split()
+    if words:
+        # Case-insensitive substring matches, which trigram GIN indexes serve on PostgreSQL (see the
+        # migration). The matches are collected first, at most SEARCH_MATCH_LIMIT of them, and then sorted:
+        # asked for the sorted page at once, the planner walks the sort's index hoping for early matches,
+        # and a word nothing matches then reads the whole catalogue.
+        matching = templates
+        for word in words:
+            matching = matching.filter(
+                Q(title__icontains=word) | Q(artist__icontains=word) | Q(description__icontains=word)
+            )
+        ids = list(matching.order_by().values_list("pk", flat=True)[:SEARCH_MATCH_LIMIT])
+        templates = Template.objects.filter(pk__in=ids)
     return _with_picture(templates.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])))
 
 

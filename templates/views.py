@@ -43,7 +43,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     page = catalogue.gallery_page(
         templates, sort=sort, after=int(after) if after else None, before=int(before) if before else None
     )
-    page.paginator.count = catalogue.count_active(templates, key=query)
+    page.paginator.count = catalogue.count_active(templates, key=query, tag=tag)
     tags = catalogue.tags_in_use()
     response = render(
         request,

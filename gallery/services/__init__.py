@@ -8,7 +8,8 @@ One module per subject; this package is the door the other apps use:
 - `quotas`: a person's photo space;
 - `purge`: people's photos expire after the retention period;
 - `rotation`: a photo turned a quarter turn;
-- `hooks`: apps above gallery register to hear of photos added or turned.
+- `hooks`: apps above gallery register to hear of photos added or turned;
+- `visibility`: a site template's picture public, or hidden at a private key.
 """
 
 from .decoding import CleanImage, image_clean
@@ -27,6 +28,7 @@ from .storage import (
     picture_storage,
     sanitise_filename,
 )
+from .visibility import image_set_public
 
 __all__ = [
     "CleanImage",
@@ -39,6 +41,7 @@ __all__ = [
     "image_purge_expired",
     "image_quota_check",
     "image_rotate",
+    "image_set_public",
     "image_store",
     "image_store_generated",
     "image_upload",

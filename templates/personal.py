@@ -1,0 +1,84 @@
+"""Signed-in visitors get the gallery and template pages from the same shared cache as everyone else.
+
+A cached page is the anonymous visitor's; the few parts of it that differ for a signed-in person (the menu,
+the hearts, the "Use this template" label) are marked in the HTML as
+
+    <!--personal:<include template>[:<template id>]-->what a visitor sees<!--/personal-->
+
+and for a signed-in request each marked part is replaced by the same include rendered for that person
+(the pages render those parts through the very same includes, so both ways give the same HTML). The rest
+of the page (the grid, the count, the tag chips: 70 % of a render) is never rendered for them.
+
+AnonymousPageCacheMiddleware finds the cached page before sessions run and leaves it on the request;
+SharedPagePersonalMiddleware, placed after authentication, CSRF and messages, answers with it personalised.
+A request with messages waiting, or whose page is not cached, is rendered in full as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import get_template
+
+from .models import Template
+
+PART = re.compile(rb"<!--personal:([\w/.-]+\.html)(?::(\d+))?-->.*?<!--/personal-->", re.S)
+SHARED_PAGE_ATTRIBUTE = "shared_page"
+PERSONAL_HEADER_VALUE = "hit-personal"
+
+
+def personalise(request: HttpRequest, content: bytes) -> bytes:
+    """`content` with each marked part rendered for `request`'s visitor (one query for the cards' titles)."""
+    parts = PART.findall(content)
+    if not parts:
+        return content
+    ids = {int(pk) for _, pk in parts if pk}
+    templates = {
+        pk: SimpleNamespace(pk=pk, title=title)
+        for pk, title in Template.objects.filter(pk__in=ids).values_list("pk", "title")
+    }
+    rendered: dict[tuple[bytes, bytes], bytes] = {}
+
+    def fill(match: re.Match) -> bytes:
+        name, pk = match.group(1), match.group(2)
+        if pk and int(pk) not in templates:  # gone since the page was kept: leave the visitor's part
+            return match.group(0)
+        if (name, pk) not in rendered:
+            context = {"template": templates.get(int(pk))} if pk else {}
+            html = get_template(name.decode()).render(context, request)
+            rendered[(name, pk)] = b"<!--personal:%s%s-->%s<!--/personal-->" % (
+                name,
+                b":" + pk if pk else b"",
+                html.encode(),
+            )
+        return rendered[(name, pk)]
+
+    return PART.sub(fill, content)
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    # Messages kept in the session (the cookie kind keeps the request away from the cache altogether).
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get("_messages"))
+
+
+class SharedPagePersonalMiddleware:
+    """Answer a signed-in request whose page the cache holds with that page personalised (see the module
+    docstring). Place it after AuthenticationMiddleware, CsrfViewMiddleware and MessageMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        shared = getattr(request, SHARED_PAGE_ATTRIBUTE, None)
+        if shared is None or _messages_waiting(request):
+            return self.get_response(request)
+        content, headers, header_name = shared
+        response = HttpResponse(personalise(request, content))
+        for name, value in headers:
+            response[name] = value
+        response[header_name] = PERSONAL_HEADER_VALUE
+        return response

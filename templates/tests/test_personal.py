@@ -1,0 +1,81 @@
+"""Signed-in visitors get the gallery and template pages from the shared cache with their own parts filled in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from templates.cache import CACHE_HEADER, pages_invalidate
+from templates.services import favourite_toggle
+from testing.cast import make_template, user_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+GALLERY = reverse("couple_templates:list")
+
+
+def hearts(response) -> dict[int, str]:
+    """Each heart on the page: template id -> aria-pressed."""
+    found = re.findall(
+        r'action="/templates/favourites/(\d+)/" class="tpl-fav">.*?aria-pressed="(\w+)"', response.text, re.S
+    )
+    return {int(pk): pressed for pk, pressed in found}
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_shared_page_shows_each_person_their_own_hearts_and_name(client):
+    lanterns, rooftop = make_template(title="Lantern festival"), make_template(title="Rooftop")
+    alice, bob = user_create(username="alice"), user_create(username="bob")
+    favourite_toggle(user=alice, template=lanterns)
+    favourite_toggle(user=bob, template=rooftop)
+    assert client.get(GALLERY)[CACHE_HEADER] == "miss"  # a visitor's visit keeps the page
+
+    for person, liked, other in ((alice, lanterns, rooftop), (bob, rooftop, lanterns)):
+        page = signed_in(person).get(GALLERY)
+        # The body came from the shared cache, and is the visitor's page but for the person's parts.
+        assert page[CACHE_HEADER] == "hit-personal"
+        assert f"Signed in as {person.username}" in page.text and "Log out" in page.text
+        assert "Sign up" not in page.text
+        assert hearts(page) == {liked.pk: "true", other.pk: "false"}
+        assert 'name="csrfmiddlewaretoken"' in page.text
+
+    # Exactly what a full render for her gives (the CSRF tokens aside, which differ on every render).
+    alice_client = signed_in(alice)
+    shared = alice_client.get(GALLERY)
+    pages_invalidate()
+    rendered = alice_client.get(GALLERY)
+    assert rendered.get(CACHE_HEADER) is None, "a signed-in render is never kept"
+    assert without_tokens(shared.text) == without_tokens(rendered.text)
+    # The visitors' page itself never carries a person's parts.
+    visitor = client.get(GALLERY)
+    assert hearts(visitor) == {} and "Signed in as" not in visitor.text and "Sign up" in visitor.text
+
+
+def test_the_template_page_is_shared_too_and_a_heart_pressed_shows_at_once(client):
+    lanterns = make_template(title="Lantern festival")
+    alice = user_create(username="alice")
+    detail = reverse("couple_templates:detail", args=[lanterns.pk])
+    client.get(detail)
+    alice_client = signed_in(alice)
+    page = alice_client.get(detail)
+    assert page[CACHE_HEADER] == "hit-personal"
+    assert "Use this template" in page.text and "Log in or sign up" not in page.text
+    assert hearts(page) == {lanterns.pk: "false"}
+    # Her heart is hers, not the page's: pressing it changes nothing shared, and shows on the next view.
+    alice_client.post(reverse("couple_templates:favourite", args=[lanterns.pk]), {"next": detail})
+    again = alice_client.get(detail)
+    # The heart's confirmation message is waiting: this view is rendered in full, then the shared page again.
+    assert again.get(CACHE_HEADER) is None and hearts(again) == {lanterns.pk: "true"}
+    assert hearts(alice_client.get(detail)) == {lanterns.pk: "true"}
+    assert hearts(client.get(detail)) == {}
