@@ -119,3 +119,30 @@ def test_a_report_from_a_fresh_browser_reaches_the_admin_and_takedown_404s_the_p
     assert page.goto(url).status == 404
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [alice.email]
     assert "It shows a child or a minor" in mail.outbox[0].body
+
+
+def test_a_shared_swap_of_an_own_template_keeps_the_scenes_name_private(alice):
+    from templates.models import OwnFaces
+    from testing.cast import COUPLE
+
+    own = Template.objects.create(
+        owner=alice,
+        image=stored_image(owner=alice, image_type="template", size=(320, 240)),
+        title="Our secret beach",
+        category="custom",
+        is_active=False,
+        face_positions=[dict(face) for face in COUPLE],
+        faces_status=OwnFaces.DONE,
+    )
+    photo = stored_image(owner=alice)
+    task = FaceSwapTask.objects.create(
+        user=alice,
+        template=own,
+        husband_image=photo,
+        wife_image=photo,
+        result_image=stored_image(owner=alice, image_type="result"),
+        status=FaceSwapTask.Status.COMPLETED,
+    )
+    link = services.share_create(user=alice, task=task, days=1)
+    page = Client().get(link.get_absolute_url())
+    assert page.status_code == 200 and "Our secret beach" not in page.text and "Report this picture" in page.text
