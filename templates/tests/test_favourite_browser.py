@@ -54,7 +54,8 @@ def test_the_heart_turns_without_a_reload_or_a_jump_and_the_count_says_used_n_ti
     assert alice.favourites.filter(template__title="Scene 09").exists()
 
     pressed.click()
-    expect(page.get_by_role("button", name="Add “Scene 09” to My favourites")).to_have_attribute("aria-pressed", "false")
+    unpressed = page.get_by_role("button", name="Add “Scene 09” to My favourites")
+    expect(unpressed).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#fav-status")).to_have_text("“Scene 09” removed from My favourites.")
     assert page.evaluate("window.stayedOnPage") is True
     assert not alice.favourites.filter(template__title="Scene 09").exists()
