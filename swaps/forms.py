@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gallery.models import Image
 from templates.models import Template
@@ -53,3 +54,9 @@ class AlbumForm(SwapForm):
         if len(chosen) > Album.MAX_TEMPLATES:
             raise forms.ValidationError(f"Pick up to {Album.MAX_TEMPLATES} templates ({len(chosen)} are ticked).")
         return chosen
+
+
+class PartnerEmailForm(forms.Form):
+    """Where to send the partner's invitation link (used once, never stored)."""
+
+    email = forms.EmailField(label=_("Your partner's e-mail address"), max_length=254)
