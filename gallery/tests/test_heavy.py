@@ -3,6 +3,7 @@ before decoding, and turns of one photo that race leaving no file behind."""
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -167,3 +168,24 @@ def test_through_gunicorn_a_person_s_heavy_work_is_limited_across_processes_and_
         later = send(as_alice, _photo(2), "new.jpg")
         assert later.status_code == 302
         assert Image.objects.filter(owner=alice).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_face_crop_of_a_large_photo_decodes_a_reduced_copy_of_the_right_region(settings):
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    from gallery.services import image_crop
+
+    settings.DECODE_MEMORY_BUDGET_BYTES = 10**9
+    big = PILImage.new("RGB", (4000, 3000), (20, 20, 20))
+    ImageDraw.Draw(big).rectangle((1500, 1000, 2499, 1999), fill=(250, 30, 30))
+    photo, _ = image_upload_or_reuse(owner=user_create(username="alice"), file=ContentFile(encode(big), name="b.jpg"))
+    decode_budget_peak(reset=True)
+    crop = PILImage.open(io.BytesIO(image_crop(photo, [1500, 1000, 2500, 2000])))
+    assert max(crop.size) <= 160 and abs(crop.size[0] - crop.size[1]) <= 2
+    red = crop.getpixel((crop.size[0] // 2, crop.size[1] // 2))
+    assert red[0] > 200 and red[1] < 80, red
+    border = crop.getpixel((2, 2))
+    assert border[0] < 60, border  # the margin around the box is the dark background
+    assert 0 < decode_budget_peak() <= 4000 * 3000 * 4 // 64  # an eighth each way: 0.75 MB, not 48 MB
