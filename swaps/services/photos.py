@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
@@ -161,8 +162,16 @@ def swap_photo_check(
                 del picture
         except HeavyWorkBusy as exc:
             return PhotoCheck(ok=False, message=" ".join(exc.messages))
-        image.metadata = {**(image.metadata or {}), **found}
-        image.save(update_fields=["metadata"])
+        with transaction.atomic():
+            # Merged into the row as it is now, and only while it still holds the pixels checked: a turn
+            # that finished meanwhile stored new files (and their keys in metadata), which must not be undone.
+            current = Image.objects.select_for_update().filter(pk=image.pk).first()
+            if current is not None and current.file.name == image.file.name:
+                current.metadata = {**(current.metadata or {}), **found}
+                current.save(update_fields=["metadata"])
+                image.metadata = current.metadata
+            else:
+                image.metadata = {**(image.metadata or {}), **found}
     partner_face = None
     if partner is not None and partner[0] == image.pk:
         partner_face = partner[1] or 0
