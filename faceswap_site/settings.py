@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "taggit",
@@ -55,6 +56,9 @@ MIDDLEWARE = [
     # Anonymous gallery pages straight from the shared cache, before sessions and the rest (templates/cache.py).
     "templates.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the footer's choice (a cookie), else the browser's Accept-Language. The page
+    # cache above works it out the same way, so each language has its own cached pages (templates/cache.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -321,6 +325,7 @@ C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa-dev")
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
@@ -341,7 +346,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation ----------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English, Simplified Chinese and Japanese: the catalogue's anime art is first read in Chinese and Japanese.
+# Translations are ours, in locale/<lang>/LC_MESSAGES (the compiled .mo files are committed next to them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ja", "Japanese")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The footer's choice is remembered for a year, in a cookie (no session needed: pages stay cacheable).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

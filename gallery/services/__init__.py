@@ -8,6 +8,7 @@ One module per subject; this package is the door the other apps use:
 - `quotas`: a person's photo space;
 - `purge`: people's photos expire after the retention period;
 - `rotation`: a photo turned a quarter turn;
+- `reading`: a stored picture opened, read whole, or a region of it cropped;
 - `hooks`: apps above gallery register to hear of photos added or turned;
 - `visibility`: a site template's picture public, or hidden at a private key.
 """
@@ -16,6 +17,7 @@ from .decoding import CleanImage, image_clean
 from .hooks import image_photo_added_register
 from .purge import PurgeResult, image_purge_expired
 from .quotas import image_quota_check
+from .reading import image_crop, image_open, image_read
 from .rotation import image_rotate
 from .storage import (
     image_delete,
@@ -34,12 +36,15 @@ __all__ = [
     "CleanImage",
     "PurgeResult",
     "image_clean",
+    "image_crop",
     "image_delete",
     "image_files_follow_row",
     "image_make_public",
+    "image_open",
     "image_photo_added_register",
     "image_purge_expired",
     "image_quota_check",
+    "image_read",
     "image_rotate",
     "image_set_public",
     "image_store",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
 from gallery.models import Image, ImageType
 from gallery.selectors import image_find_duplicate
-from gallery.services import image_clean, image_store
+from gallery.services import image_clean, image_crop, image_store
 
 from .base import SwapError, engine_get
 
@@ -193,3 +193,25 @@ def stored_face(image: Image | None, index: int = 0) -> Face | None:
     """A usable face kept with a photo by its check (None when it was never checked)."""
     faces = (image.metadata or {}).get(FACES_KEY) if image is not None else None
     return Face.from_json(faces[index]) if faces and 0 <= index < len(faces) else None
+
+
+def swap_photos_switch(*, user, people: dict[str, PersonPhoto]) -> tuple[dict[str, Image], dict[str, PhotoCheck]]:
+    """ "Swap who is who" without JavaScript: each partner's photo prepared (an upload stored when a face
+    is usable), then the two change sides. Returns (photo by role, check by role) after the switch."""
+    other = dict(zip(ROLES, ROLES[::-1], strict=True))
+    chosen: dict[str, Image] = {}
+    checks: dict[str, PhotoCheck] = {}
+    for role in ROLES:
+        image, check = swap_photo_prepare(user=user, person=people[role], role=role)
+        checks[other[role]] = check
+        if image is not None:
+            chosen[other[role]] = image
+    return chosen, checks
+
+
+def photo_face_crop(*, image: Image, index: int) -> bytes | None:
+    """A small JPEG of the photo's `index`-th usable face (largest first), None when there is no such face."""
+    faces = (image.metadata or {}).get(FACES_KEY) or []
+    if not 0 <= index < len(faces):
+        return None
+    return image_crop(image, faces[index]["box"])
