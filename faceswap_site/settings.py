@@ -360,6 +360,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ja", "Japanese")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in each language's own way (Django's formats), English short dates as "7 Dec 2026".
+FORMAT_MODULE_PATH = ["faceswap_site.formats"]
 # The footer's choice is remembered for a year, in a cookie (no session needed: pages stay cacheable).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -20,7 +20,7 @@ from gallery.services import image_open
 from templates import selectors as template_selectors
 from templates.models import Template
 
-from . import selectors, services
+from . import push, selectors, services
 from .forms import AlbumForm, SwapForm
 from .models import Album, FaceSwapTask
 
@@ -223,25 +223,14 @@ def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The small JSON the task page polls about four times a second (one indexed row, plus a count while
-    the swap waits in the queue)."""
+    """The small JSON the task page reads where the push path is not there (one indexed row, plus a count
+    while the swap waits in the queue); the same state the push path sends (swaps/push.py)."""
     task = get_object_or_404(
         FaceSwapTask.objects.only("status", "progress", "error_message", "user_id", "created_at"), pk=pk
     )
     if task.user_id != request.user.pk:
         raise Http404
-    return JsonResponse(
-        {
-            "status": task.status,
-            "status_label": task.get_status_display(),
-            "progress": task.progress or 0,
-            "step": task.step_label,
-            "phase": task.phase_index,
-            "ahead": selectors.swaps_ahead(task=task),
-            "finished": task.is_finished,
-            "error_message": task.error_message,
-        }
-    )
+    return JsonResponse(push.task_status(task, ahead=selectors.swaps_ahead(task=task)))
 
 
 @login_required
