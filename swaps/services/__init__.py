@@ -13,7 +13,7 @@ import `swaps.services` whatever module a name lives in.
 - `base`: what they share (the refusal, the job kind, the engine).
 """
 
-from .albums import album_submit
+from .albums import album_submit, album_zip
 from .base import SWAP_JOBS, SwapError, engine_get, swap_enqueue
 from .consent import (
     consent_agree,
@@ -41,10 +41,12 @@ from .photos import (
     ROLE_WORDS,
     PersonPhoto,
     PhotoCheck,
+    photo_face_crop,
     photo_is_checked,
     stored_face,
     swap_photo_check,
     swap_photo_prepare,
+    swap_photos_switch,
 )
 from .repair import swap_queue_reachable, swaps_requeue_stuck
 from .reports import report_create, report_dismiss, report_takedown
@@ -77,6 +79,7 @@ __all__ = [
     "SwapError",
     "SwapSubmitError",
     "album_submit",
+    "album_zip",
     "consent_agree",
     "consent_decline",
     "consent_for_partner",
@@ -87,6 +90,7 @@ __all__ = [
     "consent_withdrawable",
     "engine_get",
     "holder_name",
+    "photo_face_crop",
     "photo_is_checked",
     "report_create",
     "report_dismiss",
@@ -104,6 +108,7 @@ __all__ = [
     "swap_job_finished",
     "swap_photo_check",
     "swap_photo_prepare",
+    "swap_photos_switch",
     "swap_queue_reachable",
     "swap_restore",
     "swap_retry",
