@@ -4,10 +4,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from . import catalogue, selectors, services
@@ -90,7 +91,17 @@ def favourite_toggle(request: HttpRequest, template_pk: int) -> HttpResponse:
     """The heart on a template: mark or unmark it, then back to the page it was pressed on."""
     template = get_object_or_404(Template, pk=template_pk, is_active=True)
     now = services.favourite_toggle(user=request.user, template=template)
-    messages.success(request, f"“{template.title}” {'added to' if now else 'removed from'} My favourites.")
+    if now:
+        said = gettext("“%(title)s” added to My favourites.") % {"title": template.title}
+    else:
+        said = gettext("“%(title)s” removed from My favourites.") % {"title": template.title}
+    if "application/json" in request.headers.get("Accept", ""):
+        # The heart's script (static/js/favourite.js): the page stays where it was, the heart turns.
+        label = (
+            gettext("Remove “%(title)s” from My favourites") if now else gettext("Add “%(title)s” to My favourites")
+        ) % {"title": template.title}
+        return JsonResponse({"favourite": now, "label": label, "message": said})
+    messages.success(request, said)
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         # A URL, never a view name: redirect() would try to reverse "0" and fail with a 500.

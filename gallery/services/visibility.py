@@ -56,7 +56,9 @@ def image_set_public(*, image: Image, public: bool) -> Image:
     gone = [k for k in old_keys if k not in new_keys]
     gone_urls = [image.public_url_for(k) for k in gone if is_public_key(k)]
     transaction.on_commit(lambda: (files_delete(gone), _purge(gone_urls)))
-    image.file.name = key
+    # A new file object, not a renamed one: the old one may hold the moved-away file open, and a caller reading
+    # the picture later would reopen the old path, which is gone once the move commits.
+    image.file = key
     image.metadata = {**(image.metadata or {}), **({"thumbnail": thumb_key} if thumb_key else {})}
     image.save(update_fields=["file", "metadata"])
     return image

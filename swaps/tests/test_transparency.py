@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from swaps.provenance import watermark
 from swaps.services import swap_create, swap_run
 from testing.cast import template_from_photo
 
@@ -67,9 +68,14 @@ def test_a_transparent_template_gives_a_png_result_with_its_alpha(alice, alice_p
         assert changed.mean() > 0.4, "the face was swapped"
     # A close-up: the faces and their margins cover most of it, still some 16,000 opaque pixels are left.
     assert outside.sum() > 10_000
-    assert np.array_equal(result[outside], rgba[outside])
+    # The invisible mark (the task's public id) changes every pixel a little: away from the faces the result is
+    # exactly the template with the same mark, the hidden pixels included, and the mark reads back.
+    marked = watermark.embed(rgba, task.public_id, order="rgb")
+    assert not np.array_equal(marked, rgba)
+    assert np.array_equal(result[outside], marked[outside])
     hidden = rgba[..., 3] == 0
-    assert np.array_equal(result[hidden], rgba[hidden]), "hidden pixels untouched"
+    assert np.array_equal(result[hidden], marked[hidden]), "hidden pixels are the template's, marked"
+    assert watermark.read(cv2.cvtColor(result, cv2.COLOR_RGBA2BGRA)).public_id == task.public_id
 
     thumbnail = PILImage.open(image.file.storage.open(image.thumbnail_key, "rb"))
     assert thumbnail.mode == "RGBA" and thumbnail.getpixel((0, 0))[3] == 0
