@@ -241,6 +241,15 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# Heavy picture work in web processes (gallery/services/heavy.py): decoding, face checks and turns run at
+# most HEAVY_WORK_PER_USER at once per person across all web processes (slots in the shared cache, each
+# freed after HEAVY_WORK_LEASE_SECONDS if its process died); the pictures decoded at once in one process
+# take at most DECODE_MEMORY_BUDGET_BYTES (width x height x 4 each, from the header; 0: no bound). Work
+# that cannot start within HEAVY_WORK_WAIT_SECONDS is answered "busy, try again in a moment".
+HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
+HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
+HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=2 * 4 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
 # held for review (own templates) at or above CONTENT_GATE_REVIEW_AT; unset: the model's defaults

@@ -35,10 +35,13 @@ def image_list_for_owner(*, owner, image_type: str = ImageType.SOURCE) -> QueryS
 
 
 def image_find_duplicate(*, owner, sha256: str, image_type: str = ImageType.SOURCE, exclude_pk=None) -> Image | None:
-    """The owner's earlier image with the same stored bytes (the same photo uploaded again), if any."""
+    """The owner's earlier image with the same stored bytes, or uploaded from the same bytes (the same
+    photo sent again: `sha256` of the upload as sent or of its clean copy), if any."""
     if not sha256:
         return None
-    images = Image.objects.filter(owner=owner, image_type=image_type, metadata__sha256=sha256)
+    images = Image.objects.filter(
+        Q(metadata__sha256=sha256) | Q(metadata__upload_sha256=sha256), owner=owner, image_type=image_type
+    )
     if exclude_pk is not None:
         images = images.exclude(pk=exclude_pk)
     return images.order_by("uploaded_at", "id").first()

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors
 from .forms import PhotoUploadForm
 from .models import CONTENT_TYPES, Image, ImageType
-from .services import image_delete, image_rotate, image_upload_or_reuse
+from .services import HeavyWorkBusy, image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
@@ -179,10 +179,12 @@ def photo_list(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST, request.FILES) if request.method == "POST" else PhotoUploadForm()
     if form.is_bound and form.is_valid():
         added = 0
+        busy = False
         for upload in form.cleaned_data["photos"]:
             try:
                 image, created = image_upload_or_reuse(owner=request.user, file=upload, image_type=ImageType.SOURCE)
             except ValidationError as exc:
+                busy = busy or isinstance(exc, HeavyWorkBusy)
                 form.add_error("photos", f"{upload.name}: {' '.join(exc.messages)}")
                 continue
             if not created:
@@ -199,6 +201,12 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             )
         if not form.errors:
             return redirect("gallery:photo_list")
+        if busy and not added:
+            # Too many pictures of this person at once: the page with the reason, as 429 for scripts.
+            photos = selectors.image_list_for_owner(owner=request.user)
+            response = render(request, "gallery/photo_list.html", {"form": form, "photos": photos}, status=429)
+            response["Retry-After"] = "5"
+            return response
     photos = selectors.image_list_for_owner(owner=request.user)
     return render(request, "gallery/photo_list.html", {"form": form, "photos": photos})
 
@@ -249,6 +257,12 @@ def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("This photo is being used by a swap that has not finished yet. Turn it once it is done.")
         )
     else:
-        image = image_rotate(image=image, clockwise=request.POST.get("direction") == "right")
-        messages.success(request, _("Turned %(name)s.") % {"name": image.filename})
+        try:
+            image = image_rotate(image=image, clockwise=request.POST.get("direction") == "right")
+        except HeavyWorkBusy as exc:
+            messages.error(request, " ".join(exc.messages))
+        except Image.DoesNotExist as exc:  # deleted meanwhile (another tab)
+            raise Http404("No such photo.") from exc
+        else:
+            messages.success(request, _("Turned %(name)s.") % {"name": image.filename})
     return redirect("gallery:photo_list")
