@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors
 from .forms import PhotoUploadForm
-from .models import CONTENT_TYPES, Image, ImageType
+from .models import CONTENT_TYPES, PHOTO_TRIED_KEY, Image, ImageType
 from .services import image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
@@ -191,8 +191,10 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Added {added} photo{'s' if added != 1 else ''}.")
         if not form.errors:
             return redirect("gallery:photo_list")
-    photos = selectors.image_list_for_owner(owner=request.user)
-    return render(request, "gallery/photo_list.html", {"form": form, "photos": photos})
+    photos = list(selectors.image_list_for_owner(owner=request.user))
+    tried = [photo for photo in photos if (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    kept = [photo for photo in photos if not (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    return render(request, "gallery/photo_list.html", {"form": form, "photos": kept, "tried_photos": tried})
 
 
 @login_required

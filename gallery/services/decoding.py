@@ -63,6 +63,9 @@ class CleanImage:
     alpha: bool = False
     # The content gate's verdict (gallery.content_gate), kept in the stored row's metadata["content"].
     content: dict | None = None
+    # A 64-bit perceptual hash of the picture (16 hex digits): the same picture sent again in another
+    # format (an iPhone's HEIC and its JPEG) decodes to nearly the same pixels, so nearly the same hash.
+    phash: str = ""
 
     @property
     def suffix(self) -> str:
@@ -267,6 +270,13 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
     return clean
 
 
+def _perceptual_hash(img: PILImage.Image) -> str:
+    """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
+    import imagehash
+
+    return str(imagehash.phash(img.convert("RGB")))
+
+
 def image_encode(
     img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
 ) -> CleanImage:
@@ -289,4 +299,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
+        phash=_perceptual_hash(thumb),
     )

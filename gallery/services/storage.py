@@ -102,11 +102,14 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
     """A person adds a photo (My photos): like `image_upload`, but the same picture uploaded again by the
     same owner gives back the earlier `Image` instead of a copy: (image, created).
 
-    The duplicate is found by the clean copy's sha256 before anything is written. A new person's photo is
+    The duplicate is found by the clean copy's sha256, or as the same picture in another format by its
+    perceptual hash, before anything is written. A new person's photo is
     announced to the apps that look at photos (`image_photo_added_register`).
     """
     clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
-    earlier = image_find_duplicate(owner=owner, sha256=clean.sha256, image_type=image_type)
+    earlier = image_find_duplicate(
+        owner=owner, sha256=clean.sha256, image_type=image_type, phash=clean.phash, size=(clean.width, clean.height)
+    )
     if earlier is not None:
         return earlier, False
     image = image_store(clean=clean, owner=owner, image_type=image_type)
@@ -188,6 +191,8 @@ def image_store(
             }
             | ({"alpha": True} if clean.alpha else {})
             | ({"content": clean.content} if clean.content else {})
+            # People's photos: how the same picture in another format is recognised (image_find_duplicate).
+            | ({"phash": clean.phash} if clean.phash and image_type == ImageType.SOURCE else {})
             # Callers' own entries, e.g. a crawled picture's perceptual hash and source checksum.
             | (metadata or {}),
         )

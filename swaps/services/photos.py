@@ -11,7 +11,7 @@ from django.core.files import File
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
-from gallery.models import Image, ImageType
+from gallery.models import PHOTO_TRIED_KEY, Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import image_clean, image_store
 
@@ -173,7 +173,7 @@ def swap_photo_prepare(
         clean = image_clean(file=person.upload)
     except ValidationError as exc:
         return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
-    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
     try:
@@ -184,7 +184,8 @@ def swap_photo_prepare(
     if refusal is not None:
         return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
+    # "Tried": picked on the swap form; My photos shows it apart until a swap uses it (swap_create).
+    image.metadata = {**image.metadata, **_check_metadata(faces, None), PHOTO_TRIED_KEY: True}
     image.save(update_fields=["metadata"])
     return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
 
