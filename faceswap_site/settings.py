@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "taggit",
@@ -55,6 +56,9 @@ MIDDLEWARE = [
     # Anonymous gallery pages straight from the shared cache, before sessions and the rest (templates/cache.py).
     "templates.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the footer's choice (a cookie), else the browser's Accept-Language. The page
+    # cache above works it out the same way, so each language has its own cached pages (templates/cache.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -237,6 +241,15 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# Heavy picture work in web processes (gallery/services/heavy.py): decoding, face checks and turns run at
+# most HEAVY_WORK_PER_USER at once per person across all web processes (slots in the shared cache, each
+# freed after HEAVY_WORK_LEASE_SECONDS if its process died); the pictures decoded at once in one process
+# take at most DECODE_MEMORY_BUDGET_BYTES (width x height x 4 each, from the header; 0: no bound). Work
+# that cannot start within HEAVY_WORK_WAIT_SECONDS is answered "busy, try again in a moment".
+HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
+HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
+HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=2 * 4 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
 # held for review (own templates) at or above CONTENT_GATE_REVIEW_AT; unset: the model's defaults
@@ -321,6 +334,7 @@ C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa-dev")
 # --- Security ----------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
@@ -341,7 +355,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation ----------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English, Simplified Chinese and Japanese: the catalogue's anime art is first read in Chinese and Japanese.
+# Translations are ours, in locale/<lang>/LC_MESSAGES (the compiled .mo files are committed next to them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ja", "Japanese")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in each language's own way (Django's formats), English short dates as "7 Dec 2026".
+FORMAT_MODULE_PATH = ["faceswap_site.formats"]
+# The footer's choice is remembered for a year, in a cookie (no session needed: pages stay cacheable).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,13 +4,16 @@ from django.views.generic import RedirectView
 
 from templates import views as template_views
 
-from . import health
+from . import health, i18n
 from . import views as site_views
 
 urlpatterns = [
     # The home page shows the most popular templates: the templates app owns it.
     path("", template_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # The footer's language switch and the JavaScript catalogue of the scripts' words (faceswap_site/i18n.py).
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
+    path("i18n/js/", i18n.javascript_catalog, name="javascript-catalog"),
     # Ours first: "My account" at /accounts/ and /accounts/delete/, which allauth does not use.
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -52,15 +52,20 @@ def image_find_duplicate(
     phash: str = "",
     size: tuple[int, int] | None = None,
 ) -> Image | None:
-    """The owner's earlier image with the same stored bytes (the same photo uploaded again), if any; with
-    `phash` and `size`, also the same picture stored from another format (a perceptual hash within
-    PHASH_SAME_PICTURE_BITS on a picture of the same shape)."""
+    """The owner's earlier image with the same stored bytes, or uploaded from the same bytes (the same
+    photo sent again: `sha256` of the upload as sent or of its clean copy), if any; with `phash` and
+    `size`, also the same picture stored from another format (a perceptual hash within
+    PHASH_SAME_PICTURE_BITS on a picture of the same shape: an iPhone's HEIC and its JPEG)."""
     if not sha256:
         return None
     images = Image.objects.filter(owner=owner, image_type=image_type)
     if exclude_pk is not None:
         images = images.exclude(pk=exclude_pk)
-    same = images.filter(metadata__sha256=sha256).order_by("uploaded_at", "id").first()
+    same = (
+        images.filter(Q(metadata__sha256=sha256) | Q(metadata__upload_sha256=sha256))
+        .order_by("uploaded_at", "id")
+        .first()
+    )
     if same is not None or not phash or size is None:
         return same
     import imagehash

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_provenance
+from . import views, views_provenance, views_push
 
 app_name = "swaps"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("photos/<int:pk>/face/<int:index>/", views.photo_face, name="photo_face"),
     path("<int:pk>/", views.swap_detail, name="detail"),
     path("<int:pk>/status/", views.swap_status, name="status"),
+    path("<int:pk>/events/", views_push.swap_events, name="events"),
     path("<int:pk>/retry/", views.swap_retry, name="retry"),
     path("<int:pk>/delete/", views.swap_delete, name="delete"),
     path("<int:pk>/restore/", views.swap_restore, name="restore"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("albums/new/", views.album_new, name="album_new"),
     path("albums/<int:pk>/", views.album_detail, name="album"),
     path("albums/<int:pk>/status/", views.album_status, name="album_status"),
+    path("albums/<int:pk>/events/", views_push.album_events, name="album_events"),
     path("albums/<int:pk>/download/", views.album_zip, name="album_zip"),
     path("<int:pk>/share/", views.share_create, name="share"),
     path("<int:pk>/share/<int:link_pk>/revoke/", views.share_revoke, name="share_revoke"),

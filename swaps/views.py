@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-from pathlib import PurePosixPath
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -15,20 +11,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from PIL import Image as PILImage
-from PIL import ImageOps
 
 from faceengine import ROLES
 from gallery.models import Image
+from gallery.services import image_open
 from templates import selectors as template_selectors
 from templates.models import Template
 
-from . import selectors, services
+from . import push, selectors, services
 from .forms import AlbumForm, SwapForm
 from .models import Album, FaceSwapTask
 
@@ -115,14 +109,9 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
         form = SwapForm(request.POST, request.FILES, photos=photos)
         if form.is_valid() and "switch" in request.POST:
             # Without JavaScript: "Swap who is who" sends the form; the two choices change sides.
-            people = {role: form.person(role) for role in ROLES}
-            for role in ROLES:
-                image, checks[role] = services.swap_photo_prepare(user=request.user, person=people[role], role=role)
-                if image is not None:
-                    chosen[role] = image
-            other = dict(zip(ROLES, ROLES[::-1], strict=True))
-            chosen = {other[role]: image for role, image in chosen.items()}
-            checks = {other[role]: check for role, check in checks.items()}
+            chosen, checks = services.swap_photos_switch(
+                user=request.user, people={role: form.person(role) for role in ROLES}
+            )
         elif form.is_valid():
             try:
                 task = services.swap_submit(
@@ -216,18 +205,10 @@ def photo_check(request: HttpRequest) -> JsonResponse:
 def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
     """A small crop of one usable face of this photo (private, like the photo)."""
     image = _get_photo_for_user(request, pk)
-    faces = (image.metadata or {}).get(services.FACES_KEY) or []
-    if index >= len(faces):
+    crop = services.photo_face_crop(image=image, index=index)
+    if crop is None:
         raise Http404("No such face has been found on this photo.")
-    with image.file.open("rb") as fp, PILImage.open(fp) as picture:
-        picture = ImageOps.exif_transpose(picture).convert("RGB")
-        x1, y1, x2, y2 = faces[index]["box"]
-        margin = 0.25 * max(x2 - x1, y2 - y1)
-        crop = picture.crop((x1 - margin, y1 - margin, x2 + margin, y2 + margin))
-        crop.thumbnail((160, 160))
-        buffer = io.BytesIO()
-        crop.save(buffer, "JPEG", quality=88)
-    response = HttpResponse(buffer.getvalue(), content_type="image/jpeg")
+    response = HttpResponse(crop, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -250,25 +231,14 @@ def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The small JSON the task page polls about four times a second (one indexed row, plus a count while
-    the swap waits in the queue)."""
+    """The small JSON the task page reads where the push path is not there (one indexed row, plus a count
+    while the swap waits in the queue); the same state the push path sends (swaps/push.py)."""
     task = get_object_or_404(
         FaceSwapTask.objects.only("status", "progress", "error_message", "user_id", "created_at"), pk=pk
     )
     if task.user_id != request.user.pk:
         raise Http404
-    return JsonResponse(
-        {
-            "status": task.status,
-            "status_label": task.get_status_display(),
-            "progress": task.progress or 0,
-            "step": task.step_label,
-            "phase": task.phase_index,
-            "ahead": selectors.swaps_ahead(task=task),
-            "finished": task.is_finished,
-            "error_message": task.error_message,
-        }
-    )
+    return JsonResponse(push.task_status(task, ahead=selectors.swaps_ahead(task=task)))
 
 
 @login_required
@@ -429,8 +399,10 @@ def share_picture(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("This link has expired or was turned off by its owner.")
     image = link.task.result_image
+    # Streamed here rather than redirected to a presigned URL: the link must stop working the moment it is
+    # revoked (a presigned URL would live on until it expires), and link previews need one stable address.
     # A transparent template's result is a PNG; the rest are JPEGs.
-    response = FileResponse(image.file.storage.open(image.file.name, "rb"), content_type=image.content_type)
+    response = FileResponse(image_open(image), content_type=image.content_type)
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -526,17 +498,10 @@ def album_status(request: HttpRequest, pk: int) -> JsonResponse:
 def album_zip(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Download all": the album's finished pictures in one ZIP (JPEGs are stored, not compressed again)."""
     album = _get_album_for_user(request, pk)
-    done = [item for item in selectors.album_items(album=album) if item.result_image]
-    if not done:
+    archive = services.album_zip(album=album)
+    if archive is None:
         raise Http404("No picture of this album is ready yet.")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for number, item in enumerate(done, start=1):
-            title = slugify(item.template.title if item.template else "") or "swap"
-            suffix = PurePosixPath(item.result_image.file.name).suffix.lower() or ".jpg"
-            with item.result_image.file.storage.open(item.result_image.file.name, "rb") as fh:
-                archive.writestr(f"{number:02d}-{title}{suffix}", fh.read())
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="couple-album-{album.pk}.zip"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,7 +1,7 @@
 """The anonymous gallery and template pages, rendered once and kept in the shared cache.
 
 Most visitors browsing templates are not logged in and see exactly the same HTML, so it is rendered once
-per normalised query string and kept in the shared (Redis) cache for every web process. Every cached
+per language and normalised query string and kept in the shared (Redis) cache for every web process. Every cached
 page carries the version number it was rendered under; the version is bumped the moment (and again on
 commit) any template, its picture or its tags is created, changed, activated, archived or deleted, and
 a page of an older version is never served again.
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .personal import SHARED_PAGE_ATTRIBUTE
@@ -116,7 +117,10 @@ def _cacheable_request(request: HttpRequest) -> bool:
 def page_key(request: HttpRequest) -> str:
     # Only the gallery reads parameters; the template pages ignore them, so their keys do too.
     query = normalised_query(request) if request.path == _gallery_path() else ""
-    return f"templates:page:{request.path}?{query}"
+    # Each language its own page: worked out as LocaleMiddleware will (the footer's cookie, else the
+    # browser's Accept-Language), before it runs, so a Chinese visitor is never given the English page.
+    language = translation.get_language_from_request(request)
+    return f"templates:page:{language}:{request.path}?{query}"
 
 
 def _gallery_path() -> str:

@@ -373,6 +373,35 @@ class Gunicorn(_WebServer):
         return self
 
 
+class Uvicorn(_WebServer):
+    """The push process: the site's ASGI application under uvicorn (docs/deploy.md), on a free loopback port."""
+
+    def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.workers = workers
+
+    def start(self, timeout: float = 60, ready_path: str = "/healthz") -> Uvicorn:
+        self.port = free_port()
+        self._spawn(
+            [
+                str(Path(sys.executable).parent / "uvicorn"),
+                "faceswap_site.asgi:application",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--no-access-log",
+            ],
+            env=self.env,
+            cwd=REPO_DIR,
+        )
+        self._wait_until_answering(ready_path, timeout)
+        return self
+
+
 class Runserver(_WebServer):
     """The site under Django's development server (`manage.py runserver`, a thread per request)."""
 

@@ -88,6 +88,13 @@ COMPLETE_SEAM = 0.02
 # The smooth fill's Gaussians (fractions of the face's size): a narrow one follows the shading of the
 # skin next to the gap, a wide one reaches across a gap as wide as a cheek.
 COMPLETE_FILL_SIGMAS = (0.05, 0.2)
+# What the mask would paint of the person's photo that is plainly not their skin (skin probability below
+# STRAY_SKIN) and reaches in from beyond the painted region (a backdrop past a turned cheek or beside a
+# far eye, where the template's features reach further than the person's face) is painted over with the
+# person's own skin (see fill_stray). Their eyes, brows, nostrils and mouth, grown by STRAY_FEATURE_MARGIN
+# of the face's size (lashes, lip colour), are never touched.
+STRAY_SKIN = 0.05
+STRAY_FEATURE_MARGIN = 0.03
 # The fill is worked out on a copy scaled so the face is this many pixels across: it is smooth anyway,
 # and the wide Gaussian at full size cost 0.2 s per face.
 COMPLETE_WORK_PX = 64
@@ -159,6 +166,7 @@ def swap_face_classic(
             source_skin=source_skin.probability,
             skin=np.minimum(target_skin.probability, source_skin.probability),
         )
+        moved = fill_stray(moved, moved_lm, source_skin, mask, work.size)
         if opening is not None:
             # The template's open mouth shows its own teeth and tongue, not the person's stretched lips.
             mask *= 1.0 - opening
@@ -322,6 +330,35 @@ def complete_face(
     new_weights = source_skin.weights.copy()
     new_weights[box] *= 1.0 - take
     return completed, skin.SkinMap(probability=new_probability, covered=new_covered, weights=new_weights)
+
+
+def fill_stray(
+    moved: np.ndarray, moved_lm: np.ndarray, source_skin: skin.SkinMap, mask: np.ndarray, size: float
+) -> np.ndarray:
+    """The moved face with what the mask would bring of the person's photo beyond their face (see
+    STRAY_SKIN) painted over with the smooth colour of their skin around it: nothing but their face comes
+    along, even where the template's features reach past the person's cheek or eye."""
+    painted = (mask > 0.02).astype(np.uint8)
+    if not painted.any():
+        return moved
+    features = blend.fill(mask.shape, skin.feature_polygons(moved_lm) + skin.brow_polygons(moved_lm)).astype(np.uint8)
+    features = cv2.dilate(features, disc(max(1, round(STRAY_FEATURE_MARGIN * size)))) > 0
+    low = ((painted > 0) & (source_skin.probability < STRAY_SKIN) & ~features).astype(np.uint8)
+    if not low.any():
+        return moved
+    # Only what comes in from outside the painted region: a shadow or a mole inside the face stays.
+    outside = cv2.dilate(1 - painted, disc(1)) > 0
+    _, labels = cv2.connectedComponents(low, connectivity=8)
+    touching = np.unique(labels[outside & (low > 0)])
+    stray = np.isin(labels, touching[touching > 0])
+    if not stray.any():
+        return moved
+    own = (source_skin.probability > 0.5) & (source_skin.covered == 0) & ~features & (painted > 0) & ~stray
+    if own.sum() < 16:
+        return moved
+    take = stray.astype(np.float32)
+    alpha = np.maximum(take, cv2.GaussianBlur(take, (0, 0), max(1.0, COMPLETE_SEAM * size))) * ~features
+    return blend.composite(moved, _skin_fill(moved, own, size), alpha.astype(np.float32))
 
 
 def _skin_fill(image: np.ndarray, known: np.ndarray, size: float) -> np.ndarray:

@@ -121,3 +121,32 @@ def test_the_look_measures_rank_a_hard_paste_worst_and_the_template_best(engine,
         assert paste.seam > swap.seam > 0.8
         assert abs(np.log(paste.sharpness)) > abs(np.log(swap.sharpness))
         assert abs(paste.yaw) + abs(paste.pitch) > abs(swap.yaw) + abs(swap.pitch)
+
+
+def _backdrop_made_green(photo: np.ndarray) -> np.ndarray:
+    """Brad's photo with its blue-grey backdrop (everything bluer than skin ever is) painted saturated green:
+    any of it that reaches the swapped face is then unmistakable."""
+    lab = cv2.cvtColor(photo, cv2.COLOR_RGB2LAB).astype(np.int16)
+    backdrop = lab[..., 2] < 118  # b* below -10: blue, never skin
+    backdrop = cv2.morphologyEx(backdrop.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    green = photo.copy()
+    green[backdrop] = (0, 200, 0)
+    return green
+
+
+def test_a_turned_persons_backdrop_beside_the_far_eye_and_cheek_stays_out(engine, photos, templates):
+    # Brad is turned; on "Winning hand" the template man's eyes and cheek reach past Brad's far cheek,
+    # where his photo shows only its backdrop (it came along as blue patches beside his eye and on his
+    # cheek). Painted green, none of that backdrop may reach the face.
+    from faceengine.shared import blend
+    from faceengine.util import fill_polygons
+
+    photo = _backdrop_made_green(photos["brad"])
+    image, faces = templates["Winning hand"]
+    result, _ = swap_couple(image, faces, photo, photos["astronaut"], engine=engine)
+    inside = fill_polygons(result.shape[:2], [blend.face_outline(faces["husband"].landmarks)]) > 0
+    hsv = cv2.cvtColor(result, cv2.COLOR_RGB2HSV)
+    before = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    greenish = (np.abs(hsv[..., 0].astype(int) - 60) < 20) & (hsv[..., 1] > 60)
+    greenish &= ~((np.abs(before[..., 0].astype(int) - 60) < 20) & (before[..., 1] > 60))
+    assert greenish[inside].sum() <= 0.002 * inside.sum(), f"{greenish[inside].sum()} green pixels in the face"

@@ -22,6 +22,7 @@ from PIL import ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from ..content_gate import REFUSAL_MESSAGE, content_check
+from .heavy import decode_budget
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class CleanImage:
     alpha: bool = False
     # The content gate's verdict (gallery.content_gate), kept in the stored row's metadata["content"].
     content: dict | None = None
+    # The sha256 of the upload's bytes as sent: the same file sent again is known before decoding.
+    upload_sha256: str = ""
     # A 64-bit perceptual hash of the picture (16 hex digits): the same picture sent again in another
     # format (an iPhone's HEIC and its JPEG) decodes to nearly the same pixels, so nearly the same hash.
     phash: str = ""
@@ -208,10 +211,44 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
     PNG as PNG (for template art); everything else is stored as JPEG.
     """
     data = _read_upload(file)
+    img, fmt = _open_header(data)
+    # The decoded size is known from the header: room for it in this process first (gallery.services.heavy).
+    with decode_budget(pixels=img.width * img.height):
+        clean = _decode_and_encode(img, fmt, lossless=lossless)
+    clean.filename = getattr(file, "name", None)
+    clean.upload_sha256 = hashlib.sha256(data).hexdigest()
+    return clean
+
+
+def upload_digest(file: File) -> str:
+    """The sha256 of an upload's bytes as sent (within the byte limit), read without decoding anything:
+    the same file sent again is recognised before any work (`image_find_duplicate`)."""
+    return hashlib.sha256(_read_upload(file)).hexdigest()
+
+
+def _damaged(exc: BaseException) -> ValidationError:
+    if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
+        return ValidationError(
+            "The file is cut short (truncated): the upload was interrupted or the file is damaged. "
+            "Please upload the complete photo again.",
+            code="truncated",
+        )
+    return ValidationError(
+        "The picture's data is damaged and cannot be read. Please upload another copy of the photo.", code="damaged"
+    )
+
+
+_READ_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
+
+
+def _open_header(data: bytes) -> tuple[PILImage.Image, str]:
+    """The picture opened (its header read, no pixels decoded) and its format; refusals as ValidationError."""
     max_pixels = settings.UPLOAD_MAX_PIXELS
     try:
         img = PILImage.open(io.BytesIO(data))
         fmt = img.format or ""
+        # MPO (many cameras, Android Ultra HDR) is a JPEG followed by more pictures: the first one is the photo.
+        fmt = "JPEG" if fmt == "MPO" else fmt
         if fmt not in ACCEPTED_FORMATS:
             name = {"GIF": "GIF images", "BMP": "BMP images", "TIFF": "TIFF images", "ICO": "Icons"}.get(
                 fmt, f"{fmt} files" if fmt else "These files"
@@ -224,29 +261,35 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
                 f"{_megapixels(max_pixels)}. Please resize it (for example to 4000 pixels wide) and upload it again.",
                 code="too_many_pixels",
             )
-        original_mode = img.mode
-        img.load()
     except ValidationError:
         raise
     except PILImage.DecompressionBombError as exc:
-        raise ValidationError(
-            f"This picture claims to be far too large to open safely (a 'decompression bomb'); the limit is "
-            f"{_megapixels(max_pixels)}. Please upload an ordinary photo.",
-            code="decompression_bomb",
-        ) from exc
+        raise _bomb(max_pixels) from exc
     except UnidentifiedImageError as exc:
         raise _unrecognised_message(data) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
-        if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
-            message = (
-                "The file is cut short (truncated): the upload was interrupted or the file is damaged. "
-                "Please upload the complete photo again."
-            )
-            code = "truncated"
-        else:
-            message = "The picture's data is damaged and cannot be read. Please upload another copy of the photo."
-            code = "damaged"
-        raise ValidationError(message, code=code) from exc
+    except _READ_ERRORS as exc:
+        raise _damaged(exc) from exc
+    return img, fmt
+
+
+def _bomb(max_pixels: int) -> ValidationError:
+    return ValidationError(
+        f"This picture claims to be far too large to open safely (a 'decompression bomb'); the limit is "
+        f"{_megapixels(max_pixels)}. Please upload an ordinary photo.",
+        code="decompression_bomb",
+    )
+
+
+def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> CleanImage:
+    original_mode = img.mode
+    try:
+        if getattr(img, "n_frames", 1) > 1:
+            img.seek(0)  # an MPO's first picture; the others (depth maps, gain maps) are dropped
+        img.load()
+    except PILImage.DecompressionBombError as exc:
+        raise _bomb(settings.UPLOAD_MAX_PIXELS) from exc
+    except _READ_ERRORS as exc:
+        raise _damaged(exc) from exc
 
     try:
         # In place: a 40 MP picture is 120 MB decoded, and a copy per step adds up.
@@ -265,7 +308,6 @@ def image_clean(*, file: File, lossless: bool = False) -> CleanImage:
         logger.info("content gate refused an upload: %s", verdict.to_json())
         raise ValidationError(REFUSAL_MESSAGE, code="content")
     clean = image_encode(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
-    clean.filename = getattr(file, "name", None)
     clean.content = verdict.to_json()
     return clean
 

@@ -25,7 +25,8 @@ from PIL import Image as PILImage
 
 from ..models import Image, ImageType, storage_key
 from ..selectors import image_find_duplicate
-from .decoding import CleanImage, image_clean, image_encode
+from .decoding import CleanImage, image_clean, image_encode, upload_digest
+from .heavy import heavy_work
 from .hooks import image_photo_added
 from .quotas import image_quota_check
 
@@ -102,19 +103,26 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
     """A person adds a photo (My photos): like `image_upload`, but the same picture uploaded again by the
     same owner gives back the earlier `Image` instead of a copy: (image, created).
 
-    The duplicate is found by the clean copy's sha256, or as the same picture in another format by its
-    perceptual hash, before anything is written. A new person's photo is
-    announced to the apps that look at photos (`image_photo_added_register`).
+    The same bytes sent again are recognised from their sha256 before anything is decoded; a picture
+    that decodes to the same clean copy (or, by its perceptual hash, to the same picture from another
+    format), before anything is written. Decoding (and the checks the apps
+    run on a new photo) take one of the owner's heavy-work slots (`heavy_work`): HeavyWorkBusy when the
+    owner already has HEAVY_WORK_PER_USER at once. A new person's photo is announced to the apps that
+    look at photos (`image_photo_added_register`).
     """
-    clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
-    earlier = image_find_duplicate(
-        owner=owner, sha256=clean.sha256, image_type=image_type, phash=clean.phash, size=(clean.width, clean.height)
-    )
+    earlier = image_find_duplicate(owner=owner, sha256=upload_digest(file), image_type=image_type)
     if earlier is not None:
         return earlier, False
-    image = image_store(clean=clean, owner=owner, image_type=image_type)
-    if image_type == ImageType.SOURCE:
-        image_photo_added(image=image)
+    with heavy_work(owner_id=getattr(owner, "pk", None)):
+        clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
+        earlier = image_find_duplicate(
+            owner=owner, sha256=clean.sha256, image_type=image_type, phash=clean.phash, size=(clean.width, clean.height)
+        )
+        if earlier is not None:
+            return earlier, False
+        image = image_store(clean=clean, owner=owner, image_type=image_type)
+        if image_type == ImageType.SOURCE:
+            image_photo_added(image=image)
     return image, True
 
 
@@ -191,6 +199,7 @@ def image_store(
             }
             | ({"alpha": True} if clean.alpha else {})
             | ({"content": clean.content} if clean.content else {})
+            | ({"upload_sha256": clean.upload_sha256} if clean.upload_sha256 else {})
             # People's photos: how the same picture in another format is recognised (image_find_duplicate).
             | ({"phash": clean.phash} if clean.phash and image_type == ImageType.SOURCE else {})
             # Callers' own entries, e.g. a crawled picture's perceptual hash and source checksum.

@@ -12,7 +12,7 @@ import `swaps.services` whatever module a name lives in.
 - `base`: what they share (the refusal, the job kind, the engine).
 """
 
-from .albums import album_submit
+from .albums import album_submit, album_zip
 from .base import SWAP_JOBS, SwapError, engine_get, swap_enqueue
 from .fair_use import (
     SLOT_KEY,
@@ -29,10 +29,12 @@ from .photos import (
     ROLE_WORDS,
     PersonPhoto,
     PhotoCheck,
+    photo_face_crop,
     photo_is_checked,
     stored_face,
     swap_photo_check,
     swap_photo_prepare,
+    swap_photos_switch,
 )
 from .repair import swap_queue_reachable, swaps_requeue_stuck
 from .reports import report_create, report_dismiss, report_takedown
@@ -65,7 +67,9 @@ __all__ = [
     "SwapError",
     "SwapSubmitError",
     "album_submit",
+    "album_zip",
     "engine_get",
+    "photo_face_crop",
     "photo_is_checked",
     "report_create",
     "report_dismiss",
@@ -83,6 +87,7 @@ __all__ = [
     "swap_job_finished",
     "swap_photo_check",
     "swap_photo_prepare",
+    "swap_photos_switch",
     "swap_queue_reachable",
     "swap_restore",
     "swap_retry",

@@ -1,14 +1,21 @@
-"""Albums: the same two photos tried on several templates at once."""
+"""Albums: the same two photos tried on several templates at once, and all their pictures in one ZIP."""
 
 from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
+from django.utils.text import slugify
 
 from faceengine import ROLES
+from gallery.services import image_read
 from templates.models import Template
 
+from .. import selectors
 from ..models import Album
 from .base import SwapError
 from .fair_use import swap_fair_use_check, swap_fair_use_hold
@@ -53,3 +60,19 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
                     messages[NON_FIELD_ERRORS] = [f"“{template.title}”: {m}" for m in messages[NON_FIELD_ERRORS]]
                 raise SwapSubmitError(messages, photos, checks) from exc
     return album
+
+
+def album_zip(*, album: Album) -> bytes | None:
+    """ "Download all": the album's finished pictures in one ZIP, numbered in the album's order and named
+    after their templates (stored, not compressed again: they are JPEGs and PNGs already, each with its
+    signed manifest); None while none is ready."""
+    done = [item for item in selectors.album_items(album=album) if item.result_image]
+    if not done:
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, item in enumerate(done, start=1):
+            title = slugify(item.template.title if item.template else "") or "swap"
+            suffix = PurePosixPath(item.result_image.file.name).suffix.lower() or ".jpg"
+            archive.writestr(f"{number:02d}-{title}{suffix}", image_read(item.result_image))
+    return buffer.getvalue()

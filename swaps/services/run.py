@@ -15,7 +15,7 @@ from gallery.services import image_delete, image_store_generated
 from jobs import is_timeout
 from templates.services import template_count_use
 
-from .. import provenance
+from .. import provenance, push
 from ..models import STEPS, FaceSwapTask
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
@@ -29,8 +29,9 @@ Status = FaceSwapTask.Status
 PROGRESS = {step.name: step.progress for step in STEPS}
 
 
-def _set_progress(task_id: int, step: str) -> None:
-    FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step])
+def _set_progress(task_id: int, step: str, album_id: int | None = None) -> None:
+    if FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step]):
+        push.swap_status_publish(task_id=task_id, album_id=album_id, status=Status.PROCESSING, progress=PROGRESS[step])
 
 
 def swap_run(*, task_id: int) -> FaceSwapTask | None:
@@ -52,8 +53,11 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         task = FaceSwapTask.objects.select_related("template__image", "husband_image", "wife_image", "user").get(
             pk=task_id
         )
+        push.swap_status_publish(
+            task_id=task_id, album_id=task.album_id, status=Status.PROCESSING, progress=PROGRESS["claimed"]
+        )
         result, report = _swap(task)
-        _set_progress(task_id, "saving")
+        _set_progress(task_id, "saving", task.album_id)
         return _complete(task, result, report, seconds=time.perf_counter() - clock)
     except FaceSwapTask.DoesNotExist:
         logger.info("Swap task %s was deleted while it ran", task_id)
@@ -75,7 +79,7 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
 
 def _swap(task: FaceSwapTask):
 
-    _set_progress(task.pk, "loading")
+    _set_progress(task.pk, "loading", task.album_id)
     if task.template is None or task.template.image is None:
         raise SwapError("This template is no longer available. Please pick another.")
     template_faces = template_faces_for_swap(task.template)
@@ -89,7 +93,7 @@ def _swap(task: FaceSwapTask):
         husband,
         wife,
         engine=engine_get(),
-        progress=lambda stage: _set_progress(task.pk, stage),
+        progress=lambda stage: _set_progress(task.pk, stage, task.album_id),
         source_faces={role: task.source_face(role) for role in ROLES},
     )
 
@@ -127,6 +131,9 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         # The task was failed or deleted meanwhile (e.g. by requeue_stuck_tasks): keep no orphan file.
         image_delete(image=image)
         return FaceSwapTask.objects.filter(pk=task.pk).first()
+    push.swap_status_publish(
+        task_id=task.pk, album_id=task.album_id, status=Status.COMPLETED, progress=PROGRESS["done"]
+    )
     task.refresh_from_db()
     return task
 
@@ -136,9 +143,15 @@ def swap_fail(*, task_id: int, message: str, seconds: float | None = None) -> bo
     fields: dict[str, Any] = {"status": Status.FAILED, "error_message": message, "completed_at": timezone.now()}
     if seconds is not None:
         fields["processing_time"] = seconds
-    return bool(
-        FaceSwapTask.objects.filter(pk=task_id, status__in=[Status.PENDING, Status.PROCESSING]).update(**fields)
-    )
+    failed = FaceSwapTask.objects.filter(pk=task_id, status__in=[Status.PENDING, Status.PROCESSING]).update(**fields)
+    if failed:
+        album_id = FaceSwapTask.objects.filter(pk=task_id).values_list("album_id", flat=True).first()
+        transaction.on_commit(
+            lambda: push.swap_status_publish(
+                task_id=task_id, album_id=album_id, status=Status.FAILED, progress=0, error_message=message
+            )
+        )
+    return bool(failed)
 
 
 @transaction.atomic

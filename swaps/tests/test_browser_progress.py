@@ -23,10 +23,17 @@ new MutationObserver(() => {
 """
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    ("viewport", "event_source"),
+    [(DESKTOP, True), (PHONE, True), (DESKTOP, False)],
+    ids=["desktop", "phone", "desktop-without-eventsource"],
+)
 def test_progress_steps_in_order_then_the_whole_result_with_compare(
-    rq_worker, site_server, browser, alice, alice_photos, couple_template, artifacts_dir, viewport
+    rq_worker, site_server, browser, alice, alice_photos, couple_template, artifacts_dir, viewport, event_source
 ):
+    """With EventSource the page follows the events URL (here without the push process: answered once with
+    "retry: 2000", so asked every 2 s); without it, the status JSON every 2 s. Either way the result
+    replaces the progress in place: the page is not reloaded."""
     size = "phone" if viewport is PHONE else "desktop"
     # A swap in the queue that the worker only hears of once the page is open (the page polls it).
     task = FaceSwapTask.objects.create(
@@ -42,8 +49,13 @@ def test_progress_steps_in_order_then_the_whole_result_with_compare(
     seen: list[int] = []
     page.expose_function("stepSeen", lambda phase: seen.append(int(phase)))
     page.add_init_script(WATCH_STEPS)
+    if not event_source:
+        page.add_init_script("delete window.EventSource;")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     log_in(page, "alice", base_url=site_server.url)
     page.goto(f"{site_server.url}{task.get_absolute_url()}")
+    page.evaluate("window.notReloaded = true")
     expect(page.locator("#task-steps .task-step")).to_have_count(len(PHASES))
     expect(page.locator("#task-steps .is-current")).to_contain_text("In the queue")
     page.screenshot(path=artifacts_dir / f"progress-queued-{size}.png", full_page=True)
@@ -51,8 +63,12 @@ def test_progress_steps_in_order_then_the_whole_result_with_compare(
 
     result = page.locator("#result-image")
     expect(result).to_be_visible(timeout=60_000)
-    # Every step was shown, each once, in order (the last one, "Done", just before the reload).
+    # Every step was shown, each once, in order (the last one, "Done", just before the result).
     assert seen == list(range(len(PHASES))), seen
+    assert page.evaluate("window.notReloaded === true")
+    follow = f"/swaps/{task.pk}/events/" if event_source else f"/swaps/{task.pk}/status/"
+    assert any(url.endswith(follow) for url in asked), asked
+    assert not any(url.endswith(f"/swaps/{task.pk}/status/" if event_source else "/events/") for url in asked)
 
     # The whole swap by default: no original over it, no slider.
     original = page.locator("#original-image")

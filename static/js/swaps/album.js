@@ -1,6 +1,7 @@
-// Albums. On the form: count the ticked scenes and stop at the maximum. On the album page: poll the
-// tiles' states about twice a second and fill each tile in as its picture is made; a failed tile
-// offers "Try again". Without JavaScript the album page refreshes itself until every tile is done.
+// Albums. On the form: count the ticked scenes and stop at the maximum. On the album page: each change of
+// a tile is pushed (server-sent events, swaps/push.py) and the tiles' states are read then, so each tile
+// fills in as its picture is made; a failed tile offers "Try again". Without EventSource the states are
+// read every 2 s. Without JavaScript the album page refreshes itself until every tile is done.
 (function () {
   "use strict";
 
@@ -21,10 +22,17 @@
   var album = document.getElementById("album");
   if (!album || album.dataset.finished === "1") return;
   var url = album.dataset.statusUrl;
+  var POLL_MS = 2000;
+  var source = null;
+  var reading = false;
+  var again = false;
   var summary = document.getElementById("album-summary");
   var download = document.getElementById("album-download");
 
-  function poll() {
+  // Reads the tiles' states; with pushed events, once per change (a change during a read: read again).
+  function read() {
+    if (reading) { again = true; return; }
+    reading = true;
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (!response.ok) throw new Error("status " + response.status);
@@ -58,9 +66,32 @@
         });
         summary.textContent = done + " of " + data.items.length + " pictures ready.";
         download.hidden = done === 0;
-        if (!data.finished) window.setTimeout(poll, 500);
+        reading = false;
+        if (data.finished) {
+          if (source) source.close();
+        } else if (again) {
+          again = false;
+          read();
+        } else if (!source) {
+          window.setTimeout(read, POLL_MS);
+        }
       })
-      .catch(function () { window.setTimeout(poll, 2000); });
+      .catch(function () {
+        reading = false;
+        window.setTimeout(read, POLL_MS);
+      });
   }
-  poll();
+
+  if (window.EventSource && album.dataset.eventsUrl) {
+    source = new EventSource(album.dataset.eventsUrl);
+    source.onmessage = function () { read(); };
+    source.onerror = function () {
+      if (source && source.readyState === EventSource.CLOSED) {
+        source = null;
+        window.setTimeout(read, POLL_MS);
+      }
+    };
+  } else {
+    read();
+  }
 })();

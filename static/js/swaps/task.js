@@ -1,8 +1,10 @@
-// The task page. While the swap runs: poll the status endpoint about four times a second and tick off
-// the steps in order; a step the worker passed between two polls is still shown (briefly), so even a
-// swap of half a second reads as queue -> faces -> your face -> your partner's face -> finishing. When
-// it has finished, reload so the server renders the result (or the error). Without JavaScript the page
-// refreshes itself every second (a <noscript> meta refresh).
+// The task page. While the swap runs, its state is pushed to the page (server-sent events from the push
+// path, swaps/push.py): each step is shown the moment the worker reports it, and a step the worker passed
+// between two events is still ticked off, in order, in the same instant (never held on screen after the
+// work). When it has finished, the result (or the error) is read from the server and put in place of the
+// progress, without reloading the page. A browser without EventSource asks the status JSON every 2 s;
+// served without the push process, the events answer once with "retry: 2000", so EventSource itself asks
+// every 2 s. Without JavaScript the page refreshes itself every 2 seconds (a <noscript> meta refresh).
 // The result: shown whole; "Compare" shows the original while held (or, tapped, until tapped again);
 // the before/after slider only when asked for.
 (function () {
@@ -14,8 +16,7 @@
   setUpZoom();
   if (task.dataset.finished === "1") return;
 
-  var POLL_MS = 250;
-  var STEP_MS = 300;  // the least time each step stays the current one on screen
+  var POLL_MS = 2000;
   var bar = document.getElementById("task-progress");
   var stepText = document.getElementById("task-step");
   var percent = document.getElementById("task-percent");
@@ -23,10 +24,8 @@
   var steps = Array.prototype.slice.call(document.querySelectorAll("#task-steps .task-step"));
   var url = task.dataset.statusUrl;
   var shown = currentIndex();
-  var target = shown;
   var finished = false;
-  var failed = false;
-  var lastMove = Date.now();
+  var source = null;
 
   function currentIndex() {
     var index = 0;
@@ -36,25 +35,53 @@
     return index;
   }
 
-  function render() {
+  function render(done) {
     steps.forEach(function (step, i) {
-      var state = i < shown || (finished && !failed && i === steps.length - 1 && shown === i) ? "done" : i === shown ? "current" : "todo";
+      var state = i < shown || (done && i === shown) ? "done" : i === shown ? "current" : "todo";
       step.className = "task-step is-" + state;
     });
   }
 
-  // One step at a time, never faster than STEP_MS, towards what the server last said.
-  function advance() {
-    if (shown < target && Date.now() - lastMove >= STEP_MS) {
-      shown += 1;
-      lastMove = Date.now();
-      render();
+  function show(data) {
+    if (finished) return;
+    bar.value = data.progress;
+    bar.textContent = data.progress + " %";
+    percent.textContent = data.progress + " %";
+    stepText.textContent = data.step;
+    if (ahead) ahead.textContent = data.ahead ? "(" + data.ahead + " swap" + (data.ahead === 1 ? "" : "s") + " ahead of yours)" : "";
+    var failed = data.status === "failed";
+    shown = Math.max(shown, data.finished && !failed ? steps.length - 1 : data.phase);
+    render(data.finished && !failed);
+    if (data.finished) {
+      finished = true;
+      if (source) source.close();
+      showResult();
     }
-    if (finished && (failed || shown >= target)) {
-      window.setTimeout(function () { window.location.reload(); }, STEP_MS);
-      return;
-    }
-    window.setTimeout(advance, 50);
+  }
+
+  // The finished page's result (or error) in place of the progress: one request, no reload.
+  function showResult() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("task");
+        if (!fresh || fresh.dataset.finished !== "1") throw new Error("not finished");
+        task.replaceWith(document.adoptNode(fresh));
+        task = fresh;
+        setUpCompare();
+        setUpZoom();
+        // The share buttons' script runs again over the new content.
+        var share = document.querySelector("script[src*='js/swaps/share']");
+        if (share) {
+          var again = document.createElement("script");
+          again.src = share.src;
+          document.body.appendChild(again);
+        }
+      })
+      .catch(function () { window.location.reload(); });
   }
 
   function poll() {
@@ -64,27 +91,28 @@
         return response.json();
       })
       .then(function (data) {
-        bar.value = data.progress;
-        bar.textContent = data.progress + " %";
-        percent.textContent = data.progress + " %";
-        stepText.textContent = data.step;
-        if (ahead) ahead.textContent = data.ahead ? "(" + data.ahead + " swap" + (data.ahead === 1 ? "" : "s") + " ahead of yours)" : "";
-        target = Math.max(target, data.phase);
-        if (data.finished) {
-          finished = true;
-          failed = data.status === "failed";
-          if (!failed) target = steps.length - 1;
-        } else {
-          window.setTimeout(poll, POLL_MS);
-        }
+        show(data);
+        if (!finished) window.setTimeout(poll, POLL_MS);
       })
       .catch(function () {
-        // A network hiccup: keep trying, a little slower.
-        window.setTimeout(poll, 2000);
+        // A network hiccup: keep trying.
+        window.setTimeout(poll, POLL_MS);
       });
   }
-  poll();
-  advance();
+
+  if (window.EventSource && task.dataset.eventsUrl) {
+    source = new EventSource(task.dataset.eventsUrl);
+    source.onmessage = function (event) { show(JSON.parse(event.data)); };
+    source.onerror = function () {
+      // Refused (not a stream, an error status): EventSource gives up; the status JSON every 2 s instead.
+      if (source && source.readyState === EventSource.CLOSED && !finished) {
+        source = null;
+        window.setTimeout(poll, POLL_MS);
+      }
+    };
+  } else {
+    poll();
+  }
 
   // The result is shown at its own size or smaller. When smaller, a tap (or the button) shows it at 100 %
   // in a scrolling frame, centred where it was tapped; another tap fits it again. Pinching works too: the

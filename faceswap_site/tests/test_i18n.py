@@ -1,0 +1,92 @@
+"""The site in English, Simplified Chinese and Japanese: the browser's language unless the visitor chose one in
+the footer (remembered in a cookie), and the shared page cache keeps each language's pages apart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from templates.cache import CACHE_HEADER
+from testing.cast import make_template, user_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+GALLERY = reverse("couple_templates:list")
+CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.5"}
+JAPANESE = {"HTTP_ACCEPT_LANGUAGE": "ja-JP,ja;q=0.9"}
+
+
+def page_language(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.text).group(1)
+
+
+def test_the_language_comes_from_the_browser_and_english_otherwise(client):
+    assert page_language(client.get("/")) == "en"
+    assert page_language(client.get("/", **CHINESE)) == "zh-hans"
+    assert page_language(client.get("/", HTTP_ACCEPT_LANGUAGE="zh-TW,zh;q=0.9")) == "zh-hans"
+    japanese = client.get("/", **JAPANESE)
+    assert page_language(japanese) == "ja" and japanese["Content-Language"] == "ja"
+    # A language the site does not have: English, not an error.
+    assert page_language(client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")) == "en"
+
+
+def test_the_footer_switch_is_remembered_without_a_token_and_beats_the_browser():
+    # A fresh browser with CSRF checks on, as a real one: the footer's form carries no token (cached pages).
+    browser = Client(enforce_csrf_checks=True, **JAPANESE)
+    page = browser.get(GALLERY)
+    assert 'id="language-switch"' in page.text and "简体中文" in page.text and "日本語" in page.text
+    answer = browser.post(reverse("set_language"), {"language": "zh-hans", "next": GALLERY + "?sort=newest"})
+    assert answer.status_code == 302 and answer["Location"] == GALLERY + "?sort=newest"
+    cookie = answer.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "zh-hans" and cookie["max-age"] == settings.LANGUAGE_COOKIE_AGE
+    for path in ("/", GALLERY, reverse("account_login")):
+        assert page_language(browser.get(path)) == "zh-hans", path
+    # Somewhere else entirely is not followed; a language the site does not have changes nothing.
+    away = browser.post(reverse("set_language"), {"language": "ja", "next": "https://evil.example/"})
+    assert away.status_code == 302 and not away["Location"].startswith("https://evil.example")
+    browser.post(reverse("set_language"), {"language": "de", "next": "/"})
+    assert page_language(browser.get("/")) == "ja"
+
+
+def test_a_chinese_visitor_never_gets_the_english_cached_page(client):
+    make_template(title="Lantern festival")
+    english = client.get(GALLERY)
+    assert english[CACHE_HEADER] == "miss" and page_language(english) == "en"
+    assert client.get(GALLERY)[CACHE_HEADER] == "hit"
+
+    chinese = Client(**CHINESE).get(GALLERY)
+    assert chinese[CACHE_HEADER] == "miss" and page_language(chinese) == "zh-hans"
+    again = Client(**CHINESE).get(GALLERY)
+    assert again[CACHE_HEADER] == "hit" and page_language(again) == "zh-hans"
+    assert "Accept-Language" in again["Vary"] and again["Content-Language"] == "zh-hans"
+
+    # The footer's choice (the cookie) picks the page, whatever the browser says.
+    chooser = Client(**CHINESE)
+    chooser.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    japanese = chooser.get(GALLERY)
+    assert japanese[CACHE_HEADER] == "miss" and page_language(japanese) == "ja"
+    assert page_language(client.get(GALLERY)) == "en"
+
+
+def test_a_signed_in_visitor_gets_the_shared_page_in_their_language():
+    make_template(title="Lantern festival")
+    Client(**JAPANESE).get(GALLERY)  # kept for Japanese visitors only
+    alice = Client(**CHINESE)
+    alice.force_login(user_create(username="alice"))
+    page = alice.get(GALLERY)
+    assert page.get(CACHE_HEADER) != "hit-personal" and page_language(page) == "zh-hans"
+    Client(**CHINESE).get(GALLERY)
+    page = alice.get(GALLERY)
+    assert page[CACHE_HEADER] == "hit-personal" and page_language(page) == "zh-hans"
+
+
+def test_the_scripts_catalogue_is_a_script_in_the_pages_language(client):
+    page = client.get("/", **JAPANESE)
+    src = re.search(r'<script src="([^"]*/i18n/js/[^"]*)"', page.text).group(1)
+    assert src.endswith("?lang=ja")
+    catalogue = client.get(src, **JAPANESE)
+    assert catalogue.status_code == 200 and "javascript" in catalogue["Content-Type"]
+    assert "django.gettext" in catalogue.text
