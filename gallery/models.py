@@ -7,6 +7,7 @@ from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from .storage import is_public_key, uses_object_store
@@ -17,16 +18,16 @@ PHOTO_TRIED_KEY = "tried"
 
 
 class ImageType(models.TextChoices):
-    SOURCE = "source", "Source photo"
-    TEMPLATE = "template", "Template"
-    RESULT = "result", "Swap result"
+    SOURCE = "source", _("Source photo")
+    TEMPLATE = "template", _("Template")
+    RESULT = "result", _("Swap result")
 
 
 class Category(models.TextChoices):
-    ACG = "acg", "ACG (anime, comics, games)"
-    MOVIE = "movie", "Movie"
-    TV = "tv", "TV"
-    CUSTOM = "custom", "Custom"
+    ACG = "acg", _("ACG (anime, comics, games)")
+    MOVIE = "movie", _("Movie")
+    TV = "tv", _("TV")
+    CUSTOM = "custom", _("Custom")
 
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}

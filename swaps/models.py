@@ -18,10 +18,10 @@ class FaceSwapTask(models.Model):
     """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        PROCESSING = "processing", "Processing"
-        COMPLETED = "completed", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        PROCESSING = "processing", _("Processing")
+        COMPLETED = "completed", _("Done")
+        FAILED = "failed", _("Failed")
 
     # CASCADE: deleting an account removes its tasks.
     user = models.ForeignKey(
@@ -131,7 +131,7 @@ class FaceSwapTask(models.Model):
         return [
             {
                 "name": phase.name,
-                "label": phase.label,
+                "label": str(phase.label),
                 "state": "todo"
                 if failed
                 else "done"
@@ -147,17 +147,17 @@ class FaceSwapTask(models.Model):
     def step_label(self) -> str:
         """What the worker is doing now, for the progress bar (progress is set at the start of a step)."""
         if self.status == self.Status.PENDING:
-            return "Waiting for a free worker…"
+            return str(_("Waiting for a free worker…"))
         if self.status == self.Status.FAILED:
-            return "Stopped"
+            return str(_("Stopped"))
         if self.status == self.Status.COMPLETED:
-            return "Done"
+            return str(_("Done"))
         progress = self.progress or 0
         label = STEPS[0].label
         for step in STEPS:
             if progress >= step.progress:
                 label = step.label
-        return label
+        return str(label)
 
 
 class Step(NamedTuple):
@@ -168,24 +168,24 @@ class Step(NamedTuple):
 
 # The steps of a run, in order: the one list the worker's progress and the page's labels come from.
 STEPS = (
-    Step("claimed", 5, "Starting…"),
-    Step("loading", 10, "Loading your photos…"),
-    Step("detect", 25, "Finding the faces…"),
-    Step("husband", 45, "Swapping in your face…"),
-    Step("wife", 70, "Swapping in your partner's face…"),
-    Step("saving", 90, "Saving the result…"),
-    Step("done", 100, "Done"),
+    Step("claimed", 5, _("Starting…")),
+    Step("loading", 10, _("Loading your photos…")),
+    Step("detect", 25, _("Finding the faces…")),
+    Step("husband", 45, _("Swapping in your face…")),
+    Step("wife", 70, _("Swapping in your partner's face…")),
+    Step("saving", 90, _("Saving the result…")),
+    Step("done", 100, _("Done")),
 )
 
 # What the task page lists, in order: fewer and plainer than the worker's steps; each starts when the
 # worker's progress reaches it. "queued" is the pending state (progress 0).
 PHASES = (
-    Step("queued", 0, "In the queue"),
-    Step("detect", 5, "Finding the faces"),
-    Step("husband", 45, "Swapping in your face"),
-    Step("wife", 70, "Swapping in your partner's face"),
-    Step("saving", 90, "Finishing"),
-    Step("done", 100, "Done"),
+    Step("queued", 0, _("In the queue")),
+    Step("detect", 5, _("Finding the faces")),
+    Step("husband", 45, _("Swapping in your face")),
+    Step("wife", 70, _("Swapping in your partner's face")),
+    Step("saving", 90, _("Finishing")),
+    Step("done", 100, _("Done")),
 )
 
 

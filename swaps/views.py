@@ -277,7 +277,7 @@ def swap_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def swap_restore(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(selectors.swaps_in_trash(user=request.user), pk=pk)
     services.swap_restore(task=task)
-    messages.success(request, "The swap is back in My swaps.")
+    messages.success(request, gettext("The swap is back in My swaps."))
     return redirect("swaps:detail", pk=task.pk)
 
 
@@ -326,7 +326,7 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
         role: {"image": getattr(task, f"{role}_image_id"), "face": (task.source_faces or {}).get(role, {}).get("index")}
         for role in ROLES
     }
-    messages.info(request, "Your two photos are ready: pick another template and press “Use this template”.")
+    messages.info(request, gettext("Your two photos are ready: pick another template and press “Use this template”."))
     return redirect("couple_templates:list")
 
 
@@ -363,7 +363,16 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
     except services.SwapError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Your link works for {days} day{'s' if days != '1' else ''}: copy it below.")
+        number = int(days)
+        messages.success(
+            request,
+            ngettext(
+                "Your link works for %(days)d day: copy it below.",
+                "Your link works for %(days)d days: copy it below.",
+                number,
+            )
+            % {"days": number},
+        )
         request.session["share_new"] = link.pk
     return redirect(f"{task.get_absolute_url()}#share")
 
@@ -374,7 +383,7 @@ def share_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     task = _get_task_for_user(request, pk)
     link = get_object_or_404(task.share_links.all(), pk=link_pk)
     services.share_revoke(link=link)
-    messages.success(request, "The link no longer works.")
+    messages.success(request, gettext("The link no longer works."))
     return redirect(f"{task.get_absolute_url()}#share")
 
 

@@ -134,6 +134,7 @@ def image_store_generated(
     category: str | None = None,
     filename: str,
     seal: Callable[[bytes, str], bytes] | None = None,
+    metadata: dict | None = None,
 ) -> Image:
     """Store a picture the site made itself (a swap result, RGB or RGBA uint8) like an upload's clean copy.
 
@@ -141,7 +142,8 @@ def image_store_generated(
     limits already bounded); the encoding, thumbnail and metadata are the same as for `image_upload`. An
     RGBA picture (from a transparent template) is stored as a PNG with its alpha, whatever `filename` says.
     `seal(data, stored_format)`, when given, turns the encoded file into the one stored (the swaps app
-    embeds its signed provenance there): it may add metadata, never change the pixels.
+    embeds its signed provenance there): it may add metadata, never change the pixels. `metadata` entries
+    are added to the row's own, in the same write.
     """
     mode = "RGBA" if picture.ndim == 3 and picture.shape[2] == 4 else "RGB"
     clean = image_encode(
@@ -155,7 +157,7 @@ def image_store_generated(
     if seal is not None:
         clean.data = seal(clean.data, clean.stored_format)
         clean.sha256 = hashlib.sha256(clean.data).hexdigest()
-    return image_store(clean=clean, owner=owner, image_type=image_type, category=category)
+    return image_store(clean=clean, owner=owner, image_type=image_type, category=category, metadata=metadata)
 
 
 def image_store(

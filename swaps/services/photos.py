@@ -43,7 +43,7 @@ class PersonPhoto:
 
 def check_photo(*, user, image: Image | None, role: str) -> Image:
     if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
-        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
+        raise SwapError(str(CHOOSE_PHOTO[role]))
     return image
 
 
@@ -76,6 +76,15 @@ CHECK_KEY = "face_check"
 
 # The words for each of the seed's two roles: the site speaks of "you and your partner".
 ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
+# What to say when a role's photo is missing or not theirs.
+CHOOSE_PHOTO = {
+    "husband": gettext_lazy("Please choose your photo from your photos or upload one."),
+    "wife": gettext_lazy("Please choose your partner's photo from your photos or upload one."),
+}
+CHOOSE_ROLE_PHOTO = {
+    "husband": gettext_lazy("Choose your photo from your photos, or upload one."),
+    "wife": gettext_lazy("Choose your partner's photo from your photos, or upload one."),
+}
 
 
 def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:

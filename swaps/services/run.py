@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from faceengine import ROLES, EngineError, swap_couple
 from gallery.models import ImageType
@@ -81,7 +82,7 @@ def _swap(task: FaceSwapTask):
 
     _set_progress(task.pk, "loading", task.album_id)
     if task.template is None or task.template.image is None:
-        raise SwapError("This template is no longer available. Please pick another.")
+        raise SwapError(_("This template is no longer available. Please pick another."))
     template_faces = template_faces_for_swap(task.template)
     # A transparent template gives a transparent result (the engine paints only where it is opaque).
     template = read_image(task.template.image, "template", keep_alpha=True)
@@ -108,10 +109,9 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
         seal=provenance.result_sealer(task=task),
+        metadata={"swap": {**report, "task": task.pk}},
     )
     try:
-        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
-        image.save(update_fields=["metadata"])
         with transaction.atomic():
             done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
                 status=Status.COMPLETED,
@@ -158,11 +158,11 @@ def swap_fail(*, task_id: int, message: str, seconds: float | None = None) -> bo
 def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
     """Send a failed task back to the queue with the same template and photos."""
     if task.status != Status.FAILED:
-        raise SwapError("Only a failed swap can be tried again.")
+        raise SwapError(_("Only a failed swap can be tried again."))
     if task.template is None or not task.template.usable_by(task.user):
-        raise SwapError("This template is no longer available. Please pick another.")
+        raise SwapError(_("This template is no longer available. Please pick another."))
     if task.husband_image_id is None or task.wife_image_id is None:
-        raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")
+        raise SwapError(_("One of the photos of this swap was deleted. Please start a new swap."))
     reset = FaceSwapTask.objects.filter(pk=task.pk, status=Status.FAILED).update(
         status=Status.PENDING,
         progress=0,

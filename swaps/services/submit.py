@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from faceengine import ROLES, Face
 from gallery.models import PHOTO_TRIED_KEY, Image
@@ -12,7 +13,7 @@ from templates.models import Template
 from ..models import Album, FaceSwapTask
 from .base import SwapError
 from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
-from .photos import ROLE_WORDS, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
+from .photos import CHOOSE_ROLE_PHOTO, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
 Status = FaceSwapTask.Status
 
@@ -95,7 +96,7 @@ def prepare_partners(
     checks: dict[str, PhotoCheck] = {}
     for role, person in zip(ROLES, (husband, wife), strict=True):
         if not person.given:
-            errors[role] = [f"Choose {ROLE_WORDS[role]} photo from your photos, or upload one."]
+            errors[role] = [str(CHOOSE_ROLE_PHOTO[role])]
             continue
         # The partner checked first has their face; the same photo offers the other one the rest.
         first = ROLES[0]
@@ -111,7 +112,7 @@ def prepare_partners(
 def check_template(template: Template, *, user=None) -> dict[str, Face]:
     # A site template while it is active; a person's own template for its owner alone.
     if not template.usable_by(user):
-        raise SwapError("This template is no longer available. Please pick another.")
+        raise SwapError(_("This template is no longer available. Please pick another."))
     return template_faces_for_swap(template)
 
 
