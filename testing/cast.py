@@ -53,8 +53,7 @@ def log_in(via, login: str, password: str = PASSWORD, *, base_url: str = ""):
     via.goto(base_url + reverse("account_login"))
     via.fill("input[name=login]", login)
     via.fill("input[name=password]", password)
-    # The log-in form's own button: the footer's language switcher is a form with a submit button too.
-    via.locator("form:has(input[name=login]) button[type=submit]").last.click()
+    via.locator("main form button[type=submit]").last.click()
     expect(via.locator("nav")).to_contain_text("Log out")
     return None
 
