@@ -9,7 +9,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -186,7 +188,13 @@ def photo_check(request: HttpRequest) -> JsonResponse:
             "notes": check.notes,
             "image": None
             if image is None
-            else {"id": image.pk, "thumbnail_url": image.get_thumbnail_url(), "filename": image.filename},
+            else {
+                "id": image.pk,
+                "thumbnail_url": image.get_thumbnail_url(),
+                "filename": image.filename,
+                # As the picker writes it beside each photo.
+                "uploaded": date_format(localtime(image.uploaded_at), "j M Y"),
+            },
             "faces": _face_options(image, check),
             "chosen": check.chosen,
         }

@@ -109,10 +109,9 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
         seal=provenance.result_sealer(task=task),
+        metadata={"swap": {**report, "task": task.pk}},
     )
     try:
-        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
-        image.save(update_fields=["metadata"])
         with transaction.atomic():
             done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
                 status=Status.COMPLETED,

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from faceengine import ROLES, Face
-from gallery.models import Image
+from gallery.models import PHOTO_TRIED_KEY, Image
 from templates.models import Template
 
 from ..models import Album, FaceSwapTask
@@ -153,5 +153,10 @@ def swap_create(
         status=Status.PENDING,
         progress=0,
     )
+    for image in {husband_image.pk: husband_image, wife_image.pk: wife_image}.values():
+        if (image.metadata or {}).get(PHOTO_TRIED_KEY):
+            # Used in a swap now: one of My photos like any other.
+            image.metadata = {k: v for k, v in image.metadata.items() if k != PHOTO_TRIED_KEY}
+            image.save(update_fields=["metadata"])
     transaction.on_commit(lambda: swap_dispatch(user_id=user.pk))
     return task

@@ -210,6 +210,8 @@
           thumb.alt = image.filename;
           option.appendChild(radio);
           option.appendChild(thumb);
+          option.appendChild(text("span", image.filename, "photo-option-name"));
+          option.appendChild(text("span", image.uploaded, "photo-option-date"));
           other.querySelector(".photo-picker").prepend(option);
           other.querySelector(".picker-title").hidden = false;
         });
