@@ -193,7 +193,7 @@ def test_zip_downloads_and_the_shared_picture_carry_the_same_signed_manifest(fin
     from swaps import services
     from swaps.models import Album
 
-    task, data = finished
+    task, _data = finished
     task.album = Album.objects.create(user=alice)
     task.save(update_fields=["album"])
     client.force_login(alice)
