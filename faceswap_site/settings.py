@@ -241,6 +241,15 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
+# Heavy picture work in web processes (gallery/services/heavy.py): decoding, face checks and turns run at
+# most HEAVY_WORK_PER_USER at once per person across all web processes (slots in the shared cache, each
+# freed after HEAVY_WORK_LEASE_SECONDS if its process died); the pictures decoded at once in one process
+# take at most DECODE_MEMORY_BUDGET_BYTES (width x height x 4 each, from the header; 0: no bound). Work
+# that cannot start within HEAVY_WORK_WAIT_SECONDS is answered "busy, try again in a moment".
+HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
+HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
+HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=2 * 4 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
 # held for review (own templates) at or above CONTENT_GATE_REVIEW_AT; unset: the model's defaults
@@ -255,6 +264,10 @@ OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
 OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
 # "Report this picture" on shared pages: at most this many reports per IP address per hour.
 REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
+# Partner consent: a swap with a partner's face waits until the partner agreed through their invitation
+# link, valid for PARTNER_CONSENT_DAYS days (README "Partner consent").
+PARTNER_CONSENT_REQUIRED = env.bool("PARTNER_CONSENT_REQUIRED", default=True)
+PARTNER_CONSENT_DAYS = env.int("PARTNER_CONSENT_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -327,6 +340,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# A load balancer probes /healthz over plain HTTP on the process itself: a 301 to https would fail it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Who the client is behind proxies: the number of proxies of ours in front of the site (each appends the
@@ -351,6 +366,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ja", "Japanese")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in each language's own way (Django's formats), English short dates as "7 Dec 2026".
+FORMAT_MODULE_PATH = ["faceswap_site.formats"]
 # The footer's choice is remembered for a year, in a cookie (no session needed: pages stay cacheable).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from faceengine import ROLES
 from gallery.content_gate import BORDERLINE
 from gallery.models import Category, ImageType
-from gallery.services import image_clean, image_delete, image_store
+from gallery.services import heavy_work, image_clean, image_delete, image_store
 from jobs import JobKind
 
 from .models import OwnFaces, Review, Template, validate_face_positions
@@ -82,7 +82,8 @@ def own_template_create(*, owner, file: File, title: str = "") -> Template:
             % {"count": waiting},
             code="pending",
         )
-    clean = image_clean(file=file, lossless=True)
+    with heavy_work(owner_id=owner.pk):
+        clean = image_clean(file=file, lossless=True)
     title = (title or "").strip()[:255] or PurePosixPath(clean.filename or "").stem[:255] or _("My scene")
     held = (clean.content or {}).get("verdict") == BORDERLINE
     image = image_store(clean=clean, owner=owner, image_type=ImageType.TEMPLATE, category=Category.CUSTOM)

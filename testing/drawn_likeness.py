@@ -146,9 +146,14 @@ def measure(
     panel: tuple[str, ...] = PANEL,
     drawings: tuple[str, ...] | None = None,
     faces: tuple[str, ...] | None = None,
+    variant: str | None = None,
 ) -> Likeness:
     """Every panel person swapped onto every marked face of the drawings (samples.DRAWN; faces: only these
-    "<drawing>: <role>" faces) and picked."""
+    "<drawing>: <role>" faces) and picked. variant (testing.trait_variants.VARIANTS): each person's photo
+    swapped in is that transformed copy of it (mirrored, smaller, dimmer, brighter), still picked against
+    the people's own photos: the same person from another photo."""
+    from testing.trait_variants import transformed
+
     engine = engine or get_engine("classic")
     folder = samples.faces_dir()
     people = samples.people(folder)
@@ -156,6 +161,9 @@ def measure(
     photo_desc = np.stack([chip_descriptor(people[n], sources[n].kps) for n in panel])
     photo_traits = np.stack([landmark_traits(sources[n].landmarks) for n in panel])
     own_light = {n: float(skin_tone.skin_colour(people[n], sources[n].landmarks, template=False)[0]) for n in panel}
+    if variant is not None:
+        people = {name: transformed(people[name], variant) for name in panel}
+        sources = {name: engine.source_face(people[name], role="person")[0] for name in panel}
     likeness = Likeness(faces=[])
     descriptor_picks, trait_picks = {}, {}
     if faces is not None:

@@ -64,3 +64,34 @@ def with_facial_hair(photo: np.ndarray, landmarks: np.ndarray, kind: str = "stub
     soft = cv2.GaussianBlur(zone.astype(np.float32), (0, 0), 0.02 * size)
     darken = np.clip(cv2.GaussianBlur(dots, (0, 0), 0.5), 0, 1) * soft * HAIR_DARK[kind]
     return np.clip(photo.astype(np.float32) * (1.0 - darken[..., None]), 0, 255).astype(np.uint8)
+
+
+# Transformed variants of a person's photo: the same person as another camera or another moment would
+# show them, so the drawn-art measures are judged on more than the shared photos themselves (a change
+# tuned to those photos alone would not carry over). mirror: flipped left to right (every asymmetry the
+# other way round); small: shrunk to SMALL_SCALE (a softer, smaller face); dim and bright: the exposure
+# times DIM_EXPOSURE or BRIGHT_EXPOSURE (linear light), clipped as a camera clips.
+VARIANTS = ("mirror", "small", "dim", "bright")
+SMALL_SCALE = 0.6
+DIM_EXPOSURE = 0.6
+BRIGHT_EXPOSURE = 1.4
+
+
+def _exposed(photo: np.ndarray, factor: float) -> np.ndarray:
+    linear = (photo.astype(np.float32) / 255.0) ** 2.2
+    return np.clip(255.0 * np.clip(linear * factor, 0.0, 1.0) ** (1 / 2.2) + 0.5, 0, 255).astype(np.uint8)
+
+
+def transformed(photo: np.ndarray, kind: str) -> np.ndarray:
+    """The photo as VARIANTS' kind shows the same person."""
+    if kind == "mirror":
+        return np.ascontiguousarray(photo[:, ::-1])
+    if kind == "small":
+        height, width = photo.shape[:2]
+        size = (max(1, round(width * SMALL_SCALE)), max(1, round(height * SMALL_SCALE)))
+        return cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+    if kind == "dim":
+        return _exposed(photo, DIM_EXPOSURE)
+    if kind == "bright":
+        return _exposed(photo, BRIGHT_EXPOSURE)
+    raise ValueError(f"unknown variant {kind!r}; one of {', '.join(VARIANTS)}")

@@ -22,12 +22,29 @@ import cv2
 import numpy as np
 
 from ..faces import Face
-from ..landmarks import INNER_MOUTH, LEFT_EYE, RIGHT_EYE, estimate_pose
+from ..landmarks import INNER_MOUTH, LEFT_EYE, OUTER_MOUTH, RIGHT_EYE, estimate_pose
 from ..shared import align, blend, colour, mesh, meshwarp, skin
 from ..util import Timings, crop_box, disc, shrink, timed
 
 # A template mouth whose inner lips are this far apart (of the face's height) or less is closed.
 MOUTH_CLOSED = 0.02
+# The template's expression: where the inner lips' gap of the person and the template face differ by
+# more than this fraction of the brow-to-chin height (a grin where the template's lips are closed, a
+# closed mouth where it laughs), the person's outer lips are bent onto the template's and the template's
+# own mouth shows there (follow_expression); the rest of the face stays as the 68 landmarks placed it,
+# so it keeps the person's likeness (moving the whole face along the dense mesh cost 0.03 of mean
+# identity distance on the shared pairs, and up to 0.19 on a face). Squeezing a grin's teeth between
+# closing lips instead tore the lips apart (the lips' triangles fold).
+EXPRESSION_MOUTH = 0.045
+# The template's mouth shows through the swapped face over its outer lips grown by this fraction of the
+# face's size (the person's lip edge, moved onto the template's, stays under it), feathered over
+# EXPRESSION_FEATHER of it.
+EXPRESSION_MOUTH_GROW = 0.02
+# A template mouth open this much (as EXPRESSION_MOUTH measures it) shows only what lies between its
+# lips (grown by EXPRESSION_INNER_GROW of the face's size), and the person's lips frame it.
+EXPRESSION_OPEN = 0.03
+EXPRESSION_INNER_GROW = 0.005
+EXPRESSION_FEATHER = 0.015
 # The working crop around a target face: its landmarks' extent grown by this fraction of the face size.
 CROP_MARGIN = 0.35
 # The largest face (see blend.face_size) worked on at full size. A bigger one (a large template: the faces
@@ -88,6 +105,13 @@ COMPLETE_SEAM = 0.02
 # The smooth fill's Gaussians (fractions of the face's size): a narrow one follows the shading of the
 # skin next to the gap, a wide one reaches across a gap as wide as a cheek.
 COMPLETE_FILL_SIGMAS = (0.05, 0.2)
+# What the mask would paint of the person's photo that is plainly not their skin (skin probability below
+# STRAY_SKIN) and reaches in from beyond the painted region (a backdrop past a turned cheek or beside a
+# far eye, where the template's features reach further than the person's face) is painted over with the
+# person's own skin (see fill_stray). Their eyes, brows, nostrils and mouth, grown by STRAY_FEATURE_MARGIN
+# of the face's size (lashes, lip colour), are never touched.
+STRAY_SKIN = 0.05
+STRAY_FEATURE_MARGIN = 0.03
 # The fill is worked out on a copy scaled so the face is this many pixels across: it is smooth anyway,
 # and the wide Gaussian at full size cost 0.2 s per face.
 COMPLETE_WORK_PX = 64
@@ -118,6 +142,7 @@ def swap_face_classic(
     method: str = DEFAULT_METHOD,
     keep_tone: bool = True,
     meshes: tuple[np.ndarray, np.ndarray] | None = None,
+    expression: bool = True,
     timings: Timings | None = None,
 ) -> None:
     """Put the source face (in photo) over the target face of canvas, in place. Both need 68 landmarks.
@@ -125,7 +150,9 @@ def swap_face_classic(
     keep_tone: the person keeps their own skin tone under the template's light (colour.match_colour);
     otherwise the face takes the template face's skin tone. meshes: the person's and the template face's
     dense meshes (photo and canvas pixels), when found: the face is then moved into the template's pose
-    and expression along them (shared.meshwarp) rather than by its 68 landmarks."""
+    and expression along them (shared.meshwarp) rather than by its 68 landmarks. expression: otherwise,
+    where the person's mouth is open and the template's closed or the other way round, the template's
+    mouth stays (see follow_expression)."""
     if method not in METHODS:
         raise ValueError(f"unknown swap method {method!r}")
     assert target.landmarks is not None and source.landmarks is not None
@@ -139,6 +166,9 @@ def swap_face_classic(
             opening = template_mouth_opening(meshes[1], moved_mesh, work)
         else:
             moved, moved_lm, area = move_source(photo, source.landmarks, work, local_strength(target, source, method))
+            followed = follow_expression(moved, moved_lm, work) if expression else None
+            if followed is not None:
+                moved, moved_lm, opening = followed
     with timed(timings, "skin"):
         target_skin = skin.skin_map(
             work.crop, work.landmarks, blend.face_outline(work.landmarks), work.size, template=True
@@ -159,6 +189,7 @@ def swap_face_classic(
             source_skin=source_skin.probability,
             skin=np.minimum(target_skin.probability, source_skin.probability),
         )
+        moved = fill_stray(moved, moved_lm, source_skin, mask, work.size)
         if opening is not None:
             # The template's open mouth shows its own teeth and tongue, not the person's stretched lips.
             mask *= 1.0 - opening
@@ -182,6 +213,45 @@ def mesh_move(photo: np.ndarray, landmarks: np.ndarray, meshes: tuple[np.ndarray
     scale = np.array([*work.scale, float(work.scale.mean())], dtype=np.float32)
     target = (target_mesh - np.array([x1, y1, 0], dtype=np.float32)) * scale
     return meshwarp.move_along_mesh(photo, source_mesh, target, landmarks, (work.shape[1], work.shape[0]))
+
+
+def mouth_openness(landmarks: np.ndarray) -> float:
+    """The gap between the inner lips (68 landmarks: 62 and 66) over the brow-to-chin height."""
+    height = float(np.linalg.norm(landmarks[[19, 24]].mean(axis=0) - landmarks[8]))
+    return float(np.linalg.norm(landmarks[62] - landmarks[66])) / max(height, 1.0)
+
+
+def follow_expression(
+    moved: np.ndarray, moved_lm: np.ndarray, work: WorkArea
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The template face's mouth, where the person's differs from it (see EXPRESSION_MOUTH): the moved
+    face bent so the person's outer lips lie on the template's (align.piecewise_warp, their inner lips
+    left to go where they will: the template's mouth covers them), its landmarks to match, and where the
+    template's own mouth shows through (float32 0..1, feathered). None when the mouths are alike or the
+    bend would fold the face."""
+    if abs(mouth_openness(moved_lm) - mouth_openness(work.landmarks)) <= EXPRESSION_MOUTH:
+        return None
+    keep = [i for i in range(68) if i not in INNER_MOUTH]
+    goals = moved_lm.copy()
+    goals[OUTER_MOUTH] = work.landmarks[OUTER_MOUTH]
+    # The forehead's outline points too, so the bend stays inside the face.
+    points = np.concatenate([moved_lm[keep], blend.face_outline(moved_lm)[17:]])
+    targets = np.concatenate([goals[keep], blend.face_outline(goals)[17:]])
+    bent = align.piecewise_warp(moved, points, targets)
+    if bent is None:
+        return None
+    goals[INNER_MOUTH] = work.landmarks[INNER_MOUTH]
+    if mouth_openness(work.landmarks) > EXPRESSION_OPEN:
+        # An open template mouth: its teeth and the dark between them show, framed by the person's lips.
+        lips = cv2.convexHull(work.landmarks[INNER_MOUTH].astype(np.float32))
+        grow = max(1, round(EXPRESSION_INNER_GROW * work.size))
+    else:
+        # A closed one: its lips too (the person's teeth lie between their own).
+        lips = cv2.convexHull(work.landmarks[OUTER_MOUTH].astype(np.float32))
+        grow = max(1, round(EXPRESSION_MOUTH_GROW * work.size))
+    opening = cv2.dilate(blend.fill(work.shape, [lips]), disc(grow))
+    opening = np.clip(cv2.GaussianBlur(opening, (0, 0), max(0.5, EXPRESSION_FEATHER * work.size)), 0.0, 1.0)
+    return bent, goals, opening
 
 
 def template_mouth_opening(target_mesh: np.ndarray, moved: meshwarp.MeshMove, work: WorkArea) -> np.ndarray | None:
@@ -322,6 +392,35 @@ def complete_face(
     new_weights = source_skin.weights.copy()
     new_weights[box] *= 1.0 - take
     return completed, skin.SkinMap(probability=new_probability, covered=new_covered, weights=new_weights)
+
+
+def fill_stray(
+    moved: np.ndarray, moved_lm: np.ndarray, source_skin: skin.SkinMap, mask: np.ndarray, size: float
+) -> np.ndarray:
+    """The moved face with what the mask would bring of the person's photo beyond their face (see
+    STRAY_SKIN) painted over with the smooth colour of their skin around it: nothing but their face comes
+    along, even where the template's features reach past the person's cheek or eye."""
+    painted = (mask > 0.02).astype(np.uint8)
+    if not painted.any():
+        return moved
+    features = blend.fill(mask.shape, skin.feature_polygons(moved_lm) + skin.brow_polygons(moved_lm)).astype(np.uint8)
+    features = cv2.dilate(features, disc(max(1, round(STRAY_FEATURE_MARGIN * size)))) > 0
+    low = ((painted > 0) & (source_skin.probability < STRAY_SKIN) & ~features).astype(np.uint8)
+    if not low.any():
+        return moved
+    # Only what comes in from outside the painted region: a shadow or a mole inside the face stays.
+    outside = cv2.dilate(1 - painted, disc(1)) > 0
+    _, labels = cv2.connectedComponents(low, connectivity=8)
+    touching = np.unique(labels[outside & (low > 0)])
+    stray = np.isin(labels, touching[touching > 0])
+    if not stray.any():
+        return moved
+    own = (source_skin.probability > 0.5) & (source_skin.covered == 0) & ~features & (painted > 0) & ~stray
+    if own.sum() < 16:
+        return moved
+    take = stray.astype(np.float32)
+    alpha = np.maximum(take, cv2.GaussianBlur(take, (0, 0), max(1.0, COMPLETE_SEAM * size))) * ~features
+    return blend.composite(moved, _skin_fill(moved, own, size), alpha.astype(np.float32))
 
 
 def _skin_fill(image: np.ndarray, known: np.ndarray, size: float) -> np.ndarray:

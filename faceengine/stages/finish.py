@@ -93,7 +93,7 @@ def finish_face(canvas: np.ndarray, template: np.ndarray, target: Face) -> None:
         return
     finished = after
     if now > goal * SHARPER:
-        finished = _soften(after, where, goal * SHARPER)
+        finished = _soften(after, where, goal * SHARPER, mask)
     elif now < goal * SOFTER:
         finished = _sharpen_and_grain(after, where, goal * SOFTER, now, seed=int(x1 * 7919 + y1))
     if finished is after:
@@ -102,14 +102,18 @@ def finish_face(canvas: np.ndarray, template: np.ndarray, target: Face) -> None:
     canvas[y1 : y1 + out.shape[0], x1 : x1 + out.shape[1]] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _soften(image: np.ndarray, where: np.ndarray, goal: float) -> np.ndarray:
+def _soften(image: np.ndarray, where: np.ndarray, goal: float, painted: np.ndarray) -> np.ndarray:
     """The blur that brings the detail to goal (bisection on its sigma, up to MAX_BLUR). Only lightness is
     blurred, each channel scaled with it: blurring the colours too spread the lips' red and the brows'
-    brown over the cheeks next to them, a tone the person does not have."""
+    brown over the cheeks next to them, a tone the person does not have. The blur takes in only what was
+    painted (painted: the feathered mask, as weights): the template's dark hair or backdrop beside the
+    face must not be smeared into its edge (a dark crescent at a small face's temple)."""
     level = np.maximum(image.mean(axis=2), 1.0)
+    weight = np.maximum(painted, 1e-3).astype(np.float32)
 
     def blurred_by(sigma: float) -> np.ndarray:
-        return image * (cv2.GaussianBlur(level, (0, 0), sigma) / level)[..., None]
+        spread = cv2.GaussianBlur(level * weight, (0, 0), sigma) / cv2.GaussianBlur(weight, (0, 0), sigma)
+        return image * (spread / level)[..., None]
 
     low, high = 0.0, MAX_BLUR
     best = blurred_by(high)

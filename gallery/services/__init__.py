@@ -10,10 +10,12 @@ One module per subject; this package is the door the other apps use:
 - `rotation`: a photo turned a quarter turn;
 - `reading`: a stored picture opened, read whole, or a region of it cropped;
 - `hooks`: apps above gallery register to hear of photos added or turned;
-- `visibility`: a site template's picture public, or hidden at a private key.
+- `visibility`: a site template's picture public, or hidden at a private key;
+- `heavy`: decoding, face checks and turns bounded per person and per process ("busy, try again").
 """
 
-from .decoding import CleanImage, image_clean
+from .decoding import CleanImage, image_clean, upload_digest
+from .heavy import HeavyWorkBusy, decode_budget, heavy_work, release_memory
 from .hooks import image_photo_added_register
 from .purge import PurgeResult, image_purge_expired
 from .quotas import image_quota_check
@@ -34,7 +36,10 @@ from .visibility import image_set_public
 
 __all__ = [
     "CleanImage",
+    "HeavyWorkBusy",
     "PurgeResult",
+    "decode_budget",
+    "heavy_work",
     "image_clean",
     "image_crop",
     "image_delete",
@@ -52,5 +57,7 @@ __all__ = [
     "image_upload",
     "image_upload_or_reuse",
     "picture_storage",
+    "release_memory",
     "sanitise_filename",
+    "upload_digest",
 ]

@@ -426,3 +426,15 @@ def test_rotate_turns_the_picture_replaces_its_files_and_drops_what_others_learn
     assert open_stored(image.metadata["thumbnail"]).size[1] > open_stored(image.metadata["thumbnail"]).size[0]
     assert not old_files & set(stored_files(settings)), "the old picture and thumbnail are gone"
     assert image.metadata["sha256"] == hashlib.sha256(default_storage.open(image.file.name).read()).hexdigest()
+
+
+def test_mpo_jpeg_from_a_camera_is_accepted_as_its_first_picture(owner):
+    """MPO (many cameras, Android Ultra HDR): a JPEG followed by more pictures; the first is the photo."""
+    first, second = f.picture((120, 80), (200, 40, 90)), f.picture((60, 40), (10, 200, 10))
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    assert PILImage.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    image = image_upload(owner=owner, file=f.upload(buffer.getvalue(), "camera.jpg"), image_type=ImageType.SOURCE)
+    stored = open_stored(image.file.name)
+    assert (stored.format, stored.size, getattr(stored, "n_frames", 1)) == ("JPEG", (120, 80), 1)
+    assert abs(int(stored.getpixel((60, 40))[0]) - 200) < 8

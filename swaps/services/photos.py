@@ -8,12 +8,21 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
-from gallery.models import Image, ImageType
+from gallery.models import PHOTO_TRIED_KEY, Image, ImageType
 from gallery.selectors import image_find_duplicate
-from gallery.services import image_clean, image_crop, image_store
+from gallery.services import (
+    HeavyWorkBusy,
+    decode_budget,
+    heavy_work,
+    image_clean,
+    image_crop,
+    image_store,
+    upload_digest,
+)
 
 from .base import SwapError, engine_get
 
@@ -34,7 +43,7 @@ class PersonPhoto:
 
 def check_photo(*, user, image: Image | None, role: str) -> Image:
     if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
-        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
+        raise SwapError(str(CHOOSE_PHOTO[role]))
     return image
 
 
@@ -67,6 +76,15 @@ CHECK_KEY = "face_check"
 
 # The words for each of the seed's two roles: the site speaks of "you and your partner".
 ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
+# What to say when a role's photo is missing or not theirs.
+CHOOSE_PHOTO = {
+    "husband": gettext_lazy("Please choose your photo from your photos or upload one."),
+    "wife": gettext_lazy("Please choose your partner's photo from your photos or upload one."),
+}
+CHOOSE_ROLE_PHOTO = {
+    "husband": gettext_lazy("Choose your photo from your photos, or upload one."),
+    "wife": gettext_lazy("Choose your partner's photo from your photos, or upload one."),
+}
 
 
 def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
@@ -142,12 +160,27 @@ def swap_photo_check(
     and by the worker. `face` is the index of the face the person picked (None: the largest, or the first
     one the partner has not taken). partner: the other partner's (photo id, face index), when chosen."""
     if not photo_is_checked(image):
+        # Decoding and looking for faces in a large photo is heavy: bounded per person and per process.
         try:
-            picture = read_image(image, "photo")
-        except (EngineError, SwapError) as exc:
-            return PhotoCheck(ok=False, message=exc.message)
-        image.metadata = {**(image.metadata or {}), **_check_metadata(*_usable_faces(picture))}
-        image.save(update_fields=["metadata"])
+            with heavy_work(owner_id=image.owner_id), decode_budget(pixels=(image.width or 0) * (image.height or 0)):
+                try:
+                    picture = read_image(image, "photo")
+                except (EngineError, SwapError) as exc:
+                    return PhotoCheck(ok=False, message=exc.message)
+                found = _check_metadata(*_usable_faces(picture))
+                del picture
+        except HeavyWorkBusy as exc:
+            return PhotoCheck(ok=False, message=" ".join(exc.messages))
+        with transaction.atomic():
+            # Merged into the row as it is now, and only while it still holds the pixels checked: a turn
+            # that finished meanwhile stored new files (and their keys in metadata), which must not be undone.
+            current = Image.objects.select_for_update().filter(pk=image.pk).first()
+            if current is not None and current.file.name == image.file.name:
+                current.metadata = {**(current.metadata or {}), **found}
+                current.save(update_fields=["metadata"])
+                image.metadata = current.metadata
+            else:
+                image.metadata = {**(image.metadata or {}), **found}
     partner_face = None
     if partner is not None and partner[0] == image.pk:
         partner_face = partner[1] or 0
@@ -170,21 +203,36 @@ def swap_photo_prepare(
             return None, PhotoCheck(ok=False, message=exc.message)
         return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
     try:
-        clean = image_clean(file=person.upload)
-    except ValidationError as exc:
+        # The same file sent again is known from its bytes, before any decoding.
+        earlier = image_find_duplicate(owner=user, sha256=upload_digest(person.upload))
+        if earlier is None:
+            with heavy_work(owner_id=user.pk):
+                return _store_checked(user=user, person=person, role=role, partner=partner)
+    except ValidationError as exc:  # unreadable, too large, or the person's heavy-work slots taken
         return None, PhotoCheck(ok=False, message=" ".join(exc.messages))
-    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
+
+
+def _store_checked(
+    *, user, person: PersonPhoto, role: str, partner: tuple[int, int | None] | None
+) -> tuple[Image | None, PhotoCheck]:
+    """A new upload decoded, its faces looked for, and stored only when one is usable."""
+    clean = image_clean(file=person.upload)
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
-    try:
-        picture = load_image(clean.data, what="photo")
-    except EngineError as exc:
-        return None, PhotoCheck(ok=False, message=exc.message)
-    faces, refusal = _usable_faces(picture)
+    with decode_budget(pixels=clean.width * clean.height):
+        try:
+            picture = load_image(clean.data, what="photo")
+        except EngineError as exc:
+            return None, PhotoCheck(ok=False, message=exc.message)
+        faces, refusal = _usable_faces(picture)
+        del picture
     if refusal is not None:
         return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
+    # "Tried": picked on the swap form; My photos shows it apart until a swap uses it (swap_create).
+    image.metadata = {**image.metadata, **_check_metadata(faces, None), PHOTO_TRIED_KEY: True}
     image.save(update_fields=["metadata"])
     return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
 

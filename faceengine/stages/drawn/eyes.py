@@ -83,6 +83,10 @@ EYE_SKIN_DELTA = 12.0
 LASH_DARK = 0.3
 # An eye drawn less open than this (height to width) is drawn closed: no lid comes down over it.
 EYE_CLOSED = 0.35
+# Hair strands crossing or touching a drawn eye are no skin either and join its pixels: what is narrower
+# than EYE_NECK of the eye's smaller measure across is cut off the eye's body, and only what lies within
+# that reach of the body is kept (its lashes' tips), not a strand running on past it.
+EYE_NECK = 0.1
 
 
 @dataclass
@@ -335,6 +339,14 @@ def drawn_eyes(
         cv2.circle(middle, (half, half), max(1, round(0.2 * height)), 1, -1)
         keep = np.unique(labels[(middle > 0) & (labels > 0)])
         mask = fill_holes(np.isin(labels, keep[keep > 0]).astype(np.uint8)) & ellipse
+        neck = round(EYE_NECK * min(width, height))
+        if neck >= 1:
+            body = cv2.morphologyEx(mask, cv2.MORPH_OPEN, disc(neck))
+            _, parts = cv2.connectedComponents(body, connectivity=8)
+            held = np.unique(parts[(middle > 0) & (parts > 0)])
+            if len(held):
+                body = np.isin(parts, held).astype(np.uint8)
+                mask &= cv2.dilate(body, disc(neck + 1))
         # The upper lash line: the topmost dark pixel of each column across the eye, a parabola through them.
         # (As dark as the eye's darkest ink: hair strands above the eye are often dark, never as dark.)
         darkest = float(np.percentile(patch_lab[..., 0][mask > 0], 5)) if mask.any() else 0.0

@@ -1,0 +1,181 @@
+"""Heavy picture work kept bounded: decoding, face checks and turns of large pictures in a web process.
+
+One person sending eight 40-megapixel uploads at once used to take every web thread and gigabytes of
+memory, and everybody's pages slowed to seconds. Two bounds keep that from happening:
+
+- per person (`heavy_work`): at most HEAVY_WORK_PER_USER pieces of heavy work at once across every web
+  process (a few slots in the shared cache, each taken with an atomic add and given back after; a slot
+  of a process that died expires after HEAVY_WORK_LEASE_SECONDS). More than that waits a moment for a
+  free slot, then is answered "busy, try again in a moment" (`HeavyWorkBusy`), with nothing stored;
+- per process (`decode_budget`): the pictures decoded at once in this process may take at most
+  DECODE_MEMORY_BUDGET_BYTES, counted from the size each picture's header declares (width x height x 4
+  bytes, before any pixel is decoded). A picture that does not fit waits for others to finish (one larger
+  than the whole budget runs alone), and is answered busy if that takes too long.
+
+After heavy work the process gives the freed memory back to the system (`malloc_trim`), so a web worker's
+memory returns to its baseline after a flood instead of staying at its peak.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+# Bytes a decoded pixel may take (RGBA, or RGB plus the copies made on the way); enough for an estimate.
+BYTES_PER_PIXEL = 4
+# How often a request waiting for a per-person slot looks again.
+_SLOT_POLL_SECONDS = 0.1
+
+BUSY_MESSAGE = _("You have other pictures being worked on right now. Please wait a moment and try this one again.")
+SERVER_BUSY_MESSAGE = _("The site is busy with large pictures right now. Please try again in a moment.")
+
+
+class HeavyWorkBusy(ValidationError):
+    """Heavy work refused for now: the person's slots are taken, or the process's memory budget is."""
+
+    def __init__(self, message=BUSY_MESSAGE) -> None:
+        super().__init__(message, code="busy")
+
+
+_held = threading.local()
+
+
+def _slot_keys(owner_id: int) -> list[str]:
+    return [f"heavy-work:{owner_id}:{i}" for i in range(max(1, settings.HEAVY_WORK_PER_USER))]
+
+
+def _take_slot(owner_id: int, token: str) -> str | None:
+    for key in _slot_keys(owner_id):
+        try:
+            if cache.add(key, token, timeout=settings.HEAVY_WORK_LEASE_SECONDS):
+                return key
+        except Exception:  # the cache unreachable: better to do the work than to refuse everyone
+            logger.warning("heavy-work slots unavailable; working without the per-person limit", exc_info=True)
+            return ""
+    return None
+
+
+@contextlib.contextmanager
+def heavy_work(*, owner_id: int | None, wait: float | None = None) -> Iterator[None]:
+    """Hold one of the person's heavy-work slots for the block (at most HEAVY_WORK_PER_USER at once).
+
+    Waits up to `wait` seconds (HEAVY_WORK_WAIT_SECONDS by default) for a free slot, then raises
+    `HeavyWorkBusy`. Re-entrant within a thread: work nested in a block already holding a slot takes no
+    second one. `owner_id` None (the site's own work, e.g. an admin's template) is not limited here.
+    """
+    depth = getattr(_held, "depth", {})
+    _held.depth = depth
+    if owner_id is None or depth.get(owner_id):
+        depth[owner_id] = depth.get(owner_id, 0) + 1
+        try:
+            yield
+        finally:
+            depth[owner_id] -= 1
+        return
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + (settings.HEAVY_WORK_WAIT_SECONDS if wait is None else wait)
+    while (key := _take_slot(owner_id, token)) is None:
+        if time.monotonic() >= deadline:
+            logger.info("heavy work refused: person %s already has %d at once", owner_id, len(_slot_keys(owner_id)))
+            raise HeavyWorkBusy()
+        time.sleep(_SLOT_POLL_SECONDS)
+    depth[owner_id] = 1
+    try:
+        yield
+    finally:
+        depth[owner_id] = 0
+        if key:
+            with contextlib.suppress(Exception):
+                # Only our own slot: after a lease ran out another request may hold this key.
+                if cache.get(key) == token:
+                    cache.delete(key)
+        release_memory()
+
+
+class _DecodeBudget:
+    """The bytes of decoded pictures this process holds at once, waited for under a condition."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.in_use = 0
+        self.peak = 0
+
+    def acquire(self, nbytes: int, *, capacity: int, wait: float) -> int:
+        # A picture larger than the whole budget still runs, alone.
+        nbytes = min(nbytes, capacity)
+        deadline = time.monotonic() + wait
+        with self.condition:
+            while self.in_use + nbytes > capacity:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise HeavyWorkBusy(SERVER_BUSY_MESSAGE)
+                self.condition.wait(remaining)
+            self.in_use += nbytes
+            self.peak = max(self.peak, self.in_use)
+        return nbytes
+
+    def release(self, nbytes: int) -> None:
+        with self.condition:
+            self.in_use -= nbytes
+            self.condition.notify_all()
+
+
+_budget = _DecodeBudget()
+
+
+def decode_budget_peak(*, reset: bool = False) -> int:
+    """The most decoded bytes this process has held at once (for tests and benchmarks)."""
+    with _budget.condition:
+        peak = _budget.peak
+        if reset:
+            _budget.peak = _budget.in_use
+    return peak
+
+
+@contextlib.contextmanager
+def decode_budget(*, pixels: int, wait: float | None = None) -> Iterator[None]:
+    """Hold room for a decoded picture of `pixels` pixels in this process's budget for the block."""
+    capacity = settings.DECODE_MEMORY_BUDGET_BYTES
+    if capacity <= 0:
+        yield
+        return
+    taken = _budget.acquire(
+        pixels * BYTES_PER_PIXEL,
+        capacity=capacity,
+        wait=settings.HEAVY_WORK_WAIT_SECONDS if wait is None else wait,
+    )
+    try:
+        yield
+    finally:
+        _budget.release(taken)
+
+
+def _libc_malloc_trim():
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        trim = None
+    return trim
+
+
+_malloc_trim = _libc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Give the memory freed by large pictures back to the system (glibc keeps it otherwise)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
