@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import AccountDeleteForm
@@ -27,7 +28,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user_delete(user=request.user)
         logout(request)
-        messages.success(request, "Your account, your photos and your swaps have been deleted. Goodbye!")
+        messages.success(request, _("Your account, your photos and your swaps have been deleted. Goodbye!"))
         # Signed out now: where signing out leads (the site's front page), set by the site, not by accounts.
         return redirect(settings.ACCOUNT_LOGOUT_REDIRECT_URL)
     return render(

@@ -1,27 +1,43 @@
 """`/healthz` for load balancers and orchestrators: can this process serve, and is anyone making swaps?
 
-It checks the database, Redis, the picture storage and that at least one swap worker is registered in
-RQ's worker registry, and answers 200 with a small JSON body, or 503 naming what failed. It needs no login,
-touches no session and is never cached. It imports none of the site's apps (their layout may change).
+It checks the database, Redis, that the picture storage takes a write, that at least one swap worker is
+alive (registered in RQ's worker registry, and on this machine its process still running), and that no swap
+or crawl has been processing past its job timeout (stuck: its worker cannot be finishing it), and answers
+200 with a small JSON body, or 503 naming what failed. What failed is named for anyone; why (an exception's
+text, which can show addresses and ports) only goes to the log. It needs no login, touches no session, is
+never cached, and answers plain HTTP even under SECURE_SSL_REDIRECT (a load balancer probes the process
+directly). It imports none of the site's apps (their layout may change): tables are found by app label.
 """
 
 from __future__ import annotations
 
+import logging
+import socket
 import time
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 SWAP_QUEUE = "swaps"
 # Short timeouts: a health check that hangs is worse than one that says "failed".
 REDIS_TIMEOUT_SECONDS = 2.0
-# A key that is never written: asking the storage about it proves it answers (and costs one HEAD on S3).
-PROBE_KEY = "healthz/probe"
+# Where the storage probe writes (and removes) a tiny object: a storage that answers but cannot write
+# (full disk, read-only bucket, lost credentials for PUT) is not healthy.
+PROBE_PREFIX = "healthz/"
+# A task is stuck when it has been processing this long past its job's timeout.
+STUCK_GRACE_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 def _redis():
@@ -51,8 +67,21 @@ def check_redis() -> str:
 
 
 def check_storage() -> str:
-    default_storage.exists(PROBE_KEY)
+    key = default_storage.save(f"{PROBE_PREFIX}{uuid.uuid4().hex}", ContentFile(b"ok"))
+    default_storage.delete(key)
     return "ok"
+
+
+def _pid_running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_swap_workers() -> str:
@@ -60,13 +89,21 @@ def check_swap_workers() -> str:
 
     client = _redis()
     try:
-        keys = Worker.all_keys(queue=Queue(SWAP_QUEUE, connection=client))
+        keys = sorted(Worker.all_keys(queue=Queue(SWAP_QUEUE, connection=client)))
         # The registry keeps a worker killed without warning until someone cleans it; its own key
-        # expires with its heartbeat, so only workers whose key still exists count.
+        # expires with its heartbeat (minutes later), so only workers whose key still exists count, and
+        # one on this machine only while its process runs.
         pipe = client.pipeline(transaction=False)
         for key in keys:
-            pipe.exists(key)
-        count = sum(pipe.execute()) if keys else 0
+            pipe.hmget(key, "hostname", "pid")
+        here = socket.gethostname()
+        count = 0
+        for hostname, pid in pipe.execute() if keys else []:
+            if hostname is None and pid is None:
+                continue  # expired
+            if hostname is not None and hostname.decode() == here and pid and not _pid_running(int(pid)):
+                continue
+            count += 1
     finally:
         client.close()
     if not count:
@@ -74,12 +111,38 @@ def check_swap_workers() -> str:
     return f"{count} running"
 
 
+# (app label, model, timeout setting, what people call one) of the rows a worker runs.
+WORKED_ROWS = (
+    ("swaps", "FaceSwapTask", "SWAP_JOB_TIMEOUT", "swap"),
+    ("couple_templates", "CrawlTask", "CRAWL_JOB_TIMEOUT", "crawl"),
+)
+
+
+def check_stuck_tasks() -> str:
+    stuck = []
+    for label, name, timeout_setting, what in WORKED_ROWS:
+        try:
+            model = apps.get_model(label, name)
+        except LookupError:
+            continue
+        cutoff = timezone.now() - timedelta(seconds=getattr(settings, timeout_setting) + STUCK_GRACE_SECONDS)
+        count = model.objects.filter(status="processing", started_at__lt=cutoff).count()
+        if count:
+            stuck.append(f"{count} {what}{'s' if count != 1 else ''}")
+    if stuck:
+        raise RuntimeError(f"processing past the job timeout: {', '.join(stuck)}")
+    return "none"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "redis": check_redis,
     "storage": check_storage,
     "swap_workers": check_swap_workers,
+    "stuck_tasks": check_stuck_tasks,
 }
+# What a failed check says publicly when it is our own finding (no internals in it).
+PLAIN_FAILURES = ("swap_workers", "stuck_tasks")
 
 
 @never_cache
@@ -93,10 +156,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
             results[name] = "unknown: Redis is down"
             failed.append(name)
             continue
+        if name == "stuck_tasks" and "database" in failed:
+            results[name] = "unknown: the database is down"
+            failed.append(name)
+            continue
         try:
             results[name] = check()
         except Exception as exc:
-            results[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
+            # The reason goes to the log; the answer names the kind of failure only (no host, port or path).
+            logger.warning("healthz: %s failed: %s: %s", name, type(exc).__name__, exc)
+            results[name] = f"failed: {exc}"[:300] if name in PLAIN_FAILURES else f"failed: {type(exc).__name__}"
             failed.append(name)
     body = {
         "status": "ok" if not failed else "failing",

@@ -264,6 +264,10 @@ OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
 OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
 # "Report this picture" on shared pages: at most this many reports per IP address per hour.
 REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
+# Partner consent: a swap with a partner's face waits until the partner agreed through their invitation
+# link, valid for PARTNER_CONSENT_DAYS days (README "Partner consent").
+PARTNER_CONSENT_REQUIRED = env.bool("PARTNER_CONSENT_REQUIRED", default=True)
+PARTNER_CONSENT_DAYS = env.int("PARTNER_CONSENT_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -336,6 +340,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# A load balancer probes /healthz over plain HTTP on the process itself: a 301 to https would fail it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Who the client is behind proxies: the number of proxies of ours in front of the site (each appends the

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -22,20 +23,24 @@ class MultipleFileField(forms.FileField):
             return []
         most = settings.UPLOAD_MAX_FILES_PER_REQUEST
         if len(files) > most:
-            raise forms.ValidationError(f"Please upload at most {most} photos at a time.", code="too_many_files")
+            raise forms.ValidationError(
+                _("Please upload at most %(most)s photos at a time.") % {"most": most}, code="too_many_files"
+            )
         return [single(file, initial) for file in files]
 
 
 class PhotoUploadForm(forms.Form):
     photos = MultipleFileField(
-        label="Add photos",
+        label=_("Add photos"),
         # Empty files reach image_upload, whose message names the file like every other refusal.
         allow_empty_file=True,
-        help_text="JPEG, PNG, WebP or iPhone (HEIC), up to {mb} MB each. Faces looking at the camera, in good light, "
-        "work best; a photo of the two of you is fine.",
+        help_text=_(
+            "JPEG, PNG, WebP or iPhone (HEIC), up to %(mb)s MB each. Faces looking at the camera, in good light, "
+            "work best; a photo of the two of you is fine."
+        ),
         error_messages={
-            "required": "Please choose a photo to upload.",
-            "invalid": "No file was received. Please choose the photo again and upload it.",
+            "required": _("Please choose a photo to upload."),
+            "invalid": _("No file was received. Please choose the photo again and upload it."),
         },
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}),
     )
@@ -43,4 +48,4 @@ class PhotoUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["photos"]
-        field.help_text = field.help_text.format(mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024))
+        field.help_text = field.help_text % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}

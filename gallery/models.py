@@ -7,22 +7,27 @@ from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from .storage import is_public_key, uses_object_store
 
+# A photo picked on the swap form and not yet used in a swap carries this metadata key: My photos shows it
+# apart, so photos merely tried do not crowd out the ones a person keeps. The app that uses photos clears it.
+PHOTO_TRIED_KEY = "tried"
+
 
 class ImageType(models.TextChoices):
-    SOURCE = "source", "Source photo"
-    TEMPLATE = "template", "Template"
-    RESULT = "result", "Swap result"
+    SOURCE = "source", _("Source photo")
+    TEMPLATE = "template", _("Template")
+    RESULT = "result", _("Swap result")
 
 
 class Category(models.TextChoices):
-    ACG = "acg", "ACG (anime, comics, games)"
-    MOVIE = "movie", "Movie"
-    TV = "tv", "TV"
-    CUSTOM = "custom", "Custom"
+    ACG = "acg", _("ACG (anime, comics, games)")
+    MOVIE = "movie", _("Movie")
+    TV = "tv", _("TV")
+    CUSTOM = "custom", _("Custom")
 
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -158,4 +163,6 @@ class Image(models.Model):
         key = self.thumbnail_key
         if key and not self.is_private and is_public_key(key):
             return self.public_url_for(key)
-        return reverse("gallery:image_thumbnail", args=[self.pk])
+        url = reverse("gallery:image_thumbnail", args=[self.pk])
+        # Browsers keep a private thumbnail an hour: a turned photo's new one needs a new address.
+        return f"{url}?v={self.sha256[:12]}" if self.sha256 else url

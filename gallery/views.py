@@ -14,11 +14,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from . import selectors
 from .forms import PhotoUploadForm
-from .models import CONTENT_TYPES, Image, ImageType
+from .models import CONTENT_TYPES, PHOTO_TRIED_KEY, Image, ImageType
 from .services import HeavyWorkBusy, image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
@@ -186,21 +188,33 @@ def photo_list(request: HttpRequest) -> HttpResponse:
                 form.add_error("photos", f"{upload.name}: {' '.join(exc.messages)}")
                 continue
             if not created:
-                messages.info(request, f"{upload.name} is already in your photos (as {image.filename}).")
+                messages.info(
+                    request,
+                    _("%(name)s is already in your photos (as %(filename)s).")
+                    % {"name": upload.name, "filename": image.filename},
+                )
                 continue
             added += 1
         if added:
-            messages.success(request, f"Added {added} photo{'s' if added != 1 else ''}.")
+            messages.success(
+                request, ngettext("Added %(count)d photo.", "Added %(count)d photos.", added) % {"count": added}
+            )
         if not form.errors:
             return redirect("gallery:photo_list")
         if busy and not added:
             # Too many pictures of this person at once: the page with the reason, as 429 for scripts.
-            photos = selectors.image_list_for_owner(owner=request.user)
-            response = render(request, "gallery/photo_list.html", {"form": form, "photos": photos}, status=429)
+            response = render(request, "gallery/photo_list.html", _photo_list_context(request, form), status=429)
             response["Retry-After"] = "5"
             return response
-    photos = selectors.image_list_for_owner(owner=request.user)
-    return render(request, "gallery/photo_list.html", {"form": form, "photos": photos})
+    return render(request, "gallery/photo_list.html", _photo_list_context(request, form))
+
+
+def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
+    """My photos, with the ones only tried on the swap form apart (shown folded, below the others)."""
+    photos = list(selectors.image_list_for_owner(owner=request.user))
+    tried = [photo for photo in photos if (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    kept = [photo for photo in photos if not (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    return {"form": form, "photos": kept, "tried_photos": tried}
 
 
 @login_required
@@ -227,12 +241,12 @@ def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if in_use:
             messages.error(
-                request, "This photo is being used by a swap that has not finished yet. Delete it once it is done."
+                request, _("This photo is being used by a swap that has not finished yet. Delete it once it is done.")
             )
             return redirect(image.get_absolute_url())
         name = image.filename
         image_delete(image=image)
-        messages.success(request, f"Deleted {name}.")
+        messages.success(request, _("Deleted %(name)s.") % {"name": name})
         return redirect("gallery:photo_list")
     return render(request, "gallery/image_confirm_delete.html", {"image": image, "in_use": in_use})
 
@@ -246,7 +260,7 @@ def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such photo.")
     if selectors.image_is_in_use(image=image):
         messages.error(
-            request, "This photo is being used by a swap that has not finished yet. Turn it once it is done."
+            request, _("This photo is being used by a swap that has not finished yet. Turn it once it is done.")
         )
     else:
         try:
@@ -256,5 +270,5 @@ def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
         except Image.DoesNotExist as exc:  # deleted meanwhile (another tab)
             raise Http404("No such photo.") from exc
         else:
-            messages.success(request, f"Turned {image.filename}.")
+            messages.success(request, _("Turned %(name)s.") % {"name": image.filename})
     return redirect("gallery:photo_list")

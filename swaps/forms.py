@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gallery.models import Image
 from templates.models import Template
@@ -15,10 +16,10 @@ class SwapForm(forms.Form):
     """
 
     husband_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
-    husband_upload = forms.FileField(required=False, label="Upload a new photo of you")
+    husband_upload = forms.FileField(required=False, label=_("Upload a new photo of you"))
     husband_face = forms.IntegerField(required=False, min_value=0, max_value=99)
     wife_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
-    wife_upload = forms.FileField(required=False, label="Upload a new photo of your partner")
+    wife_upload = forms.FileField(required=False, label=_("Upload a new photo of your partner"))
     wife_face = forms.IntegerField(required=False, min_value=0, max_value=99)
 
     def __init__(self, *args, photos, **kwargs) -> None:
@@ -41,7 +42,7 @@ class AlbumForm(SwapForm):
     templates = forms.ModelMultipleChoiceField(
         queryset=Template.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one template."},
+        error_messages={"required": _("Pick at least one template.")},
     )
 
     def __init__(self, *args, templates, **kwargs) -> None:
@@ -51,5 +52,14 @@ class AlbumForm(SwapForm):
     def clean_templates(self):
         chosen = self.cleaned_data["templates"]
         if len(chosen) > Album.MAX_TEMPLATES:
-            raise forms.ValidationError(f"Pick up to {Album.MAX_TEMPLATES} templates ({len(chosen)} are ticked).")
+            raise forms.ValidationError(
+                _("Pick up to %(most)s templates (%(ticked)s are ticked).")
+                % {"most": Album.MAX_TEMPLATES, "ticked": len(chosen)}
+            )
         return chosen
+
+
+class PartnerEmailForm(forms.Form):
+    """Where to send the partner's invitation link (used once, never stored)."""
+
+    email = forms.EmailField(label=_("Your partner's e-mail address"), max_length=254)

@@ -15,12 +15,21 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
+from django.conf import settings
 from rq.job import Job
 
 from faceengine import Engine, model_load_count
 from jobs import JobKind, JobWorker
-from swaps.services import SWAP_JOBS, engine_get, swap_fail, swap_job_finished, swaps_dispatch_pending
+from swaps.services import (
+    SWAP_JOBS,
+    engine_get,
+    swap_fail,
+    swap_job_finished,
+    swaps_dispatch_pending,
+    swaps_requeue_stuck,
+)
 from templates.own_services import OWN_FACES_JOBS, own_faces_fail
 
 logger = logging.getLogger(__name__)
@@ -40,10 +49,21 @@ def preload_models() -> Engine:
     return engine
 
 
+def swaps_repair() -> dict[str, int]:
+    """Swaps a dead worker left: processing ones whose job or worker is gone failed (the person can try
+    again), pending ones off the queue queued again."""
+    counts = swaps_requeue_stuck(older_than=timedelta(seconds=settings.SWAP_JOB_TIMEOUT + 60))
+    if counts["failed"] or counts["requeued"]:
+        logger.info("Swaps left behind: %(failed)d failed, %(requeued)d queued again", counts)
+    return counts
+
+
 class SwapWorker(JobWorker):
-    """The swaps queue's worker: face models loaded once, before the first job (see the module docstring);
-    every periodic_interval the pending swaps that are not in the queue are queued (swaps_dispatch_pending),
-    so swaps submitted while Redis was down start soon after it is back."""
+    """The swaps queue's worker: face models loaded once, before the first job (see the module docstring).
+    Before its first job and every periodic_interval it fails the swaps a dead worker left processing
+    (its job or worker gone: killed with its horse, out of memory, machine restarted) and queues the
+    pending swaps that are not in the queue (swaps_dispatch_pending), so swaps submitted while Redis was
+    down start soon after it is back and nobody's next swap waits behind a dead one."""
 
     # The face searches of people's own templates share the queue (and the loaded models).
     kinds = (SWAP_JOBS, OWN_FACES_JOBS)
@@ -54,8 +74,11 @@ class SwapWorker(JobWorker):
             engine = preload_models()
             self.fork_jobs = getattr(engine, "fork_safe", True)
             logger.info("Swap jobs run %s", "in forked work horses" if self.fork_jobs else "in the worker process")
+            swaps_repair()
 
     def periodic(self) -> None:
+        if SWAP_JOBS.queue in self.queue_names():
+            swaps_repair()
         swaps_dispatch_pending()
 
     def job_abandoned(self, kind: JobKind, row_id: int, job: Job) -> None:

@@ -13,7 +13,7 @@ from gallery.models import Category
 
 FACE_SOURCES = ("detected", "manual")
 # Short names for chips and badges; Category's labels are the long, descriptive ones.
-CATEGORY_SHORT = {"acg": "Anime & games", "movie": "Movies", "tv": "TV", "custom": "Custom"}
+CATEGORY_SHORT = {"acg": _("Anime & games"), "movie": _("Movies"), "tv": _("TV"), "custom": _("Custom")}
 
 
 def _face_problems(n: int, face: Any, width: int | None, height: int | None) -> tuple[dict | None, list[str]]:
@@ -68,9 +68,9 @@ def validate_face_positions(value: Any, *, width: int | None = None, height: int
 class Review(models.TextChoices):
     """Where a crawled template stands in the admin's review queue."""
 
-    WAITING = "waiting", "Waiting for review"
-    REJECTED = "rejected", "Rejected"
-    APPROVED = "approved", "Approved"
+    WAITING = "waiting", _("Waiting for review")
+    REJECTED = "rejected", _("Rejected")
+    APPROVED = "approved", _("Approved")
 
 
 class OwnFaces(models.TextChoices):

@@ -17,6 +17,8 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
@@ -26,7 +28,7 @@ from .heavy import decode_budget
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED = "Please upload a JPEG, PNG, WebP or iPhone (HEIC) photo."
+ACCEPTED = gettext_lazy("Please upload a JPEG, PNG, WebP or iPhone (HEIC) photo.")
 # Formats we accept, decided by decoding. The clean copy is a JPEG, except that a PNG template stays a
 # lossless PNG (drawn art keeps its lines): people's photos as PNG would be 3-4 times larger and take
 # seconds to encode (see `make bench`).
@@ -66,6 +68,9 @@ class CleanImage:
     content: dict | None = None
     # The sha256 of the upload's bytes as sent: the same file sent again is known before decoding.
     upload_sha256: str = ""
+    # A 64-bit perceptual hash of the picture (16 hex digits): the same picture sent again in another
+    # format (an iPhone's HEIC and its JPEG) decodes to nearly the same pixels, so nearly the same hash.
+    phash: str = ""
 
     @property
     def suffix(self) -> str:
@@ -84,7 +89,7 @@ def _megabytes(n: int) -> str:
 
 
 def _megapixels(n: int) -> str:
-    return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + " megapixels"
+    return _("%(number)s megapixels") % {"number": f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".")}
 
 
 def _read_upload(file: File) -> bytes:
@@ -93,18 +98,24 @@ def _read_upload(file: File) -> bytes:
     size = getattr(file, "size", None)
     if size is not None and size > limit:
         raise ValidationError(
-            f"The file is {_megabytes(size)}; the limit is {_megabytes(limit)}. "
-            "Please upload a smaller photo (a phone's normal photo size is fine).",
+            _(
+                "The file is %(size)s; the limit is %(limit)s. "
+                "Please upload a smaller photo (a phone's normal photo size is fine)."
+            )
+            % {"size": _megabytes(size), "limit": _megabytes(limit)},
             code="too_large",
         )
     file.seek(0)
     # One byte past the limit tells us the file is too large even when its reported size was wrong.
     data = file.read(limit + 1)
     if not data:
-        raise ValidationError("The file is empty (0 bytes). Please choose the photo again and upload it.", code="empty")
+        raise ValidationError(
+            _("The file is empty (0 bytes). Please choose the photo again and upload it."), code="empty"
+        )
     if len(data) > limit:
         raise ValidationError(
-            f"The file is larger than the limit of {_megabytes(limit)}. Please upload a smaller photo.",
+            _("The file is larger than the limit of %(limit)s. Please upload a smaller photo.")
+            % {"limit": _megabytes(limit)},
             code="too_large",
         )
     return data
@@ -113,12 +124,14 @@ def _read_upload(file: File) -> bytes:
 def _unrecognised_message(data: bytes) -> ValidationError:
     head = data[:_SNIFF_BYTES].lstrip().lower()
     if b"<svg" in head or (head.startswith(b"<?xml") and b"svg" in head):
-        return ValidationError(f"SVG drawings are not accepted. {ACCEPTED}", code="svg")
+        return ValidationError(f"{_('SVG drawings are not accepted.')} {ACCEPTED}", code="svg")
     if head.startswith((b"<!doctype html", b"<html")):
-        return ValidationError(f"This is a web page, not a picture. {ACCEPTED}", code="not_an_image")
+        return ValidationError(f"{_('This is a web page, not a picture.')} {ACCEPTED}", code="not_an_image")
     return ValidationError(
-        "This file is not a picture we can read: its content is not a JPEG, PNG, WebP or HEIC image, whatever its "
-        "name says. If it is a photo, please open it, save it as JPEG and upload that copy.",
+        _(
+            "This file is not a picture we can read: its content is not a JPEG, PNG, WebP or HEIC image, whatever "
+            "its name says. If it is a photo, please open it, save it as JPEG and upload that copy."
+        ),
         code="not_an_image",
     )
 
@@ -226,12 +239,14 @@ def upload_digest(file: File) -> str:
 def _damaged(exc: BaseException) -> ValidationError:
     if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
         return ValidationError(
-            "The file is cut short (truncated): the upload was interrupted or the file is damaged. "
-            "Please upload the complete photo again.",
+            _(
+                "The file is cut short (truncated): the upload was interrupted or the file is damaged. "
+                "Please upload the complete photo again."
+            ),
             code="truncated",
         )
     return ValidationError(
-        "The picture's data is damaged and cannot be read. Please upload another copy of the photo.", code="damaged"
+        _("The picture's data is damaged and cannot be read. Please upload another copy of the photo."), code="damaged"
     )
 
 
@@ -247,15 +262,25 @@ def _open_header(data: bytes) -> tuple[PILImage.Image, str]:
         # MPO (many cameras, Android Ultra HDR) is a JPEG followed by more pictures: the first one is the photo.
         fmt = "JPEG" if fmt == "MPO" else fmt
         if fmt not in ACCEPTED_FORMATS:
-            name = {"GIF": "GIF images", "BMP": "BMP images", "TIFF": "TIFF images", "ICO": "Icons"}.get(
-                fmt, f"{fmt} files" if fmt else "These files"
+            refusal = (
+                _("%(format)s images are not accepted.") % {"format": fmt}
+                if fmt
+                else _("These files are not accepted.")
             )
-            raise ValidationError(f"{name} are not accepted. {ACCEPTED}", code="format")
+            raise ValidationError(f"{refusal} {ACCEPTED}", code="format")
         pixels = img.width * img.height
         if pixels > max_pixels:
             raise ValidationError(
-                f"The picture is {img.width} x {img.height} pixels ({_megapixels(pixels)}); the limit is "
-                f"{_megapixels(max_pixels)}. Please resize it (for example to 4000 pixels wide) and upload it again.",
+                _(
+                    "The picture is %(width)s x %(height)s pixels (%(pixels)s); the limit is %(limit)s. Please "
+                    "resize it (for example to 4000 pixels wide) and upload it again."
+                )
+                % {
+                    "width": img.width,
+                    "height": img.height,
+                    "pixels": _megapixels(pixels),
+                    "limit": _megapixels(max_pixels),
+                },
                 code="too_many_pixels",
             )
     except ValidationError:
@@ -271,8 +296,11 @@ def _open_header(data: bytes) -> tuple[PILImage.Image, str]:
 
 def _bomb(max_pixels: int) -> ValidationError:
     return ValidationError(
-        f"This picture claims to be far too large to open safely (a 'decompression bomb'); the limit is "
-        f"{_megapixels(max_pixels)}. Please upload an ordinary photo.",
+        _(
+            "This picture claims to be far too large to open safely (a 'decompression bomb'); the limit is "
+            "%(limit)s. Please upload an ordinary photo."
+        )
+        % {"limit": _megapixels(max_pixels)},
         code="decompression_bomb",
     )
 
@@ -296,7 +324,7 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
         img, notes = _to_rgb(img, keep_alpha=lossless)
     except (OSError, ValueError, SyntaxError) as exc:
         raise ValidationError(
-            "The picture's data is damaged and cannot be read. Please upload another copy of the photo.",
+            _("The picture's data is damaged and cannot be read. Please upload another copy of the photo."),
             code="damaged",
         ) from exc
     # Every picture that comes in passes the content gate here, before anything is encoded or stored.
@@ -307,6 +335,13 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
     clean = image_encode(img, original_format=fmt, original_mode=original_mode, lossless=lossless, notes=notes)
     clean.content = verdict.to_json()
     return clean
+
+
+def _perceptual_hash(img: PILImage.Image) -> str:
+    """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
+    import imagehash
+
+    return str(imagehash.phash(img.convert("RGB")))
 
 
 def image_encode(
@@ -331,4 +366,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
+        phash=_perceptual_hash(thumb),
     )

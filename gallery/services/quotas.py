@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from ..models import Image, ImageType
 
@@ -20,8 +21,15 @@ def image_quota_check(*, owner, adding: int) -> None:
     most_count, most_bytes = settings.PHOTO_QUOTA_COUNT, settings.PHOTO_QUOTA_BYTES
     if used["count"] + 1 > most_count or (used["size"] or 0) + adding > most_bytes:
         raise ValidationError(
-            f"Your photo space is full ({used['count']} photos, {(used['size'] or 0) / 1048576:.0f} MB; the limit "
-            f"is {most_count} photos or {most_bytes / 1048576:.0f} MB). Delete photos you no longer need in "
-            "My photos to make room, then upload again.",
+            _(
+                "Your photo space is full (%(count)s photos, %(size).0f MB; the limit is %(most_count)s photos or "
+                "%(most_size).0f MB). Delete photos you no longer need in My photos to make room, then upload again."
+            )
+            % {
+                "count": used["count"],
+                "size": (used["size"] or 0) / 1048576,
+                "most_count": most_count,
+                "most_size": most_bytes / 1048576,
+            },
             code="quota",
         )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
-from gallery.models import Image, ImageType
+from gallery.models import PHOTO_TRIED_KEY, Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import (
     HeavyWorkBusy,
@@ -43,7 +43,7 @@ class PersonPhoto:
 
 def check_photo(*, user, image: Image | None, role: str) -> Image:
     if image is None or image.owner_id != user.pk or image.image_type != ImageType.SOURCE:
-        raise SwapError(f"Please choose {ROLE_WORDS[role]} photo from your photos or upload one.")
+        raise SwapError(str(CHOOSE_PHOTO[role]))
     return image
 
 
@@ -76,6 +76,15 @@ CHECK_KEY = "face_check"
 
 # The words for each of the seed's two roles: the site speaks of "you and your partner".
 ROLE_WORDS = {"husband": "your", "wife": "your partner's"}
+# What to say when a role's photo is missing or not theirs.
+CHOOSE_PHOTO = {
+    "husband": gettext_lazy("Please choose your photo from your photos or upload one."),
+    "wife": gettext_lazy("Please choose your partner's photo from your photos or upload one."),
+}
+CHOOSE_ROLE_PHOTO = {
+    "husband": gettext_lazy("Choose your photo from your photos, or upload one."),
+    "wife": gettext_lazy("Choose your partner's photo from your photos, or upload one."),
+}
 
 
 def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
@@ -209,7 +218,7 @@ def _store_checked(
 ) -> tuple[Image | None, PhotoCheck]:
     """A new upload decoded, its faces looked for, and stored only when one is usable."""
     clean = image_clean(file=person.upload)
-    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
     with decode_budget(pixels=clean.width * clean.height):
@@ -222,7 +231,8 @@ def _store_checked(
     if refusal is not None:
         return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
+    # "Tried": picked on the swap form; My photos shows it apart until a swap uses it (swap_create).
+    image.metadata = {**image.metadata, **_check_metadata(faces, None), PHOTO_TRIED_KEY: True}
     image.save(update_fields=["metadata"])
     return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from faceengine import ROLES, EngineError, swap_couple
 from gallery.models import ImageType
@@ -16,7 +17,7 @@ from jobs import is_timeout
 from templates.services import template_count_use
 
 from .. import provenance, push
-from ..models import STEPS, FaceSwapTask
+from ..models import RUNNABLE, STEPS, FaceSwapTask
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
 from .photos import read_image
@@ -42,6 +43,12 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
     anything unexpected fails it with a generic message, is logged, and is raised again for RQ's records.
     """
     started = timezone.now()
+    # Never before the partner agreed to their face being used (RUNNABLE), however the job got queued.
+    # Checked apart from the claim: a join in the UPDATE would make it a subquery, and two runners could
+    # then both claim the row (PostgreSQL rechecks only the outer condition after waiting on the lock).
+    if not FaceSwapTask.objects.filter(RUNNABLE, pk=task_id).exists():
+        logger.info("Swap task %s: waits for the partner's agreement (or was deleted)", task_id)
+        return None
     claimed = FaceSwapTask.objects.filter(pk=task_id, status=Status.PENDING).update(
         status=Status.PROCESSING, started_at=started, progress=PROGRESS["claimed"], error_message=None
     )
@@ -81,7 +88,7 @@ def _swap(task: FaceSwapTask):
 
     _set_progress(task.pk, "loading", task.album_id)
     if task.template is None or task.template.image is None:
-        raise SwapError("This template is no longer available. Please pick another.")
+        raise SwapError(_("This template is no longer available. Please pick another."))
     template_faces = template_faces_for_swap(task.template)
     # A transparent template gives a transparent result (the engine paints only where it is opaque).
     template = read_image(task.template.image, "template", keep_alpha=True)
@@ -108,10 +115,9 @@ def _complete(task: FaceSwapTask, result, report: dict, *, seconds: float) -> Fa
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
         seal=provenance.result_sealer(task=task),
+        metadata={"swap": {**report, "task": task.pk}},
     )
     try:
-        image.metadata = {**(image.metadata or {}), "swap": {**report, "task": task.pk}}
-        image.save(update_fields=["metadata"])
         with transaction.atomic():
             done = FaceSwapTask.objects.filter(pk=task.pk, status=Status.PROCESSING).update(
                 status=Status.COMPLETED,
@@ -158,11 +164,11 @@ def swap_fail(*, task_id: int, message: str, seconds: float | None = None) -> bo
 def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
     """Send a failed task back to the queue with the same template and photos."""
     if task.status != Status.FAILED:
-        raise SwapError("Only a failed swap can be tried again.")
+        raise SwapError(_("Only a failed swap can be tried again."))
     if task.template is None or not task.template.usable_by(task.user):
-        raise SwapError("This template is no longer available. Please pick another.")
+        raise SwapError(_("This template is no longer available. Please pick another."))
     if task.husband_image_id is None or task.wife_image_id is None:
-        raise SwapError("One of the photos of this swap was deleted. Please start a new swap.")
+        raise SwapError(_("One of the photos of this swap was deleted. Please start a new swap."))
     reset = FaceSwapTask.objects.filter(pk=task.pk, status=Status.FAILED).update(
         status=Status.PENDING,
         progress=0,

@@ -26,11 +26,11 @@ def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
     The token carries 192 random bits (secrets.token_urlsafe(24)), so links cannot be guessed.
     """
     if task.user_id != user.pk:
-        raise SwapError("Only the owner of a swap can share it.")
+        raise SwapError(gettext("Only the owner of a swap can share it."))
     if task.status != Status.COMPLETED or task.result_image_id is None or task.deleted_at is not None:
-        raise SwapError("Only a finished swap can be shared.")
+        raise SwapError(gettext("Only a finished swap can be shared."))
     if days not in SHARE_DAYS:
-        raise SwapError("Choose how long the link works: 1 day, 7 days or 30 days.")
+        raise SwapError(gettext("Choose how long the link works: 1 day, 7 days or 30 days."))
     most = settings.SHARE_LINKS_MAX_PER_SWAP
     with transaction.atomic():
         # The swap's row locked first: concurrent creates are counted one after the other.

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gallery.services import image_delete
 from templates.models import Template
@@ -25,7 +26,7 @@ def swap_trash(*, task: FaceSwapTask) -> FaceSwapTask:
     """Move a finished (or waiting) swap to its owner's trash: hidden from My swaps, restorable for
     TRASH_DAYS. A waiting swap is failed first, so no worker makes it meanwhile."""
     if task.status == Status.PROCESSING:
-        raise SwapError("This swap is being made right now; you can delete it once it has finished.")
+        raise SwapError(_("This swap is being made right now; you can delete it once it has finished."))
     swap_fail(task_id=task.pk, message="Deleted before it was made.")
     FaceSwapTask.objects.filter(pk=task.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
     share_revoke_all(task=task)
@@ -55,7 +56,7 @@ def swaps_empty_trash(*, days: int = TRASH_DAYS) -> int:
 def swap_delete(*, task: FaceSwapTask) -> None:
     """Delete a task and its result image (file included) for good. Source photos stay in My photos."""
     if task.status == Status.PROCESSING:
-        raise SwapError("This swap is being made right now; you can delete it once it has finished.")
+        raise SwapError(_("This swap is being made right now; you can delete it once it has finished."))
     task_id, result = task.pk, task.result_image
     with transaction.atomic():
         task.delete()

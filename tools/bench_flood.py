@@ -1,0 +1,234 @@
+"""`make bench`, upload flood section: one person's parallel 40-megapixel uploads against another person's page.
+
+The production start (gunicorn gthread, DEBUG=False, PostgreSQL, Redis) on a throwaway database. User A sends
+8 parallel uploads of 40-megapixel JPEGs for --seconds (first the same file again and again, as in issue 21:
+a duplicate, so nothing is stored; then distinct pictures, which must be decoded); user B meanwhile loads
+My swaps. Printed per scenario: B's page median and max during the flood against its quiet median measured
+just before (target: within 3x), A's answers by status, and the web workers' memory (sum of their RSS)
+before, at its peak and 5 s after the flood (target: back within 20 % of before). `--no-limits` runs the
+same with the heavy-work limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0) for comparison.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python -m tools.bench_flood [--seconds 30] [--no-limits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+from PIL import Image as PILImage
+
+from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, site_environ, stopping, throwaway_database
+
+PARALLEL = 8
+SIZE = (7300, 5470)  # 39.9 megapixels, under the 40 MP limit
+
+USERS = """
+from tools import djangosetup
+djangosetup.setup()
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+for name in ("flood-a", "flood-b"):
+    user = get_user_model().objects.create_user(username=name, email=name + "@example.com")
+    client = Client()
+    client.force_login(user)
+    print(settings.SESSION_COOKIE_NAME + "=" + client.cookies[settings.SESSION_COOKIE_NAME].value)
+print("csrf=" + settings.CSRF_COOKIE_NAME)
+"""
+
+
+def big_jpeg(seed: int) -> bytes:
+    """A 40-megapixel JPEG (a smooth picture with some grain, about a phone photo's bytes per pixel)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (SIZE[1] // 64, SIZE[0] // 64, 3), dtype=np.uint8)
+    picture = PILImage.fromarray(small).resize(SIZE, PILImage.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def session_for(cookie: str, csrf_name: str, base: str) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=PARALLEL * 2))
+    session.cookies.set(*cookie.split("=", 1))
+    token = secrets.token_hex(16)
+    session.cookies.set(csrf_name, token)
+    session.headers.update({"X-CSRFToken": token, "Referer": base + "/"})
+    return session
+
+
+def worker_rss(master_pid: int) -> int:
+    """The resident memory of gunicorn's worker processes (children of the master), in bytes."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid != master_pid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def timed_get(session: requests.Session, url: str) -> float:
+    started = time.perf_counter()
+    response = session.get(url, timeout=60)
+    response.raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+def flood(web: Gunicorn, a: requests.Session, b: requests.Session, files: list[bytes], seconds: float) -> dict:
+    page = web.url + "/swaps/"
+    for _ in range(10):
+        timed_get(b, page)  # warm
+    time.sleep(2)
+    before = worker_rss(web.process.pid)
+    quiet = [timed_get(b, page) for _ in range(30)]
+    stop = time.monotonic() + seconds
+    statuses: collections.Counter[str] = collections.Counter()
+    lock = threading.Lock()
+    next_file = iter(range(10**9))
+
+    def upload() -> None:
+        while time.monotonic() < stop:
+            with lock:
+                data = files[next(next_file) % len(files)]
+            try:
+                response = a.post(
+                    web.url + "/photos/",
+                    files={"photos": ("big.jpg", data, "image/jpeg")},
+                    allow_redirects=False,
+                    timeout=120,
+                )
+                key = str(response.status_code)
+            except requests.RequestException as exc:
+                key = type(exc).__name__
+            with lock:
+                statuses[key] += 1
+
+    threads = [threading.Thread(target=upload) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    during: list[float] = []
+    peak = before
+    while time.monotonic() < stop:
+        during.append(timed_get(b, page))
+        peak = max(peak, worker_rss(web.process.pid))
+        time.sleep(0.2)
+    for thread in threads:
+        while thread.is_alive():
+            peak = max(peak, worker_rss(web.process.pid))
+            thread.join(0.5)
+    time.sleep(5)
+    after = worker_rss(web.process.pid)
+    return {
+        "quiet": statistics.median(quiet),
+        "median": statistics.median(during),
+        "max": max(during),
+        "statuses": dict(statuses),
+        "before": before,
+        "peak": peak,
+        "after": after,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="flood time per scenario")
+    parser.add_argument("--no-limits", action="store_true", help="also run with the heavy-work limits off")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            raise SystemExit(f"the flood bench needs {name} (PostgreSQL and Redis)")
+    tmp = Path(tempfile.mkdtemp(prefix="faceswap-bench-flood-"))
+    print(f"Making 1 + {PARALLEL} pictures of {SIZE[0]}x{SIZE[1]} ...", flush=True)
+    duplicate = big_jpeg(0)
+    distinct = [big_jpeg(seed) for seed in range(1, PARALLEL + 1)]
+    rows = []
+    s3 = SeaweedFS(bucket="faceswap-bench-flood").start()
+    try:
+        with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="flood") as database_url:
+            env = site_environ(
+                DATABASE_URL=database_url,
+                DEBUG="False",
+                SECRET_KEY=secrets.token_urlsafe(50),
+                ALLOWED_HOSTS="127.0.0.1,localhost",
+                STATIC_ROOT=str(tmp / "static"),
+                MEDIA_ROOT=str(tmp / "media"),
+                GUNICORN_ACCESS_LOG="false",
+                LOG_LEVEL="WARNING",
+                PHOTO_QUOTA_COUNT="100000",
+                PHOTO_QUOTA_BYTES=str(10**12),
+                SESSION_COOKIE_SECURE="False",
+                CSRF_COOKIE_SECURE="False",
+                **s3.environ(),
+            )
+            for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["storage_setup"]):
+                subprocess.run(
+                    [sys.executable, "manage.py", *command], cwd=REPO_DIR, env=env, check=True, capture_output=True
+                )
+            cookies = subprocess.run(
+                [sys.executable, "-c", USERS], cwd=REPO_DIR, env=env, check=True, capture_output=True, text=True
+            ).stdout.split()
+            configs = [("limits on", {})]
+            if args.no_limits:
+                configs.append(("limits off", {"HEAVY_WORK_PER_USER": "1000", "DECODE_MEMORY_BUDGET_BYTES": "0"}))
+            for label, extra in configs:
+                web = Gunicorn(
+                    env={**env, **extra}, workers=args.workers, threads=args.threads, log_path=tmp / "gunicorn.log"
+                ).start(ready_path="/")
+                with stopping(web):
+                    csrf_name = cookies[2].split("=", 1)[1]
+                    a, b = session_for(cookies[0], csrf_name, web.url), session_for(cookies[1], csrf_name, web.url)
+                    # The duplicate scenario: the file is A's photo already (issue 21: nothing stored, no quota).
+                    a.post(web.url + "/photos/", files={"photos": ("big.jpg", duplicate, "image/jpeg")}, timeout=300)
+                    for scenario, files in (("same 40 MP file", [duplicate]), ("distinct 40 MP files", distinct)):
+                        print(f"{label}: {scenario} ...", flush=True)
+                        rows.append((label, scenario, flood(web, a, b, files, args.seconds)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    mb = 1024 * 1024
+    print(
+        f"\nUpload flood: {PARALLEL} parallel uploads by one person for {args.seconds:.0f} s, gunicorn "
+        f"{args.workers} workers x {args.threads} threads; another person's My swaps timed (ms); web workers' RSS (MB)"
+    )
+    print(
+        f"{'':11} {'scenario':22} {'quiet':>6} {'flood':>6} {'ratio':>6} {'max':>6}   {'RSS before':>10} "
+        f"{'peak':>6} {'after':>6} {'after/before':>12}   answers to the flood"
+    )
+    for label, scenario, r in rows:
+        ratio = r["median"] / r["quiet"]
+        back = r["after"] / r["before"]
+        print(
+            f"{label:11} {scenario:22} {r['quiet']:6.1f} {r['median']:6.1f} {ratio:5.2f}x {r['max']:6.0f}   "
+            f"{r['before'] / mb:10.0f} {r['peak'] / mb:6.0f} {r['after'] / mb:6.0f} {back:11.2f}x   "
+            f"{', '.join(f'{k}: {v}' for k, v in sorted(r['statuses'].items()))}"
+        )
+    print("Targets: flood median within 3x of quiet; RSS after within 1.20x of before.")
+
+
+if __name__ == "__main__":
+    main()
