@@ -242,7 +242,6 @@ def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine,
     assert darker > 8 if name == "obama" else abs(darker) < 3
 
 
-
 @pytest.mark.slow
 def test_pink_hair_beside_a_blushed_face_keeps_its_colour_for_a_darker_person(engine, photos):
     # The drawing blushes its cheeks pink, and its hair beside the face is a pink near that blush (as the
