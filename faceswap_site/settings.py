@@ -180,6 +180,8 @@ ACCOUNT_RATE_LIMITS = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Couple Face-Swap <noreply@localhost>")
+# The site's name in its e-mails (greeting, subject, signature), rather than the host name they were sent from.
+SITE_NAME = env.str("SITE_NAME", default="Couple Face-Swap")
 
 # --- Files and storage -------------------------------------------------------------------------------
 STATIC_URL = "static/"
