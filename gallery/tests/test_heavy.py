@@ -189,3 +189,23 @@ def test_a_face_crop_of_a_large_photo_decodes_a_reduced_copy_of_the_right_region
     border = crop.getpixel((2, 2))
     assert border[0] < 60, border  # the margin around the box is the dark background
     assert 0 < decode_budget_peak() <= 4000 * 3000 * 4 // 64  # an eighth each way: 0.75 MB, not 48 MB
+
+
+@pytest.mark.django_db
+def test_a_storage_that_cannot_write_is_a_plain_refusal_with_nothing_stored(settings, tmp_path, client):
+    """A full disk or a refusing bucket: the person reads why, nothing is kept (was a generic 500)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the media folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "media")},
+        },
+    }
+    alice = user_create(username="alice")
+    client.force_login(alice)
+    response = client.post("/photos/", {"photos": [ContentFile(_photo(4), name="me.jpg")]})
+    assert response.status_code == 200
+    assert "We could not store your picture just now" in response.content.decode()
+    assert not Image.objects.filter(owner=alice).exists()
