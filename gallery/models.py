@@ -12,6 +12,10 @@ from taggit.managers import TaggableManager
 
 from .storage import is_public_key, uses_object_store
 
+# A photo picked on the swap form and not yet used in a swap carries this metadata key: My photos shows it
+# apart, so photos merely tried do not crowd out the ones a person keeps. The app that uses photos clears it.
+PHOTO_TRIED_KEY = "tried"
+
 
 class ImageType(models.TextChoices):
     SOURCE = "source", _("Source photo")
@@ -159,4 +163,6 @@ class Image(models.Model):
         key = self.thumbnail_key
         if key and not self.is_private and is_public_key(key):
             return self.public_url_for(key)
-        return reverse("gallery:image_thumbnail", args=[self.pk])
+        url = reverse("gallery:image_thumbnail", args=[self.pk])
+        # Browsers keep a private thumbnail an hour: a turned photo's new one needs a new address.
+        return f"{url}?v={self.sha256[:12]}" if self.sha256 else url

@@ -34,17 +34,52 @@ def image_list_for_owner(*, owner, image_type: str = ImageType.SOURCE) -> QueryS
     return Image.objects.filter(owner=owner, image_type=image_type).order_by("-uploaded_at", "-id")
 
 
-def image_find_duplicate(*, owner, sha256: str, image_type: str = ImageType.SOURCE, exclude_pk=None) -> Image | None:
+# Perceptual hashes at most this many bits apart (of 64), on pictures of the same shape, are one picture:
+# a HEIC and its JPEG differ by 0-2 bits; two different shots of a couple by far more.
+PHASH_SAME_PICTURE_BITS = 4
+
+
+def _same_shape(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return bool(a[1] and b[1]) and abs(a[0] / a[1] - b[0] / b[1]) < 0.01
+
+
+def image_find_duplicate(
+    *,
+    owner,
+    sha256: str,
+    image_type: str = ImageType.SOURCE,
+    exclude_pk=None,
+    phash: str = "",
+    size: tuple[int, int] | None = None,
+) -> Image | None:
     """The owner's earlier image with the same stored bytes, or uploaded from the same bytes (the same
-    photo sent again: `sha256` of the upload as sent or of its clean copy), if any."""
+    photo sent again: `sha256` of the upload as sent or of its clean copy), if any; with `phash` and
+    `size`, also the same picture stored from another format (a perceptual hash within
+    PHASH_SAME_PICTURE_BITS on a picture of the same shape: an iPhone's HEIC and its JPEG)."""
     if not sha256:
         return None
-    images = Image.objects.filter(
-        Q(metadata__sha256=sha256) | Q(metadata__upload_sha256=sha256), owner=owner, image_type=image_type
-    )
+    images = Image.objects.filter(owner=owner, image_type=image_type)
     if exclude_pk is not None:
         images = images.exclude(pk=exclude_pk)
-    return images.order_by("uploaded_at", "id").first()
+    same = (
+        images.filter(Q(metadata__sha256=sha256) | Q(metadata__upload_sha256=sha256))
+        .order_by("uploaded_at", "id")
+        .first()
+    )
+    if same is not None or not phash or size is None:
+        return same
+    import imagehash
+
+    wanted = imagehash.hex_to_hash(phash)
+    # A person's photos are few (their quota): compared here rather than indexed.
+    for pk, width, height, other in (
+        images.filter(metadata__has_key="phash")
+        .order_by("uploaded_at", "id")
+        .values_list("pk", "width", "height", "metadata__phash")
+    ):
+        if _same_shape(size, (width, height)) and wanted - imagehash.hex_to_hash(other) <= PHASH_SAME_PICTURE_BITS:
+            return images.get(pk=pk)
+    return None
 
 
 def image_is_in_use(*, image: Image) -> bool:

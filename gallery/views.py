@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors
 from .forms import PhotoUploadForm
-from .models import CONTENT_TYPES, Image, ImageType
+from .models import CONTENT_TYPES, PHOTO_TRIED_KEY, Image, ImageType
 from .services import HeavyWorkBusy, image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
@@ -209,12 +209,18 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             return redirect("gallery:photo_list")
         if busy and not added:
             # Too many pictures of this person at once: the page with the reason, as 429 for scripts.
-            photos = selectors.image_list_for_owner(owner=request.user)
-            response = render(request, "gallery/photo_list.html", {"form": form, "photos": photos}, status=429)
+            response = render(request, "gallery/photo_list.html", _photo_list_context(request, form), status=429)
             response["Retry-After"] = "5"
             return response
-    photos = selectors.image_list_for_owner(owner=request.user)
-    return render(request, "gallery/photo_list.html", {"form": form, "photos": photos})
+    return render(request, "gallery/photo_list.html", _photo_list_context(request, form))
+
+
+def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
+    """My photos, with the ones only tried on the swap form apart (shown folded, below the others)."""
+    photos = list(selectors.image_list_for_owner(owner=request.user))
+    tried = [photo for photo in photos if (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    kept = [photo for photo in photos if not (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
+    return {"form": form, "photos": kept, "tried_photos": tried}
 
 
 @login_required

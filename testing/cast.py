@@ -53,7 +53,7 @@ def log_in(via, login: str, password: str = PASSWORD, *, base_url: str = ""):
     via.goto(base_url + reverse("account_login"))
     via.fill("input[name=login]", login)
     via.fill("input[name=password]", password)
-    via.locator("form button[type=submit]").last.click()
+    via.locator("main form button[type=submit]").last.click()
     expect(via.locator("nav")).to_contain_text("Log out")
     return None
 

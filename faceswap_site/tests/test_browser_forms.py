@@ -46,7 +46,7 @@ def test_the_log_in_and_sign_up_errors_are_in_view_and_focused(site_server, brow
     page.goto(f"{site_server.url}/accounts/login/")
     page.fill("input[name=login]", "alice")
     page.fill("input[name=password]", PASSWORD + "-wrong")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_load_state("load")
     assert_error_shown(page, "form .form-errors")
     page.screenshot(path=artifacts_dir / f"error-in-view-login-{size_name(viewport)}.png")
@@ -56,7 +56,7 @@ def test_the_log_in_and_sign_up_errors_are_in_view_and_focused(site_server, brow
     page.fill("input[name=email]", "someone@example.com")
     page.fill("input[name=password1]", "short")
     page.fill("input[name=password2]", "short")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_load_state("load")
     assert_error_shown(page, "form .errorlist")
     assert page.input_value("input[name=email]") == "someone@example.com"

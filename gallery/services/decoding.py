@@ -68,6 +68,9 @@ class CleanImage:
     content: dict | None = None
     # The sha256 of the upload's bytes as sent: the same file sent again is known before decoding.
     upload_sha256: str = ""
+    # A 64-bit perceptual hash of the picture (16 hex digits): the same picture sent again in another
+    # format (an iPhone's HEIC and its JPEG) decodes to nearly the same pixels, so nearly the same hash.
+    phash: str = ""
 
     @property
     def suffix(self) -> str:
@@ -334,6 +337,13 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
     return clean
 
 
+def _perceptual_hash(img: PILImage.Image) -> str:
+    """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
+    import imagehash
+
+    return str(imagehash.phash(img.convert("RGB")))
+
+
 def image_encode(
     img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
 ) -> CleanImage:
@@ -356,4 +366,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
+        phash=_perceptual_hash(thumb),
     )

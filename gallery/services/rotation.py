@@ -39,6 +39,7 @@ def image_rotate(*, image: Image, clockwise: bool) -> Image:
                 image.metadata = {
                     **{k: v for k, v in metadata.items() if k in _OWN_METADATA},
                     "sha256": clean.sha256,
+                    "phash": clean.phash,
                     "thumbnail": thumb_key,
                     "thumbnail_width": clean.thumbnail_size[0],
                     "thumbnail_height": clean.thumbnail_size[1],

@@ -118,7 +118,8 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
     same owner gives back the earlier `Image` instead of a copy: (image, created).
 
     The same bytes sent again are recognised from their sha256 before anything is decoded; a picture
-    that decodes to the same clean copy, before anything is written. Decoding (and the checks the apps
+    that decodes to the same clean copy (or, by its perceptual hash, to the same picture from another
+    format), before anything is written. Decoding (and the checks the apps
     run on a new photo) take one of the owner's heavy-work slots (`heavy_work`): HeavyWorkBusy when the
     owner already has HEAVY_WORK_PER_USER at once. A new person's photo is announced to the apps that
     look at photos (`image_photo_added_register`).
@@ -128,7 +129,9 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
         return earlier, False
     with heavy_work(owner_id=getattr(owner, "pk", None)):
         clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
-        earlier = image_find_duplicate(owner=owner, sha256=clean.sha256, image_type=image_type)
+        earlier = image_find_duplicate(
+            owner=owner, sha256=clean.sha256, image_type=image_type, phash=clean.phash, size=(clean.width, clean.height)
+        )
         if earlier is not None:
             return earlier, False
         image = image_store(clean=clean, owner=owner, image_type=image_type)
@@ -213,6 +216,8 @@ def image_store(
             | ({"alpha": True} if clean.alpha else {})
             | ({"content": clean.content} if clean.content else {})
             | ({"upload_sha256": clean.upload_sha256} if clean.upload_sha256 else {})
+            # People's photos: how the same picture in another format is recognised (image_find_duplicate).
+            | ({"phash": clean.phash} if clean.phash and image_type == ImageType.SOURCE else {})
             # Callers' own entries, e.g. a crawled picture's perceptual hash and source checksum.
             | (metadata or {}),
         )

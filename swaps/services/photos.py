@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
-from gallery.models import Image, ImageType
+from gallery.models import PHOTO_TRIED_KEY, Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import (
     HeavyWorkBusy,
@@ -218,7 +218,7 @@ def _store_checked(
 ) -> tuple[Image | None, PhotoCheck]:
     """A new upload decoded, its faces looked for, and stored only when one is usable."""
     clean = image_clean(file=person.upload)
-    earlier = image_find_duplicate(owner=user, sha256=clean.sha256)
+    earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
     with decode_budget(pixels=clean.width * clean.height):
@@ -231,7 +231,8 @@ def _store_checked(
     if refusal is not None:
         return None, PhotoCheck(ok=False, message=refusal)
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
-    image.metadata = {**image.metadata, **_check_metadata(faces, None)}
+    # "Tried": picked on the swap form; My photos shows it apart until a swap uses it (swap_create).
+    image.metadata = {**image.metadata, **_check_metadata(faces, None), PHOTO_TRIED_KEY: True}
     image.save(update_fields=["metadata"])
     return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
 

@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from faceengine import ROLES, Face
-from gallery.models import Image
+from gallery.models import PHOTO_TRIED_KEY, Image
 from templates.models import Template
 
 from ..models import Album, FaceSwapTask
 from .base import SwapError
+from .consent import consent_for_partner
 from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
 from .photos import CHOOSE_ROLE_PHOTO, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
@@ -135,6 +136,8 @@ def swap_create(
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
     check_template(template, user=user)
+    # The partner's face waits for the partner's agreement (asked once per face; see services.consent).
+    consent = consent_for_partner(user=user, image=wife_image, face_index=(faces or {}).get("wife", 0))
     images = {"husband": husband_image, "wife": wife_image}
     source_faces = {}
     for role, image in images.items():
@@ -150,8 +153,14 @@ def swap_create(
         wife_image=wife_image,
         source_faces=source_faces,
         album=album,
+        consent=consent,
         status=Status.PENDING,
         progress=0,
     )
+    for image in {husband_image.pk: husband_image, wife_image.pk: wife_image}.values():
+        if (image.metadata or {}).get(PHOTO_TRIED_KEY):
+            # Used in a swap now: one of My photos like any other.
+            image.metadata = {k: v for k, v in image.metadata.items() if k != PHOTO_TRIED_KEY}
+            image.save(update_fields=["metadata"])
     transaction.on_commit(lambda: swap_dispatch(user_id=user.pk))
     return task

@@ -21,7 +21,7 @@ def test_sign_up_upload_two_photos_watch_progress_and_download(
     page.fill("input[name=username]", "linandsam")
     page.fill("input[name=password1]", "a-long-Secret-42")
     page.fill("input[name=password2]", "a-long-Secret-42")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     expect(page.locator("nav")).to_contain_text("Log out")
 
     page.get_by_role("link", name="Templates").first.click()

@@ -67,7 +67,7 @@ def test_a_visitor_is_told_why_to_log_in_and_comes_back_to_the_template_after_si
     page.fill("input[name=username]", "kim")
     page.fill("input[name=password1]", "a-long-Secret-42")
     page.fill("input[name=password2]", "a-long-Secret-42")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(f"**/swaps/new/{couple_template.pk}/")
     expect(page.locator(".ring-legend")).to_contain_text("Your partner")
     connection.close()

@@ -22,14 +22,23 @@
   const dot = Math.max(2, 0.5 * unit);
   const handle = Math.max(5, 0.9 * unit);
   const NS = "http://www.w3.org/2000/svg";
+  const gettext = window.gettext || ((message) => message);
+  const interpolate =
+    window.interpolate || ((format, values) => format.replace(/%\(([a-z_]+)\)s/g, (match, name) => values[name]));
+  const step = (where, number, total) =>
+    interpolate(gettext("Click %(where)s (%(number)s of %(total)s)."), { where, number, total }, true);
   const POINTS = [
-    "the eye on the picture's left",
-    "the eye on the picture's right",
-    "the nose tip",
-    "the mouth corner on the picture's left",
-    "the mouth corner on the picture's right",
+    gettext("the eye on the picture's left"),
+    gettext("the eye on the picture's right"),
+    gettext("the nose tip"),
+    gettext("the mouth corner on the picture's left"),
+    gettext("the mouth corner on the picture's right"),
   ];
-  const THREE = ["the eye on the picture's left", "the eye on the picture's right", "the middle of the mouth"];
+  const THREE = [
+    gettext("the eye on the picture's left"),
+    gettext("the eye on the picture's right"),
+    gettext("the middle of the mouth"),
+  ];
   const defaultHint = hint.textContent;
   const round = (v) => Math.round(v * 10) / 10;
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
@@ -146,13 +155,17 @@
 
   function startMarking(three) {
     if (!newRow()) {
-      say("Two new faces are marked already: save, then mark more.");
+      say(gettext("Two new faces are marked already: save, then mark more."));
       return;
     }
     mark = { box: null, kps: [], three };
     editor.classList.add("is-marking");
-    (three ? threeButton : markButton).textContent = "Cancel marking";
-    say(three ? `Click ${THREE[0]} (1 of 3). Esc cancels.` : "Drag a box around the face (forehead to chin). Esc cancels.");
+    (three ? threeButton : markButton).textContent = gettext("Cancel marking");
+    say(
+      three
+        ? `${step(THREE[0], 1, 3)} ${gettext("Esc cancels.")}`
+        : gettext("Drag a box around the face (forehead to chin). Esc cancels.")
+    );
     draw();
   }
 
@@ -160,8 +173,8 @@
     mark = null;
     drag = null;
     editor.classList.remove("is-marking");
-    markButton.textContent = "Mark a face by hand";
-    if (threeButton) threeButton.textContent = "Mark a face: 3 clicks";
+    markButton.textContent = gettext("Mark a face by hand");
+    if (threeButton) threeButton.textContent = gettext("Mark a face: 3 clicks");
     say(message || defaultHint);
     draw();
   }
@@ -191,7 +204,7 @@
       event.preventDefault();
       mark.kps.push(at);
       if (mark.kps.length === THREE.length) finishMarking();
-      else say(`Click ${THREE[mark.kps.length]} (${mark.kps.length + 1} of 3).`);
+      else say(step(THREE[mark.kps.length], mark.kps.length + 1, 3));
       draw();
       return;
     }
@@ -204,7 +217,7 @@
       } else {
         mark.kps.push(at);
         if (mark.kps.length === POINTS.length) finishMarking();
-        else say(`Click ${POINTS[mark.kps.length]} (${mark.kps.length + 1} of 5).`);
+        else say(step(POINTS[mark.kps.length], mark.kps.length + 1, 5));
       }
       draw();
       return;
@@ -244,9 +257,11 @@
       const [a, b, c, d] = mark.box;
       if (Math.abs(c - a) < 8 || Math.abs(d - b) < 8) {
         mark.box = null;
-        say("That box is too small: drag from one corner of the face to the other.");
+        say(gettext("That box is too small: drag from one corner of the face to the other."));
       } else {
-        say(`Now click ${POINTS[0]} (1 of 5).`);
+        say(
+          interpolate(gettext("Now click %(where)s (%(number)s of %(total)s)."), { where: POINTS[0], number: 1, total: 5 }, true)
+        );
       }
     } else if (drag.row) {
       drag.row.classList.add("is-changed");
@@ -260,7 +275,7 @@
   markButton.addEventListener("click", () => (mark ? stopMarking() : startMarking(false)));
   if (threeButton) threeButton.addEventListener("click", () => (mark ? stopMarking() : startMarking(true)));
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && mark) stopMarking("Marking cancelled.");
+    if (event.key === "Escape" && mark) stopMarking(gettext("Marking cancelled."));
   });
   document.querySelector(".tpl-face-table").addEventListener("input", draw);
   document.querySelector(".tpl-face-table").addEventListener("change", draw);

@@ -4,6 +4,10 @@
 // read every 2 s. Without JavaScript the album page refreshes itself until every tile is done.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (message) { return message; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(([a-z_]+)\)s/g, function (match, name) { return values[name]; });
+  };
 
   var form = document.querySelector("form.album-form");
   if (form) {
@@ -12,7 +16,7 @@
     var boxes = form.querySelectorAll("input[name=templates]");
     var update = function () {
       var ticked = form.querySelectorAll("input[name=templates]:checked").length;
-      count.textContent = "(" + ticked + " of at most " + max + " ticked)";
+      count.textContent = interpolate(gettext("(%(ticked)s of at most %(max)s ticked)"), { ticked: ticked, max: max }, true);
       boxes.forEach(function (box) { box.disabled = !box.checked && ticked >= max; });
     };
     boxes.forEach(function (box) { box.addEventListener("change", update); });
@@ -48,7 +52,7 @@
           var label = document.createElement("span");
           if (item.status === "failed") {
             label.className = "errorlist";
-            label.textContent = item.error_message || "We could not make this one.";
+            label.textContent = item.error_message || gettext("We could not make this one.");
           } else {
             label.className = "badge badge-" + item.status;
             label.textContent = item.step;

@@ -11,6 +11,9 @@
   var people = {};
   // Django's JavaScript catalogue gives gettext; without it (it failed to load) the English stays.
   var gettext = window.gettext || function (message) { return message; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(([a-z_]+)\)s/g, function (match, name) { return values[name]; });
+  };
 
   form.querySelectorAll("fieldset.role").forEach(function (fieldset) {
     var role = fieldset.dataset.role;
@@ -68,7 +71,7 @@
         data.append("partner_face", otherFace ? otherFace.value : "0");
       }
       if (!data.has("file")) lastFile = null;
-      show("checking", [text("p", "Looking for faces…")]);
+      show("checking", [text("p", gettext("Looking for faces…"))]);
       fetch(checkUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok && response.status !== 400 && response.status !== 413) throw new Error("status " + response.status);
@@ -104,7 +107,7 @@
           }
         })
         .catch(function () {
-          show("bad", [text("p", "We could not check this photo just now; it will be checked when you send the form.")]);
+          show("bad", [text("p", gettext("We could not check this photo just now; it will be checked when you send the form."))]);
         });
     }
 
@@ -127,8 +130,8 @@
     function turnButtons() {
       var group = document.createElement("p");
       group.className = "turn-buttons";
-      group.appendChild(text("span", "Sideways? Turn it: "));
-      [["left", "↺ Turn left", -1], ["right", "↻ Turn right", 1]].forEach(function (spec) {
+      group.appendChild(text("span", gettext("Sideways? Turn it:") + " "));
+      [["left", "↺ " + gettext("Turn left"), -1], ["right", "↻ " + gettext("Turn right"), 1]].forEach(function (spec) {
         var button = document.createElement("button");
         button.type = "button";
         button.className = "button button-small turn-" + spec[0];
@@ -141,7 +144,7 @@
 
     function turn(direction) {
       var file = lastFile;
-      show("checking", [text("p", "Turning the photo…")]);
+      show("checking", [text("p", gettext("Turning the photo…"))]);
       createImageBitmap(file, { imageOrientation: "from-image" })
         .then(function (bitmap) {
           var canvas = document.createElement("canvas");
@@ -160,7 +163,7 @@
           checkFile(new File([blob], name, { type: "image/jpeg" }));
         })
         .catch(function () {
-          show("bad", [text("p", "This browser cannot turn this photo; turn it in your phone's photo app and upload it again.")]);
+          show("bad", [text("p", gettext("This browser cannot turn this photo; turn it in your phone's photo app and upload it again."))]);
         });
     }
 
@@ -168,7 +171,7 @@
       var group = document.createElement("div");
       group.className = "face-choices";
       group.setAttribute("role", "radiogroup");
-      group.setAttribute("aria-label", role === "husband" ? "Which face is yours" : "Which face is your partner's");
+      group.setAttribute("aria-label", role === "husband" ? gettext("Which face is yours") : gettext("Which face is your partner's"));
       faces.forEach(function (face) {
         var label = document.createElement("label");
         label.className = "face-choice";
@@ -180,7 +183,7 @@
         var crop = document.createElement("img");
         crop.className = "face-crop";
         crop.src = face.url;
-        crop.alt = "Face " + (face.index + 1);
+        crop.alt = interpolate(gettext("Face %(number)s"), { number: face.index + 1 }, true);
         crop.width = 96;
         crop.height = 96;
         label.appendChild(radio);
@@ -207,6 +210,8 @@
           thumb.alt = image.filename;
           option.appendChild(radio);
           option.appendChild(thumb);
+          option.appendChild(text("span", image.filename, "photo-option-name"));
+          option.appendChild(text("span", image.uploaded, "photo-option-date"));
           other.querySelector(".photo-picker").prepend(option);
           other.querySelector(".picker-title").hidden = false;
         });
@@ -216,7 +221,7 @@
 
     function clear() {
       fieldset.querySelectorAll("input[name=" + role + "_photo]").forEach(function (radio) { radio.checked = false; });
-      show("", [text("p", "Choose a photo: we look for faces straight away.", "muted")]);
+      show("", [text("p", gettext("Choose a photo: we look for faces straight away."), "muted")]);
     }
 
     function show(state, parts) {

@@ -9,6 +9,7 @@
 // the before/after slider only when asked for.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (message) { return message; };
   var task = document.getElementById("task");
   if (!task) return;
 
@@ -118,7 +119,6 @@
   // in a scrolling frame, centred where it was tapped; another tap fits it again. Pinching works too: the
   // page never forbids zooming, and the frame lets the fingers through.
   function setUpZoom() {
-    var gettext = window.gettext || function (message) { return message; };
     var compare = document.getElementById("compare");
     var img = document.getElementById("result-image");
     var controls = document.getElementById("zoom-controls");
@@ -180,7 +180,7 @@
       showing = on;
       compare.classList.toggle("show-before", on);
       hold.setAttribute("aria-pressed", on ? "true" : "false");
-      hold.textContent = on ? "Showing the original (tap for your swap)" : "Compare with the original";
+      hold.textContent = on ? gettext("Showing the original (tap for your swap)") : gettext("Compare with the original");
     }
     hold.addEventListener("pointerdown", function () {
       pressStart = Date.now();
@@ -207,7 +207,7 @@
       compare.classList.toggle("compare-slider", on);
       range.hidden = !on;
       sliderButton.setAttribute("aria-pressed", on ? "true" : "false");
-      sliderButton.textContent = on ? "Hide the slider" : "Use a slider";
+      sliderButton.textContent = on ? gettext("Hide the slider") : gettext("Use a slider");
       update();
     }
     sliderButton.addEventListener("click", function () {
