@@ -14,11 +14,16 @@ from django.core.files.base import ContentFile
 from gallery.models import Image
 from gallery.services import HeavyWorkBusy, decode_budget, heavy_work, image_clean, image_rotate, image_upload_or_reuse
 from gallery.services.heavy import decode_budget_peak
-from testing.cast import encode, picture, stored_files, user_create
+from testing.cast import encode, stored_files, user_create
 
 
 def _photo(seed: int, size=(400, 300)) -> bytes:
-    return encode(picture(size, (40 + 20 * seed, 120, 200 - 20 * seed)), "JPEG", quality=90)
+    """A picture of its own (blotches from the seed): neither the same bytes nor the same look as another."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    blotches = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    return encode(PILImage.fromarray(blotches).resize(size, PILImage.Resampling.BILINEAR), "JPEG", quality=90)
 
 
 class _Holder:
