@@ -43,6 +43,14 @@ def _isolated_media(settings, tmp_path):
         }
 
 
+@pytest.fixture(autouse=True)
+def _partner_consent_off(settings):
+    """Swaps run without waiting for the partner's agreement, except where a test asks for it
+    (settings.PARTNER_CONSENT_REQUIRED = True): the consent tests (swaps/tests/test_consent*.py) drive
+    that flow; every other test is about something else and would otherwise wait for a partner."""
+    settings.PARTNER_CONSENT_REQUIRED = False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_test_redis():
     """The test database of the real Redis (REDIS_URL) starts empty: an earlier run's jobs (say one left

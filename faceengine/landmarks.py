@@ -15,6 +15,7 @@ RIGHT_EYE = list(range(36, 42))
 LEFT_EYE = list(range(42, 48))
 MOUTH = list(range(48, 68))
 INNER_MOUTH = list(range(60, 68))
+OUTER_MOUTH = list(range(48, 60))
 
 
 @dataclass

@@ -180,6 +180,8 @@ ACCOUNT_RATE_LIMITS = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Couple Face-Swap <noreply@localhost>")
+# The site's name in its e-mails (greeting, subject, signature), rather than the host name they were sent from.
+SITE_NAME = env.str("SITE_NAME", default="Couple Face-Swap")
 
 # --- Files and storage -------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -264,6 +266,10 @@ OWN_TEMPLATE_MAX_PENDING = env.int("OWN_TEMPLATE_MAX_PENDING", default=2)
 OWN_TEMPLATE_JOB_TIMEOUT = env.int("OWN_TEMPLATE_JOB_TIMEOUT", default=60)
 # "Report this picture" on shared pages: at most this many reports per IP address per hour.
 REPORTS_PER_IP_PER_HOUR = env.int("REPORTS_PER_IP_PER_HOUR", default=5)
+# Partner consent: a swap with a partner's face waits until the partner agreed through their invitation
+# link, valid for PARTNER_CONSENT_DAYS days (README "Partner consent").
+PARTNER_CONSENT_REQUIRED = env.bool("PARTNER_CONSENT_REQUIRED", default=True)
+PARTNER_CONSENT_DAYS = env.int("PARTNER_CONSENT_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

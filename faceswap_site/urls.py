@@ -23,6 +23,8 @@ urlpatterns = [
     path("swaps/favourites/", RedirectView.as_view(pattern_name="couple_templates:favourites", permanent=True)),
     path("swaps/", include("swaps.urls")),
     path("s/", include("swaps.share_urls")),
+    # A partner's invitation to agree to their face being used: no account needed.
+    path("consent/", include("swaps.consent_urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.

@@ -57,3 +57,9 @@ class AlbumForm(SwapForm):
                 % {"most": Album.MAX_TEMPLATES, "ticked": len(chosen)}
             )
         return chosen
+
+
+class PartnerEmailForm(forms.Form):
+    """Where to send the partner's invitation link (used once, never stored)."""
+
+    email = forms.EmailField(label=_("Your partner's e-mail address"), max_length=254)

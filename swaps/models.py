@@ -13,6 +13,9 @@ from faceengine import Face
 
 from .provenance.watermark import new_public_id
 
+# A pending swap may run: it waits for no one's agreement (see PartnerConsent), or it was given.
+RUNNABLE = models.Q(consent__isnull=True) | models.Q(consent__status="agreed")
+
 
 class FaceSwapTask(models.Model):
     """One couple swap (table `faceswap_tasks`): a template, a husband photo, a wife photo, a result."""
@@ -79,6 +82,11 @@ class FaceSwapTask(models.Model):
     # Also an addition: a random 64-bit id (16 hex digits) hidden in the result's invisible mark, so a
     # picture found elsewhere leads back to its task without giving away the database id.
     public_id = models.CharField(max_length=16, unique=True, null=True, blank=True, default=new_public_id)
+    # Also an addition: the partner's agreement this swap waits for (None: asked for before agreements
+    # existed, or PARTNER_CONSENT_REQUIRED is off). It runs only once that agreement is given.
+    consent = models.ForeignKey(
+        "PartnerConsent", on_delete=models.SET_NULL, null=True, blank=True, db_column="consent_id", related_name="tasks"
+    )
 
     class Meta:
         db_table = "faceswap_tasks"
@@ -115,6 +123,15 @@ class FaceSwapTask(models.Model):
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
     @property
+    def waiting_for_partner(self) -> bool:
+        """Pending until the partner agrees to their face being used (nothing runs before)."""
+        return (
+            self.status == self.Status.PENDING
+            and self.consent_id is not None
+            and self.consent.status != PartnerConsent.Status.AGREED
+        )
+
+    @property
     def phase_index(self) -> int:
         """Which of PHASES the swap is in (the page shows those before it as done)."""
         if self.status == self.Status.COMPLETED:
@@ -146,6 +163,8 @@ class FaceSwapTask(models.Model):
     @property
     def step_label(self) -> str:
         """What the worker is doing now, for the progress bar (progress is set at the start of a step)."""
+        if self.waiting_for_partner:
+            return gettext("Waiting for your partner to agree")
         if self.status == self.Status.PENDING:
             return str(_("Waiting for a free worker…"))
         if self.status == self.Status.FAILED:
@@ -288,3 +307,57 @@ class ShareReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report #{self.pk} ({self.get_reason_display()})"
+
+
+class PartnerConsent(models.Model):
+    """A partner's agreement to their face being used by one account holder (table `partner_consents`, an
+    addition to the seed schema).
+
+    The holder invites the partner by a link carrying `token` (192 random bits, single use, valid until
+    `expires_at`); the partner opens it without an account, sees only their face crop and the holder's
+    display name, and agrees or declines. An agreement is tied to the face's `descriptor`, so the same face
+    in another photo is not asked about again; it holds until the partner withdraws it through the link
+    carrying `withdraw_token` (given to them when they agree). Declined or withdrawn: the photo and every
+    swap made with it are deleted; what was deleted is kept here (`removed`) to tell the holder.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for your partner")
+        AGREED = "agreed", _("Agreed")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_consents")
+    # The partner's photo and which of its usable faces (largest first) is theirs; the photo is deleted
+    # when the partner declines or withdraws.
+    photo = models.ForeignKey("gallery.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    face_index = models.PositiveSmallIntegerField(default=0)
+    face_box = models.JSONField(default=list, blank=True)
+    # dlib's 128-d descriptor of the face (faceengine.identity): no picture, no name.
+    descriptor = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+    # secrets.token_urlsafe(24): 192 random bits; cleared once used, so a used link answers 404.
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    expires_at = models.DateTimeField()
+    withdraw_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # After a decline or withdrawal: {"tasks": [ids], "pictures": n}, for the holder's pages.
+    removed = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "partner_consents"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status"], name="partner_consents_user_status")]
+
+    def __str__(self) -> str:
+        return f"Partner consent #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        """The partner's page (the invitation); only while the invitation is open."""
+        return reverse("consent:invite", args=[self.token]) if self.token else ""
+
+    @property
+    def is_open(self) -> bool:
+        """The invitation link works: waiting, unused and not expired."""
+        return self.status == self.Status.WAITING and bool(self.token) and self.expires_at > timezone.now()

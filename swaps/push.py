@@ -60,6 +60,7 @@ def task_status(task: FaceSwapTask, *, ahead: int = 0) -> dict[str, Any]:
         "ahead": ahead,
         "finished": task.is_finished,
         "error_message": task.error_message,
+        "waiting_for_partner": task.waiting_for_partner,
     }
 
 

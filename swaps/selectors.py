@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import Album, FaceSwapTask, ShareLink
+from .models import RUNNABLE, Album, FaceSwapTask, PartnerConsent, ShareLink
 
 
 def swaps_outside_albums(*, user) -> QuerySet[FaceSwapTask]:
@@ -20,7 +22,7 @@ def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
     """The user's swaps, newest first, with what the list shows fetched in the same query."""
     return (
         FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True)
-        .select_related("template__image", "result_image", "husband_image", "wife_image")
+        .select_related("template__image", "result_image", "husband_image", "wife_image", "consent")
         .order_by("-created_at", "-id")
     )
 
@@ -41,12 +43,31 @@ def swaps_in_trash(*, user) -> QuerySet[FaceSwapTask]:
 
 def swaps_ahead(*, task: FaceSwapTask) -> int:
     """How many swaps (anyone's) wait in the queue before this pending one; 0 once it has started."""
-    if task.status != FaceSwapTask.Status.PENDING:
+    if task.status != FaceSwapTask.Status.PENDING or task.waiting_for_partner:
         return 0
     return FaceSwapTask.objects.filter(
         Q(created_at__lt=task.created_at) | Q(created_at=task.created_at, pk__lt=task.pk),
+        RUNNABLE,
         status=FaceSwapTask.Status.PENDING,
     ).count()
+
+
+def consents_removed_recently(*, user, days: int = 30) -> QuerySet[PartnerConsent]:
+    """The holder's agreements a partner declined or withdrew in the last `days` days (their pages say so)."""
+    return PartnerConsent.objects.filter(
+        user=user,
+        status__in=[PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN],
+        decided_at__gte=timezone.now() - timedelta(days=days),
+    ).order_by("-decided_at")
+
+
+def consent_for_removed_task(*, user, task_id: int) -> PartnerConsent | None:
+    """The declined or withdrawn agreement whose removal deleted the holder's swap `task_id`, if any."""
+    # A person has a handful of these; read in Python so it works on every database.
+    for consent in consents_removed_recently(user=user, days=3650):
+        if task_id in (consent.removed or {}).get("tasks", []):
+            return consent
+    return None
 
 
 def photos_for_picker(*, user) -> QuerySet[Image]:
@@ -110,6 +131,6 @@ def album_items(*, album: Album) -> QuerySet[FaceSwapTask]:
     """An album's swaps (trashed ones left out), in the order the templates were picked."""
     return (
         album.tasks.filter(deleted_at__isnull=True)
-        .select_related("template__image", "result_image")
+        .select_related("template__image", "result_image", "consent")
         .order_by("created_at", "id")
     )

@@ -28,4 +28,6 @@ urlpatterns = [
     path("<int:pk>/share/<int:link_pk>/revoke/", views.share_revoke, name="share_revoke"),
     path("<int:pk>/reuse-photos/", views.swap_reuse_photos, name="reuse_photos"),
     path("<int:pk>/provenance/", views_provenance.swap_provenance, name="provenance"),
+    path("partner/<int:pk>/renew/", views.consent_renew, name="consent_renew"),
+    path("partner/<int:pk>/email/", views.consent_email, name="consent_email"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -23,8 +24,8 @@ from templates import selectors as template_selectors
 from templates.models import Template
 
 from . import push, selectors, services
-from .forms import AlbumForm, SwapForm
-from .models import Album, FaceSwapTask
+from .forms import AlbumForm, PartnerEmailForm, SwapForm
+from .models import Album, FaceSwapTask, PartnerConsent
 
 # Remembers the photos of a finished swap for "Try these photos on another template".
 SESSION_PHOTOS = "swap_photos"
@@ -155,6 +156,7 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
         "blocks": blocks,
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
+    context["partner_consent"] = settings.PARTNER_CONSENT_REQUIRED
     return render(request, "swaps/swap_form.html", context)
 
 
@@ -215,7 +217,13 @@ def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
 
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _get_task_for_user(request, pk)
+    try:
+        task = _get_task_for_user(request, pk)
+    except Http404:
+        # Deleted because the partner declined or withdrew: My swaps says so.
+        if selectors.consent_for_removed_task(user=request.user, task_id=pk) is not None:
+            return redirect("swaps:list")
+        raise
     context = {
         "task": task,
         "ahead": selectors.swaps_ahead(task=task),
@@ -228,13 +236,56 @@ def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "swaps/task_detail.html", context)
 
 
+def _get_consent_for_user(request: HttpRequest, pk: int) -> PartnerConsent:
+    return get_object_or_404(PartnerConsent.objects.filter(user=request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def consent_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new invitation link for the partner (the old one stops working)."""
+    consent = _get_consent_for_user(request, pk)
+    if consent.status != PartnerConsent.Status.WAITING:
+        raise Http404
+    services.consent_renew(consent=consent)
+    messages.success(request, gettext("Here is a new link for your partner; the old one no longer works."))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def consent_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the invitation link to the partner's e-mail address (the address is not kept)."""
+    consent = _get_consent_for_user(request, pk)
+    if not consent.is_open:
+        raise Http404
+    form = PartnerEmailForm(request.POST)
+    if form.is_valid():
+        url = request.build_absolute_uri(consent.get_absolute_url())
+        services.consent_invite_send(consent=consent, email=form.cleaned_data["email"], url=url)
+        messages.success(request, gettext("We sent your partner the link."))
+    else:
+        messages.error(request, gettext("Please enter your partner's e-mail address."))
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("swaps:list")
+
+
 @never_cache
 @login_required
 def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The small JSON the task page reads where the push path is not there (one indexed row, plus a count
     while the swap waits in the queue); the same state the push path sends (swaps/push.py)."""
     task = get_object_or_404(
-        FaceSwapTask.objects.only("status", "progress", "error_message", "user_id", "created_at"), pk=pk
+        FaceSwapTask.objects.select_related("consent").only(
+            "status", "progress", "error_message", "user_id", "created_at", "consent__status"
+        ),
+        pk=pk,
     )
     if task.user_id != request.user.pk:
         raise Http404
@@ -339,7 +390,13 @@ def swap_list(request: HttpRequest) -> HttpResponse:
     in_trash = selectors.swaps_in_trash(user=request.user).exists()
     # Album swaps are grouped under their album, on the first page, the newest albums first.
     albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS] if page.number == 1 else []
-    context = {"page": page, "undo": undo, "in_trash": in_trash, "albums": albums}
+    context = {
+        "page": page,
+        "undo": undo,
+        "in_trash": in_trash,
+        "albums": albums,
+        "removed_consents": selectors.consents_removed_recently(user=request.user),
+    }
     return render(request, "swaps/task_list.html", context)
 
 
@@ -467,6 +524,7 @@ def album_new(request: HttpRequest) -> HttpResponse:
         "template_errors": errors.get("templates", []),
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
+    context["partner_consent"] = settings.PARTNER_CONSENT_REQUIRED
     return render(request, "swaps/album_form.html", context)
 
 
@@ -479,6 +537,8 @@ def album_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "items": items,
         "finished": all(item.is_finished for item in items),
         "done": sum(item.status == FaceSwapTask.Status.COMPLETED for item in items),
+        # An album asks the partner once: its swaps share one invitation.
+        "waiting_consent": next((item.consent for item in items if item.waiting_for_partner), None),
     }
     return render(request, "swaps/album_detail.html", context)
 

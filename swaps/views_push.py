@@ -37,7 +37,8 @@ def _task_state(user, pk: int) -> dict | None:
     task = (
         selectors.swaps_for_user(user=user)
         .select_related(None)
-        .only("status", "progress", "error_message", "user_id", "created_at", "album_id")
+        .select_related("consent")
+        .only("status", "progress", "error_message", "user_id", "created_at", "album_id", "consent__status")
         .filter(pk=pk)
         .first()
     )

@@ -38,6 +38,8 @@ def service_env(**extra: str) -> dict[str, str]:
         "DATABASE_URL": test_database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # As in this process (conftest's _partner_consent_off): only the consent tests turn it on.
+        "PARTNER_CONSENT_REQUIRED": str(settings.PARTNER_CONSENT_REQUIRED),
     }
     return site_environ(**{**here, **extra})
 

@@ -39,6 +39,9 @@ class ClassicEngine(Engine):
 
     method: the photo swap's geometry, "local" or "align" (see pipeline.METHODS); keep_tone: a person
     keeps their own skin tone under the template's light (else the face takes the template face's tone);
+    expression (on by default): where the person's mouth is open and the template face's closed, or the
+    other way round, the person's lips are bent onto the template's and its own mouth stays
+    (pipeline.follow_expression).
     mesh_move: a face the 68-landmark alignment would leave visibly out of the template's expression or
     tilt (see needs_mesh_move) is moved along the dense mesh into the template's pose and expression.
     Off by default: measured on the shared pairs (make bench: look and identity tables) it meets the
@@ -62,6 +65,7 @@ class ClassicEngine(Engine):
         method: str = DEFAULT_METHOD,
         keep_tone: bool = True,
         mesh_move: bool = False,
+        expression: bool = True,
         detector: ClassicDetector | None = None,
     ) -> None:
         super().__init__(config)
@@ -70,6 +74,7 @@ class ClassicEngine(Engine):
         self.method = method
         self.keep_tone = keep_tone
         self.mesh_move = mesh_move
+        self.expression = expression
         self.fork_safe = not mesh_move
         self.detector = detector or ClassicDetector()
         self.mesher = FaceMesher()
@@ -79,7 +84,12 @@ class ClassicEngine(Engine):
         return detector_model_files()
 
     def variant(
-        self, *, method: str | None = None, keep_tone: bool | None = None, mesh_move: bool | None = None
+        self,
+        *,
+        method: str | None = None,
+        keep_tone: bool | None = None,
+        mesh_move: bool | None = None,
+        expression: bool | None = None,
     ) -> ClassicEngine:
         """The same engine (sharing its loaded models and their lock) with other settings."""
         other = ClassicEngine(
@@ -87,6 +97,7 @@ class ClassicEngine(Engine):
             method=method or self.method,
             keep_tone=self.keep_tone if keep_tone is None else keep_tone,
             mesh_move=self.mesh_move if mesh_move is None else mesh_move,
+            expression=self.expression if expression is None else expression,
             detector=self.detector,
         )
         other.mesher = self.mesher
@@ -128,7 +139,15 @@ class ClassicEngine(Engine):
             with timed(timings, "mesh"), self.model_lock:
                 meshes = self.meshes(canvas, target, photo, source)
         swap_face_classic(
-            canvas, target, photo, source, method=self.method, keep_tone=self.keep_tone, meshes=meshes, timings=timings
+            canvas,
+            target,
+            photo,
+            source,
+            method=self.method,
+            keep_tone=self.keep_tone,
+            meshes=meshes,
+            expression=self.expression,
+            timings=timings,
         )
 
     def meshes(

@@ -157,23 +157,23 @@ def test_no_dark_patch_on_the_cheek_beside_a_turned_face(engine, photos, templat
     ("template", "husband", "wife", "role", "person"),
     [
         ("Winning hand", "biden", "angelina", "husband", "biden"),  # closed mouth onto a laughing one
-        ("Winning hand", "biden", "angelina", "wife", "angelina"),
+        # (Angelina onto the Winning hand wife: her lips just parted, hers closed, too alike to change.)
         ("closeup", "obama", "astronaut", "husband", "obama"),  # a wide smile onto a closed mouth
         ("closeup", "obama", "astronaut", "wife", "astronaut"),
     ],
 )
-def test_the_mouth_is_the_sources_open_or_closed(engine, photos, templates, template, husband, wife, role, person):
+def test_the_mouth_is_the_templates_open_or_closed(engine, photos, templates, template, husband, wife, role, person):
     image, faces = templates[template]
     result, _ = swap_couple(image, faces, photos[husband], photos[wife], engine=engine)
     source, _ = engine.source_face(photos[person], role=role)
     before = mouth_opening(engine, image, faces[role].box)
     own = mouth_opening(engine, photos[person], source.box)
     after = mouth_opening(engine, result, faces[role].box)
-    # The mouth moves whole with the face: it opens or closes as the source's does, never half of each.
-    if own < before:
-        assert after < before, f"the template's open mouth is still there ({after:.2f} vs {before:.2f})"
-    else:
-        assert after > before and after >= 0.6 * own, f"the source's open mouth was squashed ({after:.2f})"
+    # The template's expression stays (issue 20): its laugh or its closed lips, whatever the person's
+    # photo does, and never half of each.
+    assert abs(after - before) < 0.35 * abs(own - before), (
+        f"the mouth is not the template's: {after:.2f} (template {before:.2f}, person {own:.2f})"
+    )
 
 
 def test_drawn_art_keeps_its_hair_and_its_own_eyes_once(engine, faces_dir, photos):

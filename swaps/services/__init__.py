@@ -6,6 +6,7 @@ import `swaps.services` whatever module a name lives in.
 - `run`: the worker's run (claimed exactly once), failing and retrying;
 - `trash`: trash, restore, delete for good;
 - `repair`: stuck swaps repaired, whether the queue answers;
+- `consent`: the partner's agreement to their face being used (invitation, agree, decline, withdraw);
 - `sharing`: share links; `reports`: reports on shared pictures and takedowns; `albums`: several templates
   at once;
 - `fair_use`: per-person caps and fair queueing;
@@ -14,6 +15,17 @@ import `swaps.services` whatever module a name lives in.
 
 from .albums import album_submit, album_zip
 from .base import SWAP_JOBS, SwapError, engine_get, swap_enqueue
+from .consent import (
+    consent_agree,
+    consent_decline,
+    consent_for_partner,
+    consent_invite_send,
+    consent_open,
+    consent_renew,
+    consent_withdraw,
+    consent_withdrawable,
+    holder_name,
+)
 from .fair_use import (
     SLOT_KEY,
     SLOT_TTL,
@@ -68,7 +80,16 @@ __all__ = [
     "SwapSubmitError",
     "album_submit",
     "album_zip",
+    "consent_agree",
+    "consent_decline",
+    "consent_for_partner",
+    "consent_invite_send",
+    "consent_open",
+    "consent_renew",
+    "consent_withdraw",
+    "consent_withdrawable",
     "engine_get",
+    "holder_name",
     "photo_face_crop",
     "photo_is_checked",
     "report_create",

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from ..models import FaceSwapTask
+from ..models import RUNNABLE, FaceSwapTask
 from .base import SWAP_JOBS, SwapError, swap_enqueue
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,12 @@ def swap_dispatch(*, user_id: int) -> bool:
             if SWAP_JOBS.job_is_waiting(int(holder), connection=connection):
                 return False
             connection.delete(key)
-        task = FaceSwapTask.objects.filter(user_id=user_id, status=Status.PENDING).order_by("created_at", "pk").first()
+        # A swap waiting for the partner's agreement is not queued (consent_agree queues it).
+        task = (
+            FaceSwapTask.objects.filter(RUNNABLE, user_id=user_id, status=Status.PENDING)
+            .order_by("created_at", "pk")
+            .first()
+        )
         if task is None or not connection.set(key, task.pk, nx=True, ex=SLOT_TTL):
             return False
     except RedisError as exc:
@@ -127,7 +132,8 @@ def swaps_dispatch_pending() -> int:
     however often it was queued.
     """
     queued = 0
-    for user_id in FaceSwapTask.objects.filter(status=Status.PENDING).values_list("user_id", flat=True).distinct():
+    waiting = FaceSwapTask.objects.filter(RUNNABLE, status=Status.PENDING)
+    for user_id in waiting.values_list("user_id", flat=True).distinct():
         queued += swap_dispatch(user_id=user_id)
     if queued:
         logger.info("Queued %d pending swap(s)", queued)

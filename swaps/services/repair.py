@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from jobs import stuck_repair
 
-from ..models import FaceSwapTask
+from ..models import RUNNABLE, FaceSwapTask
 from .base import SWAP_JOBS
 from .fair_use import swap_dispatch, swap_job_finished
 from .run import swap_fail
@@ -26,7 +26,7 @@ def swaps_requeue_stuck(*, older_than: timedelta) -> dict[str, int]:
     return stuck_repair(
         kind=SWAP_JOBS,
         processing=FaceSwapTask.objects.filter(status=Status.PROCESSING),
-        pending=FaceSwapTask.objects.filter(status=Status.PENDING),
+        pending=FaceSwapTask.objects.filter(RUNNABLE, status=Status.PENDING),
         older_than=older_than,
         fail=_fail_abandoned,
         # Each owner's oldest pending swap goes to the queue (fair queueing), not every pending swap.

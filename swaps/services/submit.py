@@ -12,6 +12,7 @@ from templates.models import Template
 
 from ..models import Album, FaceSwapTask
 from .base import SwapError
+from .consent import consent_for_partner
 from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
 from .photos import CHOOSE_ROLE_PHOTO, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
@@ -135,6 +136,8 @@ def swap_create(
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
     """
     check_template(template, user=user)
+    # The partner's face waits for the partner's agreement (asked once per face; see services.consent).
+    consent = consent_for_partner(user=user, image=wife_image, face_index=(faces or {}).get("wife", 0))
     images = {"husband": husband_image, "wife": wife_image}
     source_faces = {}
     for role, image in images.items():
@@ -150,6 +153,7 @@ def swap_create(
         wife_image=wife_image,
         source_faces=source_faces,
         album=album,
+        consent=consent,
         status=Status.PENDING,
         progress=0,
     )

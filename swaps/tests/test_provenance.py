@@ -180,3 +180,37 @@ def test_the_result_and_share_pages_link_to_the_provenance_details(client, alice
     admin_page = admin_client.get(reverse("admin:swaps_faceswaptask_change", args=[task.pk])).text
     assert "Manifest: made here, signature valid" in admin_page and f"Mark: task {task.public_id}" in admin_page
     assert f"matches swap #{task.pk}" in admin_page
+
+
+def test_zip_downloads_and_the_shared_picture_carry_the_same_signed_manifest(finished, client, alice):
+    """What leaves the site by "Download all" (ZIP), a share link and its link preview (og:image) is the
+    stored result itself: each validates, from its template, with the task's mark."""
+    import re
+    import zipfile
+
+    from django.urls import reverse
+
+    from swaps import services
+    from swaps.models import Album
+
+    task, _data = finished
+    task.album = Album.objects.create(user=alice)
+    task.save(update_fields=["album"])
+    client.force_login(alice)
+    response = client.get(reverse("swaps:album_zip", args=[task.album.pk]))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        (name,) = archive.namelist()
+        entry = archive.read(name)
+    link = services.share_create(user=alice, task=task, days=7)
+    client.logout()
+    page = client.get(link.get_absolute_url()).text
+    og_image = re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
+    assert og_image.endswith(reverse("share:picture", args=[link.token]))
+    shared = client.get(reverse("share:picture", args=[link.token]))
+    shared_bytes = b"".join(shared.streaming_content)
+    for picture in (entry, shared_bytes):
+        result = verify_bytes(picture)
+        assert result.valid and result.signature_valid and result.made_here, result.problems
+        assert result.ingredients == [task.template.title]
+        assert result.mark.public_id == task.public_id

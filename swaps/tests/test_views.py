@@ -165,6 +165,7 @@ def test_status_endpoint_reports_progress(client, alice, alice_task):
         "ahead": 0,
         "finished": False,
         "error_message": None,
+        "waiting_for_partner": False,
     }
     # A second swap queued behind it is told one is ahead; a started one is at its step.
     later = swap_create(

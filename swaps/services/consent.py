@@ -1,0 +1,227 @@
+"""Partner consent: the partner's face is used only after the partner agreed, through a link, without an account.
+
+A swap names two faces: the account holder's own ("you") and their partner's. `consent_for_partner` ties
+every new swap to an agreement about the partner's face: one already given to this holder for the same
+face (dlib descriptor within faceengine.identity.SAME_PERSON) is reused, so the partner is not asked
+again; an invitation already waiting for the same photo and face is reused, so an album asks once;
+otherwise a new invitation is made. The swap waits ("Waiting for your partner to agree") and nothing
+runs until the partner agrees (`consent_agree`); then the holder's swaps are queued. Declined
+(`consent_decline`) or later withdrawn (`consent_withdraw`): the partner's photo and every swap made with
+the agreement, results included, are deleted, and the holder is told by e-mail and on their pages.
+
+Tokens: secrets.token_urlsafe(24) (192 bits). The invitation's token is cleared once used and expires
+after PARTNER_CONSENT_DAYS; the withdrawal token (given to the partner when they agree) works once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gallery.models import Image, ImageType
+from gallery.services import image_delete
+
+from ..models import FaceSwapTask, PartnerConsent
+from ..provenance.signing import SITE_NAME
+from .base import SWAP_JOBS
+from .fair_use import swap_dispatch
+from .photos import read_image, stored_face
+
+logger = logging.getLogger(__name__)
+
+Status = PartnerConsent.Status
+
+
+def holder_name(user) -> str:
+    """The one thing about the holder the partner's page shows."""
+    return user.get_full_name() or user.username
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _expiry():
+    return timezone.now() + timedelta(days=settings.PARTNER_CONSENT_DAYS)
+
+
+def partner_descriptor(*, image: Image, face_index: int) -> list[float]:
+    """The dlib descriptor of the photo's face number `face_index` (as its check kept it); [] without one."""
+    from faceengine.identity import face_descriptor
+
+    face = stored_face(image, face_index)
+    if face is None:
+        return []
+    return [round(float(v), 6) for v in face_descriptor(read_image(image, "photo"), face)]
+
+
+def consent_for_partner(*, user, image: Image, face_index: int = 0) -> PartnerConsent | None:
+    """The agreement a new swap with this partner photo and face waits for (None when
+    PARTNER_CONSENT_REQUIRED is off): an agreement already given for the same face, an invitation already
+    waiting for it, or a new invitation."""
+    if not settings.PARTNER_CONSENT_REQUIRED:
+        return None
+    from faceengine.identity import same_person
+
+    mine = PartnerConsent.objects.filter(user=user)
+    same_photo = mine.filter(photo=image, face_index=face_index, status__in=[Status.AGREED, Status.WAITING])
+    known = same_photo.order_by("status", "-created_at").first()  # "agreed" sorts before "waiting"
+    if known is not None:
+        return known
+    descriptor = partner_descriptor(image=image, face_index=face_index)
+    if descriptor:
+        for consent in mine.filter(status__in=[Status.AGREED, Status.WAITING]).order_by("status", "-created_at"):
+            if consent.descriptor and same_person(consent.descriptor, descriptor):
+                return consent
+    face = stored_face(image, face_index)
+    return PartnerConsent.objects.create(
+        user=user,
+        photo=image,
+        face_index=face_index,
+        face_box=[round(float(v), 1) for v in face.box] if face is not None else [],
+        descriptor=descriptor,
+        token=_new_token(),
+        expires_at=_expiry(),
+    )
+
+
+def consent_open(*, token: str) -> PartnerConsent | None:
+    """The invitation with this token while it can be answered (waiting, unused, not expired)."""
+    if not token:
+        return None
+    return (
+        PartnerConsent.objects.filter(token=token, status=Status.WAITING, expires_at__gt=timezone.now())
+        .select_related("user", "photo")
+        .first()
+    )
+
+
+def consent_agree(*, consent: PartnerConsent) -> str | None:
+    """The partner agrees: the invitation's token is used up, the holder's waiting swaps are queued.
+    Returns the partner's withdrawal token, or None when the invitation was no longer open."""
+    withdraw_token = _new_token()
+    agreed = PartnerConsent.objects.filter(
+        pk=consent.pk, token=consent.token, status=Status.WAITING, expires_at__gt=timezone.now()
+    ).update(status=Status.AGREED, token=None, withdraw_token=withdraw_token, decided_at=timezone.now())
+    if not agreed:
+        return None
+    transaction.on_commit(lambda: swap_dispatch(user_id=consent.user_id))
+    return withdraw_token
+
+
+def consent_decline(*, consent: PartnerConsent) -> bool:
+    """The partner declines: nothing runs; the photo and the swaps waiting for it are deleted, the holder
+    is told. False when the invitation was no longer open."""
+    declined = PartnerConsent.objects.filter(
+        pk=consent.pk, token=consent.token, status=Status.WAITING, expires_at__gt=timezone.now()
+    ).update(status=Status.DECLINED, token=None, decided_at=timezone.now())
+    if not declined:
+        return False
+    _remove_partner(PartnerConsent.objects.get(pk=consent.pk))
+    return True
+
+
+def consent_withdrawable(*, token: str) -> PartnerConsent | None:
+    """The agreement this withdrawal token may withdraw (agreed, token unused)."""
+    if not token:
+        return None
+    return PartnerConsent.objects.filter(withdraw_token=token, status=Status.AGREED).select_related("user").first()
+
+
+def consent_withdraw(*, consent: PartnerConsent) -> bool:
+    """The partner withdraws their agreement: the photo and every swap made with it (results, files)
+    are deleted, the holder is told. False when it was already withdrawn."""
+    withdrawn = PartnerConsent.objects.filter(
+        pk=consent.pk, withdraw_token=consent.withdraw_token, status=Status.AGREED
+    ).update(status=Status.WITHDRAWN, withdraw_token=None, decided_at=timezone.now())
+    if not withdrawn:
+        return False
+    _remove_partner(PartnerConsent.objects.get(pk=consent.pk))
+    return True
+
+
+def consent_renew(*, consent: PartnerConsent) -> PartnerConsent:
+    """A fresh invitation link (the old one stops working), valid for PARTNER_CONSENT_DAYS again."""
+    PartnerConsent.objects.filter(pk=consent.pk, status=Status.WAITING).update(token=_new_token(), expires_at=_expiry())
+    consent.refresh_from_db()
+    return consent
+
+
+def consent_invite_send(*, consent: PartnerConsent, email: str, url: str) -> None:
+    """Send the invitation link to the partner's e-mail address (nothing else of theirs is kept)."""
+    name = holder_name(consent.user)
+    body = "\n".join(
+        [
+            _("Hello,"),
+            "",
+            _("%(name)s would like to put your face into couple pictures on %(site)s.")
+            % {"name": name, "site": SITE_NAME},
+            _("Nothing is made until you agree. Open this link to see the photo and to agree or decline:"),
+            url,
+            "",
+            _("The link works once, until %(date)s.") % {"date": f"{timezone.localtime(consent.expires_at):%Y-%m-%d}"},
+        ]
+    )
+    send_mail(
+        _("%(name)s asks for your agreement") % {"name": name},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+        fail_silently=False,
+    )
+
+
+def _remove_partner(consent: PartnerConsent) -> None:
+    """Delete the partner's photo(s) and every swap made with this agreement (rows and files), even one
+    being made (its worker notices the row is gone); record what went and tell the holder."""
+    tasks = list(FaceSwapTask.objects.filter(consent=consent).select_related("result_image", "wife_image"))
+    task_ids = [task.pk for task in tasks]
+    photos = {consent.photo} | {task.wife_image for task in tasks}
+    photos = {p for p in photos if p is not None and p.owner_id == consent.user_id and p.image_type == ImageType.SOURCE}
+    pictures = 0
+    with transaction.atomic():
+        for task in tasks:
+            result = task.result_image
+            task.delete()
+            if result is not None:
+                image_delete(image=result)
+                pictures += 1
+        for photo in photos:
+            image_delete(image=photo)
+        PartnerConsent.objects.filter(pk=consent.pk).update(
+            photo=None,
+            descriptor=[],
+            face_box=[],
+            removed={"tasks": task_ids, "pictures": pictures},
+        )
+    for task_id in task_ids:
+        SWAP_JOBS.job_delete(task_id)
+    _tell_holder(consent, pictures=pictures)
+
+
+def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
+    user = consent.user
+    if not user.email:
+        return
+    if consent.status == Status.DECLINED:
+        subject = _("Your partner declined")
+        first = _("Your partner declined to have their face used. Nothing was made with it.")
+    else:
+        subject = _("Your partner withdrew their agreement")
+        first = _("Your partner withdrew their agreement to have their face used.")
+    body = "\n".join(
+        [
+            _("Hello %(name)s,") % {"name": user.username},
+            "",
+            first,
+            _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
+        ]
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)

@@ -1,0 +1,227 @@
+"""Partner consent: a swap with a partner's face waits until the partner agreed through their link (no
+account), an agreement is asked once per face, and declining or withdrawing deletes the photo and every
+picture made with it. Real engine (the faces and their descriptors), real PostgreSQL and Redis queue."""
+
+import io
+import re
+from datetime import timedelta
+
+import django_rq
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from gallery.models import Image
+from swaps import services
+from swaps.models import FaceSwapTask, PartnerConsent
+from swaps.services import SWAP_JOBS, PersonPhoto, album_submit, swap_run, swap_submit
+from testing.cast import stored_files, template_from_photo, upload_photo, upload_photo_bytes
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _consent_on(settings):
+    settings.PARTNER_CONSENT_REQUIRED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def submit(user, template, husband: Image, wife: Image, capture) -> FaceSwapTask:
+    with capture(execute=True):
+        return swap_submit(
+            user=user, template=template, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+        )
+
+
+def queued() -> list[str]:
+    return django_rq.get_queue("swaps").job_ids
+
+
+def test_a_swap_waits_for_the_partner_and_nothing_runs(
+    alice, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    consent = task.consent
+    assert task.status == "pending" and task.waiting_for_partner
+    assert SWAP_JOBS.job_id(task.pk) not in queued()  # nothing is queued
+    assert swap_run(task_id=task.pk) is None  # nor run, however a job would reach a worker
+    assert FaceSwapTask.objects.get(pk=task.pk).status == "pending"
+    # The token: 192 random bits (32 URL-safe characters), expiring after PARTNER_CONSENT_DAYS.
+    assert len(consent.token) == 32 and re.fullmatch(r"[A-Za-z0-9_-]+", consent.token)
+    assert timedelta(days=6, hours=23) < consent.expires_at - timezone.now() <= timedelta(days=7)
+    assert len(consent.descriptor) == 128  # the face's descriptor, no picture
+
+    holder = Client()
+    holder.force_login(alice)
+    page = holder.get(task.get_absolute_url()).text
+    assert "Waiting for your partner to agree" in page
+    assert consent.get_absolute_url() in page  # the invite link, shown again on the swap page
+    status = holder.get(reverse("swaps:status", args=[task.pk])).json()
+    assert status["waiting_for_partner"] is True and status["step"] == "Waiting for your partner to agree"
+    assert "Waiting for your partner to agree" in holder.get(reverse("swaps:list")).text
+
+
+def test_the_partner_sees_only_their_face_and_the_holders_name(
+    alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    partner = Client()
+    page = partner.get(consent.get_absolute_url())
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
+    assert "alice asks for your agreement" in page.text
+    assert alice.email not in page.text and f"/photos/{wife.pk}" not in page.text
+    assert wife.get_file_url() not in page.text
+    face = partner.get(reverse("consent:face", args=[consent.token]))
+    crop = PILImage.open(io.BytesIO(face.content))
+    assert face["Content-Type"] == "image/jpeg" and max(crop.size) <= 320
+    assert crop.size[0] * crop.size[1] < wife.width * wife.height / 2  # the face, not the photo
+
+    # Another account can neither see nor change the holder's invitation; the holder cannot answer it.
+    other = Client()
+    other.force_login(bob)
+    assert other.post(reverse("swaps:consent_renew", args=[consent.pk])).status_code == 404
+    assert other.post(reverse("swaps:consent_email", args=[consent.pk]), {"email": "x@example.com"}).status_code == 404
+    holder = Client()
+    holder.force_login(alice)
+    assert "This invitation is for your partner" in holder.get(consent.get_absolute_url()).text
+    assert holder.post(reverse("consent:agree", args=[consent.token])).status_code == 404
+    consent.refresh_from_db()
+    assert consent.status == "waiting"
+    # The holder may send the link by e-mail through the site.
+    holder.post(reverse("swaps:consent_email", args=[consent.pk]), {"email": "sam@example.com"})
+    assert mail.outbox[-1].to == ["sam@example.com"]
+    assert consent.get_absolute_url() in mail.outbox[-1].body and "alice" in mail.outbox[-1].subject
+
+
+def test_agreeing_uses_the_link_up_and_the_swap_runs(
+    alice, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    token = task.consent.token
+    partner = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = partner.post(reverse("consent:agree", args=[token]))
+    assert answer.status_code == 302 and "/consent/agreed/" in answer["Location"]
+    assert SWAP_JOBS.job_id(task.pk) in queued()  # queued the moment the partner agreed
+    # Single use: the invitation, its face and its buttons answer 404 from now on.
+    assert partner.get(reverse("consent:invite", args=[token])).status_code == 404
+    assert partner.get(reverse("consent:face", args=[token])).status_code == 404
+    assert partner.post(reverse("consent:agree", args=[token])).status_code == 404
+    assert partner.post(reverse("consent:decline", args=[token])).status_code == 404
+    kept = partner.get(answer["Location"])
+    assert kept.status_code == 200 and "Withdraw my agreement" in kept.text
+    done = swap_run(task_id=task.pk)
+    assert done.status == "completed" and done.result_image is not None
+
+
+def test_an_expired_link_answers_404(alice, alice_photos, couple_template, django_capture_on_commit_callbacks):
+    husband, wife = alice_photos
+    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    PartnerConsent.objects.filter(pk=consent.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    partner = Client()
+    assert partner.get(consent.get_absolute_url()).status_code == 404
+    assert partner.post(reverse("consent:agree", args=[consent.token])).status_code == 404
+    # The holder makes a new link; the old one stays dead.
+    holder = Client()
+    holder.force_login(alice)
+    assert "The invitation link has expired" in holder.get(consent.tasks.get().get_absolute_url()).text
+    holder.post(reverse("swaps:consent_renew", args=[consent.pk]))
+    renewed = PartnerConsent.objects.get(pk=consent.pk)
+    assert renewed.token != consent.token and renewed.is_open
+    assert partner.get(reverse("consent:invite", args=[consent.token])).status_code == 404
+    assert partner.get(renewed.get_absolute_url()).status_code == 200
+
+
+def test_a_face_already_agreed_to_is_not_asked_again_and_an_album_asks_once(
+    alice, alice_photos, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    # An album of two scenes: one invitation for both.
+    templates = [couple_template, template_from_photo(faces_dir / "couple_man_woman_casual.jpg")]
+    with django_capture_on_commit_callbacks(execute=True):
+        album = album_submit(
+            user=alice, templates=templates, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+        )
+    assert PartnerConsent.objects.count() == 1
+    assert {task.consent_id for task in album.tasks.all()} == {PartnerConsent.objects.get().pk}
+    holder = Client()
+    holder.force_login(alice)
+    assert holder.get(album.get_absolute_url()).text.count('id="partner-waiting"') == 1
+    consent = PartnerConsent.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("consent:agree", args=[consent.token]))
+
+    # The same face in another photo (a smaller copy): agreed already, the swap is queued at once.
+    with PILImage.open(wife.file.open("rb")) as picture:
+        buffer = io.BytesIO()
+        picture.convert("RGB").resize((picture.width * 3 // 4, picture.height * 3 // 4)).save(buffer, "JPEG")
+    same_face = upload_photo_bytes(alice, buffer.getvalue(), "her-again.jpg")
+    assert same_face.pk != wife.pk
+    again = submit(alice, couple_template, husband, same_face, django_capture_on_commit_callbacks)
+    assert again.consent_id == consent.pk and not again.waiting_for_partner
+    assert PartnerConsent.objects.count() == 1
+
+    # Someone else's face as "your partner": a new invitation.
+    stranger = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
+    other = submit(alice, couple_template, husband, stranger, django_capture_on_commit_callbacks)
+    assert other.waiting_for_partner and other.consent_id != consent.pk
+
+
+def test_withdrawing_deletes_the_photo_and_every_result_files_and_rows(
+    alice, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    partner = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
+    done = swap_run(task_id=task.pk)
+    result = done.result_image
+    link = services.share_create(user=alice, task=done, days=7)
+    files_before = stored_files(settings)
+    assert any(result.file.name in name or name.endswith(result.file.name) for name in files_before)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = partner.post(agreed_url)
+    assert page.status_code == 200 and "Your agreement is withdrawn" in page.text
+    assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
+    assert not Image.objects.filter(pk__in=[wife.pk, result.pk]).exists()
+    assert Image.objects.filter(pk=husband.pk).exists()  # the holder's own photo stays
+    left = stored_files(settings)
+    assert not [name for name in left if wife.file.name in name or result.file.name in name]
+    assert Client().get(link.get_absolute_url()).status_code == 404
+    assert partner.get(agreed_url).status_code == 404  # withdrawn once; the link is used up
+    # The holder is told: by e-mail, on My swaps, and the old swap's page leads there.
+    assert mail.outbox[-1].to == [alice.email] and "withdrew" in mail.outbox[-1].subject
+    holder = Client()
+    holder.force_login(alice)
+    assert holder.get(reverse("swaps:detail", args=[task.pk]))["Location"] == reverse("swaps:list")
+    listing = holder.get(reverse("swaps:list")).text
+    assert "Your partner withdrew their agreement" in listing and "1 picture with their face were deleted" in listing
+
+
+def test_declining_runs_nothing_and_deletes_the_photo(
+    alice, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    token = task.consent.token
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the deletion commits
+        page = Client().post(reverse("consent:decline", args=[token]))
+    assert page.status_code == 200 and "You declined" in page.text
+    assert not FaceSwapTask.objects.filter(pk=task.pk).exists()
+    assert not Image.objects.filter(pk=wife.pk).exists()
+    assert not [name for name in stored_files(settings) if wife.file.name in name]
+    assert Client().get(reverse("consent:invite", args=[token])).status_code == 404
+    consent = PartnerConsent.objects.get()
+    assert consent.status == "declined" and consent.descriptor == [] and consent.photo is None
+    assert "declined" in mail.outbox[-1].subject
+    holder = Client()
+    holder.force_login(alice)
+    assert "Your partner declined" in holder.get(reverse("swaps:list")).text
