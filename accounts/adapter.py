@@ -1,4 +1,6 @@
 import logging
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
@@ -9,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # A browser someone has logged in from before carries this signed cookie (their user id). Wrong passwords
 # throttle an account per (account, client IP), so an attacker elsewhere never locks its owner out; from
@@ -33,6 +36,24 @@ def _account_id(credentials: dict) -> int | None:
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth hooks: where people land after account changes, and log-in throttling."""
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Every e-mail names the site as SITE_NAME says, not by the host name the request came in on.
+        host = context["request"].get_host() if context.get("request") else ""
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=host)
+        super().send_mail(template_prefix, email, {"current_site": site, "site_name": settings.SITE_NAME, **context})
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"{settings.SITE_NAME}: {subject}"
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """The confirmation link, carrying the page the person signed up from (e.g. the template they
+        wanted to use): confirming takes them back there instead of the home page."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        back = (request.POST.get("next") or request.GET.get("next") or "") if request is not None else ""
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            url = f"{url}?{urlencode({'next': back})}"
+        return url
 
     def get_password_change_redirect_url(self, request) -> str:
         # Back to "My account", where the change password link is, rather than the empty form again.

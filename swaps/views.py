@@ -80,7 +80,7 @@ def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[st
     return [
         {
             "role": role,
-            "title": "You" if role == ROLES[0] else "Your partner",
+            "title": gettext("You") if role == ROLES[0] else gettext("Your partner"),
             "photo_field": form[f"{role}_photo"],
             "upload_field": form[f"{role}_upload"],
             "selected": str(chosen[role].pk) if role in chosen else "",
@@ -202,7 +202,7 @@ def photo_check(request: HttpRequest) -> JsonResponse:
                 "thumbnail_url": image.get_thumbnail_url(),
                 "filename": image.filename,
                 # As the picker writes it beside each photo.
-                "uploaded": date_format(localtime(image.uploaded_at), "j M Y"),
+                "uploaded": date_format(localtime(image.uploaded_at), "SHORT_DATE_FORMAT"),
             },
             "faces": _face_options(image, check),
             "chosen": check.chosen,

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import translation
 
@@ -55,6 +56,20 @@ def _album_state(user, pk: int) -> dict | None:
     return {"finished": all(item.is_finished for item in items)}
 
 
+def _then_close(read):
+    """`read`, then this thread's database connections closed: under ASGI each request has a thread of its
+    own for its synchronous work, which an open stream keeps; 1,000 open pages must not hold 1,000
+    database connections between the rare reads."""
+
+    def run(*args):
+        try:
+            return read(*args)
+        finally:
+            connections.close_all()
+
+    return sync_to_async(run)
+
+
 async def _user(request: HttpRequest):
     user = await request.auser()
     if not user.is_authenticated:
@@ -76,11 +91,12 @@ def _response(body, *, streaming: bool) -> HttpResponse:
 async def swap_events(request: HttpRequest, pk: int) -> HttpResponse:
     """Swap `pk`'s state as server-sent events: now, then each change, until it has finished."""
     user = await _user(request)
-    state = await sync_to_async(_task_state)(user, pk)
+    streaming = isinstance(request, ASGIRequest)
+    state = await (_then_close(_task_state) if streaming else sync_to_async(_task_state))(user, pk)
     if state is None:
         raise Http404
     retry = f"retry: {RETRY_MS}\n\n".encode()
-    if not isinstance(request, ASGIRequest) or state["finished"]:
+    if not streaming or state["finished"]:
         return _response(retry + _event(state), streaming=False)
     language = translation.get_language()
     channel = push.TASK_CHANNEL.format(id=pk)
@@ -91,7 +107,7 @@ async def swap_events(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             await hub.ready()
             # Read after subscribing: a change from now on is both in this state or after it in the queue.
-            current = await sync_to_async(_task_state)(user, pk)
+            current = await _then_close(_task_state)(user, pk)
             if current is None:
                 return
             yield retry + _event(current)
@@ -118,7 +134,7 @@ async def swap_events(request: HttpRequest, pk: int) -> HttpResponse:
                     moved = moved or (waiting and source == push.QUEUE_CHANNEL)
                     if (moved and now - last_read >= AHEAD_SECONDS) or now - last_read >= REFRESH_SECONDS:
                         with translation.override(language):
-                            current = await sync_to_async(_task_state)(user, pk)
+                            current = await _then_close(_task_state)(user, pk)
                         last_read, moved = now, False
                         if current is None:
                             return
@@ -143,11 +159,12 @@ async def album_events(request: HttpRequest, pk: int) -> HttpResponse:
     """An album's changes as server-sent events: {"id": task, "status": ...} for each of its swaps' changes,
     and {"finished": true} at the end; the page reads the tiles' details from the album's status JSON."""
     user = await _user(request)
-    state = await sync_to_async(_album_state)(user, pk)
+    streaming = isinstance(request, ASGIRequest)
+    state = await (_then_close(_album_state) if streaming else sync_to_async(_album_state))(user, pk)
     if state is None:
         raise Http404
     retry = f"retry: {RETRY_MS}\n\n".encode()
-    if not isinstance(request, ASGIRequest) or state["finished"]:
+    if not streaming or state["finished"]:
         return _response(retry + _event(state), streaming=False)
     channel = push.ALBUM_CHANNEL.format(id=pk)
 
@@ -156,7 +173,7 @@ async def album_events(request: HttpRequest, pk: int) -> HttpResponse:
         queue = hub.subscribe(channel)
         try:
             await hub.ready()
-            current = await sync_to_async(_album_state)(user, pk)
+            current = await _then_close(_album_state)(user, pk)
             if current is None:
                 return
             yield retry + _event(current)
@@ -170,7 +187,7 @@ async def album_events(request: HttpRequest, pk: int) -> HttpResponse:
                     return
                 change = json.loads(data)
                 if change["status"] in (FaceSwapTask.Status.COMPLETED, FaceSwapTask.Status.FAILED):
-                    current = await sync_to_async(_album_state)(user, pk)
+                    current = await _then_close(_album_state)(user, pk)
                     if current is None:
                         return
                 yield _event({**change, "finished": current["finished"]})

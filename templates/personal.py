@@ -41,14 +41,23 @@ def personalise(request: HttpRequest, content: bytes) -> bytes:
         for pk, title in Template.objects.filter(pk__in=ids).values_list("pk", "title")
     }
     rendered: dict[tuple[bytes, bytes], bytes] = {}
+    # The context processors (the person, their favourites, the CSRF token) run once for all the parts, not
+    # once per part as render(context, request) would: 25 hearts are one favourites query, not 25.
+    shared: dict | None = None
 
     def fill(match: re.Match) -> bytes:
+        nonlocal shared
         name, pk = match.group(1), match.group(2)
         if pk and int(pk) not in templates:  # gone since the page was kept: leave the visitor's part
             return match.group(0)
         if (name, pk) not in rendered:
-            context = {"template": templates.get(int(pk))} if pk else {}
-            html = get_template(name.decode()).render(context, request)
+            part = get_template(name.decode())
+            if shared is None:
+                shared = {}
+                for processor in part.template.engine.template_context_processors:
+                    shared.update(processor(request))
+            context = {**shared, "template": templates.get(int(pk))} if pk else shared
+            html = part.render(context)
             rendered[(name, pk)] = b"<!--personal:%s%s-->%s<!--/personal-->" % (
                 name,
                 b":" + pk if pk else b"",

@@ -242,6 +242,31 @@ def test_a_swap_onto_the_drawn_face_keeps_its_highlights_palette_and_ink(engine,
     assert darker > 8 if name == "obama" else abs(darker) < 3
 
 
+@pytest.mark.slow
+def test_pink_hair_beside_a_blushed_face_keeps_its_colour_for_a_darker_person(engine, photos):
+    # The drawing blushes its cheeks pink, and its hair beside the face is a pink near that blush (as the
+    # shared two girls' is). A darker person's tone goes onto the drawn skin around the face, never onto
+    # those strands: they stay the hair's colour, not a skin brown.
+    image, face = drawn_face()
+    blush, hair = (248, 210, 205), (245, 193, 198)
+    for x in (88, 152):
+        cv2.ellipse(image, (x, 148), (20, 10), 0, 0, 360, blush, -1)
+    strands = np.zeros(image.shape[:2], dtype=np.uint8)
+    for x in (40, 45, 195, 200):
+        cv2.line(strands, (x, 80), (x, 200), 1, 3)
+    image[strands > 0] = hair
+    source, _ = engine.source_face(photos["obama"], role="husband")
+    result, trace = image.copy(), {}
+    acg.swap_face_acg(result, face, photos["obama"], source, trace=trace)
+    assert trace["palette"].blush is not None  # the drawing's blush is measured as its own tone
+    assert trace["palette"].base[0] - trace["tones"].base[0] > 8  # and his tone is darker
+    hair_lab = to_lab(np.array([[hair]], dtype=np.uint8))[0, 0]
+    # The strands' middles above the mouth (below it the drawn jaw takes his shape and moves its outline).
+    core = cv2.erode(strands, np.ones((1, 3), np.uint8)) > 0
+    core[140:] = False
+    assert np.linalg.norm(to_lab(result)[core] - hair_lab, axis=-1).max() < 3.0
+
+
 def kept_share(result: np.ndarray, image: np.ndarray, face: Face, trace: dict, index: int) -> float:
     """The share of a drawn highlight's pixels (its inside, not its blended rim) that are in the result as
     drawn (within 8 levels), moved whole pixels to its place, where the new eye shows."""

@@ -79,3 +79,21 @@ def test_the_template_page_is_shared_too_and_a_heart_pressed_shows_at_once(clien
     assert again.get(CACHE_HEADER) is None and hearts(again) == {lanterns.pk: "true"}
     assert hearts(alice_client.get(detail)) == {lanterns.pk: "true"}
     assert hearts(client.get(detail)) == {}
+
+
+def test_a_full_gallery_page_fills_every_persons_heart_with_a_few_queries_not_one_per_card(
+    client, django_assert_max_num_queries
+):
+    """The person's parts share one context (their favourites read once), however many cards the page has."""
+    cards = [make_template(title=f"Scene {i}") for i in range(12)]
+    alice = user_create(username="alice")
+    for template in cards[:3]:
+        favourite_toggle(user=alice, template=template)
+    client.get(GALLERY)
+    alice_client = signed_in(alice)
+    alice_client.get(GALLERY)
+    # The session, the person, the cards' titles, the favourites.
+    with django_assert_max_num_queries(5):
+        page = alice_client.get(GALLERY)
+    assert page[CACHE_HEADER] == "hit-personal"
+    assert hearts(page) == {t.pk: "true" if t in cards[:3] else "false" for t in cards}

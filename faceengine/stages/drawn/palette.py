@@ -190,10 +190,12 @@ def tone_drawn_skin(
     edge: np.ndarray | None = None,
 ) -> np.ndarray:
     """image with the drawing's own skin around the face (the ears, the neck: where the drawing, lab, is
-    within TONE_NEAR of its skin's tones, fading out by TONE_NEAR more) moved by shift, times weight
-    (float 0..1). Where edge (0/1) is set, a pixel that mixes the skin with the line colour `line`
-    (CIELAB) moves by the skin's share of it (`mixed_skin`)."""
-    tones = [palette.base, palette.shadow] + ([] if palette.blush is None else [palette.blush])
+    within TONE_NEAR of its skin's base or shadow tone, fading out by TONE_NEAR more) moved by shift, times
+    weight (float 0..1). Not near its blush: a drawn blush lies on the cheeks, inside the face, and pink
+    or red hair is near it (its strands over the forehead and beside the face turned a skin brown). Where
+    edge (0/1) is set, a pixel that mixes the skin with the line colour `line` (CIELAB) moves by the
+    skin's share of it (`mixed_skin`)."""
+    tones = [palette.base, palette.shadow]
     near = np.min(np.stack([np.linalg.norm(lab - tone, axis=-1) for tone in tones]), axis=0)
     amount = np.clip(2.0 - near / TONE_NEAR, 0.0, 1.0)
     # The pixels along the skin's edge (half skin, half line or hair) too, or a pale rim stays; not the
