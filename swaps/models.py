@@ -367,3 +367,19 @@ class PartnerConsent(models.Model):
     def is_open(self) -> bool:
         """The invitation link works: waiting, unused and not expired."""
         return self.status == self.Status.WAITING and bool(self.token) and self.expires_at > timezone.now()
+
+
+class HolderFace(models.Model):
+    """ "This is me": the face an account holder confirmed as their own (table `holder_faces`, an addition
+    to the seed schema), asked once, on their first swap. Only dlib's descriptor is kept (no picture). A
+    swap's "you" face must be this person; anyone else's face needs their own agreement."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holder_face")
+    descriptor = models.JSONField(default=list)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "holder_faces"
+
+    def __str__(self) -> str:
+        return f"Confirmed face of user #{self.user_id}"
