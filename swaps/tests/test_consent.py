@@ -265,3 +265,15 @@ def test_you_confirm_your_own_face_once_and_someone_elses_is_refused_as_yours(
     holder.post(reverse("swaps:holder_face_forget"))
     assert not HolderFace.objects.filter(user=alice).exists()
     assert 'id="id_this_is_me"' in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+
+
+def test_staff_see_agreements_but_never_their_links(
+    alice, alice_photos, couple_template, admin_client, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    listing = admin_client.get(reverse("admin:swaps_partnerconsent_changelist")).text
+    page = admin_client.get(reverse("admin:swaps_partnerconsent_change", args=[consent.pk])).text
+    assert "alice" in listing and "Waiting for your partner" in page
+    assert consent.token not in listing + page
+    assert admin_client.get(reverse("admin:swaps_partnerconsent_add")).status_code == 403
