@@ -40,6 +40,9 @@ EXPRESSION_MOUTH = 0.045
 # face's size (the person's lip edge, moved onto the template's, stays under it), feathered over
 # EXPRESSION_FEATHER of it.
 EXPRESSION_MOUTH_GROW = 0.02
+# The points around the mouth follow it by a Gaussian of their distance from it, this fraction of the
+# face's size (0: pinned; wider when narrower would fold the face).
+EXPRESSION_REACH = (0.0, 0.1, 0.2)
 # A template mouth open this much (as EXPRESSION_MOUTH measures it) shows only what lies between its
 # lips (grown by EXPRESSION_INNER_GROW of the face's size), and the person's lips frame it.
 EXPRESSION_OPEN = 0.03
@@ -232,12 +235,22 @@ def follow_expression(
     if abs(mouth_openness(moved_lm) - mouth_openness(work.landmarks)) <= EXPRESSION_MOUTH:
         return None
     keep = [i for i in range(68) if i not in INNER_MOUTH]
-    goals = moved_lm.copy()
-    goals[OUTER_MOUTH] = work.landmarks[OUTER_MOUTH]
-    # The forehead's outline points too, so the bend stays inside the face.
-    points = np.concatenate([moved_lm[keep], blend.face_outline(moved_lm)[17:]])
-    targets = np.concatenate([goals[keep], blend.face_outline(goals)[17:]])
-    bent = align.piecewise_warp(moved, points, targets)
+    shift = work.landmarks[OUTER_MOUTH] - moved_lm[OUTER_MOUTH]
+    bent = None
+    for reach in EXPRESSION_REACH:
+        # The points around the mouth (jaw, chin, nostrils) go part of the way with it, so a mouth that
+        # moves far (a laughing template's, lower and wider) never crosses them.
+        near = np.linalg.norm(moved_lm[:, None, :] - moved_lm[None, OUTER_MOUTH, :], axis=2)
+        weights = np.exp(-0.5 * (near / max(1.0, reach * work.size)) ** 2)
+        follow = (weights @ shift) / np.maximum(weights.sum(axis=1), 1e-6)[:, None] * weights.max(axis=1)[:, None]
+        goals = moved_lm + follow
+        goals[OUTER_MOUTH] = work.landmarks[OUTER_MOUTH]
+        # The forehead's outline points too, so the bend stays inside the face.
+        points = np.concatenate([moved_lm[keep], blend.face_outline(moved_lm)[17:]])
+        targets = np.concatenate([goals[keep], blend.face_outline(moved_lm)[17:]])
+        bent = align.piecewise_warp(moved, points, targets)
+        if bent is not None:
+            break
     if bent is None:
         return None
     goals[INNER_MOUTH] = work.landmarks[INNER_MOUTH]
