@@ -584,7 +584,7 @@ def album_status(request: HttpRequest, pk: int) -> JsonResponse:
             "step": item.step_label,
             "progress": item.progress or 0,
             "finished": item.is_finished,
-            "error_message": item.error_message,
+            "error_message": item.error_message_shown,
             "result_url": item.result_image.get_thumbnail_url() if item.result_image else None,
         }
         for item in selectors.album_items(album=album)
