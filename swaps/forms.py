@@ -21,6 +21,8 @@ class SwapForm(forms.Form):
     wife_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
     wife_upload = forms.FileField(required=False, label=_("Upload a new photo of your partner"))
     wife_face = forms.IntegerField(required=False, min_value=0, max_value=99)
+    # Asked once per account (swaps.services.holder_face_check): the "you" face is the holder's own.
+    this_is_me = forms.BooleanField(required=False, label=_("This is me: the face I chose as mine is my own face"))
 
     def __init__(self, *args, photos, **kwargs) -> None:
         super().__init__(*args, **kwargs)

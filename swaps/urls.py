@@ -30,4 +30,5 @@ urlpatterns = [
     path("<int:pk>/provenance/", views_provenance.swap_provenance, name="provenance"),
     path("partner/<int:pk>/renew/", views.consent_renew, name="consent_renew"),
     path("partner/<int:pk>/email/", views.consent_email, name="consent_email"),
+    path("me/forget/", views.holder_face_forget, name="holder_face_forget"),
 ]

@@ -90,3 +90,30 @@ def test_the_scripts_catalogue_is_a_script_in_the_pages_language(client):
     catalogue = client.get(src, **JAPANESE)
     assert catalogue.status_code == 200 and "javascript" in catalogue["Content-Type"]
     assert "django.gettext" in catalogue.text
+
+
+def test_a_failed_swap_says_why_in_the_owners_language(client):
+    """The worker stores its message in English (it has no visitor's language); its owner reads it in theirs."""
+    from swaps.models import FaceSwapTask
+    from swaps.services.base import SWAP_JOBS
+    from testing.cast import encode, picture, upload_photo_bytes
+
+    owner = user_create(username="mei")
+    photo = upload_photo_bytes(owner, encode(picture((64, 64), (200, 180, 160))), "mine.jpg")
+    task = FaceSwapTask.objects.create(
+        user=owner,
+        template=make_template(),
+        husband_image=photo,
+        wife_image=photo,
+        status=FaceSwapTask.Status.FAILED,
+        error_message=SWAP_JOBS.timeout_error,
+    )
+    reader = Client(**JAPANESE)
+    reader.force_login(owner)
+    page = reader.get(task.get_absolute_url())
+    assert "時間がかかりすぎたため止めました" in page.text and "took too long" not in page.text
+    status = reader.get(reverse("swaps:status", args=[task.pk])).json()
+    assert status["error_message"].startswith("このスワップは時間がかかりすぎたため止めました")
+    english = Client()
+    english.force_login(owner)
+    assert SWAP_JOBS.timeout_error in english.get(task.get_absolute_url()).text

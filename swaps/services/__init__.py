@@ -24,6 +24,8 @@ from .consent import (
     consent_renew,
     consent_withdraw,
     consent_withdrawable,
+    holder_face_check,
+    holder_face_forget,
     holder_name,
 )
 from .fair_use import (
@@ -89,6 +91,8 @@ __all__ = [
     "consent_withdraw",
     "consent_withdrawable",
     "engine_get",
+    "holder_face_check",
+    "holder_face_forget",
     "holder_name",
     "photo_face_crop",
     "photo_is_checked",

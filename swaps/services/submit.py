@@ -12,7 +12,7 @@ from templates.models import Template
 
 from ..models import Album, FaceSwapTask
 from .base import SwapError
-from .consent import consent_for_partner
+from .consent import consent_for_partner, holder_face_check
 from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
 from .photos import CHOOSE_ROLE_PHOTO, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
@@ -47,7 +47,13 @@ class SwapSubmitError(ValidationError):
 
 
 def swap_submit(
-    *, user, template: Template, husband: PersonPhoto, wife: PersonPhoto, album: Album | None = None
+    *,
+    user,
+    template: Template,
+    husband: PersonPhoto,
+    wife: PersonPhoto,
+    album: Album | None = None,
+    this_is_me: bool = False,
 ) -> FaceSwapTask:
     """The one way to ask for a swap: check the template and both photos, store new uploads, queue it.
 
@@ -69,6 +75,14 @@ def swap_submit(
     photos, checks = prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
     if not errors and photos["husband"] == photos["wife"] and checks["husband"].chosen == checks["wife"].chosen:
         errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
+    if not errors:
+        try:
+            # "You" must be the holder's own face (confirmed once); the partner's waits for their agreement.
+            holder_face_check(
+                user=user, image=photos["husband"], face_index=checks["husband"].chosen, this_is_me=this_is_me
+            )
+        except SwapError as exc:
+            errors["husband"] = [exc.message]
     if errors:
         raise SwapSubmitError(errors, photos, checks)
     try:

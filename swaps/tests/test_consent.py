@@ -16,8 +16,8 @@ from PIL import Image as PILImage
 
 from gallery.models import Image
 from swaps import services
-from swaps.models import FaceSwapTask, PartnerConsent
-from swaps.services import SWAP_JOBS, PersonPhoto, album_submit, swap_run, swap_submit
+from swaps.models import FaceSwapTask, HolderFace, PartnerConsent
+from swaps.services import SWAP_JOBS, PersonPhoto, SwapSubmitError, album_submit, swap_run, swap_submit
 from testing.cast import stored_files, template_from_photo, upload_photo, upload_photo_bytes
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -32,7 +32,11 @@ def _consent_on(settings):
 def submit(user, template, husband: Image, wife: Image, capture) -> FaceSwapTask:
     with capture(execute=True):
         return swap_submit(
-            user=user, template=template, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+            user=user,
+            template=template,
+            husband=PersonPhoto(image=husband),
+            wife=PersonPhoto(image=wife),
+            this_is_me=True,
         )
 
 
@@ -146,7 +150,11 @@ def test_a_face_already_agreed_to_is_not_asked_again_and_an_album_asks_once(
     templates = [couple_template, template_from_photo(faces_dir / "couple_man_woman_casual.jpg")]
     with django_capture_on_commit_callbacks(execute=True):
         album = album_submit(
-            user=alice, templates=templates, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+            user=alice,
+            templates=templates,
+            husband=PersonPhoto(image=husband),
+            wife=PersonPhoto(image=wife),
+            this_is_me=True,
         )
     assert PartnerConsent.objects.count() == 1
     assert {task.consent_id for task in album.tasks.all()} == {PartnerConsent.objects.get().pk}
@@ -225,3 +233,47 @@ def test_declining_runs_nothing_and_deletes_the_photo(
     holder = Client()
     holder.force_login(alice)
     assert "Your partner declined" in holder.get(reverse("swaps:list")).text
+
+
+def test_you_confirm_your_own_face_once_and_someone_elses_is_refused_as_yours(
+    alice, alice_photos, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    holder = Client()
+    holder.force_login(alice)
+    form = holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+    assert 'id="id_this_is_me"' in form and "Your partner gets a link to agree" in form
+    # Not ticked: nothing is made, and "you" is told what to do.
+    with pytest.raises(SwapSubmitError) as refused:
+        swap_submit(
+            user=alice, template=couple_template, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+        )
+    assert "Tick “This is me”" in refused.value.message_dict["husband"][0]
+    assert not FaceSwapTask.objects.exists() and not HolderFace.objects.exists()
+    # Ticked once: the face is kept as a descriptor only, and never asked again.
+    submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    assert len(HolderFace.objects.get(user=alice).descriptor) == 128
+    assert 'id="id_this_is_me"' not in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+    # Someone else's face as "you" is refused: that person would need their own agreement.
+    stranger = upload_photo(alice, faces_dir / "two_men_whitehouse.jpg")
+    with pytest.raises(SwapSubmitError) as other:
+        submit(alice, couple_template, stranger, wife, django_capture_on_commit_callbacks)
+    assert "This is not the face you confirmed as yours" in other.value.message_dict["husband"][0]
+    # My account shows it and can forget it; the next swap asks again.
+    account = holder.get(reverse("accounts:profile")).text
+    assert 'id="self-face"' in account and "Forget my face" in account
+    holder.post(reverse("swaps:holder_face_forget"))
+    assert not HolderFace.objects.filter(user=alice).exists()
+    assert 'id="id_this_is_me"' in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+
+
+def test_staff_see_agreements_but_never_their_links(
+    alice, alice_photos, couple_template, admin_client, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    listing = admin_client.get(reverse("admin:swaps_partnerconsent_changelist")).text
+    page = admin_client.get(reverse("admin:swaps_partnerconsent_change", args=[consent.pk])).text
+    assert "alice" in listing and "Waiting for your partner" in page
+    assert consent.token not in listing + page
+    assert admin_client.get(reverse("admin:swaps_partnerconsent_add")).status_code == 403
