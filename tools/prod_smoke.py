@@ -218,6 +218,27 @@ def visit(base: str, s3: SeaweedFS, web_log) -> None:
     task_path = urlsplit(submit.headers["Location"]).path
     step(f"swap submitted: {task_path}")
 
+    # The partner's face waits for the partner's agreement: they open the invitation link the page shows,
+    # in their own browser and without an account, and agree.
+    waiting = session.get(f"{base}{task_path}", timeout=30).text
+    invite_url = next(iter(re.findall(r'value="(https?://[^"]+/consent/[^"/]+/)"', waiting)), None)
+    check(invite_url is not None, "the swap page shows no invitation link for the partner")
+    invite_path = urlsplit(invite_url).path
+    partner = requests.Session()
+    token = form_token(partner, f"{base}{invite_path}")
+    agreed = partner.post(
+        f"{base}{invite_path}agree/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}{invite_path}"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    check(
+        agreed.status_code == 302 and "/consent/agreed/" in agreed.headers["Location"],
+        f"partner's agreement: {agreed.status_code} {agreed.text[:2000]}",
+    )
+    step("the partner agreed through the invitation link, without an account")
+
     def finished() -> dict:
         status = session.get(f"{base}{task_path}status/", timeout=10).json()
         return status if status["finished"] else {}
