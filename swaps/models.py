@@ -225,6 +225,9 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
+    # The owner's choice: the shared picture shows a small visible "AI" badge in its corner (re-marked
+    # and re-signed, so it carries the same provenance).
+    badge = models.BooleanField(default=False)
 
     class Meta:
         db_table = "swap_share_links"

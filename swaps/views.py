@@ -23,7 +23,7 @@ from gallery.services import image_open
 from templates import selectors as template_selectors
 from templates.models import Template
 
-from . import push, selectors, services
+from . import provenance, push, selectors, services
 from .forms import AlbumForm, PartnerEmailForm, SwapForm
 from .models import Album, FaceSwapTask, PartnerConsent
 
@@ -431,7 +431,10 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
     days = request.POST.get("days", "")
     try:
         link = services.share_create(
-            user=request.user, task=task, days=int(days) if days.isdigit() and len(days) < 4 else 0
+            user=request.user,
+            task=task,
+            days=int(days) if days.isdigit() and len(days) < 4 else 0,
+            badge=request.POST.get("badge") == "on",
         )
     except services.SwapError as exc:
         messages.error(request, exc.message)
@@ -481,6 +484,12 @@ def share_picture(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("This link has expired or was turned off by its owner.")
     image = link.task.result_image
+    if link.badge:
+        # The owner chose a visible badge: the same picture with it, marked and signed again.
+        response = HttpResponse(provenance.badged_result(link.task), content_type=image.content_type)
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Robots-Tag"] = "noindex"
+        return response
     # Streamed here rather than redirected to a presigned URL: the link must stop working the moment it is
     # revoked (a presigned URL would live on until it expires), and link previews need one stable address.
     # A transparent template's result is a PNG; the rest are JPEGs.
