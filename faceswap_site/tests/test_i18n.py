@@ -117,3 +117,27 @@ def test_a_failed_swap_says_why_in_the_owners_language(client):
     english = Client()
     english.force_login(owner)
     assert SWAP_JOBS.timeout_error in english.get(task.get_absolute_url()).text
+
+
+def test_the_engines_words_about_a_photo_are_said_in_the_visitors_language():
+    """The engine (no Django) explains in English; the swap form shows it in the visitor's language."""
+    import numpy as np
+    from django.utils import translation
+
+    from faceengine import EngineError
+    from swaps.engine_words import engine_words
+    from swaps.services.base import engine_get
+
+    with pytest.raises(EngineError) as caught:
+        engine_get().person_faces(np.full((20, 30, 3), 128, dtype=np.uint8))
+    english = caught.value.message
+    assert english.startswith("This photo is only 30x20 pixels")
+    with translation.override("ja"):
+        assert engine_words(english) == (
+            "この写真は 30x20 ピクセルしかなく、顔を見つけるには小さすぎます。"
+            "もっと大きな写真をアップロードしてください。"
+        )
+    with translation.override("zh-hans"):
+        assert "30x20 像素" in engine_words(english)
+    assert engine_words(english) == english  # English stays as the engine wrote it
+    assert engine_words("Something the engine never said.") == "Something the engine never said."

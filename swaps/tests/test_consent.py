@@ -277,3 +277,14 @@ def test_staff_see_agreements_but_never_their_links(
     assert "alice" in listing and "Waiting for your partner" in page
     assert consent.token not in listing + page
     assert admin_client.get(reverse("admin:swaps_partnerconsent_add")).status_code == 403
+
+
+def test_staff_tools_that_make_a_swap_from_packaged_pictures_do_not_wait(alice, alice_photos, couple_template):
+    """swap_create (seed_demo_swaps' demo swap from packaged pictures) asks no one; swap_submit, the entry
+    for people's requests, always does."""
+    from swaps.services import swap_create
+
+    husband, wife = alice_photos
+    task = swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=wife)
+    assert task.consent is None and not task.waiting_for_partner
+    assert swap_run(task_id=task.pk).status == "completed"
