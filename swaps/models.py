@@ -355,6 +355,15 @@ class PartnerConsent(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # After a decline or withdrawal: {"tasks": [ids], "pictures": n}, for the holder's pages.
     removed = models.JSONField(default=dict, blank=True)
+    # The partner's own login, if they made one after agreeing: they see the couple's swaps made under
+    # this agreement in their My swaps, and can withdraw it there.
+    partner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_agreements",
+    )
 
     class Meta:
         db_table = "partner_consents"
