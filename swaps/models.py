@@ -164,7 +164,9 @@ class FaceSwapTask(models.Model):
     def error_message_shown(self) -> str | None:
         """The failure as its owner reads it, in their language: the worker stores it in English (it has no
         visitor's language), and its fixed sentences are in the catalogue (swaps.services.base)."""
-        return gettext(self.error_message) if self.error_message else self.error_message
+        from .engine_words import engine_words
+
+        return engine_words(gettext(self.error_message)) if self.error_message else self.error_message
 
     @property
     def step_label(self) -> str:
@@ -353,6 +355,15 @@ class PartnerConsent(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # After a decline or withdrawal: {"tasks": [ids], "pictures": n}, for the holder's pages.
     removed = models.JSONField(default=dict, blank=True)
+    # The partner's own login, if they made one after agreeing: they see the couple's swaps made under
+    # this agreement in their My swaps, and can withdraw it there.
+    partner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_agreements",
+    )
 
     class Meta:
         db_table = "partner_consents"

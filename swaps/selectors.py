@@ -95,6 +95,26 @@ def account_swap_summary(user) -> dict:
     }
 
 
+def swaps_with_my_face(*, user) -> QuerySet[FaceSwapTask]:
+    """The finished swaps a partner's own login may see: those made under agreements they gave."""
+    return (
+        FaceSwapTask.objects.filter(
+            consent__partner_user=user,
+            consent__status=PartnerConsent.Status.AGREED,
+            status=FaceSwapTask.Status.COMPLETED,
+            deleted_at__isnull=True,
+            result_image__isnull=False,
+        )
+        .select_related("template", "result_image", "consent__user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def agreements_given(*, user) -> QuerySet[PartnerConsent]:
+    """The agreements this login gave as someone's partner, still in force."""
+    return PartnerConsent.objects.filter(partner_user=user, status=PartnerConsent.Status.AGREED).select_related("user")
+
+
 def holder_face_confirmed(*, user) -> bool:
     """Whether the user confirmed a face as "This is me"."""
     return HolderFace.objects.filter(user=user).exists()

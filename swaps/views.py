@@ -285,6 +285,28 @@ def holder_face_forget(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+@login_required
+def couple_picture(request: HttpRequest, pk: int) -> HttpResponse:
+    """A couple's swap made with my face (I am the partner who agreed): its picture, to me only."""
+    task = get_object_or_404(selectors.swaps_with_my_face(user=request.user), pk=pk)
+    image = task.result_image
+    response = FileResponse(image_open(image), content_type=image.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partner withdraws from their own login: the photo and every picture with their face go."""
+    consent = get_object_or_404(selectors.agreements_given(user=request.user), pk=pk)
+    services.consent_withdraw(consent=consent)
+    messages.success(
+        request, gettext("Your agreement is withdrawn: the photo and every picture with your face were deleted.")
+    )
+    return redirect("swaps:list")
+
+
 def _back(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -412,6 +434,9 @@ def swap_list(request: HttpRequest) -> HttpResponse:
         "in_trash": in_trash,
         "albums": albums,
         "removed_consents": selectors.consents_removed_recently(user=request.user),
+        # A partner's own login: the couple's swaps made with their face, and their agreements.
+        "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48],
+        "agreements_given": selectors.agreements_given(user=request.user),
     }
     return render(request, "swaps/task_list.html", context)
 

@@ -179,6 +179,22 @@ def consent_withdraw(*, consent: PartnerConsent) -> bool:
     return True
 
 
+def consent_partner_login(*, consent: PartnerConsent, username: str, email: str, password: str):
+    """The partner, having agreed, makes their own login linked to the holder: a couple's two logins.
+    Returns the new user; None when the agreement is no longer in force or already has a login."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        locked = PartnerConsent.objects.select_for_update().filter(
+            pk=consent.pk, status=Status.AGREED, partner_user__isnull=True
+        )
+        if not locked.exists():
+            return None
+        user = get_user_model().objects.create_user(username=username, email=email, password=password)
+        locked.update(partner_user=user)
+    return user
+
+
 def consent_renew(*, consent: PartnerConsent) -> PartnerConsent:
     """A fresh invitation link (the old one stops working), valid for PARTNER_CONSENT_DAYS again."""
     PartnerConsent.objects.filter(pk=consent.pk, status=Status.WAITING).update(token=_new_token(), expires_at=_expiry())

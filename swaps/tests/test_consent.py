@@ -277,3 +277,70 @@ def test_staff_see_agreements_but_never_their_links(
     assert "alice" in listing and "Waiting for your partner" in page
     assert consent.token not in listing + page
     assert admin_client.get(reverse("admin:swaps_partnerconsent_add")).status_code == 403
+
+
+def test_staff_tools_that_make_a_swap_from_packaged_pictures_do_not_wait(alice, alice_photos, couple_template):
+    """swap_create (seed_demo_swaps' demo swap from packaged pictures) asks no one; swap_submit, the entry
+    for people's requests, always does."""
+    from swaps.services import swap_create
+
+    husband, wife = alice_photos
+    task = swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=wife)
+    assert task.consent is None and not task.waiting_for_partner
+    assert swap_run(task_id=task.pk).status == "completed"
+
+
+def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
+    alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    partner = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
+    token = agreed_url.rstrip("/").rsplit("/", 1)[1]
+    assert 'id="consent-login"' in partner.get(agreed_url).text
+    swap_run(task_id=task.pk)
+    # A weak password or a taken e-mail is refused plainly; nothing is made.
+    weak = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": "sam@example.com", "password": "123"},
+    )
+    assert weak.status_code == 400 and 'id="consent-login"' in weak.text
+    taken = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": alice.email, "password": "a-long-good-passphrase-7"},
+    )
+    assert "already uses this e-mail" in taken.text
+    made = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": "sam@example.com", "password": "a-long-good-passphrase-7"},
+    )
+    assert made.status_code == 302 and made["Location"] == reverse("swaps:list")
+    consent = PartnerConsent.objects.get()
+    assert consent.partner_user.username == "sam"
+    # Logged in as themselves: the couple's picture made with their face, to them alone.
+    page = partner.get(reverse("swaps:list")).text
+    picture_url = reverse("swaps:couple_picture", args=[task.pk])
+    assert "Made with your face" in page and picture_url in page and "You agreed that alice may use your face" in page
+    assert partner.get(picture_url).status_code == 200
+    other = Client()
+    other.force_login(bob)
+    assert other.get(picture_url).status_code == 404
+    assert other.post(reverse("swaps:agreement_withdraw", args=[consent.pk])).status_code == 404
+    # A second login for the same agreement is refused.
+    assert (
+        Client()
+        .post(
+            reverse("consent:partner_login", args=[token]),
+            {"username": "kim", "email": "k@example.com", "password": "a-long-good-passphrase-7"},
+        )
+        .status_code
+        == 404
+    )
+    # Withdrawing from their own login deletes the photo and the pictures, as the link does.
+    with django_capture_on_commit_callbacks(execute=True):
+        partner.post(reverse("swaps:agreement_withdraw", args=[consent.pk]))
+    assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
+    assert partner.get(picture_url).status_code == 404
+    assert PartnerConsent.objects.get().status == "withdrawn"
