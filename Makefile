@@ -43,6 +43,7 @@ bench: venv
 	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
+	$(PY) -m tools.bench_flood --no-limits
 	$(PY) -m tools.bench_content
 	$(PY) -m tools.bench_swaps
 	$(PY) -m tools.bench_fairness

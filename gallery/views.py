@@ -158,6 +158,12 @@ def public_file(request: HttpRequest, key: str) -> HttpResponse:
     if not is_public_key(key):
         raise Http404("No such picture.")
     storage = Image._meta.get_field("file").storage
+    if uses_object_store(storage):
+        # Public pictures live at the object store's (or CDN's) URL; this process never carries their bytes.
+        # Whether the object exists is the store's answer (404 there), never a 500 here.
+        response = HttpResponseRedirect(storage.public_url(key))
+        response["Cache-Control"] = REDIRECT_PUBLIC_CACHE
+        return response
     suffix = PurePosixPath(key).suffix.lower()
     try:
         return _file_response(

@@ -42,7 +42,7 @@ djangosetup.setup()
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-for name in ("flood-a", "flood-b"):
+for name in ("flood-a", "flood-b", "flood-c"):
     user = get_user_model().objects.create_user(username=name, email=name + "@example.com")
     client = Client()
     client.force_login(user)
@@ -95,6 +95,23 @@ def timed_get(session: requests.Session, url: str) -> float:
     response = session.get(url, timeout=60)
     response.raise_for_status()
     return (time.perf_counter() - started) * 1000
+
+
+def warm_up(web: Gunicorn, c: requests.Session) -> None:
+    """Small photos from a third person, 8 at once, so every web worker has loaded what a photo needs (the
+    content gate's model) before its memory is measured."""
+
+    def send(seed: int) -> None:
+        rng = np.random.default_rng(1000 + seed)
+        buffer = io.BytesIO()
+        PILImage.fromarray(rng.integers(0, 256, (160, 200, 3), dtype=np.uint8)).save(buffer, "JPEG", quality=70)
+        c.post(web.url + "/photos/", files={"photos": ("small.jpg", buffer.getvalue(), "image/jpeg")}, timeout=120)
+
+    threads = [threading.Thread(target=send, args=(seed,)) for seed in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def flood(web: Gunicorn, a: requests.Session, b: requests.Session, files: list[bytes], seconds: float) -> dict:
@@ -200,8 +217,9 @@ def main() -> None:
                     env={**env, **extra}, workers=args.workers, threads=args.threads, log_path=tmp / "gunicorn.log"
                 ).start(ready_path="/")
                 with stopping(web):
-                    csrf_name = cookies[2].split("=", 1)[1]
-                    a, b = session_for(cookies[0], csrf_name, web.url), session_for(cookies[1], csrf_name, web.url)
+                    csrf_name = cookies[3].split("=", 1)[1]
+                    a, b, c = (session_for(cookie, csrf_name, web.url) for cookie in cookies[:3])
+                    warm_up(web, c)
                     # The duplicate scenario: the file is A's photo already (issue 21: nothing stored, no quota).
                     a.post(web.url + "/photos/", files={"photos": ("big.jpg", duplicate, "image/jpeg")}, timeout=300)
                     for scenario, files in (("same 40 MP file", [duplicate]), ("distinct 40 MP files", distinct)):

@@ -26,6 +26,12 @@ NEUTRAL_CHROMA = 10.0
 # The colour casts' difference is believed up to this much (CIELAB units): gray-world is easily fooled
 # by a coloured backdrop (a blue-purple wall read as blue light turned a face purple).
 MAX_CAST_SHIFT = 4.0
+# Light changes colour along the daylight-to-lamplight line (blue to orange: in CIELAB about this (a, b)
+# direction); a cast difference across it (green or magenta) is far more often gray-world misled by a
+# photo's content (an orange suit, a green wall) than a real light, and it is what turns a face grey-green
+# or purple next to the template's own skin. Only up to MAX_OFF_AXIS_SHIFT of it is believed.
+CAST_AXIS = np.array([0.2, 1.0], dtype=np.float32) / np.float32(np.hypot(0.2, 1.0))
+MAX_OFF_AXIS_SHIFT = 1.0
 # The template's light may make a person's skin at most this much lighter or darker (lightness ratio).
 MAX_EXPOSURE_GAIN = 1.6
 # The template's skin level may move at most this much towards the person's own (lightness ratio).
@@ -83,6 +89,10 @@ def tone_shift(photo: np.ndarray, template: np.ndarray) -> tuple[float, np.ndarr
     source, target = scene_light(photo), scene_light(template)
     gain = float(np.clip(target[0] / max(float(source[0]), 1.0), 1 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN))
     shift = target[1:] - source[1:]
+    along = float(shift @ CAST_AXIS)
+    across = shift - along * CAST_AXIS
+    across *= min(1.0, MAX_OFF_AXIS_SHIFT / max(float(np.linalg.norm(across)), 1e-6))
+    shift = along * CAST_AXIS + across
     return gain, shift * min(1.0, MAX_CAST_SHIFT / max(float(np.linalg.norm(shift)), 1e-6))
 
 

@@ -45,6 +45,29 @@ def test_match_colour_gives_a_grayscale_face_on_a_grayscale_template():
     assert np.abs(out[..., 1] - out[..., 2]).max() <= 3
 
 
+def _scene(a: float, b: float) -> np.ndarray:
+    """A grey-card scene (grey steps under a light of CIELAB colour a, b) with a patch of orange."""
+    from faceengine.shared.colour import from_lab
+
+    lab = np.zeros((96, 96, 3), dtype=np.float32)
+    lab[..., 0] = np.linspace(30, 90, 96)[None, :]
+    lab[..., 1], lab[..., 2] = a, b
+    lab[:20, :20] = (60, 30, 50)
+    return from_lab(lab)
+
+
+def test_the_light_changes_colour_along_blue_to_orange_and_hardly_to_green_or_magenta():
+    from faceengine.shared.colour import CAST_AXIS, MAX_OFF_AXIS_SHIFT, tone_shift
+
+    # A warmer template: the face is warmed (the whole difference, up to the cap).
+    _, warm = tone_shift(_scene(0.0, 0.0), _scene(0.6, 3.0))
+    assert np.allclose(warm, (0.6, 3.0), atol=0.4)
+    # A greener one (gray-world misled by a green wall, or a grade): the face is not turned grey-green.
+    _, green = tone_shift(_scene(2.5, 2.5), _scene(-1.0, 2.5))
+    across = green - float(green @ CAST_AXIS) * CAST_AXIS
+    assert np.linalg.norm(across) <= MAX_OFF_AXIS_SHIFT + 1e-3 and green[0] > -1.5, green
+
+
 def test_face_json_round_trip_keeps_box_points_and_landmarks():
     face = Face(
         box=np.array([1, 2, 30, 40], dtype=np.float32),

@@ -54,33 +54,47 @@ def test_ctrl_c_stops_every_process_and_exits_0(tmp_path):
     assert "devrun: stopping (Ctrl-C)…" in out and "devrun: stopped." in out
 
 
-def test_a_process_that_dies_is_named_with_its_exit_code_and_last_lines(tmp_path):
+def test_a_worker_that_keeps_dying_is_restarted_up_to_the_limit_then_named_with_its_exit_code(tmp_path):
     devrun = start(
         tmp_path,
         "web: echo web up && exec sleep 60\nworker: echo loading models && echo 'ImportError: no dlib' && exit 3\n",
     )
     try:
-        out, _ = devrun.communicate(timeout=30)
+        out, _ = devrun.communicate(timeout=40)
     finally:
         devrun.kill()
     assert devrun.returncode == 1
     assert "devrun: worker stopped by itself (exit code 3)." in out
     assert "devrun:   ImportError: no dlib" in out
+    for n in (1, 2, 3):
+        assert f"devrun: restarting worker in {n} s (restart {n} of 3)." in out
+    assert out.count("worker | loading models") == 4
+    assert "devrun: worker keeps stopping; not restarting it again." in out
     assert "devrun: stopping web." in out
 
 
-def test_a_process_killed_by_a_signal_is_named_with_the_signal(tmp_path):
-    devrun = start(tmp_path, "web: echo web up && exec sleep 60\nworker: exec sleep 60\n")
+def _child(devrun: subprocess.Popen, newest: bool = True) -> int:
+    found = subprocess.run(["pgrep", "-P", str(devrun.pid), "-n" if newest else "-o"], capture_output=True, text=True)
+    return int(found.stdout.split()[-1])
+
+
+def test_a_killed_worker_is_restarted_and_says_so_and_a_killed_web_server_stops_everything(tmp_path):
+    devrun = start(tmp_path, "web: echo web up && exec sleep 60\nworker: echo worker up && exec sleep 60\n")
     try:
-        wait_for_line(devrun, "web | web up")
+        wait_for_line(devrun, "worker | worker up")
         time.sleep(0.3)
-        worker = subprocess.run(["pgrep", "-P", str(devrun.pid), "-n"], capture_output=True, text=True)
-        os.kill(int(worker.stdout.split()[-1]), signal.SIGKILL)
+        os.kill(_child(devrun), signal.SIGKILL)  # the worker: started last
+        lines = wait_for_line(devrun, "worker | worker up")
+        assert "devrun: worker stopped by itself (killed by SIGKILL)." in lines
+        assert "devrun: restarting worker in 1 s (restart 1 of 3)." in lines
+        time.sleep(0.3)
+        os.kill(_child(devrun, newest=False), signal.SIGKILL)  # the web server: started first
         out, _ = devrun.communicate(timeout=30)
     finally:
         devrun.kill()
     assert devrun.returncode == 1
-    assert "stopped by itself (killed by SIGKILL)." in out
+    assert "devrun: web stopped by itself (killed by SIGKILL)." in out
+    assert "devrun: stopping worker." in out
 
 
 def test_ctrl_c_in_a_terminal_ends_make_with_exit_code_0(tmp_path):

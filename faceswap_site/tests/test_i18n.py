@@ -4,6 +4,7 @@ the footer (remembered in a cookie), and the shared page cache keeps each langua
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -90,3 +91,134 @@ def test_the_scripts_catalogue_is_a_script_in_the_pages_language(client):
     catalogue = client.get(src, **JAPANESE)
     assert catalogue.status_code == 200 and "javascript" in catalogue["Content-Type"]
     assert "django.gettext" in catalogue.text
+
+
+def test_a_failed_swap_says_why_in_the_owners_language(client):
+    """The worker stores its message in English (it has no visitor's language); its owner reads it in theirs."""
+    from swaps.models import FaceSwapTask
+    from swaps.services.base import SWAP_JOBS
+    from testing.cast import encode, picture, upload_photo_bytes
+
+    owner = user_create(username="mei")
+    photo = upload_photo_bytes(owner, encode(picture((64, 64), (200, 180, 160))), "mine.jpg")
+    task = FaceSwapTask.objects.create(
+        user=owner,
+        template=make_template(),
+        husband_image=photo,
+        wife_image=photo,
+        status=FaceSwapTask.Status.FAILED,
+        error_message=SWAP_JOBS.timeout_error,
+    )
+    reader = Client(**JAPANESE)
+    reader.force_login(owner)
+    page = reader.get(task.get_absolute_url())
+    assert "時間がかかりすぎたため止めました" in page.text and "took too long" not in page.text
+    status = reader.get(reverse("swaps:status", args=[task.pk])).json()
+    assert status["error_message"].startswith("このスワップは時間がかかりすぎたため止めました")
+    english = Client()
+    english.force_login(owner)
+    assert SWAP_JOBS.timeout_error in english.get(task.get_absolute_url()).text
+
+
+def test_the_engines_words_about_a_photo_are_said_in_the_visitors_language():
+    """The engine (no Django) explains in English; the swap form shows it in the visitor's language."""
+    import numpy as np
+    from django.utils import translation
+
+    from faceengine import EngineError
+    from swaps.engine_words import engine_words
+    from swaps.services.base import engine_get
+
+    with pytest.raises(EngineError) as caught:
+        engine_get().person_faces(np.full((20, 30, 3), 128, dtype=np.uint8))
+    english = caught.value.message
+    assert english.startswith("This photo is only 30x20 pixels")
+    with translation.override("ja"):
+        assert engine_words(english) == (
+            "この写真は 30x20 ピクセルしかなく、顔を見つけるには小さすぎます。"
+            "もっと大きな写真をアップロードしてください。"
+        )
+    with translation.override("zh-hans"):
+        assert "30x20 像素" in engine_words(english)
+    assert engine_words(english) == english  # English stays as the engine wrote it
+    assert engine_words("Something the engine never said.") == "Something the engine never said."
+
+
+class _ShownText(HTMLParser):
+    """The words a page shows or reads out: text outside scripts and styles, and the read attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words: list[str] = []
+        self.raw = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.raw += 1
+        self.words += [
+            value for name, value in attrs if name in ("alt", "title", "aria-label", "placeholder") and value
+        ]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.raw:
+            self.raw -= 1
+
+    def handle_data(self, data):
+        if not self.raw and data.strip():
+            self.words.append(data.strip())
+
+
+# Not English, whatever the language: the site's and the languages' names, file formats, people's own words.
+NOT_ENGLISH = {"Couple", "Face", "Swap", "English", "JPEG", "PNG", "WebP", "iPhone", "HEIC", "ACG", "ZIP", "Esc"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ja"])
+def test_every_page_of_a_signed_in_couple_is_free_of_english(language):
+    """A crawl of the pages a couple visits, in Chinese and in Japanese: no English word left on them."""
+    from swaps.models import FaceSwapTask
+    from testing.cast import encode, picture, upload_photo_bytes
+
+    owner = user_create(username="mei")
+    photo = upload_photo_bytes(owner, encode(picture((64, 64), (200, 180, 160))), "mine.jpg")
+    template = make_template(title="Lantern")
+    waiting = FaceSwapTask.objects.create(user=owner, template=template, husband_image=photo, wife_image=photo)
+    reader = Client(HTTP_ACCEPT_LANGUAGE=language)
+    visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+    reader.force_login(owner)
+    paths = (
+        "/",
+        GALLERY,
+        reverse("couple_templates:detail", args=[template.pk]),
+        reverse("swaps:list"),
+        waiting.get_absolute_url(),
+        reverse("swaps:new", args=[template.pk]),
+        reverse("swaps:albums"),
+        reverse("swaps:album_new"),
+        reverse("swaps:trash"),
+        reverse("gallery:photo_list"),
+        photo.get_absolute_url(),
+        reverse("accounts:profile"),
+        reverse("accounts:delete"),
+        reverse("account_change_password"),
+        reverse("account_email"),
+        reverse("couple_templates:favourites"),
+        reverse("couple_templates:own_list"),
+        reverse("couple_templates:own_new"),
+        "/no-such-page/",
+    )
+    pages = [(reader, path) for path in paths] + [
+        (visitor, path) for path in ("/", GALLERY, reverse("account_login"), reverse("account_signup"))
+    ]
+    leftovers = {}
+    for client, path in pages:
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        shown = _ShownText()
+        shown.feed(response.content.decode())
+        text = " ".join(shown.words)
+        for own in ("Lantern", "mine.jpg", "mei@example.com", "mei", "you@example.com"):
+            text = text.replace(own, " ")
+        english = sorted({word for word in re.findall(r"[A-Za-z]{3,}", text) if word not in NOT_ENGLISH})
+        if english:
+            leftovers[path] = english
+    assert not leftovers, f"English left on {language} pages: {leftovers}"

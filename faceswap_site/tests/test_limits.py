@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from testing import require_postgres
@@ -135,3 +136,41 @@ def test_a_form_sent_too_large_comes_back_as_its_page_with_the_reason(
     html = response.content.decode()
     assert "That upload is too large" in html and "Nothing was saved" in html
     assert 'class="nav-links"' in html and "<form" in html and 'enctype="multipart/form-data"' in html
+
+
+def test_a_person_s_third_upload_in_flight_is_answered_429_unread_and_others_go_on(client: Client, db, settings):
+    """Uploads in flight per person: with two of alice's running (held here as two requests in other web
+    processes would hold them), a third is refused at once, nothing stored; bob's goes through."""
+    import threading
+
+    from gallery.models import Image
+    from gallery.services.heavy import shared_slot
+    from testing.cast import encode, picture, user_create
+
+    alice, bob = user_create(username="alice"), user_create(username="bob")
+    data = encode(picture((400, 300), (10, 200, 90)), "PNG") + b"\0" * (300 * 1024)  # over LARGE_BODY_BYTES
+    release, ready = threading.Event(), threading.Barrier(settings.HEAVY_WORK_PER_USER + 1)
+
+    def hold() -> None:
+        with shared_slot("uploads", f"user-{alice.pk}", limit=settings.HEAVY_WORK_PER_USER, wait=0):
+            ready.wait(10)
+            release.wait(30)
+
+    holders = [threading.Thread(target=hold) for _ in range(settings.HEAVY_WORK_PER_USER)]
+    for thread in holders:
+        thread.start()
+    ready.wait(10)
+    try:
+        client.force_login(alice)
+        refused = client.post("/photos/", {"photos": [SimpleUploadedFile("a.png", data)]})
+        assert refused.status_code == 429 and refused["Retry-After"]
+        assert "try this one again" in refused.content.decode()
+        client.force_login(bob)
+        assert client.post("/photos/", {"photos": [SimpleUploadedFile("b.png", data)]}).status_code != 429
+    finally:
+        release.set()
+        for thread in holders:
+            thread.join(10)
+    assert not Image.objects.filter(owner=alice).exists()
+    client.force_login(alice)
+    assert client.post("/photos/", {"photos": [SimpleUploadedFile("a.png", data)]}).status_code != 429

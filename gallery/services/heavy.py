@@ -53,12 +53,12 @@ class HeavyWorkBusy(ValidationError):
 _held = threading.local()
 
 
-def _slot_keys(owner_id: int) -> list[str]:
-    return [f"heavy-work:{owner_id}:{i}" for i in range(max(1, settings.HEAVY_WORK_PER_USER))]
+def _slot_keys(namespace: str, owner: object, limit: int) -> list[str]:
+    return [f"{namespace}:{owner}:{i}" for i in range(max(1, limit))]
 
 
-def _take_slot(owner_id: int, token: str) -> str | None:
-    for key in _slot_keys(owner_id):
+def _take_slot(keys: list[str], token: str) -> str | None:
+    for key in keys:
         try:
             if cache.add(key, token, timeout=settings.HEAVY_WORK_LEASE_SECONDS):
                 return key
@@ -66,6 +66,32 @@ def _take_slot(owner_id: int, token: str) -> str | None:
             logger.warning("heavy-work slots unavailable; working without the per-person limit", exc_info=True)
             return ""
     return None
+
+
+def _give_back(key: str, token: str) -> None:
+    if key:
+        with contextlib.suppress(Exception):
+            # Only our own slot: after a lease ran out another request may hold this key.
+            if cache.get(key) == token:
+                cache.delete(key)
+
+
+@contextlib.contextmanager
+def shared_slot(namespace: str, owner: object, *, limit: int, wait: float, busy_message=BUSY_MESSAGE) -> Iterator[None]:
+    """Hold one of `limit` slots of `owner` (a person's id, a client's address) in the shared cache for the
+    block, across every web process; waits up to `wait` seconds for one, then raises HeavyWorkBusy."""
+    token = uuid.uuid4().hex
+    keys = _slot_keys(namespace, owner, limit)
+    deadline = time.monotonic() + wait
+    while (key := _take_slot(keys, token)) is None:
+        if time.monotonic() >= deadline:
+            logger.info("%s refused: %s already has %d at once", namespace, owner, len(keys))
+            raise HeavyWorkBusy(busy_message)
+        time.sleep(_SLOT_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        _give_back(key, token)
 
 
 @contextlib.contextmanager
@@ -85,24 +111,18 @@ def heavy_work(*, owner_id: int | None, wait: float | None = None) -> Iterator[N
         finally:
             depth[owner_id] -= 1
         return
-    token = uuid.uuid4().hex
-    deadline = time.monotonic() + (settings.HEAVY_WORK_WAIT_SECONDS if wait is None else wait)
-    while (key := _take_slot(owner_id, token)) is None:
-        if time.monotonic() >= deadline:
-            logger.info("heavy work refused: person %s already has %d at once", owner_id, len(_slot_keys(owner_id)))
-            raise HeavyWorkBusy()
-        time.sleep(_SLOT_POLL_SECONDS)
-    depth[owner_id] = 1
-    try:
-        yield
-    finally:
-        depth[owner_id] = 0
-        if key:
-            with contextlib.suppress(Exception):
-                # Only our own slot: after a lease ran out another request may hold this key.
-                if cache.get(key) == token:
-                    cache.delete(key)
-        release_memory()
+    with shared_slot(
+        "heavy-work",
+        owner_id,
+        limit=settings.HEAVY_WORK_PER_USER,
+        wait=settings.HEAVY_WORK_WAIT_SECONDS if wait is None else wait,
+    ):
+        depth[owner_id] = 1
+        try:
+            yield
+        finally:
+            depth[owner_id] = 0
+            release_memory()
 
 
 class _DecodeBudget:

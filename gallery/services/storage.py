@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from ..models import Image, ImageType, storage_key
@@ -65,14 +67,26 @@ def files_written(clean: CleanImage, *, name: str) -> Iterator[tuple[str, str]]:
     the block raises (the row could not be saved), both files are removed again.
     """
     storage = picture_storage()
-    written = [storage.save(name, ContentFile(clean.data))]
+    written = [_save(storage, name, clean.data)]
     try:
-        written.append(
-            storage.save(thumbnail_key_for(written[0], suffix=clean.thumbnail_suffix), ContentFile(clean.thumbnail))
-        )
+        written.append(_save(storage, thumbnail_key_for(written[0], suffix=clean.thumbnail_suffix), clean.thumbnail))
         yield written[0], written[1]
     except BaseException:
         files_delete(written)
+        raise
+
+
+def _save(storage: Storage, name: str, data: bytes) -> str:
+    """Write one file; a storage that cannot take it (disk full, S3 refusing) is a plain refusal, not a 500."""
+    try:
+        return storage.save(name, ContentFile(data))
+    except Exception as exc:
+        if isinstance(exc, OSError) or type(exc).__module__.startswith(("botocore", "boto3", "s3transfer")):
+            logger.error("Could not store a picture (%s): %s", type(exc).__name__, exc)
+            raise ValidationError(
+                _("We could not store your picture just now. Nothing was saved; please try again in a few minutes."),
+                code="storage",
+            ) from exc
         raise
 
 

@@ -14,11 +14,16 @@ from django.core.files.base import ContentFile
 from gallery.models import Image
 from gallery.services import HeavyWorkBusy, decode_budget, heavy_work, image_clean, image_rotate, image_upload_or_reuse
 from gallery.services.heavy import decode_budget_peak
-from testing.cast import encode, picture, stored_files, user_create
+from testing.cast import encode, stored_files, user_create
 
 
 def _photo(seed: int, size=(400, 300)) -> bytes:
-    return encode(picture(size, (40 + 20 * seed, 120, 200 - 20 * seed)), "JPEG", quality=90)
+    """A picture of its own (blotches from the seed): neither the same bytes nor the same look as another."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    blotches = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    return encode(PILImage.fromarray(blotches).resize(size, PILImage.Resampling.BILINEAR), "JPEG", quality=90)
 
 
 class _Holder:
@@ -189,3 +194,23 @@ def test_a_face_crop_of_a_large_photo_decodes_a_reduced_copy_of_the_right_region
     border = crop.getpixel((2, 2))
     assert border[0] < 60, border  # the margin around the box is the dark background
     assert 0 < decode_budget_peak() <= 4000 * 3000 * 4 // 64  # an eighth each way: 0.75 MB, not 48 MB
+
+
+@pytest.mark.django_db
+def test_a_storage_that_cannot_write_is_a_plain_refusal_with_nothing_stored(settings, tmp_path, client):
+    """A full disk or a refusing bucket: the person reads why, nothing is kept (was a generic 500)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the media folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "media")},
+        },
+    }
+    alice = user_create(username="alice")
+    client.force_login(alice)
+    response = client.post("/photos/", {"photos": [ContentFile(_photo(4), name="me.jpg")]})
+    assert response.status_code == 200
+    assert "We could not store your picture just now" in response.content.decode()
+    assert not Image.objects.filter(owner=alice).exists()

@@ -174,3 +174,17 @@ def test_storage_setup_makes_only_template_pictures_public(s3_storage):
     assert fetch(f"{base}/{template.thumbnail_key}")[0] == 200
     assert fetch(f"{base}/{photo.thumbnail_key}")[0] == 403
     assert fetch(f"{base}/{photo.file.name}")[0] == 403
+
+
+def test_the_local_public_address_on_s3_redirects_to_the_object_store_and_never_answers_500(s3_storage, client):
+    """/photos/public/<key> is not proxied through Python on S3: a redirect to the object's public URL,
+    which answers 404 for a key that is not there (was a 500: botocore's 404 unhandled)."""
+    image = f.stored_image(owner=None, image_type=ImageType.TEMPLATE, name="art.png", size=(80, 60))
+    response = client.get(f"/photos/public/{image.file.name}")
+    assert response.status_code == 302 and response["Location"] == image.get_file_url()
+    assert fetch(response["Location"])[0] == 200
+    missing = image.file.name.replace(image.sha256, "0" * 64)
+    response = client.get(f"/photos/public/{missing}")
+    assert response.status_code == 302
+    assert fetch(response["Location"])[0] in (403, 404)
+    assert client.get("/photos/public/s3/source/x.jpg").status_code == 404  # never a private key

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from swaps.models import FaceSwapTask
-from testing.cast import log_in, user_create
+from testing.cast import log_in, upload_photo, user_create
 from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -113,13 +113,15 @@ def test_photos_tried_on_the_swap_form_stay_apart_until_a_swap_uses_one(
 
 
 def test_a_turned_photos_thumbnail_turns_with_it(site_server, browser, faces_dir, artifacts_dir):
-    user_create(username="alex")
+    """A photo an older face check marked unusable (one lying on its side) offers to be turned."""
+    user = user_create(username="alex")
+    photo = upload_photo(user, faces_dir / "noface_coffee.png")
+    photo.metadata = {**photo.metadata, "face_check": {"ok": False, "message": "No face found."}}
+    photo.save(update_fields=["metadata"])
     page = browser.new_page(viewport=PHONE)
     page.set_default_timeout(30_000)
     log_in(page, "alex", base_url=site_server.url)
     page.goto(f"{site_server.url}/photos/")
-    page.set_input_files("input[type=file]", str(faces_dir / "noface_coffee.png"))
-    page.get_by_role("button", name="Upload").click()
     thumb = page.locator(".photo-card img").first
 
     def shape() -> tuple[int, int]:
