@@ -166,6 +166,8 @@ def image_store_generated(
         original_mode=mode,
         lossless=False,
         notes=[],
+        # Only people's photos are looked up by their perceptual hash (image_find_duplicate).
+        perceptual_hash=False,
     )
     clean.filename = filename
     if seal is not None:
