@@ -98,7 +98,9 @@ def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
 def _check_metadata(faces: list[Face], refusal: str | None) -> dict[str, Any]:
     return {
         FACES_KEY: [face.to_json() for face in faces],
-        CHECK_KEY: {"ok": refusal is None, "message": refusal or ""},
+        # turns_tried: the engine's search also looked at the photo turned each way (faceengine's
+        # detect_sideways), so My photos does not offer to turn a photo it found no face on.
+        CHECK_KEY: {"ok": refusal is None, "message": refusal or "", "turns_tried": True},
     }
 
 
