@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Chinese and Japanese punctuation, as the pages show it)
 """The site in English, Simplified Chinese and Japanese: the browser's language unless the visitor chose one in
 the footer (remembered in a cookie), and the shared page cache keeps each language's pages apart."""
 
@@ -222,3 +223,39 @@ def test_every_page_of_a_signed_in_couple_is_free_of_english(language):
         if english:
             leftovers[path] = english
     assert not leftovers, f"English left on {language} pages: {leftovers}"
+
+
+def test_e_mails_to_a_person_are_written_in_the_language_they_use_the_site_in(mailoutbox):
+    """A curator (in English) takes down a Japanese user's shared picture: the mail is in Japanese."""
+    from swaps import services
+    from swaps.models import FaceSwapTask, ShareReport
+    from testing.cast import PASSWORD, stored_image
+
+    owner = user_create(username="mei")
+    # She logs in with a Japanese browser, then picks Chinese in the footer: her e-mails follow her choice.
+    browser = Client(**JAPANESE)
+    assert browser.post(reverse("account_login"), {"login": "mei", "password": PASSWORD}).status_code == 302
+    owner.refresh_from_db()
+    assert owner.language == "ja"
+    browser.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    owner.refresh_from_db()
+    assert owner.language == "zh-hans"
+
+    photo = stored_image(owner=owner)
+    task = FaceSwapTask.objects.create(
+        user=owner,
+        template=make_template(title="Beach day"),
+        husband_image=photo,
+        wife_image=photo,
+        result_image=stored_image(owner=owner, image_type="result"),
+        status=FaceSwapTask.Status.COMPLETED,
+        progress=100,
+    )
+    link = services.share_create(user=owner, task=task, days=7)
+    Client().post(reverse("share:report", args=[link.token]), {"reason": "nudity"})
+    curator = user_create(username="curator", is_staff=True)
+    services.report_takedown(report=ShareReport.objects.get(), curator=curator, template_too=False)
+    message = mailoutbox[-1]
+    assert message.to == [owner.email]
+    assert message.subject == "你分享的一张图片已被下架" and "原因：裸露或色情内容" in message.body
+    assert "taken down" not in message.body

@@ -22,9 +22,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.services import user_language
 from gallery.models import Image, ImageType
 from gallery.services import image_delete
 
@@ -258,18 +259,20 @@ def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
     user = consent.user
     if not user.email:
         return
-    if consent.status == Status.DECLINED:
-        subject = _("Your partner declined")
-        first = _("Your partner declined to have their face used. Nothing was made with it.")
-    else:
-        subject = _("Your partner withdrew their agreement")
-        first = _("Your partner withdrew their agreement to have their face used.")
-    body = "\n".join(
-        [
-            _("Hello %(name)s,") % {"name": user.username},
-            "",
-            first,
-            _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
-        ]
-    )
+    # Written in the holder's language, not the partner's (whose answer sends it).
+    with translation.override(user_language(user)):
+        if consent.status == Status.DECLINED:
+            subject = _("Your partner declined")
+            first = _("Your partner declined to have their face used. Nothing was made with it.")
+        else:
+            subject = _("Your partner withdrew their agreement")
+            first = _("Your partner withdrew their agreement to have their face used.")
+        body = "\n".join(
+            [
+                _("Hello %(name)s,") % {"name": user.username},
+                "",
+                first,
+                _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
+            ]
+        )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
