@@ -39,8 +39,8 @@ class Command(BaseCommand):
         if not FACES_DIR.is_dir():
             raise CommandError(f"the shared test photos are not at {FACES_DIR} (set FACES_TESTDATA_DIR)")
         counts = [int(n) for n in options["workers"].split(",")]
-        # The partner's agreement waits for a person; the bench times the machine.
-        with bench_environment(SWAPS_MAX_PER_HOUR=10_000, PARTNER_CONSENT_REQUIRED=False) as (media, redis_url, tmp):
+        # bench_environment takes the partner's agreement as given: the bench times the machine.
+        with bench_environment(SWAPS_MAX_PER_HOUR=10_000) as (media, redis_url, tmp):
             self._run(counts, options["tasks"], options["timeout"], media, redis_url, tmp)
 
     def _run(self, counts, tasks: int, timeout: float, media, redis_url: str, tmp) -> None:
