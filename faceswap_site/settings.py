@@ -254,6 +254,8 @@ UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
 HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
 HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+# Uploads (request bodies over 256 KB) a person, or an address when signed out, may start per minute.
+UPLOADS_PER_MINUTE = env.int("UPLOADS_PER_MINUTE", default=30)
 DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=6 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,
