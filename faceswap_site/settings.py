@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
     "faceswap_site.limits.PrivatePagesMiddleware",
+    # django-rq's staff pages: a queue, job or worker not found is a 404, not a 500.
+    "faceswap_site.limits.StaffQueuePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
