@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test test-fast lint format bench bench-web bench-scale prod-smoke demo-sheet messages venv clean
+.PHONY: run test test-fast lint format bench bench-web bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -64,6 +64,15 @@ bench-web: venv
 # 200 templates, on a throwaway PostgreSQL database: DATABASE_URL=postgres://... make bench-scale
 bench-scale: venv
 	$(PY) -m tools.bench_scale
+
+# Click -> finished picture in Chromium (median of 5) against the worker's processing time, the site served by
+# the push process and by gunicorn alone, in one run: needs DATABASE_URL and REDIS_URL.
+bench-click: venv
+	$(PY) -m tools.bench_click
+
+# Where a swap job's time goes outside the engine, and swaps/s for 1, 2 and 4 swap workers.
+bench-worker: venv
+	$(PY) -m tools.bench_worker
 
 # Before/after contact sheets of the shared test pairs, written to the ignored artifacts/ folder
 # (BEFORE=<checkout of an earlier commit> adds that engine's results: make demo-sheet BEFORE=/tmp/old).

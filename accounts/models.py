@@ -17,6 +17,9 @@ class User(AbstractUser):
     # The seed names the column password_hash; Django stores its salted hash there.
     password = models.CharField("password", max_length=255, db_column="password_hash")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), null=True, editable=False)
+    # The language the person last used the site in (settings.LANGUAGES; "" before they first log in): e-mails
+    # sent to them while someone else acts (a curator's takedown, a partner's answer) are written in it.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     objects = UserManager()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from .models import User
 
@@ -25,3 +27,17 @@ def user_delete(*, user: User) -> int:
     images = deleted.get("gallery.Image", 0)
     logger.info("deleted an account with %d images", images)
     return images
+
+
+def user_language_remember(*, user: User, request) -> None:
+    """Keep the language `request` is answered in as `user`'s (their e-mails are written in it)."""
+    language = translation.get_language_from_request(request)
+    if user.pk and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        User.objects.filter(pk=user.pk).update(language=language)
+
+
+def user_language(user: User | None) -> str:
+    """The language to write to `user` in: the one they last used the site in, else the site's own."""
+    language = getattr(user, "language", "") or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import AccountDeleteForm
+from .middleware import user_is_demo
 from .selectors import account_summary
 from .services import user_delete
 
@@ -17,7 +18,11 @@ from .services import user_delete
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"summary": account_summary(user=request.user)})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"summary": account_summary(user=request.user), "is_demo": user_is_demo(request.user)},
+    )
 
 
 @login_required

@@ -6,15 +6,28 @@ Accept-Language, else English (LocaleMiddleware; templates/cache.py keys its cac
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views import i18n as django_i18n
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import last_modified, require_POST
 
+
 # Django's own view (POST, a `language` and a safe `next`), without a CSRF token: the footer's form is on
 # pages kept in the shared cache for every visitor, which cannot carry anyone's token, and a forged request
 # can do no more than change the visitor's language.
-set_language = require_POST(csrf_exempt(django_i18n.set_language))
+@require_POST
+@csrf_exempt
+def set_language(request: HttpRequest) -> HttpResponse:
+    response = django_i18n.set_language(request)
+    language = request.POST.get(django_i18n.LANGUAGE_QUERY_PARAMETER, "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        # A signed-in person's choice is also theirs for the e-mails the site sends them.
+        get_user_model().objects.filter(pk=request.user.pk).update(language=language)
+    return response
+
 
 # The words of our scripts (static/js, locale/*/djangojs.po) in the request's language. The page asks for it
 # with the language in the URL (base.html), so a browser never keeps one language's catalogue for another;

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "allauth",
-    "allauth.account",
+    "accounts.apps.AllauthAccountConfig",
     "taggit",
     "django_rq",
     "django_guid",
@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A shared demo account's password, e-mail and the account itself stay as they are.
+    "accounts.middleware.DemoAccountReadOnlyMiddleware",
     # Signed-in visitors: the cached gallery page with their own parts filled in (templates/personal.py).
     "templates.personal.SharedPagePersonalMiddleware",
 ]
@@ -162,6 +164,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Shared demo accounts (their password is public): their password, e-mail addresses and the account itself
+# cannot be changed or deleted (accounts.middleware); `manage.py reset_demo` puts them back each night.
+DEMO_USERNAMES = env.list("DEMO_USERNAMES", default=["demo"])
 # The site's wording on allauth's forms (labels, placeholders).
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",

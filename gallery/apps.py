@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete
+from django.utils.translation import gettext_lazy as _
 
 
 class GalleryConfig(AppConfig):
     name = "gallery"
-    verbose_name = "Images"
+    verbose_name = _("Images")
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SwapsConfig(AppConfig):
     name = "swaps"
-    verbose_name = "Face swaps"
+    verbose_name = _("Face swaps")
 
     def ready(self) -> None:
         # Gallery imports nothing of ours: swaps tells it which photos a waiting swap still needs.

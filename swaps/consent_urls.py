@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:token>/agree/", consent_views.consent_agree, name="agree"),
     path("<str:token>/decline/", consent_views.consent_decline, name="decline"),
     path("agreed/<str:token>/", consent_views.consent_agreed, name="agreed"),
+    path("agreed/<str:token>/login/", consent_views.consent_partner_login, name="partner_login"),
 ]

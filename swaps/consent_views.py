@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from PIL import Image as PILImage
 from PIL import ImageOps
 
 from . import services
+from .forms import PartnerLoginForm
 from .models import PartnerConsent
 
 # The largest side of the face crop the partner sees.
@@ -112,4 +115,29 @@ def consent_agreed(request: HttpRequest, token: str) -> HttpResponse:
         services.consent_withdraw(consent=consent)
         return _private(render(request, "swaps/consent/withdrawn.html", {"holder": holder}))
     url = request.build_absolute_uri()
-    return _private(render(request, "swaps/consent/agreed.html", {"holder": holder, "withdraw_url": url}))
+    context = {"holder": holder, "withdraw_url": url, "consent": consent, "token": token}
+    if consent.partner_user_id is None and not request.user.is_authenticated:
+        context["login_form"] = PartnerLoginForm()
+    return _private(render(request, "swaps/consent/agreed.html", context))
+
+
+@require_POST
+def consent_partner_login(request: HttpRequest, token: str) -> HttpResponse:
+    """After agreeing: the partner's own login, linked to the holder; logged in, to My swaps."""
+    consent = services.consent_withdrawable(token=token)
+    if consent is None or consent.partner_user_id is not None or request.user.is_authenticated:
+        raise Http404("This agreement cannot take a login.")
+    form = PartnerLoginForm(request.POST)
+    if form.is_valid():
+        user = services.consent_partner_login(consent=consent, **form.cleaned_data)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("swaps:list")
+    context = {
+        "holder": services.holder_name(consent.user),
+        "withdraw_url": request.build_absolute_uri(reverse("consent:agreed", args=[token])),
+        "consent": consent,
+        "token": token,
+        "login_form": form,
+    }
+    return _private(render(request, "swaps/consent/agreed.html", context, status=400))

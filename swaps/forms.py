@@ -21,6 +21,8 @@ class SwapForm(forms.Form):
     wife_photo = forms.ModelChoiceField(queryset=Image.objects.none(), required=False, widget=forms.RadioSelect)
     wife_upload = forms.FileField(required=False, label=_("Upload a new photo of your partner"))
     wife_face = forms.IntegerField(required=False, min_value=0, max_value=99)
+    # Asked once per account (swaps.services.holder_face_check): the "you" face is the holder's own.
+    this_is_me = forms.BooleanField(required=False, label=_("This is me: the face I chose as mine is my own face"))
 
     def __init__(self, *args, photos, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -63,3 +65,40 @@ class PartnerEmailForm(forms.Form):
     """Where to send the partner's invitation link (used once, never stored)."""
 
     email = forms.EmailField(label=_("Your partner's e-mail address"), max_length=254)
+
+
+class PartnerLoginForm(forms.Form):
+    """A partner who agreed makes their own login, linked to the holder's (the couple's second login)."""
+
+    username = forms.CharField(label=_("Username"), min_length=3, max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+
+    def clean_username(self) -> str:
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        username = self.cleaned_data["username"]
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken; please choose another."))
+        return username
+
+    def clean_email(self) -> str:
+        from django.contrib.auth import get_user_model
+
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account already uses this e-mail address; log in with it instead."))
+        return email
+
+    def clean(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean()
+        if data.get("password"):
+            try:
+                validate_password(data["password"])
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data

@@ -161,6 +161,14 @@ class FaceSwapTask(models.Model):
         ]
 
     @property
+    def error_message_shown(self) -> str | None:
+        """The failure as its owner reads it, in their language: the worker stores it in English (it has no
+        visitor's language), and its fixed sentences are in the catalogue (swaps.services.base)."""
+        from .engine_words import engine_words
+
+        return engine_words(gettext(self.error_message)) if self.error_message else self.error_message
+
+    @property
     def step_label(self) -> str:
         """What the worker is doing now, for the progress bar (progress is set at the start of a step)."""
         if self.waiting_for_partner:
@@ -219,6 +227,9 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
+    # The owner's choice: the shared picture shows a small visible "AI" badge in its corner (re-marked
+    # and re-signed, so it carries the same provenance).
+    badge = models.BooleanField(default=False)
 
     class Meta:
         db_table = "swap_share_links"
@@ -344,6 +355,15 @@ class PartnerConsent(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # After a decline or withdrawal: {"tasks": [ids], "pictures": n}, for the holder's pages.
     removed = models.JSONField(default=dict, blank=True)
+    # The partner's own login, if they made one after agreeing: they see the couple's swaps made under
+    # this agreement in their My swaps, and can withdraw it there.
+    partner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_agreements",
+    )
 
     class Meta:
         db_table = "partner_consents"
@@ -361,3 +381,19 @@ class PartnerConsent(models.Model):
     def is_open(self) -> bool:
         """The invitation link works: waiting, unused and not expired."""
         return self.status == self.Status.WAITING and bool(self.token) and self.expires_at > timezone.now()
+
+
+class HolderFace(models.Model):
+    """ "This is me": the face an account holder confirmed as their own (table `holder_faces`, an addition
+    to the seed schema), asked once, on their first swap. Only dlib's descriptor is kept (no picture). A
+    swap's "you" face must be this person; anyone else's face needs their own agreement."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holder_face")
+    descriptor = models.JSONField(default=list)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "holder_faces"
+
+    def __str__(self) -> str:
+        return f"Confirmed face of user #{self.user_id}"

@@ -59,7 +59,7 @@ def task_status(task: FaceSwapTask, *, ahead: int = 0) -> dict[str, Any]:
         "phase": task.phase_index,
         "ahead": ahead,
         "finished": task.is_finished,
-        "error_message": task.error_message,
+        "error_message": task.error_message_shown,
         "waiting_for_partner": task.waiting_for_partner,
     }
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gallery.models import Image, ImageType
 
-from .models import RUNNABLE, Album, FaceSwapTask, PartnerConsent, ShareLink
+from .models import RUNNABLE, Album, FaceSwapTask, HolderFace, PartnerConsent, ShareLink
 
 
 def swaps_outside_albums(*, user) -> QuerySet[FaceSwapTask]:
@@ -83,9 +83,41 @@ def photos_in_waiting_swap() -> Exists:
 
 def account_swap_summary(user) -> dict:
     """The swaps' part of "My account": how many swaps the user has, and where its button leads (My swaps,
-    or the gallery to pick a first template), so accounts links there without naming our URLs."""
+    or the gallery to pick a first template), so accounts links there without naming our URLs; when the
+    face confirmed as "This is me" was confirmed, and where to forget it."""
     count = FaceSwapTask.objects.filter(user=user, deleted_at__isnull=True).count()
-    return {"swap_count": count, "swaps_url": reverse("swaps:list") if count else reverse("couple_templates:list")}
+    confirmed = HolderFace.objects.filter(user=user).values_list("confirmed_at", flat=True).first()
+    return {
+        "swap_count": count,
+        "swaps_url": reverse("swaps:list") if count else reverse("couple_templates:list"),
+        "self_face_confirmed_at": confirmed,
+        "self_face_forget_url": reverse("swaps:holder_face_forget"),
+    }
+
+
+def swaps_with_my_face(*, user) -> QuerySet[FaceSwapTask]:
+    """The finished swaps a partner's own login may see: those made under agreements they gave."""
+    return (
+        FaceSwapTask.objects.filter(
+            consent__partner_user=user,
+            consent__status=PartnerConsent.Status.AGREED,
+            status=FaceSwapTask.Status.COMPLETED,
+            deleted_at__isnull=True,
+            result_image__isnull=False,
+        )
+        .select_related("template", "result_image", "consent__user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def agreements_given(*, user) -> QuerySet[PartnerConsent]:
+    """The agreements this login gave as someone's partner, still in force."""
+    return PartnerConsent.objects.filter(partner_user=user, status=PartnerConsent.Status.AGREED).select_related("user")
+
+
+def holder_face_confirmed(*, user) -> bool:
+    """Whether the user confirmed a face as "This is me"."""
+    return HolderFace.objects.filter(user=user).exists()
 
 
 def share_link_live(*, token: str) -> ShareLink | None:

@@ -30,4 +30,7 @@ urlpatterns = [
     path("<int:pk>/provenance/", views_provenance.swap_provenance, name="provenance"),
     path("partner/<int:pk>/renew/", views.consent_renew, name="consent_renew"),
     path("partner/<int:pk>/email/", views.consent_email, name="consent_email"),
+    path("me/forget/", views.holder_face_forget, name="holder_face_forget"),
+    path("with-my-face/<int:pk>/picture/", views.couple_picture, name="couple_picture"),
+    path("agreements/<int:pk>/withdraw/", views.agreement_withdraw, name="agreement_withdraw"),
 ]

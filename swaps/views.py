@@ -23,7 +23,7 @@ from gallery.services import image_open
 from templates import selectors as template_selectors
 from templates.models import Template
 
-from . import push, selectors, services
+from . import provenance, push, selectors, services
 from .forms import AlbumForm, PartnerEmailForm, SwapForm
 from .models import Album, FaceSwapTask, PartnerConsent
 
@@ -116,7 +116,11 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
         elif form.is_valid():
             try:
                 task = services.swap_submit(
-                    user=request.user, template=template, husband=form.person("husband"), wife=form.person("wife")
+                    user=request.user,
+                    template=template,
+                    husband=form.person("husband"),
+                    wife=form.person("wife"),
+                    this_is_me=form.cleaned_data["this_is_me"],
                 )
             except services.SwapSubmitError as exc:
                 errors, checks = exc.message_dict, exc.checks
@@ -157,6 +161,9 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
     context["partner_consent"] = settings.PARTNER_CONSENT_REQUIRED
+    context["ask_this_is_me"] = settings.PARTNER_CONSENT_REQUIRED and not selectors.holder_face_confirmed(
+        user=request.user
+    )
     return render(request, "swaps/swap_form.html", context)
 
 
@@ -267,6 +274,37 @@ def consent_email(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, gettext("Please enter your partner's e-mail address."))
     return _back(request)
+
+
+@login_required
+@require_POST
+def holder_face_forget(request: HttpRequest) -> HttpResponse:
+    """Forget the face confirmed as "This is me"; the next swap asks again."""
+    services.holder_face_forget(user=request.user)
+    messages.success(request, gettext("Your confirmed face is forgotten; your next swap asks again."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def couple_picture(request: HttpRequest, pk: int) -> HttpResponse:
+    """A couple's swap made with my face (I am the partner who agreed): its picture, to me only."""
+    task = get_object_or_404(selectors.swaps_with_my_face(user=request.user), pk=pk)
+    image = task.result_image
+    response = FileResponse(image_open(image), content_type=image.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partner withdraws from their own login: the photo and every picture with their face go."""
+    consent = get_object_or_404(selectors.agreements_given(user=request.user), pk=pk)
+    services.consent_withdraw(consent=consent)
+    messages.success(
+        request, gettext("Your agreement is withdrawn: the photo and every picture with your face were deleted.")
+    )
+    return redirect("swaps:list")
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -396,6 +434,9 @@ def swap_list(request: HttpRequest) -> HttpResponse:
         "in_trash": in_trash,
         "albums": albums,
         "removed_consents": selectors.consents_removed_recently(user=request.user),
+        # A partner's own login: the couple's swaps made with their face, and their agreements.
+        "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48],
+        "agreements_given": selectors.agreements_given(user=request.user),
     }
     return render(request, "swaps/task_list.html", context)
 
@@ -415,7 +456,10 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
     days = request.POST.get("days", "")
     try:
         link = services.share_create(
-            user=request.user, task=task, days=int(days) if days.isdigit() and len(days) < 4 else 0
+            user=request.user,
+            task=task,
+            days=int(days) if days.isdigit() and len(days) < 4 else 0,
+            badge=request.POST.get("badge") == "on",
         )
     except services.SwapError as exc:
         messages.error(request, exc.message)
@@ -465,6 +509,12 @@ def share_picture(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("This link has expired or was turned off by its owner.")
     image = link.task.result_image
+    if link.badge:
+        # The owner chose a visible badge: the same picture with it, marked and signed again.
+        response = HttpResponse(provenance.badged_result(link.task), content_type=image.content_type)
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Robots-Tag"] = "noindex"
+        return response
     # Streamed here rather than redirected to a presigned URL: the link must stop working the moment it is
     # revoked (a presigned URL would live on until it expires), and link previews need one stable address.
     # A transparent template's result is a PNG; the rest are JPEGs.
@@ -495,6 +545,7 @@ def album_new(request: HttpRequest) -> HttpResponse:
                     templates=list(form.cleaned_data["templates"]),
                     husband=form.person("husband"),
                     wife=form.person("wife"),
+                    this_is_me=form.cleaned_data["this_is_me"],
                 )
             except services.SwapSubmitError as exc:
                 errors, checks = exc.message_dict, exc.checks
@@ -525,6 +576,9 @@ def album_new(request: HttpRequest) -> HttpResponse:
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
     context["partner_consent"] = settings.PARTNER_CONSENT_REQUIRED
+    context["ask_this_is_me"] = settings.PARTNER_CONSENT_REQUIRED and not selectors.holder_face_confirmed(
+        user=request.user
+    )
     return render(request, "swaps/album_form.html", context)
 
 
@@ -555,7 +609,7 @@ def album_status(request: HttpRequest, pk: int) -> JsonResponse:
             "step": item.step_label,
             "progress": item.progress or 0,
             "finished": item.is_finished,
-            "error_message": item.error_message,
+            "error_message": item.error_message_shown,
             "result_url": item.result_image.get_thumbnail_url() if item.result_image else None,
         }
         for item in selectors.album_items(album=album)

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoupleTemplatesConfig(AppConfig):
     # The package is called "templates"; the label keeps it clear of Django's template machinery.
     name = "templates"
     label = "couple_templates"
-    verbose_name = "Couple templates"
+    verbose_name = _("Couple templates")
 
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed, post_delete, post_save

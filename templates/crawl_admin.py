@@ -6,22 +6,25 @@ through `templates.crawl_services` and `templates.services`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from . import crawl_services, services
 from .admin import TemplateAdmin, take_down
 from .crawlers import CrawlFilters
 from .models import CrawledTemplate, CrawlTask, Review, Template
+
+# The name of the "Save and run crawl" button on a crawl task's page.
+RUN_BUTTON = "_run"
 
 PREVIEW_WIDTH = 260
 TAGS_SHOWN = 8
@@ -227,8 +230,15 @@ class CrawledTemplateAdmin(TemplateAdmin):
 # --- crawl tasks --------------------------------------------------------------------------------------------
 
 
+class _FiltersField(forms.JSONField):
+    """No filters reads as an empty box, not a raw {}."""
+
+    def prepare_value(self, value):
+        return "" if value in ({}, None, "{}") else super().prepare_value(value)
+
+
 class CrawlTaskForm(forms.ModelForm):
-    filters = forms.JSONField(
+    filters = _FiltersField(
         required=False,
         initial=dict,
         help_text='JSON, e.g. {"min_width": 1200, "extra_tags": ["couple"], "exclude_tags": ["text"], '
@@ -257,6 +267,8 @@ class CrawlTaskAdmin(admin.ModelAdmin):
     search_fields = ["search_query"]
     date_hierarchy = "created_at"
     actions = ["run_crawl", "cancel_crawl"]
+    # "Save and run crawl" on the task's own page, beside Save.
+    change_form_template = "couple_templates/admin/crawltask_change_form.html"
     readonly_fields = ["status", "images_collected", "created_at", "started_at", "completed_at", "error_message", "log"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: CrawlTask | None = None) -> list[str]:
@@ -268,8 +280,25 @@ class CrawlTaskAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CrawlTask, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if not change:
-            self.message_user(request, "Saved. Select it and choose “Run crawl” to start collecting.")
+        if not change and RUN_BUTTON not in request.POST:
+            self.message_user(request, gettext("Saved. Press “Save and run crawl” to start collecting."))
+
+    def response_add(self, request: HttpRequest, obj: CrawlTask, post_url_continue: str | None = None):
+        return self._run_from_page(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: CrawlTask):
+        return self._run_from_page(request, obj) or super().response_change(request, obj)
+
+    def _run_from_page(self, request: HttpRequest, obj: CrawlTask) -> HttpResponse | None:
+        """After "Save and run crawl": queue it and stay on its page, where its status and log show."""
+        if RUN_BUTTON not in request.POST:
+            return None
+        try:
+            crawl_services.crawl_start(crawl=obj)
+            self.message_user(request, gettext("Crawl #%(id)s queued on the crawl queue.") % {"id": obj.pk})
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:couple_templates_crawltask_change", args=[obj.pk]))
 
     @admin.display(description="Query")
     def query(self, task: CrawlTask) -> str:
@@ -296,13 +325,17 @@ class CrawlTaskAdmin(admin.ModelAdmin):
         report = task.report or {}
         lines = report.get("lines") or []
         queue = reverse("admin:couple_templates_crawledtemplate_changelist") + f"?review=all&crawl={task.pk}"
-        summary = json.dumps({k: v for k, v in report.items() if k != "lines"})
+        counts = {k: v for k, v in report.items() if k != "lines"}
+        # In words, not a raw {} (a task never run has no report yet).
+        summary = (
+            " · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()) if counts else gettext("Not run yet.")
+        )
         return format_html(
             '<p><a href="{}">Templates from this crawl in the review queue</a></p><p class="help">{}</p>'
             '<pre style="max-height:28em;overflow:auto;white-space:pre-wrap">{}</pre>',
             queue,
             summary,
-            "\n".join(lines) or "(not run yet)",
+            "\n".join(lines) or "—",
         )
 
     @admin.action(description="Run crawl", permissions=["change"])

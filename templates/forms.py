@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
 from . import services
@@ -15,8 +16,11 @@ from .models import FACE_SOURCES, ROLES, Template, validate_face_positions
 
 # The rows for faces marked by hand in one save: both faces of a drawn couple.
 NEW_FACE_PREFIXES = ("new", "new2")
-ROLE_CHOICES = [("", "— not swapped —"), *((role, role.capitalize()) for role in ROLES)]
-KPS_HELP = "Five points x,y separated by spaces: left eye, right eye, nose tip, left mouth corner, right mouth corner."
+ROLE_WORDS = {"husband": _("Husband"), "wife": _("Wife")}
+ROLE_CHOICES = [("", _("— not swapped —")), *((role, ROLE_WORDS.get(role, role.capitalize())) for role in ROLES)]
+KPS_HELP = _(
+    "Five points x,y separated by spaces: left eye, right eye, nose tip, left mouth corner, right mouth corner."
+)
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _POINT_RE = re.compile(rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s*$")
 
@@ -32,10 +36,12 @@ def kps_from_text(text: str) -> list[list[float]]:
     for part in parts:
         match = _POINT_RE.match(part)
         if not match:
-            raise ValidationError(f"“{part}” is not a point; write each point as x,y. {KPS_HELP}")
+            raise ValidationError(
+                _("“%(part)s” is not a point; write each point as x,y.") % {"part": part} + f" {KPS_HELP}"
+            )
         points.append([float(match[1]), float(match[2])])
     if len(points) != 5:
-        raise ValidationError(f"Give exactly five points, not {len(points)}. {KPS_HELP}")
+        raise ValidationError(_("Give exactly five points, not %(count)s.") % {"count": len(points)} + f" {KPS_HELP}")
     return points
 
 
@@ -49,11 +55,11 @@ class TemplateAddForm(forms.ModelForm):
     """The admin's add form: the picture is uploaded here and becomes the template's `images` row."""
 
     image_file = forms.FileField(
-        label="Picture", help_text="JPEG, PNG or WebP. Faces are detected and roles proposed when you save."
+        label=_("Picture"), help_text=_("JPEG, PNG or WebP. Faces are detected and roles proposed when you save.")
     )
-    tags = TagField(required=False, help_text="Comma-separated, e.g. anime, wedding, beach.")
+    tags = TagField(required=False, help_text=_("Comma-separated, e.g. anime, wedding, beach."))
     activate = forms.BooleanField(
-        required=False, label="Activate at once", help_text="Only if the husband and wife faces are both found."
+        required=False, label=_("Activate at once"), help_text=_("Only if the husband and wife faces are both found.")
     )
 
     class Meta:
@@ -103,10 +109,12 @@ class TemplateChangeForm(forms.ModelForm):
     removed, and one face can be added by hand (the admin page's script fills these fields by drawing).
     """
 
-    tags = TagField(required=False, help_text="The picture's tags, comma-separated; shown as filters in the gallery.")
+    tags = TagField(
+        required=False, help_text=_("The picture's tags, comma-separated; shown as filters in the gallery.")
+    )
     # The column is nullable (seed schema), but a template is either in the gallery or not: a checkbox.
     is_active = forms.BooleanField(
-        required=False, help_text="Shown in the public gallery; needs one husband face and one wife face."
+        required=False, help_text=_("Shown in the public gallery; needs one husband face and one wife face.")
     )
     faces_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -123,7 +131,7 @@ class TemplateChangeForm(forms.ModelForm):
         self.fields["faces_seen"].initial = len(self.original_faces)
         for i, face in enumerate(self.original_faces):
             self._add_face_fields(f"face_{i}", face)
-            self.fields[f"face_{i}_delete"] = forms.BooleanField(required=False, label="Remove")
+            self.fields[f"face_{i}_delete"] = forms.BooleanField(required=False, label=_("Remove"))
         for prefix in NEW_FACE_PREFIXES:
             self._add_face_fields(prefix, None)
 
@@ -131,7 +139,7 @@ class TemplateChangeForm(forms.ModelForm):
         required = face is not None
         box = face["box"] if face else [None] * 4
         self.fields[f"{prefix}_role"] = forms.ChoiceField(
-            choices=ROLE_CHOICES, required=False, initial=(face or {}).get("role") or "", label="Role"
+            choices=ROLE_CHOICES, required=False, initial=(face or {}).get("role") or "", label=_("Role")
         )
         for name, value in zip(("x1", "y1", "x2", "y2"), box, strict=True):
             self.fields[f"{prefix}_{name}"] = forms.FloatField(
@@ -143,7 +151,7 @@ class TemplateChangeForm(forms.ModelForm):
         self.fields[f"{prefix}_kps"] = forms.CharField(
             required=required,
             initial=kps_to_text(face["kps"]) if face else "",
-            label="Key points",
+            label=_("Key points"),
             help_text=KPS_HELP,
             widget=forms.TextInput(attrs={"class": "face-kps"}),
         )
@@ -228,7 +236,7 @@ class TemplateChangeForm(forms.ModelForm):
         data = super().clean()
         seen = data.get("faces_seen")
         if seen is not None and seen != len(self.original_faces):
-            raise ValidationError("The faces changed since this page was opened (detected again?); reload it.")
+            raise ValidationError(_("The faces changed since this page was opened (detected again?); reload it."))
         faces = []
         for i, original in enumerate(self.original_faces):
             if data.get(f"face_{i}_delete"):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from faceengine import ROLES, face_json_problems
@@ -13,6 +14,8 @@ from gallery.models import Category
 
 FACE_SOURCES = ("detected", "manual")
 # Short names for chips and badges; Category's labels are the long, descriptive ones.
+# The seed's two roles as the admin names them.
+ROLE_NAMES = {"husband": _("husband"), "wife": _("wife")}
 CATEGORY_SHORT = {"acg": _("Anime & games"), "movie": _("Movies"), "tv": _("TV"), "custom": _("Custom")}
 
 
@@ -248,23 +251,32 @@ class Template(models.Model):
         """Why this template cannot be offered to couples yet (empty when it can be activated)."""
         problems = []
         if self.taken_down_at is not None:
-            problems.append(f"It was taken down: {self.takedown_reason or 'no reason recorded'}.")
+            problems.append(
+                gettext("It was taken down: %(reason)s.")
+                % {"reason": self.takedown_reason or gettext("no reason recorded")}
+            )
         if self.review == Review.REJECTED:
-            problems.append("It was rejected in the review queue.")
+            problems.append(gettext("It was rejected in the review queue."))
         if self.image_id is None:
-            problems.append("It has no picture.")
+            problems.append(gettext("It has no picture."))
         try:
             faces = validate_face_positions(self.face_positions)
         except ValidationError as exc:
             return [*problems, *exc.messages]
         if not faces:
-            problems.append("No faces are marked: detect faces again, or mark the husband and the wife by hand.")
+            problems.append(
+                gettext("No faces are marked: detect faces again, or mark the husband and the wife by hand.")
+            )
             return problems
         missing = [role for role in ROLES if not any(face["role"] == role for face in faces)]
         if missing:
             problems.append(
-                f"No face is marked {' or '.join(missing)}: choose a role for each of the two faces"
-                f" ({len(faces)} face{'s' if len(faces) != 1 else ''} marked)."
+                ngettext(
+                    "No face is marked %(missing)s: choose a role for each of the two faces (%(count)d face marked).",
+                    "No face is marked %(missing)s: choose a role for each of the two faces (%(count)d faces marked).",
+                    len(faces),
+                )
+                % {"missing": gettext(" or ").join(str(ROLE_NAMES[role]) for role in missing), "count": len(faces)}
             )
         return problems
 

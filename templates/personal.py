@@ -22,12 +22,16 @@ from types import SimpleNamespace
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template
+from django.utils.html import escape
 
 from .models import Template
 
 PART = re.compile(rb"<!--personal:([\w/.-]+\.html)(?::(\d+))?-->.*?<!--/personal-->", re.S)
 SHARED_PAGE_ATTRIBUTE = "shared_page"
 PERSONAL_HEADER_VALUE = "hit-personal"
+# A card no catalogue reaches, and a title no person types, standing in for each card's own (see fill()).
+STAND_IN_PK = 4_611_686_018_427_387_917
+STAND_IN_TITLE = "\x00title\x00"
 
 
 def personalise(request: HttpRequest, content: bytes) -> bytes:
@@ -44,6 +48,10 @@ def personalise(request: HttpRequest, content: bytes) -> bytes:
     # The context processors (the person, their favourites, the CSRF token) run once for all the parts, not
     # once per part as render(context, request) would: 25 hearts are one favourites query, not 25.
     shared: dict | None = None
+    # A card's part differs from another card's only by the card's id, its title and whether it is one of
+    # the person's favourites: each kind is rendered once, for a stand-in card, and the stand-in's id and
+    # title replaced by each card's (the title escaped as the template would).
+    stand_ins: dict[tuple[bytes, bool], str] = {}
 
     def fill(match: re.Match) -> bytes:
         nonlocal shared
@@ -56,8 +64,26 @@ def personalise(request: HttpRequest, content: bytes) -> bytes:
                 shared = {}
                 for processor in part.template.engine.template_context_processors:
                     shared.update(processor(request))
-            context = {**shared, "template": templates.get(int(pk))} if pk else shared
-            html = part.render(context)
+            if not pk:
+                html = part.render(shared)
+            elif "favourite_template_ids" in shared:
+                template = templates[int(pk)]
+                liked = template.pk in shared["favourite_template_ids"]
+                if (name, liked) not in stand_ins:
+                    stand_ins[(name, liked)] = part.render(
+                        {
+                            **shared,
+                            "template": SimpleNamespace(pk=STAND_IN_PK, title=STAND_IN_TITLE),
+                            "favourite_template_ids": frozenset({STAND_IN_PK} if liked else ()),
+                        }
+                    )
+                html = (
+                    stand_ins[(name, liked)]
+                    .replace(str(STAND_IN_PK), str(template.pk))
+                    .replace(STAND_IN_TITLE, escape(template.title))
+                )
+            else:
+                html = part.render({**shared, "template": templates[int(pk)]})
             rendered[(name, pk)] = b"<!--personal:%s%s-->%s<!--/personal-->" % (
                 name,
                 b":" + pk if pk else b"",

@@ -17,6 +17,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from faceengine import Engine, EngineError, detect_faces, get_engine, load_image
 from gallery.models import Image, ImageType
@@ -198,8 +199,10 @@ def _check_faces_for(template: Template, faces: Any) -> list[dict]:
         candidate = Template(image=image, face_positions=faces)
         if candidate.activation_problems():
             raise ValidationError(
-                "This template is active, so it must keep one husband face and one wife face; "
-                "archive it first to change that.",
+                gettext(
+                    "This template is active, so it must keep one husband face and one wife face; "
+                    "archive it first to change that."
+                ),
                 code="active",
             )
     return faces
@@ -223,7 +226,8 @@ def template_set_roles(*, template: Template, roles: Sequence[str | None]) -> Te
     faces = validate_face_positions(template.face_positions)
     if len(roles) != len(faces):
         raise ValidationError(
-            f"Give one role per face: the template has {len(faces)} faces, {len(roles)} roles were given.",
+            gettext("Give one role per face: the template has %(faces)d faces, %(roles)d roles were given.")
+            % {"faces": len(faces), "roles": len(roles)},
             code="roles",
         )
     for face, role in zip(faces, roles, strict=True):
@@ -237,7 +241,7 @@ def template_switch_roles(*, template: Template) -> Template:
     faces = validate_face_positions(template.face_positions)
     roles = [face.get("role") for face in faces]
     if roles.count("husband") != 1 or roles.count("wife") != 1:
-        raise ValidationError("Mark one face for each partner before switching them.", code="roles")
+        raise ValidationError(gettext("Mark one face for each partner before switching them."), code="roles")
     flipped = {"husband": "wife", "wife": "husband"}
     return template_set_roles(template=template, roles=[flipped.get(role) for role in roles])
 
@@ -321,7 +325,7 @@ def template_takedown(*, template: Template, reason: str) -> Template:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Say why the template is taken down (e.g. “the artist asked us to remove it”).")
+        raise ValidationError(gettext("Say why the template is taken down (e.g. “the artist asked us to remove it”)."))
     template.is_active = False
     template.takedown_reason = reason[:2000]
     template.taken_down_at = timezone.now()

@@ -106,6 +106,9 @@ class Command(BaseCommand):
 @contextlib.contextmanager
 def bench_environment(**extra_settings):
     """A throwaway database, media folder and queue for a bench run: yields (media, redis_url, tmp)."""
+    # The benches time the making of swaps, so the partner's agreement is taken as given (the consent tests
+    # cover waiting for it), here and in the worker the bench starts (_start_worker).
+    extra_settings.setdefault("PARTNER_CONSENT_REQUIRED", False)
     with tempfile.TemporaryDirectory(prefix="faceswap-bench-") as tmp, _redis_url() as redis_url:
         media = Path(tmp) / "media"
         db_name = _create_database(Path(tmp))
@@ -171,7 +174,13 @@ def _database_url() -> str:
 
 
 def _start_worker(media: Path, redis_url: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(media), "REDIS_URL": redis_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(media),
+        "REDIS_URL": redis_url,
+        "PARTNER_CONSENT_REQUIRED": str(settings.PARTNER_CONSENT_REQUIRED),
+    }
     return subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", "swaps"],
         cwd=settings.BASE_DIR,

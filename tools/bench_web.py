@@ -410,7 +410,9 @@ def main() -> None:
                     try:
                         watchers = measure_watchers(web.url, push, person, load)
                     except Exception as exc:  # the other rows are still worth printing
-                        print(f"watchers row failed: {type(exc).__name__}: {exc}\n{push.log[-3000:]}")
+                        print(f"watchers row failed: {type(exc).__name__}: {exc}\n{push.log()[-3000:]}")
+                # Memory of each warm web worker, after all of the above.
+                web_rss = [rss_mb(pid) for pid in web.children()]
             (tmp / "gallery.html").write_bytes(gallery_html)
             limit_env = {**env, "BENCH_BODY_FILE": str(tmp / "gallery.html")}
             limit = Gunicorn(
@@ -493,6 +495,7 @@ def main() -> None:
                     f"- {label}: {result.rps / limit_load.rps:.1%} of the limit, target >= 15 %: "
                     f"{verdict(result.rps / limit_load.rps, 0.15, at_least=True)}"
                 )
+    print(f"- each web worker uses {', '.join(f'{mb:.0f}' for mb in web_rss)} MB (resident, warm)")
     status = by_label.get(SIGNED_IN + "/swaps/<id>/status/ (status JSON, the poll)")
     if watchers:
         fall = 1 - watchers.with_them.rps / watchers.without.rps

@@ -65,6 +65,10 @@ def production_environ(tmp: Path, s3: SeaweedFS, database_url: str) -> dict[str,
     )
 
 
+# What a refused form says (Django's error lists).
+ERRORS = r'class="errorlist[^>]*>(.*?)</'
+
+
 def form_token(session: requests.Session, url: str) -> str:
     page = session.get(url, timeout=30)
     page.raise_for_status()
@@ -209,14 +213,44 @@ def visit(base: str, s3: SeaweedFS, web_log) -> None:
         by_name[next(name for name in PHOTOS if Path(name).stem in detail)] = pk
     submit = session.post(
         swap_url,
-        data={"csrfmiddlewaretoken": token, "husband_photo": by_name[PHOTOS[0]], "wife_photo": by_name[PHOTOS[1]]},
+        # A first swap asks the person to confirm once that the face chosen as theirs is their own.
+        data={
+            "csrfmiddlewaretoken": token,
+            "husband_photo": by_name[PHOTOS[0]],
+            "wife_photo": by_name[PHOTOS[1]],
+            "this_is_me": "on",
+        },
         headers={"Referer": swap_url},
         allow_redirects=False,
         timeout=60,
     )
-    check(submit.status_code == 302 and "/swaps/" in submit.headers["Location"], f"swap: {submit.status_code}")
+    check(
+        submit.status_code == 302 and "/swaps/" in submit.headers["Location"],
+        f"swap: {submit.status_code} {re.findall(ERRORS, submit.text, re.S)}",
+    )
     task_path = urlsplit(submit.headers["Location"]).path
     step(f"swap submitted: {task_path}")
+
+    # The partner's face waits for the partner's agreement: they open the invitation link the page shows,
+    # in their own browser and without an account, and agree.
+    waiting = session.get(f"{base}{task_path}", timeout=30).text
+    invite_url = next(iter(re.findall(r'value="(https?://[^"]+/consent/[^"/]+/)"', waiting)), None)
+    check(invite_url is not None, "the swap page shows no invitation link for the partner")
+    invite_path = urlsplit(invite_url).path
+    partner = requests.Session()
+    token = form_token(partner, f"{base}{invite_path}")
+    agreed = partner.post(
+        f"{base}{invite_path}agree/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}{invite_path}"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    check(
+        agreed.status_code == 302 and "/consent/agreed/" in agreed.headers["Location"],
+        f"partner's agreement: {agreed.status_code} {agreed.text[:2000]}",
+    )
+    step("the partner agreed through the invitation link, without an account")
 
     def finished() -> dict:
         status = session.get(f"{base}{task_path}status/", timeout=10).json()

@@ -40,6 +40,13 @@ EXPRESSION_MOUTH = 0.045
 # face's size (the person's lip edge, moved onto the template's, stays under it), feathered over
 # EXPRESSION_FEATHER of it.
 EXPRESSION_MOUTH_GROW = 0.02
+# An upper lid is lowered to the template's opening when the person's eye is more open than the template
+# face's by more than this (the lids' gap over the eye's width; an open eye is about 0.3, a lowered or
+# winking one below 0.15).
+EXPRESSION_LIDS = 0.12
+# The points around the mouth follow it by a Gaussian of their distance from it, this fraction of the
+# face's size (0: pinned; wider when narrower would fold the face).
+EXPRESSION_REACH = (0.0, 0.1, 0.2)
 # A template mouth open this much (as EXPRESSION_MOUTH measures it) shows only what lies between its
 # lips (grown by EXPRESSION_INNER_GROW of the face's size), and the person's lips frame it.
 EXPRESSION_OPEN = 0.03
@@ -169,6 +176,9 @@ def swap_face_classic(
             followed = follow_expression(moved, moved_lm, work) if expression else None
             if followed is not None:
                 moved, moved_lm, opening = followed
+            lowered = follow_lids(moved, moved_lm, work) if expression else None
+            if lowered is not None:
+                moved, moved_lm = lowered
     with timed(timings, "skin"):
         target_skin = skin.skin_map(
             work.crop, work.landmarks, blend.face_outline(work.landmarks), work.size, template=True
@@ -232,12 +242,22 @@ def follow_expression(
     if abs(mouth_openness(moved_lm) - mouth_openness(work.landmarks)) <= EXPRESSION_MOUTH:
         return None
     keep = [i for i in range(68) if i not in INNER_MOUTH]
-    goals = moved_lm.copy()
-    goals[OUTER_MOUTH] = work.landmarks[OUTER_MOUTH]
-    # The forehead's outline points too, so the bend stays inside the face.
-    points = np.concatenate([moved_lm[keep], blend.face_outline(moved_lm)[17:]])
-    targets = np.concatenate([goals[keep], blend.face_outline(goals)[17:]])
-    bent = align.piecewise_warp(moved, points, targets)
+    shift = work.landmarks[OUTER_MOUTH] - moved_lm[OUTER_MOUTH]
+    bent = None
+    for reach in EXPRESSION_REACH:
+        # The points around the mouth (jaw, chin, nostrils) go part of the way with it, so a mouth that
+        # moves far (a laughing template's, lower and wider) never crosses them.
+        near = np.linalg.norm(moved_lm[:, None, :] - moved_lm[None, OUTER_MOUTH, :], axis=2)
+        weights = np.exp(-0.5 * (near / max(1.0, reach * work.size)) ** 2)
+        follow = (weights @ shift) / np.maximum(weights.sum(axis=1), 1e-6)[:, None] * weights.max(axis=1)[:, None]
+        goals = moved_lm + follow
+        goals[OUTER_MOUTH] = work.landmarks[OUTER_MOUTH]
+        # The forehead's outline points too, so the bend stays inside the face.
+        points = np.concatenate([moved_lm[keep], blend.face_outline(moved_lm)[17:]])
+        targets = np.concatenate([goals[keep], blend.face_outline(moved_lm)[17:]])
+        bent = align.piecewise_warp(moved, points, targets)
+        if bent is not None:
+            break
     if bent is None:
         return None
     goals[INNER_MOUTH] = work.landmarks[INNER_MOUTH]
@@ -252,6 +272,39 @@ def follow_expression(
     opening = cv2.dilate(blend.fill(work.shape, [lips]), disc(grow))
     opening = np.clip(cv2.GaussianBlur(opening, (0, 0), max(0.5, EXPRESSION_FEATHER * work.size)), 0.0, 1.0)
     return bent, goals, opening
+
+
+def eye_openness(landmarks: np.ndarray, eye: list[int]) -> float:
+    """How open one eye is (68 landmarks): the lids' mean gap over the eye's width."""
+    points = landmarks[eye]
+    gap = (np.linalg.norm(points[1] - points[5]) + np.linalg.norm(points[2] - points[4])) / 2
+    return float(gap / max(float(np.linalg.norm(points[3] - points[0])), 1.0))
+
+
+def follow_lids(moved: np.ndarray, moved_lm: np.ndarray, work: WorkArea) -> tuple[np.ndarray, np.ndarray] | None:
+    """The moved face with its upper lids lowered to the template face's opening where the template's
+    eyes are much narrower (looking down, a wink, a laugh: see EXPRESSION_LIDS), its landmarks to match;
+    None when they are alike or the bend would fold the face. Never opened wider than the person's own:
+    what a wider eye shows (more of the eyeball) is not in the photo."""
+    goals = moved_lm.copy()
+    changed = False
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        own, template = eye_openness(moved_lm, eye), eye_openness(work.landmarks, eye)
+        if own - template <= EXPRESSION_LIDS:
+            continue
+        keep = template / max(own, 1e-6)
+        for upper, lower in ((eye[1], eye[5]), (eye[2], eye[4])):
+            goals[upper] = moved_lm[lower] + keep * (moved_lm[upper] - moved_lm[lower])
+        changed = True
+    if not changed:
+        return None
+    points = [i for i in range(68) if i not in INNER_MOUTH]
+    bent = align.piecewise_warp(
+        moved,
+        np.concatenate([moved_lm[points], blend.face_outline(moved_lm)[17:]]),
+        np.concatenate([goals[points], blend.face_outline(moved_lm)[17:]]),
+    )
+    return None if bent is None else (bent, goals)
 
 
 def template_mouth_opening(target_mesh: np.ndarray, moved: meshwarp.MeshMove, work: WorkArea) -> np.ndarray | None:

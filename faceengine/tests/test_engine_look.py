@@ -167,3 +167,22 @@ def test_a_turned_persons_backdrop_beside_the_far_eye_and_cheek_stays_out(engine
     greenish = (np.abs(hsv[..., 0].astype(int) - 60) < 20) & (hsv[..., 1] > 60)
     greenish &= ~((np.abs(before[..., 0].astype(int) - 60) < 20) & (before[..., 1] > 60))
     assert greenish[inside].sum() <= 0.002 * inside.sum(), f"{greenish[inside].sum()} green pixels in the face"
+
+
+def test_a_template_face_looking_down_lowers_the_persons_lids(engine, photos, templates):
+    # "Winning hand"'s woman looks down at her cards, lids lowered (one nearly shut); the astronaut looks
+    # at the camera, eyes wide. The result's lids are lowered to the template's opening (within the look
+    # table's target), and it is still the astronaut.
+    from faceengine.shared.mesh import eye_openness
+    from testing.identity import SAME_PERSON, descriptor, distance
+
+    image, faces = templates["Winning hand"]
+    result, _ = swap_couple(image, faces, photos["brad"], photos["astronaut"], engine=engine)
+    mesher = FaceMesher()
+    template_eyes = eye_openness(mesher.mesh(image, faces["wife"].box))
+    after = eye_openness(mesher.mesh(result, faces["wife"].box))
+    source, _ = engine.source_face(photos["astronaut"], role="wife")
+    own = eye_openness(mesher.mesh(photos["astronaut"], source.box))
+    assert own - template_eyes > 0.05
+    assert after - template_eyes <= 0.05, f"the eyes stayed wide open: {after:.3f} against {template_eyes:.3f}"
+    assert distance(descriptor(result, faces["wife"].box), descriptor(photos["astronaut"], source.box)) < SAME_PERSON

@@ -10,7 +10,10 @@ from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PRESSED = "button, .button, .chip, .link-button, .photo-delete, select, summary, .tpl-fav-button, .nav-toggle-label"
+PRESSED = (
+    "button, .button, .chip, .link-button, .photo-delete, .danger-link, select, summary, .tpl-fav-button, "
+    ".nav-toggle-label, .list-links a"
+)
 TAGS = ("beach", "wedding", "winter", "kimono", "school", "festival", "rain", "city", "night", "picnic", "sunset")
 
 
@@ -25,6 +28,33 @@ def too_small(page) -> list[str]:
                  + ` ${Math.round(box.width)}x${Math.round(box.height)}`)""",
         PRESSED,
     )
+
+
+def test_the_swap_form_and_a_finished_swap_have_tap_targets_of_44_px_on_a_phone(
+    site_server, browser, alice, alice_photos, couple_template, artifacts_dir
+):
+    from swaps.services import share_create, swap_create, swap_run
+
+    task = swap_create(user=alice, template=couple_template, husband_image=alice_photos[0], wife_image=alice_photos[1])
+    task = swap_run(task_id=task.pk)
+    share_create(user=alice, task=task, days=7)
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(30_000)
+    log_in(page, "alice", base_url=site_server.url)
+    found = {}
+    for name, path in {
+        "swap-form": f"/swaps/new/{couple_template.pk}/",
+        "result": f"/swaps/{task.pk}/",
+        "my-swaps": "/swaps/",
+        "template": f"/templates/{couple_template.pk}/",
+        "favourites": "/swaps/favourites/",
+    }.items():
+        page.goto(site_server.url + path)
+        page.wait_for_load_state("load")
+        found[name] = too_small(page)
+        page.screenshot(path=artifacts_dir / f"tap-targets-{name}-phone.png", full_page=True)
+    assert found == {name: [] for name in found}
+    connection.close()
 
 
 def test_every_tap_target_is_at_least_44_px_on_a_phone(site_server, browser, artifacts_dir):

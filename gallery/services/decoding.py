@@ -337,7 +337,7 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
     return clean
 
 
-def _perceptual_hash(img: PILImage.Image) -> str:
+def perceptual_hash(img: PILImage.Image) -> str:
     """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
     import imagehash
 
@@ -366,5 +366,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
-        phash=_perceptual_hash(thumb),
+        phash=perceptual_hash(thumb),
     )

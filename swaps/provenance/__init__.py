@@ -71,3 +71,60 @@ def result_provenance_html(task) -> str:
         if mark and mark == task.public_id
         else _("does not match this swap"),
     )
+
+
+# The visible badge: its height against the picture's shorter side, and the least it may be.
+BADGE_SHARE = 0.06
+BADGE_MIN_PX = 20
+
+
+def badged_result(task) -> bytes:
+    """The task's result with a small visible "AI" badge in its bottom-right corner, marked with the task's
+    public id and signed again like any result (so `verify_result` reads it the same). Made once per result
+    and kept in the cache for a day."""
+    from django.core.cache import cache
+
+    image = task.result_image
+    key = f"faceswap:share-badge:{image.pk}:{image.file_size or 0}"
+    data = cache.get(key)
+    if data is None:
+        data = _badge(task)
+        cache.set(key, data, 24 * 3600)
+    return data
+
+
+def _badge(task) -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFont
+
+    from gallery.services import image_open
+
+    with image_open(task.result_image) as fh, PILImage.open(fh) as opened:
+        picture = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")
+    stored_format = "PNG" if picture.mode == "RGBA" else "JPEG"
+    height = max(BADGE_MIN_PX, round(min(picture.size) * BADGE_SHARE))
+    # "AI" needs no translation, and the font bundled with Pillow draws it everywhere.
+    font = ImageFont.load_default(size=round(height * 0.62))
+    left, top, right, bottom = font.getbbox("AI")
+    width = (right - left) + height
+    margin = max(4, height // 3)
+    x2, y2 = picture.width - margin, picture.height - margin
+    box = (x2 - width, y2 - height, x2, y2)
+    overlay = PILImage.new("RGBA", picture.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    # Dark with a light edge, so it shows on a dark picture as on a light one.
+    draw.rounded_rectangle(
+        box, radius=height // 4, fill=(20, 20, 28, 190), outline=(255, 255, 255, 220), width=max(1, height // 14)
+    )
+    text_x = box[0] + (width - (right - left)) / 2 - left
+    text_y = box[1] + (height - (bottom - top)) / 2 - top
+    draw.text((text_x, text_y), "AI", font=font, fill=(255, 255, 255, 255))
+    badged = PILImage.alpha_composite(picture.convert("RGBA"), overlay)
+    if stored_format == "JPEG":
+        badged = badged.convert("RGB")
+    marked = result_mark(np.asarray(badged), task=task)
+    buffer = io.BytesIO()
+    PILImage.fromarray(marked).save(buffer, stored_format, **({"quality": 92} if stored_format == "JPEG" else {}))
+    return result_sealer(task=task)(buffer.getvalue(), stored_format)

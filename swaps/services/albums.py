@@ -23,7 +23,9 @@ from .photos import PersonPhoto
 from .submit import SwapSubmitError, prepare_partners, swap_submit
 
 
-def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife: PersonPhoto) -> Album:
+def album_submit(
+    *, user, templates: list[Template], husband: PersonPhoto, wife: PersonPhoto, this_is_me: bool = False
+) -> Album:
     """Try the same two photos on several templates: one album, one ordinary swap per template.
 
     The photos are prepared once (uploads stored, faces checked) and each swap goes through swap_submit
@@ -53,7 +55,7 @@ def album_submit(*, user, templates: list[Template], husband: PersonPhoto, wife:
         album = Album.objects.create(user=user)
         for template in templates:
             try:
-                swap_submit(user=user, template=template, album=album, **people)
+                swap_submit(user=user, template=template, album=album, this_is_me=this_is_me, **people)
             except SwapSubmitError as exc:
                 messages = exc.message_dict
                 if NON_FIELD_ERRORS in messages:

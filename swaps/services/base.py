@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from faceengine import get_engine
 from jobs import JobKind
@@ -17,6 +18,15 @@ SWAP_JOBS = JobKind(
     what="swap",
     doing="making",
     advice="Please try again, or use smaller photos.",
+)
+
+
+# The worker stores a failed swap's message in English; pages show it in the owner's language
+# (FaceSwapTask.error_message_shown), so SWAP_JOBS's sentences, as filled in, are in the catalogue too.
+STORED_MESSAGES = (
+    gettext_noop("Something went wrong on our side while making this swap. Please try again in a minute."),
+    gettext_noop("This swap took too long and was stopped. Please try again, or use smaller photos."),
+    gettext_noop("The worker making this swap stopped before it finished. Please try again, or use smaller photos."),
 )
 
 

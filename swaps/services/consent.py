@@ -22,15 +22,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.services import user_language
 from gallery.models import Image, ImageType
 from gallery.services import image_delete
 
-from ..models import FaceSwapTask, PartnerConsent
+from ..models import FaceSwapTask, HolderFace, PartnerConsent
 from ..provenance.signing import SITE_NAME
-from .base import SWAP_JOBS
+from .base import SWAP_JOBS, SwapError
 from .fair_use import swap_dispatch
 from .photos import read_image, stored_face
 
@@ -60,6 +61,38 @@ def partner_descriptor(*, image: Image, face_index: int) -> list[float]:
     if face is None:
         return []
     return [round(float(v), 6) for v in face_descriptor(read_image(image, "photo"), face)]
+
+
+def holder_face_check(*, user, image: Image, face_index: int = 0, this_is_me: bool = False) -> None:
+    """The face a holder chose as theirs ("you") must be their own: confirmed once ("This is me", kept as a
+    descriptor), then every later swap's "you" face is compared with it. SwapError (for the "you" field)
+    when it is not confirmed yet and `this_is_me` is not ticked, or when it is someone else's face.
+    Nothing is asked when PARTNER_CONSENT_REQUIRED is off."""
+    if not settings.PARTNER_CONSENT_REQUIRED:
+        return
+    from faceengine.identity import same_person
+
+    descriptor = partner_descriptor(image=image, face_index=face_index)
+    if not descriptor:
+        return  # a face the check could not describe: the photo's own check refuses it
+    confirmed = HolderFace.objects.filter(user=user).first()
+    if confirmed is not None:
+        if not same_person(confirmed.descriptor, descriptor):
+            raise SwapError(
+                _(
+                    "This is not the face you confirmed as yours. Choose a photo of yourself; someone else's face "
+                    "needs their own agreement (or forget your confirmed face in My account)."
+                )
+            )
+        return
+    if not this_is_me:
+        raise SwapError(_("Tick “This is me” to confirm that the face you chose as yours is your own (asked once)."))
+    HolderFace.objects.update_or_create(user=user, defaults={"descriptor": descriptor, "confirmed_at": timezone.now()})
+
+
+def holder_face_forget(*, user) -> None:
+    """Forget the holder's confirmed face; their next swap asks "This is me" again."""
+    HolderFace.objects.filter(user=user).delete()
 
 
 def consent_for_partner(*, user, image: Image, face_index: int = 0) -> PartnerConsent | None:
@@ -147,6 +180,22 @@ def consent_withdraw(*, consent: PartnerConsent) -> bool:
     return True
 
 
+def consent_partner_login(*, consent: PartnerConsent, username: str, email: str, password: str):
+    """The partner, having agreed, makes their own login linked to the holder: a couple's two logins.
+    Returns the new user; None when the agreement is no longer in force or already has a login."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        locked = PartnerConsent.objects.select_for_update().filter(
+            pk=consent.pk, status=Status.AGREED, partner_user__isnull=True
+        )
+        if not locked.exists():
+            return None
+        user = get_user_model().objects.create_user(username=username, email=email, password=password)
+        locked.update(partner_user=user)
+    return user
+
+
 def consent_renew(*, consent: PartnerConsent) -> PartnerConsent:
     """A fresh invitation link (the old one stops working), valid for PARTNER_CONSENT_DAYS again."""
     PartnerConsent.objects.filter(pk=consent.pk, status=Status.WAITING).update(token=_new_token(), expires_at=_expiry())
@@ -210,18 +259,20 @@ def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
     user = consent.user
     if not user.email:
         return
-    if consent.status == Status.DECLINED:
-        subject = _("Your partner declined")
-        first = _("Your partner declined to have their face used. Nothing was made with it.")
-    else:
-        subject = _("Your partner withdrew their agreement")
-        first = _("Your partner withdrew their agreement to have their face used.")
-    body = "\n".join(
-        [
-            _("Hello %(name)s,") % {"name": user.username},
-            "",
-            first,
-            _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
-        ]
-    )
+    # Written in the holder's language, not the partner's (whose answer sends it).
+    with translation.override(user_language(user)):
+        if consent.status == Status.DECLINED:
+            subject = _("Your partner declined")
+            first = _("Your partner declined to have their face used. Nothing was made with it.")
+        else:
+            subject = _("Your partner withdrew their agreement")
+            first = _("Your partner withdrew their agreement to have their face used.")
+        body = "\n".join(
+            [
+                _("Hello %(name)s,") % {"name": user.username},
+                "",
+                first,
+                _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
+            ]
+        )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)

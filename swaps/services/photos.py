@@ -20,10 +20,12 @@ from gallery.services import (
     heavy_work,
     image_clean,
     image_crop,
+    image_phash_backfill,
     image_store,
     upload_digest,
 )
 
+from ..engine_words import engine_words
 from .base import SwapError, engine_get
 
 
@@ -97,7 +99,9 @@ def _usable_faces(picture: np.ndarray) -> tuple[list[Face], str | None]:
 def _check_metadata(faces: list[Face], refusal: str | None) -> dict[str, Any]:
     return {
         FACES_KEY: [face.to_json() for face in faces],
-        CHECK_KEY: {"ok": refusal is None, "message": refusal or ""},
+        # turns_tried: the engine's search also looked at the photo turned each way (faceengine's
+        # detect_sideways), so My photos does not offer to turn a photo it found no face on.
+        CHECK_KEY: {"ok": refusal is None, "message": refusal or "", "turns_tried": True},
     }
 
 
@@ -121,7 +125,9 @@ def _check_from_metadata(
     faces = metadata.get(FACES_KEY) or []
     verdict = metadata.get(CHECK_KEY) or {}
     if not verdict.get("ok") or not faces:
-        return PhotoCheck(ok=False, message=verdict.get("message") or gettext("This photo has no face we can use."))
+        return PhotoCheck(
+            ok=False, message=engine_words(verdict.get("message")) or gettext("This photo has no face we can use.")
+        )
     boxes = [face["box"] for face in faces]
     face_notes = [_face_note(face) for face in faces]
     if chosen is not None and not 0 <= chosen < len(faces):
@@ -166,7 +172,7 @@ def swap_photo_check(
                 try:
                     picture = read_image(image, "photo")
                 except (EngineError, SwapError) as exc:
-                    return PhotoCheck(ok=False, message=exc.message)
+                    return PhotoCheck(ok=False, message=engine_words(exc.message))
                 found = _check_metadata(*_usable_faces(picture))
                 del picture
         except HeavyWorkBusy as exc:
@@ -200,7 +206,7 @@ def swap_photo_prepare(
         try:
             image = check_photo(user=user, image=person.image, role=role)
         except SwapError as exc:
-            return None, PhotoCheck(ok=False, message=exc.message)
+            return None, PhotoCheck(ok=False, message=engine_words(exc.message))
         return image, swap_photo_check(image=image, face=person.face, role=role, partner=partner)
     try:
         # The same file sent again is known from its bytes, before any decoding.
@@ -218,6 +224,7 @@ def _store_checked(
 ) -> tuple[Image | None, PhotoCheck]:
     """A new upload decoded, its faces looked for, and stored only when one is usable."""
     clean = image_clean(file=person.upload)
+    image_phash_backfill(owner=user)
     earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)
@@ -225,11 +232,11 @@ def _store_checked(
         try:
             picture = load_image(clean.data, what="photo")
         except EngineError as exc:
-            return None, PhotoCheck(ok=False, message=exc.message)
+            return None, PhotoCheck(ok=False, message=engine_words(exc.message))
         faces, refusal = _usable_faces(picture)
         del picture
     if refusal is not None:
-        return None, PhotoCheck(ok=False, message=refusal)
+        return None, PhotoCheck(ok=False, message=engine_words(refusal))
     image = image_store(clean=clean, owner=user, image_type=ImageType.SOURCE)
     # "Tried": picked on the swap form; My photos shows it apart until a swap uses it (swap_create).
     image.metadata = {**image.metadata, **_check_metadata(faces, None), PHOTO_TRIED_KEY: True}

@@ -11,9 +11,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.services import user_language
 from templates.services import template_takedown
 
 from ..models import ShareLink, ShareReport
@@ -69,24 +70,27 @@ def report_takedown(*, report: ShareReport, curator, template_too: bool = False)
         )
     owner = task.user
     if owner is not None and owner.email:
-        lines = [
-            _("Hello %(name)s,") % {"name": owner.username},
-            "",
-            _("A picture you shared was reported, and a curator has taken it down: its share link no longer works."),
-            _("Reason: %(reason)s") % {"reason": reason},
-        ]
-        if template_too and task.template is not None:
-            lines.append(_("The template “%(title)s” was taken down too.") % {"title": task.template.title})
-        lines += [
-            "",
-            _("Our rules: only pictures you have the right to use, no one's face without their agreement, no minors."),
-        ]
-        send_mail(
-            _("A picture you shared was taken down"),
-            "\n".join(lines),
-            settings.DEFAULT_FROM_EMAIL,
-            [owner.email],
-            fail_silently=True,
-        )
+        # Written in the owner's language, not the curator's.
+        with translation.override(user_language(owner)):
+            lines = [
+                _("Hello %(name)s,") % {"name": owner.username},
+                "",
+                _(
+                    "A picture you shared was reported, and a curator has taken it down: its share link no "
+                    "longer works."
+                ),
+                _("Reason: %(reason)s") % {"reason": report.get_reason_display()},
+            ]
+            if template_too and task.template is not None:
+                lines.append(_("The template “%(title)s” was taken down too.") % {"title": task.template.title})
+            lines += [
+                "",
+                _(
+                    "Our rules: only pictures you have the right to use, no one's face without their agreement, "
+                    "no minors."
+                ),
+            ]
+            subject = _("A picture you shared was taken down")
+        send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [owner.email], fail_silently=True)
     report.refresh_from_db()
     return report

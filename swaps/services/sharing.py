@@ -20,7 +20,7 @@ Status = FaceSwapTask.Status
 SHARE_DAYS = (1, 7, 30)
 
 
-def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
+def share_create(*, user, task: FaceSwapTask, days: int, badge: bool = False) -> ShareLink:
     """A new link showing this finished swap's result to anyone who has it, for `days` days.
 
     The token carries 192 random bits (secrets.token_urlsafe(24)), so links cannot be guessed.
@@ -46,7 +46,11 @@ def share_create(*, user, task: FaceSwapTask, days: int) -> ShareLink:
                 % {"live": live, "most": most}
             )
         return ShareLink.objects.create(
-            task=task, token=secrets.token_urlsafe(24), created_at=now, expires_at=now + timedelta(days=days)
+            task=task,
+            token=secrets.token_urlsafe(24),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            badge=badge,
         )
 
 

@@ -10,9 +10,9 @@ from faceengine import ROLES, Face
 from gallery.models import PHOTO_TRIED_KEY, Image
 from templates.models import Template
 
-from ..models import Album, FaceSwapTask
+from ..models import Album, FaceSwapTask, PartnerConsent
 from .base import SwapError
-from .consent import consent_for_partner
+from .consent import consent_for_partner, holder_face_check
 from .fair_use import swap_dispatch, swap_fair_use_check, swap_fair_use_hold
 from .photos import CHOOSE_ROLE_PHOTO, PersonPhoto, PhotoCheck, check_photo, stored_face, swap_photo_prepare
 
@@ -47,7 +47,13 @@ class SwapSubmitError(ValidationError):
 
 
 def swap_submit(
-    *, user, template: Template, husband: PersonPhoto, wife: PersonPhoto, album: Album | None = None
+    *,
+    user,
+    template: Template,
+    husband: PersonPhoto,
+    wife: PersonPhoto,
+    album: Album | None = None,
+    this_is_me: bool = False,
 ) -> FaceSwapTask:
     """The one way to ask for a swap: check the template and both photos, store new uploads, queue it.
 
@@ -69,6 +75,14 @@ def swap_submit(
     photos, checks = prepare_partners(user=user, husband=husband, wife=wife, errors=errors)
     if not errors and photos["husband"] == photos["wife"] and checks["husband"].chosen == checks["wife"].chosen:
         errors["wife"] = ["You both chose the same face of this photo: tap your partner's face in it."]
+    if not errors:
+        try:
+            # "You" must be the holder's own face (confirmed once); the partner's waits for their agreement.
+            holder_face_check(
+                user=user, image=photos["husband"], face_index=checks["husband"].chosen, this_is_me=this_is_me
+            )
+        except SwapError as exc:
+            errors["husband"] = [exc.message]
     if errors:
         raise SwapSubmitError(errors, photos, checks)
     try:
@@ -76,6 +90,8 @@ def swap_submit(
             if album is None:
                 # Counted again under the person's row lock: concurrent submits cannot pass the caps.
                 swap_fair_use_hold(user=user)
+            # The partner's face waits for the partner's agreement (asked once per face; services.consent).
+            consent = consent_for_partner(user=user, image=photos["wife"], face_index=checks["wife"].chosen)
             return swap_create(
                 user=user,
                 template=template,
@@ -83,6 +99,7 @@ def swap_submit(
                 wife_image=photos["wife"],
                 faces={role: checks[role].chosen for role in ROLES},
                 album=album,
+                consent=consent,
             )
     except SwapError as exc:
         raise SwapSubmitError({NON_FIELD_ERRORS: [exc.message]}, photos, checks) from exc
@@ -126,6 +143,7 @@ def swap_create(
     wife_image: Image,
     faces: dict[str, int] | None = None,
     album: Album | None = None,
+    consent: PartnerConsent | None = None,
 ) -> FaceSwapTask:
     """Save a pending task for photos already checked, and queue it once the transaction commits.
 
@@ -134,10 +152,10 @@ def swap_create(
     face is copied onto the task (`source_faces`), so the worker swaps exactly it.
     It is queued when its owner has no other swap in the queue (`swap_dispatch`); if the queue cannot be
     reached it stays pending and the worker's periodic `swaps_dispatch_pending` queues it later.
+    `consent`: the partner's agreement it waits for (swap_submit asks for one; staff tools such as
+    seed_demo_swaps, which use packaged pictures, give none); it runs only once that agreement is given.
     """
     check_template(template, user=user)
-    # The partner's face waits for the partner's agreement (asked once per face; see services.consent).
-    consent = consent_for_partner(user=user, image=wife_image, face_index=(faces or {}).get("wife", 0))
     images = {"husband": husband_image, "wife": wife_image}
     source_faces = {}
     for role, image in images.items():

@@ -19,11 +19,16 @@ def _consent_on(settings):
     settings.PARTNER_CONSENT_REQUIRED = True
 
 
-def ask_for_swap(page, base_url: str, template, photo) -> None:
-    """On the swap form: one photo of the two of us fills both places; submit."""
+def ask_for_swap(page, base_url: str, template, photo, *, first: bool = True) -> None:
+    """On the swap form: one photo of the two of us fills both places; "This is me" ticked the first
+    time (never asked again); submit."""
     page.goto(f"{base_url}/swaps/new/{template.pk}/")
     page.set_input_files("#id_husband_upload", str(photo))
     expect(page.locator("input[name=wife_face][value='1']")).to_be_checked()
+    if first:
+        page.get_by_label("This is me").check()
+    else:
+        expect(page.locator("#id_this_is_me")).to_have_count(0)
     page.get_by_role("button", name="Swap our faces in").click()
     page.wait_for_url("**/swaps/*/")
 
@@ -63,7 +68,7 @@ def test_the_swap_waits_for_the_partner_who_agrees_then_withdraws(
     assert first.status == "completed"
 
     # A second swap with the same face: not asked again.
-    ask_for_swap(holder, site_server.url, second_template, faces_dir / "couple_man_woman_closeup.jpg")
+    ask_for_swap(holder, site_server.url, second_template, faces_dir / "couple_man_woman_closeup.jpg", first=False)
     expect(holder.locator("#partner-waiting")).to_have_count(0)
     expect(holder.locator("#result-image")).to_be_visible(timeout=120_000)
     assert PartnerConsent.objects.count() == 1

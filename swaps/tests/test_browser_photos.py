@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from swaps.models import FaceSwapTask
-from testing.cast import log_in, user_create
+from testing.cast import log_in, upload_photo, user_create
 from testing.fixtures_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -113,13 +113,15 @@ def test_photos_tried_on_the_swap_form_stay_apart_until_a_swap_uses_one(
 
 
 def test_a_turned_photos_thumbnail_turns_with_it(site_server, browser, faces_dir, artifacts_dir):
-    user_create(username="alex")
+    """A photo an older face check marked unusable (one lying on its side) offers to be turned."""
+    user = user_create(username="alex")
+    photo = upload_photo(user, faces_dir / "noface_coffee.png")
+    photo.metadata = {**photo.metadata, "face_check": {"ok": False, "message": "No face found."}}
+    photo.save(update_fields=["metadata"])
     page = browser.new_page(viewport=PHONE)
     page.set_default_timeout(30_000)
     log_in(page, "alex", base_url=site_server.url)
     page.goto(f"{site_server.url}/photos/")
-    page.set_input_files("input[type=file]", str(faces_dir / "noface_coffee.png"))
-    page.get_by_role("button", name="Upload").click()
     thumb = page.locator(".photo-card img").first
 
     def shape() -> tuple[int, int]:
@@ -133,4 +135,23 @@ def test_a_turned_photos_thumbnail_turns_with_it(site_server, browser, faces_dir
     # The browser had kept the old thumbnail for an hour; the turned one is what shows now.
     assert shape() == (height, width)
     page.screenshot(path=artifacts_dir / "photo-turned-thumbnail-phone.png", full_page=True)
+    connection.close()
+
+
+def test_my_photos_does_not_offer_to_turn_a_photo_already_searched_every_way_up(
+    site_server, browser, faces_dir, artifacts_dir
+):
+    user_create(username="noor")
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(30_000)
+    log_in(page, "noor", base_url=site_server.url)
+    page.goto(f"{site_server.url}/photos/")
+    page.set_input_files("input[type=file]", str(faces_dir / "noface_coffee.png"))
+    page.get_by_role("button", name="Upload").click()
+    card = page.locator(".photo-card", has_text="noface_coffee")
+    expect(card.locator(".photo-unusable")).to_have_text("No usable face: not offered for swaps")
+    expect(card).to_contain_text("We looked for a face every way up and found none.")
+    expect(card.get_by_text("Sideways?")).to_have_count(0)
+    expect(card.get_by_role("button", name="Turn noface_coffee.jpg right")).to_have_count(0)
+    page.screenshot(path=artifacts_dir / "photos-no-face-no-turn-phone.png", full_page=True)
     connection.close()

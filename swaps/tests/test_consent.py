@@ -16,8 +16,8 @@ from PIL import Image as PILImage
 
 from gallery.models import Image
 from swaps import services
-from swaps.models import FaceSwapTask, PartnerConsent
-from swaps.services import SWAP_JOBS, PersonPhoto, album_submit, swap_run, swap_submit
+from swaps.models import FaceSwapTask, HolderFace, PartnerConsent
+from swaps.services import SWAP_JOBS, PersonPhoto, SwapSubmitError, album_submit, swap_run, swap_submit
 from testing.cast import stored_files, template_from_photo, upload_photo, upload_photo_bytes
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -32,7 +32,11 @@ def _consent_on(settings):
 def submit(user, template, husband: Image, wife: Image, capture) -> FaceSwapTask:
     with capture(execute=True):
         return swap_submit(
-            user=user, template=template, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+            user=user,
+            template=template,
+            husband=PersonPhoto(image=husband),
+            wife=PersonPhoto(image=wife),
+            this_is_me=True,
         )
 
 
@@ -146,7 +150,11 @@ def test_a_face_already_agreed_to_is_not_asked_again_and_an_album_asks_once(
     templates = [couple_template, template_from_photo(faces_dir / "couple_man_woman_casual.jpg")]
     with django_capture_on_commit_callbacks(execute=True):
         album = album_submit(
-            user=alice, templates=templates, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+            user=alice,
+            templates=templates,
+            husband=PersonPhoto(image=husband),
+            wife=PersonPhoto(image=wife),
+            this_is_me=True,
         )
     assert PartnerConsent.objects.count() == 1
     assert {task.consent_id for task in album.tasks.all()} == {PartnerConsent.objects.get().pk}
@@ -225,3 +233,114 @@ def test_declining_runs_nothing_and_deletes_the_photo(
     holder = Client()
     holder.force_login(alice)
     assert "Your partner declined" in holder.get(reverse("swaps:list")).text
+
+
+def test_you_confirm_your_own_face_once_and_someone_elses_is_refused_as_yours(
+    alice, alice_photos, couple_template, faces_dir, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    holder = Client()
+    holder.force_login(alice)
+    form = holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+    assert 'id="id_this_is_me"' in form and "Your partner gets a link to agree" in form
+    # Not ticked: nothing is made, and "you" is told what to do.
+    with pytest.raises(SwapSubmitError) as refused:
+        swap_submit(
+            user=alice, template=couple_template, husband=PersonPhoto(image=husband), wife=PersonPhoto(image=wife)
+        )
+    assert "Tick “This is me”" in refused.value.message_dict["husband"][0]
+    assert not FaceSwapTask.objects.exists() and not HolderFace.objects.exists()
+    # Ticked once: the face is kept as a descriptor only, and never asked again.
+    submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    assert len(HolderFace.objects.get(user=alice).descriptor) == 128
+    assert 'id="id_this_is_me"' not in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+    # Someone else's face as "you" is refused: that person would need their own agreement.
+    stranger = upload_photo(alice, faces_dir / "two_men_whitehouse.jpg")
+    with pytest.raises(SwapSubmitError) as other:
+        submit(alice, couple_template, stranger, wife, django_capture_on_commit_callbacks)
+    assert "This is not the face you confirmed as yours" in other.value.message_dict["husband"][0]
+    # My account shows it and can forget it; the next swap asks again.
+    account = holder.get(reverse("accounts:profile")).text
+    assert 'id="self-face"' in account and "Forget my face" in account
+    holder.post(reverse("swaps:holder_face_forget"))
+    assert not HolderFace.objects.filter(user=alice).exists()
+    assert 'id="id_this_is_me"' in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
+
+
+def test_staff_see_agreements_but_never_their_links(
+    alice, alice_photos, couple_template, admin_client, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    listing = admin_client.get(reverse("admin:swaps_partnerconsent_changelist")).text
+    page = admin_client.get(reverse("admin:swaps_partnerconsent_change", args=[consent.pk])).text
+    assert "alice" in listing and "Waiting for your partner" in page
+    assert consent.token not in listing + page
+    assert admin_client.get(reverse("admin:swaps_partnerconsent_add")).status_code == 403
+
+
+def test_staff_tools_that_make_a_swap_from_packaged_pictures_do_not_wait(alice, alice_photos, couple_template):
+    """swap_create (seed_demo_swaps' demo swap from packaged pictures) asks no one; swap_submit, the entry
+    for people's requests, always does."""
+    from swaps.services import swap_create
+
+    husband, wife = alice_photos
+    task = swap_create(user=alice, template=couple_template, husband_image=husband, wife_image=wife)
+    assert task.consent is None and not task.waiting_for_partner
+    assert swap_run(task_id=task.pk).status == "completed"
+
+
+def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
+    alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    partner = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
+    token = agreed_url.rstrip("/").rsplit("/", 1)[1]
+    assert 'id="consent-login"' in partner.get(agreed_url).text
+    swap_run(task_id=task.pk)
+    # A weak password or a taken e-mail is refused plainly; nothing is made.
+    weak = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": "sam@example.com", "password": "123"},
+    )
+    assert weak.status_code == 400 and 'id="consent-login"' in weak.text
+    taken = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": alice.email, "password": "a-long-good-passphrase-7"},
+    )
+    assert "already uses this e-mail" in taken.text
+    made = partner.post(
+        reverse("consent:partner_login", args=[token]),
+        {"username": "sam", "email": "sam@example.com", "password": "a-long-good-passphrase-7"},
+    )
+    assert made.status_code == 302 and made["Location"] == reverse("swaps:list")
+    consent = PartnerConsent.objects.get()
+    assert consent.partner_user.username == "sam"
+    # Logged in as themselves: the couple's picture made with their face, to them alone.
+    page = partner.get(reverse("swaps:list")).text
+    picture_url = reverse("swaps:couple_picture", args=[task.pk])
+    assert "Made with your face" in page and picture_url in page and "You agreed that alice may use your face" in page
+    assert partner.get(picture_url).status_code == 200
+    other = Client()
+    other.force_login(bob)
+    assert other.get(picture_url).status_code == 404
+    assert other.post(reverse("swaps:agreement_withdraw", args=[consent.pk])).status_code == 404
+    # A second login for the same agreement is refused.
+    assert (
+        Client()
+        .post(
+            reverse("consent:partner_login", args=[token]),
+            {"username": "kim", "email": "k@example.com", "password": "a-long-good-passphrase-7"},
+        )
+        .status_code
+        == 404
+    )
+    # Withdrawing from their own login deletes the photo and the pictures, as the link does.
+    with django_capture_on_commit_callbacks(execute=True):
+        partner.post(reverse("swaps:agreement_withdraw", args=[consent.pk]))
+    assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
+    assert partner.get(picture_url).status_code == 404
+    assert PartnerConsent.objects.get().status == "withdrawn"

@@ -214,3 +214,35 @@ def test_zip_downloads_and_the_shared_picture_carry_the_same_signed_manifest(fin
         assert result.valid and result.signature_valid and result.made_here, result.problems
         assert result.ingredients == [task.template.title]
         assert result.mark.public_id == task.public_id
+
+
+def test_an_owner_may_show_a_visible_badge_on_a_shared_picture_which_keeps_its_provenance(
+    finished, client, alice, artifacts_dir
+):
+    from django.urls import reverse
+    from PIL import Image as PILImage
+
+    from swaps.models import ShareLink
+
+    task, data = finished
+    client.force_login(alice)
+    assert 'name="badge"' in client.get(task.get_absolute_url()).text
+    client.post(reverse("swaps:share", args=[task.pk]), {"days": "7", "badge": "on"})
+    client.post(reverse("swaps:share", args=[task.pk]), {"days": "7"})
+    badged_link, plain_link = ShareLink.objects.order_by("pk")
+    assert badged_link.badge and not plain_link.badge
+    client.logout()
+    plain = b"".join(client.get(reverse("share:picture", args=[plain_link.token])).streaming_content)
+    assert plain == data  # without the badge: the stored result itself
+    badged = client.get(reverse("share:picture", args=[badged_link.token])).content
+    (artifacts_dir / "share-badge.jpg").write_bytes(badged)
+    result = verify_bytes(badged)
+    assert result.valid and result.ingredients == [task.template.title], result.problems
+    assert result.mark.public_id == task.public_id
+    before = np.asarray(PILImage.open(io.BytesIO(data)).convert("RGB")).astype(int)
+    after = np.asarray(PILImage.open(io.BytesIO(badged)).convert("RGB")).astype(int)
+    h, w = before.shape[:2]
+    corner = np.abs(after[h - h // 8 :, w - w // 6 :] - before[h - h // 8 :, w - w // 6 :]).max(axis=2)
+    rest = np.abs(after[: h // 2, : w // 2] - before[: h // 2, : w // 2]).max(axis=2)
+    assert (corner > 60).sum() > 300  # the badge is there, in the corner (its letters and edge)
+    assert np.median(rest) <= 2  # and the rest of the picture is the same

@@ -310,7 +310,9 @@ def test_my_photos_marks_a_photo_without_a_usable_face_and_leaves_it_out_of_the_
         reverse("gallery:photo_list"), {"photos": [SimpleUploadedFile("coffee.png", coffee)]}, follow=True
     )
     photo = alice.images.get()
-    assert "No usable face: not offered for swaps" in page.text and "↻ Right" in page.text
+    assert "No usable face: not offered for swaps" in page.text
+    # Looked at every way up already: no "Sideways? ↺ Left / ↻ Right" on a cup of coffee.
+    assert "We looked for a face every way up and found none." in page.text and "↻ Right" not in page.text
     assert photo.metadata["face_check"]["ok"] is False
     form = client.get(reverse("swaps:new", args=[couple_template.pk]))
     assert f'name="husband_photo" value="{photo.pk}"' not in form.text

@@ -119,7 +119,7 @@ def test_crawl_tasks_are_added_run_and_cancelled_from_the_admin(client, curator,
         {"source_type": "danbooru", "search_query": "2girls", "filters": '{"min_width": 1200}', "limit": "10"},
         follow=True,
     )
-    assert "choose “Run crawl” to start collecting" in response.text
+    assert "Press “Save and run crawl” to start collecting." in response.text
     task = CrawlTask.objects.get()
     assert (task.filters, task.limit, task.status) == ({"min_width": 1200}, 10, "pending")
 

@@ -97,3 +97,20 @@ def test_a_full_gallery_page_fills_every_persons_heart_with_a_few_queries_not_on
         page = alice_client.get(GALLERY)
     assert page[CACHE_HEADER] == "hit-personal"
     assert hearts(page) == {t.pk: "true" if t in cards[:3] else "false" for t in cards}
+
+
+def test_each_cards_part_carries_its_own_id_and_title_escaped_as_a_full_render_does(client):
+    odd = make_template(title='Tom & "Jerry" <at> l\'Opéra')
+    plain = make_template(title="Rooftop")
+    alice = user_create(username="alice")
+    favourite_toggle(user=alice, template=odd)
+    client.get(GALLERY)
+    alice_client = signed_in(alice)
+    shared = alice_client.get(GALLERY)
+    assert shared[CACHE_HEADER] == "hit-personal"
+    assert hearts(shared) == {odd.pk: "true", plain.pk: "false"}
+    assert "Tom &amp; &quot;Jerry&quot; &lt;at&gt; l&#x27;Opéra" in shared.text and "\x00" not in shared.text
+    pages_invalidate()
+    rendered = alice_client.get(GALLERY)
+    assert rendered.get(CACHE_HEADER) is None
+    assert without_tokens(shared.text) == without_tokens(rendered.text)

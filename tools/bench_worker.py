@@ -1,0 +1,147 @@
+"""`make bench-worker`: where a swap job's time goes, and swaps per second for 1, 2 and 4 swap workers.
+
+Real RQ workers (`manage.py rqworker swaps`, models loaded before the first job, a forked work horse per
+job) over real Redis and a throwaway database, the pictures on the local disk. For each worker count the
+same number of swaps of the same couple (faces already found at submit, as on the site) are submitted at
+once by several people (fair queueing gives each person one swap in the queue at a time), and the run is
+timed from the first submit to the last result. Per swap: the engine's own time (its report), the job's
+reads and invisible mark (recorded in the result's report), the store (encode, C2PA seal, thumbnail,
+write, row: the job's time after processing_time and the mark), the whole job (claim -> stored), and
+the wall time per swap of the run. Compare within one run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from testing import FACES_DIR
+from tools import djangosetup
+from tools.bench_swaps import _file, _start_worker, _wait_for, bench_environment
+
+PEOPLE = 8
+
+
+class Command(BaseCommand):
+    help = "Benchmark: a swap job's time outside the engine, and swaps/s for 1, 2 and 4 workers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+        parser.add_argument("--tasks", type=int, default=16, help="swaps per worker count")
+        parser.add_argument("--timeout", type=float, default=300.0)
+
+    def handle(self, *args, **options) -> None:
+        if not FACES_DIR.is_dir():
+            raise CommandError(f"the shared test photos are not at {FACES_DIR} (set FACES_TESTDATA_DIR)")
+        counts = [int(n) for n in options["workers"].split(",")]
+        # bench_environment takes the partner's agreement as given: the bench times the machine.
+        with bench_environment(SWAPS_MAX_PER_HOUR=10_000) as (media, redis_url, tmp):
+            self._run(counts, options["tasks"], options["timeout"], media, redis_url, tmp)
+
+    def _run(self, counts, tasks: int, timeout: float, media, redis_url: str, tmp) -> None:
+        import django_rq
+        from django.contrib.auth import get_user_model
+
+        from gallery.services import image_upload
+        from swaps.models import FaceSwapTask
+        from templates.services import template_activate, template_create
+
+        template = template_activate(
+            template=template_create(image_file=_file("couple_man_woman_closeup.jpg"), title="Bench")
+        )
+        people = []
+        for i in range(PEOPLE):
+            user = get_user_model().objects.create_user(
+                username=f"bench{i}", email=f"bench{i}@example.com", password="x" * 12
+            )
+            husband = image_upload(owner=user, file=_file("man_single_obama.jpg"), image_type="source")
+            wife = image_upload(owner=user, file=_file("woman_single_astronaut.png"), image_type="source")
+            client = Client()
+            client.force_login(user)
+            people.append((user, client, husband, wife))
+
+        results = []
+        for count in counts:
+            django_rq.get_queue("swaps").empty()
+            FaceSwapTask.objects.all().delete()
+            logs = [tmp / f"worker-{count}-{i}.log" for i in range(count)]
+            workers = [_start_worker(media, redis_url, log) for log in logs]
+            try:
+                for log in logs:
+                    _wait_for(lambda log=log: "Listening on" in log.read_text(errors="replace"), 180, log)
+                started = time.perf_counter()
+                for i in range(tasks):
+                    user, client, husband, wife = people[i % PEOPLE]
+                    response = client.post(
+                        reverse("swaps:new", args=[template.pk]), {"husband_photo": husband.pk, "wife_photo": wife.pk}
+                    )
+                    if response.status_code != 302:
+                        raise CommandError(f"submit failed: {response.status_code}")
+                done = FaceSwapTask.objects.filter(status__in=["completed", "failed"])
+                _wait_for(lambda done=done: done.count() == tasks, timeout, logs[0])
+                wall = time.perf_counter() - started
+            finally:
+                for worker in workers:
+                    worker.terminate()
+                for worker in workers:
+                    worker.wait(timeout=30)
+            rows = list(FaceSwapTask.objects.select_related("result_image"))
+            failed = [task for task in rows if task.status != "completed"]
+            if failed:
+                raise CommandError(f"{len(failed)} swaps failed: {failed[0].error_message}")
+            reports = [task.result_image.metadata["swap"] for task in rows]
+            results.append(
+                {
+                    "workers": count,
+                    "wall": wall,
+                    "per_swap": wall / tasks,
+                    "rate": tasks / wall,
+                    "engine": statistics.median(report["seconds"] for report in reports),
+                    "read": statistics.median(report["job_seconds"]["read"] for report in reports),
+                    "mark": statistics.median(report["job_seconds"]["mark"] for report in reports),
+                    # processing_time runs from the claim to the engine's end; the job to its stored result.
+                    "store": statistics.median(
+                        (task.completed_at - task.started_at).total_seconds()
+                        - task.processing_time
+                        - report["job_seconds"]["mark"]
+                        for task, report in zip(rows, reports, strict=True)
+                    ),
+                    "processing": statistics.median(task.processing_time for task in rows),
+                    "job": statistics.median((task.completed_at - task.started_at).total_seconds() for task in rows),
+                }
+            )
+
+        self.stdout.write(
+            f"\nSwap workers: {tasks} swaps of one couple per row, submitted at once by {PEOPLE} people "
+            f"({connection.vendor}, local disk); medians per swap, seconds"
+        )
+        header = (
+            f"| {'workers':>7} | {'engine':>6} | {'read':>6} | {'mark':>6} | {'store':>6} | {'job':>6} | "
+            f"{'wall/swap':>9} | {'wall/engine':>11} | {'swaps/s':>7} |"
+        )
+        self.stdout.write(header)
+        self.stdout.write("|" + "|".join("-" * len(part) for part in header.split("|")[1:-1]) + "|")
+        for row in results:
+            self.stdout.write(
+                f"| {row['workers']:>7} | {row['engine']:>6.3f} | {row['read']:>6.3f} | {row['mark']:>6.3f} | "
+                f"{row['store']:>6.3f} | {row['job']:>6.3f} | {row['per_swap']:>9.3f} | "
+                f"{row['per_swap'] / row['engine']:>10.2f}x | {row['rate']:>7.2f} |"
+            )
+        one = results[0]
+        self.stdout.write(
+            f"\nOne worker: wall per swap {one['per_swap']:.3f} s = {one['per_swap'] / one['engine']:.2f}x the "
+            f"engine's {one['engine']:.3f} s (target <= 1.5x); inside the job, outside the engine: "
+            f"read {one['read']:.3f}, "
+            f"mark {one['mark']:.3f}, store (encode, seal, thumbnail, write, row) {one['store']:.3f}, the rest "
+            f"(claim, progress, faces) {one['processing'] - one['engine'] - one['read']:.3f}; outside the job "
+            f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    djangosetup.run(Command)
