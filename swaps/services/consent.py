@@ -53,14 +53,27 @@ def _expiry():
     return timezone.now() + timedelta(days=settings.PARTNER_CONSENT_DAYS)
 
 
+# A face's descriptor takes dlib 50-300 ms (the latter on a loaded machine): kept a day per photo and face,
+# so the same photo on the next swap (or an album's next template) does not pay again.
+DESCRIPTOR_KEY = "faceswap:descriptor:{image}:{index}:{size}"
+DESCRIPTOR_TTL = 24 * 3600
+
+
 def partner_descriptor(*, image: Image, face_index: int) -> list[float]:
     """The dlib descriptor of the photo's face number `face_index` (as its check kept it); [] without one."""
+    from django.core.cache import cache
+
     from faceengine.identity import face_descriptor
 
     face = stored_face(image, face_index)
     if face is None:
         return []
-    return [round(float(v), 6) for v in face_descriptor(read_image(image, "photo"), face)]
+    key = DESCRIPTOR_KEY.format(image=image.pk, index=face_index, size=image.file_size or 0)
+    descriptor = cache.get(key)
+    if descriptor is None:
+        descriptor = [round(float(v), 6) for v in face_descriptor(read_image(image, "photo"), face)]
+        cache.set(key, descriptor, DESCRIPTOR_TTL)
+    return descriptor
 
 
 def holder_face_check(*, user, image: Image, face_index: int = 0, this_is_me: bool = False) -> None:
