@@ -35,14 +35,20 @@ class Command(BaseCommand):
         parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
         parser.add_argument("--tasks", type=int, default=16, help="swaps per worker count")
         parser.add_argument("--timeout", type=float, default=300.0)
+        parser.add_argument("--keep-logs", default="", help="copy the workers' logs into this folder")
 
     def handle(self, *args, **options) -> None:
         if not FACES_DIR.is_dir():
             raise CommandError(f"the shared test photos are not at {FACES_DIR} (set FACES_TESTDATA_DIR)")
         counts = [int(n) for n in options["workers"].split(",")]
-        # The partner's agreement waits for a person; the bench times the machine.
-        with bench_environment(SWAPS_MAX_PER_HOUR=10_000, PARTNER_CONSENT_REQUIRED=False) as (media, redis_url, tmp):
+        # bench_environment takes the partner's agreement as given: the bench times the machine.
+        with bench_environment(SWAPS_MAX_PER_HOUR=10_000) as (media, redis_url, tmp):
             self._run(counts, options["tasks"], options["timeout"], media, redis_url, tmp)
+            if options["keep_logs"]:
+                import shutil
+
+                for log in tmp.glob("worker-*.log"):
+                    shutil.copy(log, options["keep_logs"])
 
     def _run(self, counts, tasks: int, timeout: float, media, redis_url: str, tmp) -> None:
         import django_rq
@@ -151,7 +157,7 @@ class Command(BaseCommand):
 def _outside_the_job(rows) -> dict[str, float]:
     """Medians, from RQ's own timestamps of each job (kept with its result), of the time a worker spends
     on a swap outside swap_run: in the horse before the claim and after the stored result, and between
-    one job's end and the next one's start (the horse's exit, the dequeue, the fork)."""
+    one job's end and the same worker's next job's start (the horse's exit, the dequeue, the fork)."""
     from rq.job import Job
 
     from swaps.services import SWAP_JOBS
@@ -162,11 +168,9 @@ def _outside_the_job(rows) -> dict[str, float]:
     for task, job in zip(rows, jobs, strict=True):
         if job is None or job.started_at is None or job.ended_at is None:
             continue
-        started, ended = job.started_at, job.ended_at
-        before.append((task.started_at - started).total_seconds())
-        after.append((ended - task.completed_at).total_seconds())
-        spans.append((started, ended, job.worker_name))
-    # Per worker: from one job's end to that worker's next job's start.
+        before.append((task.started_at - job.started_at).total_seconds())
+        after.append((job.ended_at - task.completed_at).total_seconds())
+        spans.append((job.started_at, job.ended_at, job.worker_name))
     between = [
         (b[0] - a[1]).total_seconds()
         for worker in {span[2] for span in spans}

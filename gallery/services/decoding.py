@@ -337,7 +337,7 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
     return clean
 
 
-def _perceptual_hash(img: PILImage.Image) -> str:
+def perceptual_hash(img: PILImage.Image) -> str:
     """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
     import imagehash
 
@@ -351,11 +351,11 @@ def image_encode(
     original_mode: str,
     lossless: bool,
     notes: list[str],
-    perceptual_hash: bool = True,
+    with_phash: bool = True,
 ) -> CleanImage:
     """The stored copy and thumbnail of an upright 8-bit RGB (or, with transparency kept, RGBA) picture.
 
-    `perceptual_hash=False` leaves `phash` empty: only people's photos keep one (image_find_duplicate), and
+    `with_phash=False` leaves `phash` empty: only people's photos keep one (image_find_duplicate), and
     in a swap worker's forked job it costs about 0.17 s (imagehash imports scipy's FFT), see make bench-worker.
     """
     alpha = img.mode == "RGBA"
@@ -376,5 +376,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
-        phash=_perceptual_hash(thumb) if perceptual_hash else "",
+        phash=perceptual_hash(thumb) if with_phash else "",
     )

@@ -27,7 +27,7 @@ from PIL import Image as PILImage
 
 from ..models import Image, ImageType, storage_key
 from ..selectors import image_find_duplicate
-from .decoding import CleanImage, image_clean, image_encode, upload_digest
+from .decoding import CleanImage, image_clean, image_encode, perceptual_hash, upload_digest
 from .heavy import heavy_work
 from .hooks import image_photo_added
 from .quotas import image_quota_check
@@ -129,6 +129,8 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
         return earlier, False
     with heavy_work(owner_id=getattr(owner, "pk", None)):
         clean = image_clean(file=file, lossless=image_type == ImageType.TEMPLATE)
+        if image_type == ImageType.SOURCE:
+            image_phash_backfill(owner=owner)
         earlier = image_find_duplicate(
             owner=owner, sha256=clean.sha256, image_type=image_type, phash=clean.phash, size=(clean.width, clean.height)
         )
@@ -138,6 +140,36 @@ def image_upload_or_reuse(*, owner, file: File, image_type: str = ImageType.SOUR
         if image_type == ImageType.SOURCE:
             image_photo_added(image=image)
     return image, True
+
+
+def image_phash_backfill(*, owner, image_type: str = ImageType.SOURCE) -> int:
+    """Give the owner's pictures stored before perceptual hashes were kept one (from the thumbnail), so the
+    same picture sent again in another format is recognised against them too; the count. A person's
+    photos are few (their quota), and each is read once."""
+    if owner is None:  # never the site's catalogue
+        return 0
+    done = 0
+    for image in (
+        Image.objects.filter(owner=owner, image_type=image_type)
+        .exclude(metadata__has_key="phash")
+        .only("pk", "file", "metadata")
+    ):
+        try:
+            with picture_storage().open(image.thumbnail_key or image.file.name, "rb") as fp, PILImage.open(fp) as pic:
+                pic.load()
+                phash = perceptual_hash(pic)
+        except (OSError, ValueError, PILImage.DecompressionBombError):
+            logger.warning("no perceptual hash for image %s: its file cannot be read", image.pk)
+            continue
+        with transaction.atomic():
+            # Merged into the row as it is now (a face check may have written to it meanwhile).
+            row = Image.objects.select_for_update().filter(pk=image.pk).first()
+            if row is None:
+                continue
+            row.metadata = {**(row.metadata or {}), "phash": phash}
+            row.save(update_fields=["metadata"])
+        done += 1
+    return done
 
 
 def image_store_generated(
@@ -167,7 +199,7 @@ def image_store_generated(
         lossless=False,
         notes=[],
         # Only people's photos are looked up by their perceptual hash (image_find_duplicate).
-        perceptual_hash=False,
+        with_phash=False,
     )
     clean.filename = filename
     if seal is not None:

@@ -438,3 +438,36 @@ def test_mpo_jpeg_from_a_camera_is_accepted_as_its_first_picture(owner):
     stored = open_stored(image.file.name)
     assert (stored.format, stored.size, getattr(stored, "n_frames", 1)) == ("JPEG", (120, 80), 1)
     assert abs(int(stored.getpixel((60, 40))[0]) - 200) < 8
+
+
+@pytest.mark.django_db
+def test_a_photo_stored_before_hashes_were_kept_is_still_recognised_in_another_format(faces_dir):
+    """A photo from before perceptual hashes (no "phash") gets one when its owner adds another, so the same
+    picture sent again as HEIC is the earlier photo, not a second one."""
+    import io
+
+    import pillow_heif
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from gallery.services import image_upload_or_reuse
+    from testing.cast import user_create
+
+    owner = user_create(username="old-timer")
+    jpeg = (faces_dir / "man_single_obama.jpg").read_bytes()
+    earlier, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("IMG_1.jpg", jpeg))
+    assert created
+    earlier.metadata = {k: v for k, v in earlier.metadata.items() if k != "phash"}
+    earlier.save(update_fields=["metadata"])
+    heif = pillow_heif.from_pillow(PILImage.open(io.BytesIO(jpeg)).convert("RGB"))
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=80)
+    again, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("IMG_1.HEIC", buffer.getvalue()))
+    assert (again.pk, created) == (earlier.pk, False)
+    assert owner.images.count() == 1 and "phash" in owner.images.get().metadata
+    # A different picture of the same size is not taken for it.
+    other = PILImage.open(io.BytesIO(jpeg)).convert("RGB").transpose(PILImage.Transpose.FLIP_TOP_BOTTOM)
+    buffer = io.BytesIO()
+    other.save(buffer, "JPEG", quality=90)
+    _, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("upside.jpg", buffer.getvalue()))
+    assert created and owner.images.count() == 2

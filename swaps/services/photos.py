@@ -20,6 +20,7 @@ from gallery.services import (
     heavy_work,
     image_clean,
     image_crop,
+    image_phash_backfill,
     image_store,
     upload_digest,
 )
@@ -230,6 +231,7 @@ def _store_checked(
 ) -> tuple[Image | None, PhotoCheck]:
     """A new upload decoded, its faces looked for, and stored only when one is usable."""
     clean = image_clean(file=person.upload)
+    image_phash_backfill(owner=user)
     earlier = image_find_duplicate(owner=user, sha256=clean.sha256, phash=clean.phash, size=(clean.width, clean.height))
     if earlier is not None:
         return earlier, swap_photo_check(image=earlier, face=person.face, role=role, partner=partner)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from jobs import is_timeout
 from templates.services import template_count_use
 
 from .. import provenance, push
-from ..models import RUNNABLE, STEPS, FaceSwapTask
+from ..models import STEPS, FaceSwapTask, PartnerConsent
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
 from .photos import read_image, read_picture
@@ -43,13 +44,12 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
     anything unexpected fails it with a generic message, is logged, and is raised again for RQ's records.
     """
     started = timezone.now()
-    # Never before the partner agreed to their face being used (RUNNABLE), however the job got queued.
-    # Checked apart from the claim: a join in the UPDATE would make it a subquery, and two runners could
-    # then both claim the row (PostgreSQL rechecks only the outer condition after waiting on the lock).
-    if not FaceSwapTask.objects.filter(RUNNABLE, pk=task_id).exists():
-        logger.info("Swap task %s: waits for the partner's agreement (or was deleted)", task_id)
-        return None
-    claimed = FaceSwapTask.objects.filter(pk=task_id, status=Status.PENDING).update(
+    # Never before the partner agreed to their face being used, however the job got queued. On the row's
+    # own column (no join): a join would turn the UPDATE into "id IN (subquery)", and PostgreSQL would then
+    # not recheck the status after waiting on the row lock, so two runners could both claim it.
+    agreed = PartnerConsent.objects.filter(status=PartnerConsent.Status.AGREED).values("pk")
+    runnable = Q(consent_id__isnull=True) | Q(consent_id__in=agreed)
+    claimed = FaceSwapTask.objects.filter(runnable, pk=task_id, status=Status.PENDING).update(
         status=Status.PROCESSING, started_at=started, progress=PROGRESS["claimed"], error_message=None
     )
     if not claimed:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from swaps.models import PHASES, STEPS, FaceSwapTask
+from swaps.models import PHASES, STEPS, Album, FaceSwapTask
 from swaps.services import swap_enqueue
 from testing.cast import user_create
 from testing.fixtures_services import service_env, wait_for_task
@@ -92,6 +92,41 @@ def test_push_delivers_every_step_in_order_until_the_swap_is_done(
     assert {event["phase"] for event in events} == set(range(len(PHASES)))
     assert events[-1]["finished"] and events[-1]["status"] == "completed" and events[-1]["step"] == "Done"
     assert not any(event["finished"] for event in events[:-1])
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@pytest.mark.django_db(transaction=True)
+def test_an_albums_stream_pushes_each_of_its_swaps_changes_then_ends(
+    rq_worker, push_server, client, alice, alice_photos, couple_template
+):
+    album = Album.objects.create(user=alice)
+    tasks = [
+        FaceSwapTask.objects.create(
+            user=alice,
+            album=album,
+            template=couple_template,
+            husband_image=alice_photos[0],
+            wife_image=alice_photos[1],
+            source_faces={},
+        )
+        for _ in range(2)
+    ]
+    stream = EventStream(f"{push_server.url}/swaps/albums/{album.pk}/events/", session_cookie(client, alice))
+    try:
+        stream.wait(lambda events: len(events) >= 1)
+        assert stream.events[0] == {"finished": False}
+        for task in tasks:
+            assert swap_enqueue(task_id=task.pk, user_id=alice.pk)
+        stream.ended.wait(120)
+        assert stream.ended.is_set(), f"the stream stayed open: {stream.events}"
+    finally:
+        stream.close()
+    changes = stream.events[1:]
+    for task in tasks:
+        mine = [event["progress"] for event in changes if event.get("id") == task.pk]
+        assert mine == [step.progress for step in STEPS], changes
+    assert changes[-1]["finished"] and not any(event["finished"] for event in changes[:-1])
 
 
 @pytest.mark.slow
