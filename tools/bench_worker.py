@@ -12,6 +12,7 @@ the wall time per swap of the run. Compare within one run.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
         parser.add_argument("--tasks", type=int, default=16, help="swaps per worker count")
         parser.add_argument("--timeout", type=float, default=300.0)
+        parser.add_argument("--keep-logs", default="", help="copy the workers' logs into this folder")
 
     def handle(self, *args, **options) -> None:
         if not FACES_DIR.is_dir():
@@ -42,6 +44,11 @@ class Command(BaseCommand):
         # bench_environment takes the partner's agreement as given: the bench times the machine.
         with bench_environment(SWAPS_MAX_PER_HOUR=10_000) as (media, redis_url, tmp):
             self._run(counts, options["tasks"], options["timeout"], media, redis_url, tmp)
+            if options["keep_logs"]:
+                import shutil
+
+                for log in tmp.glob("worker-*.log"):
+                    shutil.copy(log, options["keep_logs"])
 
     def _run(self, counts, tasks: int, timeout: float, media, redis_url: str, tmp) -> None:
         import django_rq
@@ -90,7 +97,7 @@ class Command(BaseCommand):
                     worker.terminate()
                 for worker in workers:
                     worker.wait(timeout=30)
-            rows = list(FaceSwapTask.objects.select_related("result_image"))
+            rows = list(FaceSwapTask.objects.select_related("result_image").order_by("started_at"))
             failed = [task for task in rows if task.status != "completed"]
             if failed:
                 raise CommandError(f"{len(failed)} swaps failed: {failed[0].error_message}")
@@ -113,6 +120,12 @@ class Command(BaseCommand):
                     ),
                     "processing": statistics.median(task.processing_time for task in rows),
                     "job": statistics.median((task.completed_at - task.started_at).total_seconds() for task in rows),
+                    # One worker: from one job's stored result to the claim of the next (horse exit, RQ,
+                    # the owner's next swap queued, dequeue, fork, the horse's database connection).
+                    "between": statistics.median(
+                        (after.started_at - before.completed_at).total_seconds()
+                        for before, after in itertools.pairwise(rows)
+                    ),
                 }
             )
 
@@ -139,7 +152,8 @@ class Command(BaseCommand):
             f"read {one['read']:.3f}, "
             f"mark {one['mark']:.3f}, store (encode, seal, thumbnail, write, row) {one['store']:.3f}, the rest "
             f"(claim, progress, faces) {one['processing'] - one['engine'] - one['read']:.3f}; outside the job "
-            f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f}"
+            f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f} (one result stored -> the next claimed: "
+            f"{one['between']:.3f})"
         )
 
 

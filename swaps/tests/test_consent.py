@@ -344,3 +344,40 @@ def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
     assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
     assert partner.get(picture_url).status_code == 404
     assert PartnerConsent.objects.get().status == "withdrawn"
+
+
+def test_a_photos_face_is_described_once_and_kept(alice, alice_photos):
+    from django.core.cache import cache
+
+    from swaps.services.consent import DESCRIPTOR_KEY, partner_descriptor
+
+    _, wife = alice_photos
+    services.swap_photo_check(image=wife)  # its faces found and kept, as a swap's submit does
+    wife.refresh_from_db()
+    key = DESCRIPTOR_KEY.format(image=wife.pk, index=0, size=wife.file_size or 0)
+    cache.delete(key)
+    first = partner_descriptor(image=wife, face_index=0)
+    assert len(first) == 128 and cache.get(key) == first
+    cache.set(key, [0.5] * 128)  # the kept one is what the next swap reads
+    assert partner_descriptor(image=wife, face_index=0) == [0.5] * 128
+
+
+def test_the_holder_may_end_the_agreement_too(
+    alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("consent:agree", args=[task.consent.token]))
+    swap_run(task_id=task.pk)
+    holder = Client()
+    holder.force_login(alice)
+    end_url = reverse("swaps:agreement_end", args=[task.consent_id])
+    assert end_url in holder.get(reverse("swaps:list")).text
+    other = Client()
+    other.force_login(bob)
+    assert other.post(end_url).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.post(end_url)
+    assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
+    assert PartnerConsent.objects.get().status == "withdrawn"
