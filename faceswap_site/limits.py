@@ -185,3 +185,45 @@ class PrivatePagesMiddleware:
         if (user is not None and user.is_authenticated) or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+# django-rq's staff pages, both where urls.py mounts them and inside the admin.
+STAFF_QUEUE_PAGES = ("/admin/django-rq/", "/admin/django_rq/")
+DASHBOARD_OBJECT_PAGES = tuple(f"django_rq_dashboard_{page}" for page in ("add", "change", "delete", "history"))
+
+
+class StaffQueuePagesMiddleware:
+    """django-rq's staff pages look a queue up by its index and a job or worker by its key, and let an index
+    out of range, an unknown job, a malformed worker key or its optional scheduler page raise: a 500. For
+    staff those are pages not found."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        # The admin's object pages of django-rq's dashboard entry (an unmanaged model without a table) would
+        # query a table that does not exist.
+        match = request.resolver_match
+        if match is not None and match.url_name in DASHBOARD_OBJECT_PAGES:
+            from django.http import Http404
+
+            from .views import page_not_found
+
+            return page_not_found(request, Http404("No such page."))
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import ImproperlyConfigured
+        from django.http import Http404
+        from rq.exceptions import NoSuchJobError
+
+        if request.path.startswith(STAFF_QUEUE_PAGES) and isinstance(
+            exception, IndexError | NoSuchJobError | ValueError | ImproperlyConfigured
+        ):
+            from .views import page_not_found
+
+            return page_not_found(request, Http404("No such queue, job or worker."))
+        return None

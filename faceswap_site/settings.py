@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
     "faceswap_site.limits.PrivatePagesMiddleware",
+    # django-rq's staff pages: a queue, job or worker not found is a 404, not a 500.
+    "faceswap_site.limits.StaffQueuePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -259,6 +261,8 @@ UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
 HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
 HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+# Uploads (request bodies over 256 KB) a person, or an address when signed out, may start per minute.
+UPLOADS_PER_MINUTE = env.int("UPLOADS_PER_MINUTE", default=30)
 DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=6 * UPLOAD_MAX_PIXELS)
 # The content gate every incoming picture passes (gallery/content_gate.py, README "Content gate"): the model
 # (nudenet, chosen by measurement; or opennsfw) and its thresholds, refused at or above CONTENT_GATE_REFUSE_AT,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -6,6 +7,21 @@ from templates import views as template_views
 
 from . import health, i18n
 from . import views as site_views
+
+
+@admin.site.admin_view
+def _admin_view_on_site(request, content_type_id: int, object_id: str):
+    """The admin's "view on site" redirect (/admin/r/<type>/<id>/), 404 for a type without a table of its
+    own (django-rq's dashboard entry is an unmanaged model: the lookup was a database error, a 500)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model = content_type.model_class() if content_type is not None else None
+    if model is None or not model._meta.managed:
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)
+
 
 urlpatterns = [
     # The home page shows the most popular templates: the templates app owns it.
@@ -26,6 +42,7 @@ urlpatterns = [
     # A partner's invitation to agree to their face being used: no account needed.
     path("consent/", include("swaps.consent_urls")),
     path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/r/<int:content_type_id>/<path:object_id>/", _admin_view_on_site, name="admin_view_on_site"),
     path("admin/", admin.site.urls),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", site_views.favicon),

@@ -258,6 +258,28 @@ def image_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def tried_delete_view(request: HttpRequest) -> HttpResponse:
+    """Confirm, then delete every photo only tried on the swap form (none a swap uses: using one keeps it)."""
+    tried = [
+        photo
+        for photo in selectors.image_list_for_owner(owner=request.user)
+        if (photo.metadata or {}).get(PHOTO_TRIED_KEY) and not selectors.image_is_in_use(image=photo)
+    ]
+    if request.method == "POST":
+        for photo in tried:
+            image_delete(image=photo)
+        if tried:
+            messages.success(
+                request,
+                ngettext("Deleted %(count)d tried photo.", "Deleted %(count)d tried photos.", len(tried))
+                % {"count": len(tried)},
+            )
+        return redirect("gallery:photo_list")
+    return render(request, "gallery/tried_confirm_delete.html", {"tried_photos": tried})
+
+
+@login_required
 @require_POST
 def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn one of my photos a quarter turn left or right (a face not found because it lies sideways)."""

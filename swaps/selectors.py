@@ -110,6 +110,11 @@ def swaps_with_my_face(*, user) -> QuerySet[FaceSwapTask]:
     )
 
 
+def agreements_received(*, user) -> QuerySet[PartnerConsent]:
+    """The agreements partners gave this holder, still in force (each of the couple can end one)."""
+    return PartnerConsent.objects.filter(user=user, status=PartnerConsent.Status.AGREED).order_by("-decided_at")
+
+
 def agreements_given(*, user) -> QuerySet[PartnerConsent]:
     """The agreements this login gave as someone's partner, still in force."""
     return PartnerConsent.objects.filter(partner_user=user, status=PartnerConsent.Status.AGREED).select_related("user")

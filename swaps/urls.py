@@ -33,4 +33,5 @@ urlpatterns = [
     path("me/forget/", views.holder_face_forget, name="holder_face_forget"),
     path("with-my-face/<int:pk>/picture/", views.couple_picture, name="couple_picture"),
     path("agreements/<int:pk>/withdraw/", views.agreement_withdraw, name="agreement_withdraw"),
+    path("agreements/<int:pk>/end/", views.agreement_end, name="agreement_end"),
 ]

@@ -307,6 +307,18 @@ def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("swaps:list")
 
 
+@login_required
+@require_POST
+def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder ends their partner's agreement: the partner's photo and the pictures with their face go."""
+    consent = get_object_or_404(selectors.agreements_received(user=request.user), pk=pk)
+    services.consent_end(consent=consent)
+    messages.success(
+        request, gettext("The agreement is ended: your partner's photo and every picture with their face were deleted.")
+    )
+    return redirect("swaps:list")
+
+
 def _back(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -437,6 +449,7 @@ def swap_list(request: HttpRequest) -> HttpResponse:
         # A partner's own login: the couple's swaps made with their face, and their agreements.
         "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48],
         "agreements_given": selectors.agreements_given(user=request.user),
+        "agreements_received": selectors.agreements_received(user=request.user),
     }
     return render(request, "swaps/task_list.html", context)
 

@@ -36,10 +36,12 @@ logger = logging.getLogger(__name__)
 
 
 def preload_models() -> Engine:
-    """Load this process's face engine now (the engine logs the load); returns it."""
+    """Load this process's face engine now (the engine logs the load), and pay the job's own one-time
+    costs (warm_job_path); returns it."""
     started = time.perf_counter()
     engine = engine_get()
     engine.warm_up()
+    warm_job_path()
     logger.info(
         "Face engine %r ready in %.2f s (model loads in this process: %d)",
         engine.name,
@@ -47,6 +49,18 @@ def preload_models() -> Engine:
         model_load_count(),
     )
     return engine
+
+
+def warm_job_path() -> None:
+    """What a swap job would otherwise do for the first time in every forked work horse, and lose when
+    the horse exits: Pillow's format plugins (imported on a picture's first open or save) and the C2PA
+    signing key and chain (read from settings or files). Nothing here starts a thread."""
+    from PIL import Image as PILImage
+
+    from swaps.provenance import signing
+
+    PILImage.init()
+    signing.signer_warm_up()
 
 
 def swaps_repair() -> dict[str, int]:

@@ -6,7 +6,8 @@ a duplicate, so nothing is stored; then distinct pictures, which must be decoded
 My swaps. Printed per scenario: B's page median and max during the flood against its quiet median measured
 just before (target: within 3x), A's answers by status, and the web workers' memory (sum of their RSS)
 before, at its peak and 5 s after the flood (target: back within 20 % of before). `--no-limits` runs the
-same with the heavy-work limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0) for comparison.
+same with the limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0, UPLOADS_PER_MINUTE=0)
+for comparison.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python -m tools.bench_flood [--seconds 30] [--no-limits]
 """
@@ -211,7 +212,12 @@ def main() -> None:
             ).stdout.split()
             configs = [("limits on", {})]
             if args.no_limits:
-                configs.append(("limits off", {"HEAVY_WORK_PER_USER": "1000", "DECODE_MEMORY_BUDGET_BYTES": "0"}))
+                configs.append(
+                    (
+                        "limits off",
+                        {"HEAVY_WORK_PER_USER": "1000", "DECODE_MEMORY_BUDGET_BYTES": "0", "UPLOADS_PER_MINUTE": "0"},
+                    )
+                )
             for label, extra in configs:
                 web = Gunicorn(
                     env={**env, **extra}, workers=args.workers, threads=args.threads, log_path=tmp / "gunicorn.log"

@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 for worker in workers:
                     worker.wait(timeout=30)
             rows = list(FaceSwapTask.objects.select_related("result_image").order_by("started_at"))
+            gaps = _outside_the_job(rows)
             failed = [task for task in rows if task.status != "completed"]
             if failed:
                 raise CommandError(f"{len(failed)} swaps failed: {failed[0].error_message}")
@@ -120,12 +121,7 @@ class Command(BaseCommand):
                     "swapped": statistics.median(report["job_seconds"]["swapped"] for report in reports),
                     "processing": statistics.median(task.processing_time for task in rows),
                     "job": statistics.median((task.completed_at - task.started_at).total_seconds() for task in rows),
-                    # One worker: from one job's stored result to the claim of the next (horse exit, RQ,
-                    # the owner's next swap queued, dequeue, fork, the horse's database connection).
-                    "between": statistics.median(
-                        (after.started_at - before.completed_at).total_seconds()
-                        for before, after in itertools.pairwise(rows)
-                    ),
+                    **gaps,
                 }
             )
 
@@ -152,9 +148,39 @@ class Command(BaseCommand):
             f"read {one['read']:.3f}, "
             f"mark {one['mark']:.3f}, store (encode, seal, thumbnail, write, row) {one['store']:.3f}, the rest "
             f"(claim, progress, faces) {one['swapped'] - one['engine'] - one['read']:.3f}; outside the job "
-            f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f} (one result stored -> the next claimed: "
-            f"{one['between']:.3f})"
+            f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f}: the job's start in the horse -> claim "
+            f"{one['before']:.3f}, stored -> the job's end (the owner's next swap queued) {one['after']:.3f}, "
+            f"one job's end -> the next one's start (RQ's result, the horse's exit, dequeue, fork) {one['between']:.3f}"
         )
+
+
+def _outside_the_job(rows) -> dict[str, float]:
+    """Medians, from RQ's own timestamps of each job (kept with its result), of the time a worker spends
+    on a swap outside swap_run: in the horse before the claim and after the stored result, and between
+    one job's end and the same worker's next job's start (the horse's exit, the dequeue, the fork)."""
+    from rq.job import Job
+
+    from swaps.services import SWAP_JOBS
+
+    connection = SWAP_JOBS.connection()
+    jobs = Job.fetch_many([SWAP_JOBS.job_id(task.pk) for task in rows], connection=connection)
+    before, after, spans = [], [], []
+    for task, job in zip(rows, jobs, strict=True):
+        if job is None or job.started_at is None or job.ended_at is None:
+            continue
+        before.append((task.started_at - job.started_at).total_seconds())
+        after.append((job.ended_at - task.completed_at).total_seconds())
+        spans.append((job.started_at, job.ended_at, job.worker_name))
+    between = [
+        (b[0] - a[1]).total_seconds()
+        for worker in {span[2] for span in spans}
+        for a, b in itertools.pairwise(sorted(span for span in spans if span[2] == worker))
+    ]
+    return {
+        "before": statistics.median(before) if before else float("nan"),
+        "after": statistics.median(after) if after else float("nan"),
+        "between": statistics.median(between) if between else float("nan"),
+    }
 
 
 if __name__ == "__main__":

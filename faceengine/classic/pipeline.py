@@ -24,7 +24,7 @@ import numpy as np
 from ..faces import Face
 from ..landmarks import INNER_MOUTH, LEFT_EYE, OUTER_MOUTH, RIGHT_EYE, estimate_pose
 from ..shared import align, blend, colour, mesh, meshwarp, skin
-from ..util import Timings, crop_box, disc, shrink, timed
+from ..util import Timings, blur_near, crop_box, dilate, disc, shrink, timed
 
 # A template mouth whose inner lips are this far apart (of the face's height) or less is closed.
 MOUTH_CLOSED = 0.02
@@ -269,8 +269,8 @@ def follow_expression(
         # A closed one: its lips too (the person's teeth lie between their own).
         lips = cv2.convexHull(work.landmarks[OUTER_MOUTH].astype(np.float32))
         grow = max(1, round(EXPRESSION_MOUTH_GROW * work.size))
-    opening = cv2.dilate(blend.fill(work.shape, [lips]), disc(grow))
-    opening = np.clip(cv2.GaussianBlur(opening, (0, 0), max(0.5, EXPRESSION_FEATHER * work.size)), 0.0, 1.0)
+    opening = dilate(blend.fill(work.shape, [lips]), grow)
+    opening = np.clip(blur_near(opening, max(0.5, EXPRESSION_FEATHER * work.size)), 0.0, 1.0)
     return bent, goals, opening
 
 
@@ -427,9 +427,9 @@ def complete_face(
     # eye make-up): what is plainly no skin there (a backdrop beside a turned face's far eye) is kept out
     # of the swap, the rest stays the person's.
     eyes = blend.fill(shape, skin.feature_polygons(lm)[:2] + skin.brow_polygons(lm)).astype(np.uint8)
-    near_eyes = cv2.dilate(eyes, disc(max(1, round(COMPLETE_EYE_MARGIN * size)))) > 0
+    near_eyes = dilate(eyes, max(1, round(COMPLETE_EYE_MARGIN * size))) > 0
     keep_out = gap & near_eyes & (probability < COMPLETE_NOT_SKIN)
-    near = cv2.dilate(features, disc(max(1, round(COMPLETE_FEATURE_MARGIN * size)))) > 0
+    near = dilate(features, max(1, round(COMPLETE_FEATURE_MARGIN * size))) > 0
     gap &= ~near_eyes & ~near
     own = (probability > 0.5) & (covered == 0) & ~near & (inside > 0) & ~hidden
     take = gap.astype(np.float32)
@@ -457,7 +457,7 @@ def fill_stray(
     if not painted.any():
         return moved
     features = blend.fill(mask.shape, skin.feature_polygons(moved_lm) + skin.brow_polygons(moved_lm)).astype(np.uint8)
-    features = cv2.dilate(features, disc(max(1, round(STRAY_FEATURE_MARGIN * size)))) > 0
+    features = dilate(features, max(1, round(STRAY_FEATURE_MARGIN * size))) > 0
     low = ((painted > 0) & (source_skin.probability < STRAY_SKIN) & ~features).astype(np.uint8)
     if not low.any():
         return moved

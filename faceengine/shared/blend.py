@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..landmarks import JAW, LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE
-from ..util import disc, fill_polygons, shrink, shrunk_size
+from ..util import dilate, fill_polygons, shrink, shrunk_size
 
 # The forehead band: the brows lifted by this fraction of the brow-to-chin height.
 FOREHEAD_FRACTION = 0.12
@@ -101,7 +101,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
     # template's cheek (a head turned differently) it would print onto the background, and where the
     # template's eye lies beyond the source's cheek, the source has only background to give.
     features = fill(shape, features_polygons(target) + features_polygons(moved_source))
-    features = cv2.dilate(features, disc(radius // 2)) * cv2.dilate(both, disc(radius // 2))
+    features = dilate(features, radius // 2) * dilate(both, radius // 2)
     # Pull the edge inwards by about the feather's width so the soft edge lies on skin, not on the outline
     # (a distance transform: much faster than eroding with a large disc).
     inside = (cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3) > radius).astype(np.float32)
@@ -121,7 +121,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
         mask *= np.where(factor < 0.02, 0.0, factor)
     # The eyes always come wholly from one image: where a template's eye sits in shadow next to hair (a
     # face turned away), the rules above could leave half of it, beside the source's eye.
-    eyes = cv2.dilate(fill(shape, eye_polygons(target)), disc(radius)) * both
+    eyes = dilate(fill(shape, eye_polygons(target)), radius) * both
     if source_covered is not None:
         # ...but never the source's own hair (a source turned the other way has hair where the eye goes).
         eyes *= 1.0 - source_covered
@@ -129,7 +129,7 @@ def _mask(shape, target, moved_source, size, covered, source_covered, source_ski
         # ...nor its background past a turned cheek: only where the source shows skin.
         eyes *= np.clip(2.0 * source_skin, 0.0, 1.0)
     # The source's own eyes always come along whole.
-    eyes = np.maximum(eyes, cv2.dilate(fill(shape, eye_polygons(moved_source)), disc(radius // 2)) * both)
+    eyes = np.maximum(eyes, dilate(fill(shape, eye_polygons(moved_source)), radius // 2) * both)
     return np.maximum(mask, cv2.GaussianBlur(eyes, (0, 0), feather / 2))
 
 

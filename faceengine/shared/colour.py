@@ -63,7 +63,8 @@ MAX_SKIN_AMOUNT = 2.0
 
 
 def to_lab(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    # (One pass to float32 0..1: the same values as image.astype(np.float32) / 255.0.)
+    return cv2.cvtColor(np.divide(image, np.float32(255.0), dtype=np.float32), cv2.COLOR_RGB2LAB)
 
 
 def from_lab(lab: np.ndarray) -> np.ndarray:
@@ -101,7 +102,8 @@ def weighted_mean(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
     total = float(weights.sum())
     if total < 1e-3:
         return image.reshape(-1, image.shape[-1]).mean(axis=0)
-    return np.array([float((image[..., c] * weights).sum()) / total for c in range(image.shape[-1])])
+    # (Per plane: the channels of an interleaved image are strided, several times slower to multiply.)
+    return np.array([float((plane * weights).sum()) / total for plane in cv2.split(image)])
 
 
 def match_colour(
@@ -135,12 +137,13 @@ def match_colour(
     """
     sigma = max(2.0, BLUR_FRACTION * eye_distance)
     src_lab, tgt_lab = to_lab(source), to_lab(target)
+    src_skin = weighted_mean(src_lab, source_mask)
     level: float | np.ndarray = 1.0
     if keep_tone is not None:
         weight = np.ones(target_mask.shape, dtype=np.float32) if tone_weight is None else tone_weight
-        tgt_lab, scale = _in_person_tone(tgt_lab, target_mask, weighted_mean(src_lab, source_mask), keep_tone, weight)
+        tgt_lab, scale = _in_person_tone(tgt_lab, target_mask, src_skin, keep_tone, weight)
         level = 1.0 + (scale - 1.0) * weight
-    src_mean = _bounded_local_mean(src_lab, source_mask, sigma, weighted_mean(src_lab, source_mask))
+    src_mean = _bounded_local_mean(src_lab, source_mask, sigma, src_skin)
     tgt_mean = _bounded_local_mean(tgt_lab, target_mask, sigma, weighted_mean(tgt_lab, target_mask))
     src = cv2.split(src_lab)
     tgt_l = tgt_lab[..., 0]
@@ -202,9 +205,13 @@ def _in_person_tone(
     keep = CHROMA_KEEP * _colourfulness(tgt_lab)
     if keep == 0.0:
         return tgt_lab, scale
-    moved = tgt_lab.copy()
-    moved[..., 1:] += (keep * weight)[..., None] * (person[1:] + shift - skin[1:]).astype(np.float32)
-    return moved, scale
+    # (Plane by plane: the same sums as on the interleaved image, without its strided access.)
+    lightness, a, b = cv2.split(tgt_lab)
+    amount = keep * weight
+    delta = (person[1:] + shift - skin[1:]).astype(np.float32)
+    a += amount * delta[0]
+    b += amount * delta[1]
+    return cv2.merge([lightness, a, b]), scale
 
 
 def _colourfulness(lab: np.ndarray) -> float:
@@ -305,12 +312,18 @@ def transfer_chroma(
     src_low, src_high = np.percentile(src_s[0], [1, 99])
     # (A colour template's skin colour is read at the result's lightness relative to its skin brought to
     # the person's level; one without colours of its own keeps following its own lightness.)
-    out_ld = out_lightness - tgt_mean[0]
-    relative = (out_lightness - tgt_mean[0] * level) / level
-    out_ld = (colourful * np.minimum(np.maximum(relative, tgt_low), tgt_high) + (1.0 - colourful) * out_ld).astype(
-        np.float32
-    )
-    src_ld = np.minimum(np.maximum(src[0] - src_mean[0], src_low), src_high).astype(np.float32)
+    # (Clipped in float32 and in place: the same values as clipping to the float64 bounds and casting.)
+    relative = out_lightness - tgt_mean[0] * level
+    relative /= level
+    np.minimum(np.maximum(relative, np.float32(tgt_low), out=relative), np.float32(tgt_high), out=relative)
+    if colourful == 1.0:
+        out_ld = relative
+    else:
+        out_ld = (colourful * relative.astype(np.float64) + (1.0 - colourful) * (out_lightness - tgt_mean[0])).astype(
+            np.float32
+        )
+    src_ld = src[0] - src_mean[0]
+    np.minimum(np.maximum(src_ld, np.float32(src_low), out=src_ld), np.float32(src_high), out=src_ld)
     base_a = tgt_mean[1] + np.float32(tgt_slope[0]) * out_ld
     base_b = tgt_mean[2] + np.float32(tgt_slope[1]) * out_ld
     skin_a = src_mean[1] + np.float32(src_slope[0]) * src_ld

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..landmarks import LEFT_BROW, LEFT_EYE, MOUTH, RIGHT_BROW, RIGHT_EYE
-from ..util import disc, fill_polygons, shrink
+from ..util import dilate, disc, fill_polygons, shrink
 from .colour import to_lab
 
 # Spread floors of the skin Gaussian (CIELAB units): shading moves lightness a lot, colour little.
@@ -158,15 +158,15 @@ def skin_model(lab: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
     shape = lab.shape[:2]
     core = fill_polygons(shape, core_polygons(landmarks))
     features = fill_polygons(shape, feature_polygons(landmarks))
-    features = cv2.dilate(features, disc(max(1, round(0.03 * size))))
+    features = dilate(features, max(1, round(0.03 * size)))
     core &= 1 - features
     pixels = lab[core > 0]
     if len(pixels) < 16:
         pixels = lab.reshape(-1, 3)
     skin = Gaussian.fit(robust_pixels(pixels), SKIN_FLOOR, SHADING_WIDEN)
     inside = fill_polygons(shape, [outline])
-    near = cv2.dilate(inside, disc(max(1, round(RING[0] * size))))
-    far = cv2.dilate(inside, disc(max(2, round(RING[1] * size))))
+    near = dilate(inside, max(1, round(RING[0] * size)))
+    far = dilate(inside, max(2, round(RING[1] * size)))
     ring = lab[(far > 0) & (near == 0)]
     others = []
     if len(ring) >= 4 * RING_CLUSTERS:
@@ -204,14 +204,14 @@ def occluders(
     nonskin = (probability < 0.5).astype(np.uint8)
     margin = max(1, round(0.04 * size))
     features = fill_polygons(shape, feature_polygons(landmarks))
-    brows = [cv2.dilate(fill_polygons(shape, [poly]), disc(margin)) for poly in brow_polygons(landmarks)]
-    features = cv2.dilate(features, disc(margin)) | brows[0] | brows[1]
+    brows = [dilate(fill_polygons(shape, [poly]), margin) for poly in brow_polygons(landmarks)]
+    features = dilate(features, margin) | brows[0] | brows[1]
     if only_above:
         # A template's eyes get a wider margin: eyeliner and lashes reach past the landmarks, and a shadow
         # can link them to the hair at a turned head's temple. (Not a source's: there the background
         # beside a turned face's far eye must stay out.)
         eyes = fill_polygons(shape, feature_polygons(landmarks)[:2])
-        features |= cv2.dilate(eyes, disc(max(1, round(EYE_MARGIN * size))))
+        features |= dilate(eyes, max(1, round(EYE_MARGIN * size)))
     candidate = nonskin & (1 - features)
     # Noise (single dark pixels, JPEG blocks) away: a small opening.
     radius = max(1, round(0.015 * size))
@@ -228,7 +228,7 @@ def occluders(
     touching = np.unique(labels[outside > 0])
     covered = np.isin(labels, touching[touching > 0]).astype(np.uint8) & inside
     for brow in brows:
-        rim = cv2.dilate(brow, disc(margin)) & (1 - brow)
+        rim = dilate(brow, margin) & (1 - brow)
         if rim.any() and covered[rim > 0].mean() > BROW_COVERED:
             covered |= nonskin & brow & inside
     return covered
@@ -265,7 +265,7 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
     shape = probability.shape
     clean = fill_polygons(shape, [poly])
     features = fill_polygons(shape, feature_polygons(lm) + brow_polygons(lm))
-    features = cv2.dilate(features, disc(max(1, round(0.05 * small_size))))
+    features = dilate(features, max(1, round(0.05 * small_size)))
     # Skin in deep shadow can look like hair to the colour model; inside the face and uncovered it still
     # counts a little, so the template's shading there is known.
     weights = (WEIGHT_FLOOR + (1.0 - WEIGHT_FLOOR) * probability) * (clean & (1 - features) & (1 - covered))

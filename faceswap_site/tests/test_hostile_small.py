@@ -68,3 +68,24 @@ def test_csp_lets_pictures_come_from_the_documented_public_url_a_cdn():
         AWS_S3_PUBLIC_URL="https://cdn.example.com/media",
     )
     assert "https://cdn.example.com" in sources and "https://s3.internal.example:8333" in sources
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/django-rq/queues/99999/failed/",  # a queue index out of range (IndexError)
+        "/admin/django_rq/dashboard/queues/2147483648/",
+        "/admin/django-rq/workers/1/1/",  # a malformed worker key (ValueError)
+        "/admin/django-rq/queues/0/no-such-job/",  # an unknown job (NoSuchJobError)
+        "/admin/django-rq/schedulers/1/",  # rq-scheduler not installed (ImproperlyConfigured)
+        "/admin/django_rq/dashboard/-1/history/",  # django-rq's dashboard entry has no table
+        "/admin/r/1/1/",  # 'view on site' for a type without a table
+    ],
+)
+def test_staff_pages_answer_404_for_what_is_not_there(path, settings):
+    settings.DEBUG = False
+    staff = user_create(username="staff", is_staff=True, is_superuser=True)
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    assert client.get(path).status_code == 404
+    assert client.get("/admin/django-rq/").status_code == 200

@@ -174,3 +174,21 @@ def test_a_person_s_third_upload_in_flight_is_answered_429_unread_and_others_go_
     assert not Image.objects.filter(owner=alice).exists()
     client.force_login(alice)
     assert client.post("/photos/", {"photos": [SimpleUploadedFile("a.png", data)]}).status_code != 429
+
+
+def test_a_sender_past_the_uploads_per_minute_is_answered_429_and_others_go_on(client: Client, db, settings):
+    from gallery.models import Image
+    from testing.cast import encode, picture, user_create
+
+    settings.UPLOADS_PER_MINUTE = 2
+    alice, bob = user_create(username="alice"), user_create(username="bob")
+    client.force_login(alice)
+    answers = []
+    for n in range(3):
+        data = encode(picture((400, 300), (10 + 60 * n, 200, 90)), "PNG") + b"\0" * (300 * 1024)
+        answers.append(client.post("/photos/", {"photos": [SimpleUploadedFile(f"{n}.png", data)]}))
+    assert [a.status_code for a in answers[:2]] != [429, 429] and answers[2].status_code == 429
+    assert "a lot of photos in the last minute" in answers[2].content.decode()
+    assert Image.objects.filter(owner=alice).count() <= 2
+    client.force_login(bob)
+    assert client.post("/photos/", {"photos": [SimpleUploadedFile("b.png", data)]}).status_code != 429

@@ -345,9 +345,19 @@ def perceptual_hash(img: PILImage.Image) -> str:
 
 
 def image_encode(
-    img: PILImage.Image, *, original_format: str, original_mode: str, lossless: bool, notes: list[str]
+    img: PILImage.Image,
+    *,
+    original_format: str,
+    original_mode: str,
+    lossless: bool,
+    notes: list[str],
+    with_phash: bool = True,
 ) -> CleanImage:
-    """The stored copy and thumbnail of an upright 8-bit RGB (or, with transparency kept, RGBA) picture."""
+    """The stored copy and thumbnail of an upright 8-bit RGB (or, with transparency kept, RGBA) picture.
+
+    `with_phash=False` leaves `phash` empty: only people's photos keep one (image_find_duplicate), and
+    in a swap worker's forked job it costs about 0.17 s (imagehash imports scipy's FFT), see make bench-worker.
+    """
     alpha = img.mode == "RGBA"
     # JPEG has no alpha: a transparent picture is stored as PNG whatever it came as.
     stored_format = "PNG" if alpha or (lossless and original_format == "PNG") else "JPEG"
@@ -366,5 +376,5 @@ def image_encode(
         thumbnail_size=thumb.size,
         notes=notes,
         alpha=alpha,
-        phash=perceptual_hash(thumb),
+        phash=perceptual_hash(thumb) if with_phash else "",
     )

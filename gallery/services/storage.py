@@ -198,6 +198,8 @@ def image_store_generated(
         original_mode=mode,
         lossless=False,
         notes=[],
+        # Only people's photos are looked up by their perceptual hash (image_find_duplicate).
+        with_phash=False,
     )
     clean.filename = filename
     if seal is not None:

@@ -21,16 +21,19 @@ def result_mark(picture: np.ndarray, *, task) -> np.ndarray:
     return watermark.embed(picture, task.public_id, order="rgb")
 
 
-def result_sealer(*, task) -> Callable[[bytes, str], bytes]:
+def result_sealer(*, task, template_bytes: bytes | None = None) -> Callable[[bytes, str], bytes]:
     """What turns the encoded result into the stored file: the same bytes with a signed manifest naming
-    the task's template as the picture it was made from."""
+    the task's template as the picture it was made from (`template_bytes`: its stored file, when the caller
+    has already read it, saving a second read from storage)."""
     from . import signing
 
     image = task.template.image
 
     def seal(data: bytes, stored_format: str) -> bytes:
-        with image.file.open("rb") as fh:
-            template = fh.read()
+        template = template_bytes
+        if template is None:
+            with image.file.open("rb") as fh:
+                template = fh.read()
         template_format = "PNG" if PurePosixPath(image.file.name).suffix.lower() == ".png" else "JPEG"
         return signing.sign(
             data,

@@ -15,6 +15,7 @@ usage and a C2PA extended key usage).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import json
@@ -155,6 +156,13 @@ def throwaway_chain(*, days: int = 3650) -> dict[str, bytes]:
 @cache
 def _signer_material() -> SigningMaterial:
     return signing_material()
+
+
+def signer_warm_up() -> None:
+    """Read the signing key and chain now (a swap worker does, before it forks its jobs, so each forked
+    job does not read them again); a problem with them is left for the job, which fails plainly."""
+    with contextlib.suppress(ProvenanceNotConfigured, OSError, ValueError):
+        _signer_material()
 
 
 def signer_check() -> str | None:

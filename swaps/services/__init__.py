@@ -18,6 +18,7 @@ from .base import SWAP_JOBS, SwapError, engine_get, swap_enqueue
 from .consent import (
     consent_agree,
     consent_decline,
+    consent_end,
     consent_for_partner,
     consent_invite_send,
     consent_open,
@@ -85,6 +86,7 @@ __all__ = [
     "album_zip",
     "consent_agree",
     "consent_decline",
+    "consent_end",
     "consent_for_partner",
     "consent_invite_send",
     "consent_open",

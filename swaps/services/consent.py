@@ -209,6 +209,18 @@ def consent_partner_login(*, consent: PartnerConsent, username: str, email: str,
     return user
 
 
+def consent_end(*, consent: PartnerConsent) -> bool:
+    """The holder ends an agreement their partner gave (a couple: each can withdraw): as a withdrawal, the
+    partner's photo and every swap made with it are deleted. False when it was no longer in force."""
+    ended = PartnerConsent.objects.filter(pk=consent.pk, user=consent.user, status=Status.AGREED).update(
+        status=Status.WITHDRAWN, withdraw_token=None, decided_at=timezone.now()
+    )
+    if not ended:
+        return False
+    _remove_partner(PartnerConsent.objects.get(pk=consent.pk), tell_holder=False)
+    return True
+
+
 def consent_renew(*, consent: PartnerConsent) -> PartnerConsent:
     """A fresh invitation link (the old one stops working), valid for PARTNER_CONSENT_DAYS again."""
     PartnerConsent.objects.filter(pk=consent.pk, status=Status.WAITING).update(token=_new_token(), expires_at=_expiry())
@@ -240,7 +252,7 @@ def consent_invite_send(*, consent: PartnerConsent, email: str, url: str) -> Non
     )
 
 
-def _remove_partner(consent: PartnerConsent) -> None:
+def _remove_partner(consent: PartnerConsent, *, tell_holder: bool = True) -> None:
     """Delete the partner's photo(s) and every swap made with this agreement (rows and files), even one
     being made (its worker notices the row is gone); record what went and tell the holder."""
     tasks = list(FaceSwapTask.objects.filter(consent=consent).select_related("result_image", "wife_image"))
@@ -265,7 +277,8 @@ def _remove_partner(consent: PartnerConsent) -> None:
         )
     for task_id in task_ids:
         SWAP_JOBS.job_delete(task_id)
-    _tell_holder(consent, pictures=pictures)
+    if tell_holder:
+        _tell_holder(consent, pictures=pictures)
 
 
 def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:

@@ -51,10 +51,17 @@ def check_photo(*, user, image: Image | None, role: str) -> Image:
 
 def read_image(image: Image | None, what: str, *, keep_alpha: bool = False):
 
+    return read_picture(image, what, keep_alpha=keep_alpha)[0]
+
+
+def read_picture(image: Image | None, what: str, *, keep_alpha: bool = False) -> tuple[np.ndarray, bytes]:
+    """A stored picture decoded, and its file's bytes (read once from storage: a swap signs its result
+    with the template's bytes too)."""
     if image is None:
         raise SwapError(f"The {what} was deleted. Please choose it again and try once more.")
     with image.file.open("rb") as fp:
-        return load_image(fp.read(), what=what, keep_alpha=keep_alpha)
+        data = fp.read()
+    return load_image(data, what=what, keep_alpha=keep_alpha), data
 
 
 @dataclass

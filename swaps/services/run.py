@@ -21,7 +21,7 @@ from .. import provenance, push
 from ..models import STEPS, FaceSwapTask, PartnerConsent
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
-from .photos import read_image
+from .photos import read_image, read_picture
 from .submit import template_faces_for_swap
 
 logger = logging.getLogger(__name__)
@@ -63,9 +63,9 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         push.swap_status_publish(
             task_id=task_id, album_id=task.album_id, status=Status.PROCESSING, progress=PROGRESS["claimed"]
         )
-        result, report = _swap(task)
+        result, report, template_bytes = _swap(task)
         _set_progress(task_id, "saving", task.album_id)
-        return _complete(task, result, report, clock=clock)
+        return _complete(task, result, report, template_bytes, clock=clock)
     except FaceSwapTask.DoesNotExist:
         logger.info("Swap task %s was deleted while it ran", task_id)
         return None
@@ -84,15 +84,15 @@ def swap_run(*, task_id: int) -> FaceSwapTask | None:
         raise
 
 
-def _swap(task: FaceSwapTask):
-
+def _swap(task: FaceSwapTask) -> tuple[Any, dict, bytes]:
+    """The engine's result and report, and the template's file (its bytes sign the result)."""
     _set_progress(task.pk, "loading", task.album_id)
     if task.template is None or task.template.image is None:
         raise SwapError(_("This template is no longer available. Please pick another."))
     started = time.perf_counter()
     template_faces = template_faces_for_swap(task.template)
     # A transparent template gives a transparent result (the engine paints only where it is opaque).
-    template = read_image(task.template.image, "template", keep_alpha=True)
+    template, template_bytes = read_picture(task.template.image, "template", keep_alpha=True)
     husband = read_image(task.husband_image, "photo of you")
     wife = read_image(task.wife_image, "photo of your partner")
     read = time.perf_counter() - started
@@ -107,10 +107,10 @@ def _swap(task: FaceSwapTask):
     )
     # Where the job's time goes outside the engine (make bench-worker): kept with the result's report.
     report["job_seconds"] = {"read": round(read, 4)}
-    return result, report
+    return result, report, template_bytes
 
 
-def _complete(task: FaceSwapTask, result, report: dict, *, clock: float) -> FaceSwapTask:
+def _complete(task: FaceSwapTask, result, report: dict, template_bytes: bytes, *, clock: float) -> FaceSwapTask:
     """Store the result and finish the task; its processing_time runs from the claim (`clock`, a
     perf_counter reading) until the result is stored, which is what its owner waited for."""
     started = time.perf_counter()
@@ -127,7 +127,7 @@ def _complete(task: FaceSwapTask, result, report: dict, *, clock: float) -> Face
         category=task.template.category,
         # An RGBA result (from a transparent template) is stored as a PNG with its alpha.
         filename=f"swap-{task.pk}.png" if result.ndim == 3 and result.shape[2] == 4 else f"swap-{task.pk}.jpg",
-        seal=provenance.result_sealer(task=task),
+        seal=provenance.result_sealer(task=task, template_bytes=template_bytes),
         metadata={"swap": {**report, "task": task.pk}},
     )
     try:

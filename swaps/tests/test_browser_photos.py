@@ -106,8 +106,22 @@ def test_photos_tried_on_the_swap_form_stay_apart_until_a_swap_uses_one(
     expect(page.locator(".photo-grid").first.locator(".photo-name")).to_have_text("couple_man_woman_closeup.jpg")
     expect(page.locator(".tried-photos summary")).to_have_text("1 photo tried on the swap form")
     page.screenshot(path=artifacts_dir / f"photos-after-swap-{size}.png", full_page=True)
+
+    # Tidying up: the tried ones go in one go, after a question; the photo the swap used stays.
+    page.locator(".tried-photos summary").click()
+    page.get_by_role("link", name="Delete this tried photo…").click()
+    expect(page.get_by_role("heading", name="Delete 1 tried photo?")).to_be_visible()
+    page.screenshot(path=artifacts_dir / f"photos-tried-delete-confirm-{size}.png", full_page=True)
+    expect(page.get_by_role("link", name="Keep it")).to_be_visible()
+    page.get_by_role("button", name="Delete it").click()
+    expect(page.locator(".messages")).to_contain_text("Deleted 1 tried photo.")
+    expect(page.locator(".tried-photos")).to_have_count(0)
+    expect(page.locator("#photos-title")).to_have_text("1 photo")
     try:
         assert FaceSwapTask.objects.filter(user=user).count() == 1
+        assert list(user.images.filter(image_type="source").values_list("filename", flat=True)) == [
+            "couple_man_woman_closeup.jpg"
+        ]
     finally:
         connection.close()
 

@@ -360,3 +360,24 @@ def test_a_photos_face_is_described_once_and_kept(alice, alice_photos):
     assert len(first) == 128 and cache.get(key) == first
     cache.set(key, [0.5] * 128)  # the kept one is what the next swap reads
     assert partner_descriptor(image=wife, face_index=0) == [0.5] * 128
+
+
+def test_the_holder_may_end_the_agreement_too(
+    alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
+):
+    husband, wife = alice_photos
+    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("consent:agree", args=[task.consent.token]))
+    swap_run(task_id=task.pk)
+    holder = Client()
+    holder.force_login(alice)
+    end_url = reverse("swaps:agreement_end", args=[task.consent_id])
+    assert end_url in holder.get(reverse("swaps:list")).text
+    other = Client()
+    other.force_login(bob)
+    assert other.post(end_url).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.post(end_url)
+    assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
+    assert PartnerConsent.objects.get().status == "withdrawn"
