@@ -107,8 +107,10 @@ class Gaussian:
         return cls(mean=mean, inverse=np.linalg.inv(cov), log_det=float(np.linalg.slogdet(cov)[1]))
 
     def mahalanobis2(self, pixels: np.ndarray) -> np.ndarray:
-        d = pixels - self.mean
-        inv = self.inverse
+        # An image's float32 pixels stay float32 (float64 doubled this, the skin map's largest cost).
+        exact = pixels.dtype != np.float32
+        d = pixels - (self.mean if exact else self.mean.astype(np.float32))
+        inv = self.inverse if exact else self.inverse.astype(np.float32)
         # Written out per term: several times faster than einsum on an image.
         return (
             inv[0, 0] * d[..., 0] ** 2

@@ -273,7 +273,7 @@ def _remove_partner(consent: PartnerConsent, *, tell_holder: bool = True) -> Non
             photo=None,
             descriptor=[],
             face_box=[],
-            removed={"tasks": task_ids, "pictures": pictures},
+            removed={"tasks": task_ids, "pictures": pictures, "by": "partner" if tell_holder else "holder"},
         )
     for task_id in task_ids:
         SWAP_JOBS.job_delete(task_id)

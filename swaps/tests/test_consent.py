@@ -381,3 +381,4 @@ def test_the_holder_may_end_the_agreement_too(
         holder.post(end_url)
     assert not FaceSwapTask.objects.exists() and not Image.objects.filter(pk=wife.pk).exists()
     assert PartnerConsent.objects.get().status == "withdrawn"
+    assert "You ended your partner's agreement" in holder.get(reverse("swaps:list")).text
