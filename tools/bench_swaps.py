@@ -173,7 +173,8 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _start_worker(media: Path, redis_url: str, log: Path) -> subprocess.Popen:
+def _start_worker(media: Path, redis_url: str, log: Path, *, checkout: Path | None = None) -> subprocess.Popen:
+    """A swap worker (manage.py rqworker swaps) of this checkout, or of `checkout` (an earlier commit's)."""
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -183,7 +184,7 @@ def _start_worker(media: Path, redis_url: str, log: Path) -> subprocess.Popen:
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", "swaps"],
-        cwd=settings.BASE_DIR,
+        cwd=checkout or settings.BASE_DIR,
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
