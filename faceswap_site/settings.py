@@ -211,7 +211,7 @@ PUBLIC_PICTURE_PURGE = env.str("PUBLIC_PICTURE_PURGE", default="")
 
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "gallery.storage.MediaStorage",
+        "BACKEND": "gallery.s3.MediaStorage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,

@@ -1,5 +1,7 @@
-"""The S3 storage of pictures (django-storages and boto3), imported only when a process first uses it:
-`gallery.storage.MediaStorage` (the STORAGES setting) resolves to the class here on first use."""
+"""The S3 storage of pictures (django-storages and boto3), apart from gallery.storage so that it is imported
+only when a process first uses it (the STORAGES setting names `gallery.s3.MediaStorage`, which Django imports
+on the storage's first use): a process that never touches a picture (the push process, a web worker
+answering cached pages) never loads boto3 (see docs/deploy.md, Capacity)."""
 
 from __future__ import annotations
 

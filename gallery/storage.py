@@ -29,18 +29,6 @@ def is_public_key(key: str) -> bool:
     return key.startswith(public_prefix()) and ".." not in key.split("/")
 
 
-def __getattr__(name: str):
-    # "gallery.storage.MediaStorage" (the STORAGES setting) loads django-storages' S3 backend, and with it
-    # boto3 (about 31 MB and a second or more of imports per process), only when a process first uses the
-    # S3 storage: a process that never touches a picture (the push process, a web worker answering cached
-    # pages) never loads it. See docs/deploy.md, Capacity.
-    if name == "MediaStorage":
-        from .s3 import MediaStorage
-
-        return MediaStorage
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def uses_object_store(storage: Storage) -> bool:
     """True when pictures live in S3 (browsers fetch them there), False for local files."""
     return bool(getattr(storage, "object_store", False))

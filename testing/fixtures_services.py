@@ -100,7 +100,7 @@ def s3_storage(seaweedfs, settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "gallery.storage.MediaStorage",
+            "BACKEND": "gallery.s3.MediaStorage",
             "OPTIONS": {**seaweedfs.storage_options(), "bucket_name": bucket},
         },
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import io
 import os
 import secrets
@@ -92,9 +93,11 @@ def worker_rss(master_pid: int) -> int:
 
 
 def timed_get(session: requests.Session, url: str) -> float:
+    """Milliseconds until the page came; a page that did not come within 60 s (or failed) counts as the
+    time waited, so a stalled site shows as such instead of ending the run."""
     started = time.perf_counter()
-    response = session.get(url, timeout=60)
-    response.raise_for_status()
+    with contextlib.suppress(requests.RequestException):
+        session.get(url, timeout=60).raise_for_status()
     return (time.perf_counter() - started) * 1000
 
 

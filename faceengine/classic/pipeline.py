@@ -554,7 +554,9 @@ def inner_depth(
     eyes = lm[RIGHT_EYE + LEFT_EYE].mean(axis=0)
     up = lm[17:27].mean(axis=0) - lm[8]
     up = up / max(float(np.linalg.norm(up)), 1e-6)
-    ys, xs = np.mgrid[0 : inside.shape[0], 0 : inside.shape[1]].astype(np.float32)
+    # (A row and a column, broadcast: the same values as full coordinate grids, without building them.)
+    ys = np.arange(inside.shape[0], dtype=np.float32)[:, None]
+    xs = np.arange(inside.shape[1], dtype=np.float32)[None, :]
     height = (xs - eyes[0]) * up[0] + (ys - eyes[1]) * up[1]
     return inside, np.clip(height / max(1.0, 0.1 * size), 0.0, 1.0)
 

@@ -282,7 +282,9 @@ def skin_map(image: np.ndarray, landmarks: np.ndarray, outline: np.ndarray, size
 def side_of_line(shape: tuple[int, int], a: np.ndarray, b: np.ndarray, toward: np.ndarray) -> np.ndarray:
     """uint8 mask of the pixels strictly on `toward`'s side of the line through the points a and b."""
     height, width = shape
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    # (A row and a column, broadcast: the same values as full coordinate grids, without building them.)
+    ys = np.arange(height, dtype=np.float32)[:, None]
+    xs = np.arange(width, dtype=np.float32)[None, :]
     direction = b - a
     normal = np.array([direction[1], -direction[0]], dtype=np.float32)
     if float(np.dot(toward - a, normal)) < 0:
