@@ -324,25 +324,55 @@ def transfer_chroma(
         )
     src_ld = src[0] - src_mean[0]
     np.minimum(np.maximum(src_ld, np.float32(src_low), out=src_ld), np.float32(src_high), out=src_ld)
-    base_a = tgt_mean[1] + np.float32(tgt_slope[0]) * out_ld
-    base_b = tgt_mean[2] + np.float32(tgt_slope[1]) * out_ld
-    skin_a = src_mean[1] + np.float32(src_slope[0]) * src_ld
-    skin_b = src_mean[2] + np.float32(src_slope[1]) * src_ld
-    norm2 = skin_a * skin_a + skin_b * skin_b
-    k = (src[1] * skin_a + src[2] * skin_b) / np.maximum(norm2, 1.0)
-    k = np.minimum(np.maximum(k, 0.0), MAX_SKIN_AMOUNT)
+    # (Worked in place on float32 planes, each sum and product as written in the comments, so the values
+    # are the same as the plain expressions' without a new picture-sized array for every step.)
+    # base = tgt_mean + slope * out_ld, skin = src_mean + slope * src_ld
+    base_a = np.float32(tgt_slope[0]) * out_ld
+    base_a += tgt_mean[1]
+    base_b = np.float32(tgt_slope[1]) * out_ld
+    base_b += tgt_mean[2]
+    skin_a = np.float32(src_slope[0]) * src_ld
+    skin_a += src_mean[1]
+    skin_b = np.float32(src_slope[1]) * src_ld
+    skin_b += src_mean[2]
+    # norm2 = skin_a^2 + skin_b^2; k = (src_a * skin_a + src_b * skin_b) / max(norm2, 1), within 0..MAX_SKIN_AMOUNT
+    norm2 = skin_a * skin_a
+    norm2 += skin_b * skin_b
+    k = src[1] * skin_a
+    k += src[2] * skin_b
+    k /= np.maximum(norm2, 1.0)
+    np.minimum(np.maximum(k, 0.0, out=k), MAX_SKIN_AMOUNT, out=k)
     # A source without colour (a black-and-white photo) says nothing about k: all of it is "skin"; so
     # is what the skin model calls skin (a washed-out forehead is pale skin, not something grey).
-    certainty = np.minimum(np.maximum((np.sqrt(norm2) - 2.0) / 4.0, 0.0), 1.0) * (1.0 - src_skin)
-    k = certainty * k + (1.0 - certainty)
-    rest_a = src[1] - k * skin_a
-    rest_b = src[2] - k * skin_b
+    # certainty = clip((sqrt(norm2) - 2) / 4, 0, 1) * (1 - src_skin); k = certainty * k + (1 - certainty)
+    certainty = np.sqrt(norm2, out=norm2)
+    certainty -= 2.0
+    certainty /= 4.0
+    np.minimum(np.maximum(certainty, 0.0, out=certainty), 1.0, out=certainty)
+    certainty *= 1.0 - src_skin
+    k *= certainty
+    k += 1.0 - certainty
+    # rest = src - k * skin
+    skin_a *= k
+    rest_a = np.subtract(src[1], skin_a, out=skin_a)
+    skin_b *= k
+    rest_b = np.subtract(src[2], skin_b, out=skin_b)
     # Neutral things (k = 0) take the template's tint when it has no colours of its own (sepia).
-    tint = k + (1.0 - k) * np.float32(1.0 - colourful)
+    # tint = k + (1 - k) * (1 - colourful)
+    tint = 1.0 - k
+    tint *= np.float32(1.0 - colourful)
+    tint += k
     m = m.astype(np.float32)
-    out_a = tint * base_a + m[0, 0] * rest_a + m[0, 1] * rest_b
-    out_b = tint * base_b + m[1, 0] * rest_a + m[1, 1] * rest_b
-    return out_a.astype(np.float32), out_b.astype(np.float32)
+    # out = tint * base + m @ rest
+    out_a = base_a
+    out_a *= tint
+    out_a += m[0, 0] * rest_a
+    out_a += m[0, 1] * rest_b
+    out_b = base_b
+    out_b *= tint
+    out_b += m[1, 0] * rest_a
+    out_b += m[1, 1] * rest_b
+    return out_a, out_b
 
 
 def _covariance_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
