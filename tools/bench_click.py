@@ -211,8 +211,8 @@ def main() -> None:
             f"{job:>6.2f} | {shown:>13.2f} |"
         )
     print(
-        "(seconds, medians; processing_time: claim -> the engine's end, as the task records it; job: claim -> "
-        "result stored; submit: click -> swap row written; stored->shown: result stored -> picture decoded)"
+        "(seconds, medians; processing_time: claim -> result stored, as the task records it; job: the same by the "
+        "row's timestamps; submit: click -> swap row written; stored->shown: result stored -> picture decoded)"
     )
     click, processing, job = medians["push"]
     print(

@@ -129,10 +129,18 @@ class Command(BaseCommand):
                     "read": statistics.median(report["job_seconds"]["read"] for report in reports),
                     "mark": statistics.median(report["job_seconds"]["mark"] for report in reports),
                     # processing_time runs from the claim to the engine's end; the job to its stored result.
+                    # processing_time runs from the claim to the stored result, "swapped" to the engine's end
+                    # (an earlier checkout without "swapped" ended processing_time at the engine's end).
                     "store": statistics.median(
-                        (task.completed_at - task.started_at).total_seconds()
+                        task.processing_time - report["job_seconds"]["swapped"] - report["job_seconds"]["mark"]
+                        if "swapped" in report["job_seconds"]
+                        else (task.completed_at - task.started_at).total_seconds()
                         - task.processing_time
                         - report["job_seconds"]["mark"]
+                        for task, report in zip(rows, reports, strict=True)
+                    ),
+                    "swapped": statistics.median(
+                        report["job_seconds"].get("swapped", task.processing_time)
                         for task, report in zip(rows, reports, strict=True)
                     ),
                     "processing": statistics.median(task.processing_time for task in rows),
@@ -176,7 +184,7 @@ class Command(BaseCommand):
                 f"engine's {one['engine']:.3f} s (target <= 1.5x); inside the job, outside the engine: "
                 f"read {one['read']:.3f}, "
                 f"mark {one['mark']:.3f}, store (encode, seal, thumbnail, write, row) {one['store']:.3f}, the rest "
-                f"(claim, progress, faces) {one['processing'] - one['engine'] - one['read']:.3f}; outside the job "
+                f"(claim, progress, faces) {one['swapped'] - one['engine'] - one['read']:.3f}; outside the job "
                 f"(queue, fork, bookkeeping) {one['per_swap'] - one['job']:.3f}: the job's start in the horse -> claim "
                 f"{one['before']:.3f}, stored -> the job's end (the owner's next swap queued) {one['after']:.3f}, "
                 f"one job's end -> the next one's start (RQ's result, the horse's exit, dequeue, fork) "

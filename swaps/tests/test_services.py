@@ -93,6 +93,11 @@ def test_run_completes_with_a_private_result_and_counts_popularity(alice, alice_
     assert task.processing_time > 0
     result = task.result_image
     assert result.image_type == "result" and result.owner == alice
+    # "Made in ... s" is what the couple waited for: from the claim until the result was stored (the swap,
+    # then the mark, then the store), not only until the engine was done.
+    job = result.metadata["swap"]["job_seconds"]
+    assert job["swapped"] >= result.metadata["swap"]["seconds"] > 0
+    assert task.processing_time > job["swapped"] + job["mark"]
     with result.file.open("rb") as fp, PILImage.open(fp) as picture:
         picture.load()
         assert picture.size == (couple_template.image.width, couple_template.image.height)
