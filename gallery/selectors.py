@@ -37,6 +37,8 @@ def image_list_for_owner(*, owner, image_type: str = ImageType.SOURCE) -> QueryS
 # Perceptual hashes at most this many bits apart (of 64), on pictures of the same shape, are one picture:
 # a HEIC and its JPEG differ by 0-2 bits; two different shots of a couple by far more.
 PHASH_SAME_PICTURE_BITS = 4
+# The same picture from another format keeps its mean colour within a few levels (8-bit, per channel).
+PHASH_SAME_COLOUR = 8
 
 
 def _same_shape(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -68,18 +70,29 @@ def image_find_duplicate(
     )
     if same is not None or not phash or size is None:
         return same
-    import imagehash
 
-    wanted = imagehash.hex_to_hash(phash)
     # A person's photos are few (their quota): compared here rather than indexed.
     for pk, width, height, other in (
         images.filter(metadata__has_key="phash")
         .order_by("uploaded_at", "id")
         .values_list("pk", "width", "height", "metadata__phash")
     ):
-        if _same_shape(size, (width, height)) and wanted - imagehash.hex_to_hash(other) <= PHASH_SAME_PICTURE_BITS:
+        if _same_shape(size, (width, height)) and same_picture(phash, other):
             return images.get(pk=pk)
     return None
+
+
+def same_picture(a: str, b: str) -> bool:
+    """Whether two perceptual hashes (gallery.services.decoding.perceptual_hash) are of the same picture: DCT
+    hashes within PHASH_SAME_PICTURE_BITS and, where both carry it, mean colours within PHASH_SAME_COLOUR on
+    every channel (a hash kept before colours were added is compared by its DCT hash alone)."""
+    import imagehash
+
+    if imagehash.hex_to_hash(a[:16]) - imagehash.hex_to_hash(b[:16]) > PHASH_SAME_PICTURE_BITS:
+        return False
+    if len(a) < 22 or len(b) < 22:
+        return True
+    return all(abs(int(a[i : i + 2], 16) - int(b[i : i + 2], 16)) <= PHASH_SAME_COLOUR for i in (16, 18, 20))
 
 
 def image_is_in_use(*, image: Image) -> bool:

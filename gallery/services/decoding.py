@@ -338,10 +338,15 @@ def _decode_and_encode(img: PILImage.Image, fmt: str, *, lossless: bool) -> Clea
 
 
 def perceptual_hash(img: PILImage.Image) -> str:
-    """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits."""
+    """imagehash's DCT hash of the (thumbnail-sized) picture, as 16 hex digits, then its mean colour as 6 more
+    (the DCT hash sees only lightness: a picture and its recoloured copy, or two plain pictures of different
+    colours, share it; gallery.selectors.same_picture compares both)."""
     import imagehash
+    from PIL import ImageStat
 
-    return str(imagehash.phash(img.convert("RGB")))
+    rgb = img.convert("RGB")
+    colour = "".join(f"{round(v):02x}" for v in ImageStat.Stat(rgb).mean)
+    return f"{imagehash.phash(rgb)}{colour}"
 
 
 def image_encode(

@@ -471,3 +471,37 @@ def test_a_photo_stored_before_hashes_were_kept_is_still_recognised_in_another_f
     other.save(buffer, "JPEG", quality=90)
     _, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("upside.jpg", buffer.getvalue()))
     assert created and owner.images.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_same_picture_in_two_formats_is_one_photo_but_a_recoloured_one_is_not(faces_dir):
+    """The perceptual hash sees lightness only; its mean colour tells a recoloured picture (or two plain
+    pictures of different colours) from the same picture sent again as HEIC."""
+    import pillow_heif
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gallery.services import image_upload_or_reuse
+
+    owner = user_create(username="colours")
+    original = PILImage.open(faces_dir / "woman_single_astronaut.png").convert("RGB")
+    first, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("a.jpg", f.encode(original)))
+    assert created
+    heif = pillow_heif.from_pillow(original)
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=80)
+    again, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("a.heic", buffer.getvalue()))
+    assert (again.pk, created) == (first.pk, False)
+    # The same shot turned warm (red up, blue down): the lightness pattern is alike, the picture is not.
+    r, g, b = original.split()
+    warm = PILImage.merge("RGB", (r.point(lambda v: min(255, v + 40)), g, b.point(lambda v: max(0, v - 40))))
+    other, created = image_upload_or_reuse(owner=owner, file=SimpleUploadedFile("warm.jpg", f.encode(warm)))
+    assert created and other.pk != first.pk
+    red, created = image_upload_or_reuse(
+        owner=owner, file=SimpleUploadedFile("r.jpg", f.encode(f.picture((64, 64), (200, 30, 30))))
+    )
+    assert created
+    blue, created = image_upload_or_reuse(
+        owner=owner, file=SimpleUploadedFile("b.jpg", f.encode(f.picture((64, 64), (30, 30, 200))))
+    )
+    assert created and blue.pk != red.pk
+    assert owner.images.count() == 4

@@ -140,8 +140,8 @@ def test_deleting_the_account_while_its_swap_runs_ends_the_job_quietly(
 
     real_progress = run._set_progress
 
-    def delete_the_account_when_saving(task_id: int, step: str) -> None:
-        real_progress(task_id, step)
+    def delete_the_account_when_saving(task_id: int, step: str, album_id: int | None = None) -> None:
+        real_progress(task_id, step, album_id)
         if step == "saving":
             user_delete(user=alice)
 
