@@ -81,7 +81,8 @@ def swap_with(page, faces_dir, artifacts_dir, name: str) -> None:
         expect(page.locator(f"fieldset[data-role={role}] .face-check")).to_contain_text("We found the face")
     page.get_by_role("button", name="Swap our faces in").click()
     page.wait_for_url("**/swaps/*/")
-    expect(page.locator("#task-percent")).to_have_text("100 %", timeout=120_000)
+    # When the swap is done the result takes the progress's place on the page (no reload).
+    expect(page.locator("#result-image")).to_be_visible(timeout=120_000)
     expect(page.locator("#result-image")).to_be_visible(timeout=30_000)
     page.screenshot(path=artifacts_dir / f"{name}-result.png", full_page=True)
 
