@@ -18,7 +18,7 @@ from jobs import is_timeout
 from templates.services import template_count_use
 
 from .. import provenance, push
-from ..models import STEPS, FaceSwapTask, PartnerConsent
+from ..models import PHASES, STEPS, FaceSwapTask, PartnerConsent
 from .base import SWAP_JOBS, SwapError, engine_get
 from .fair_use import swap_dispatch
 from .photos import read_image, read_picture
@@ -31,9 +31,20 @@ Status = FaceSwapTask.Status
 PROGRESS = {step.name: step.progress for step in STEPS}
 
 
+# Steps that begin a phase the page lists are also written to the task's row (what a page opened later, or
+# one reading the status every 2 s, sees); the others are only pushed to the open pages. So a run writes its
+# progress three times between the claim and the result (husband, wife, saving), not five.
+WRITTEN_STEPS = frozenset(
+    step.name for step in STEPS if step.progress in {phase.progress for phase in PHASES} - {5, 100}
+)
+
+
 def _set_progress(task_id: int, step: str, album_id: int | None = None) -> None:
-    if FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(progress=PROGRESS[step]):
-        push.swap_status_publish(task_id=task_id, album_id=album_id, status=Status.PROCESSING, progress=PROGRESS[step])
+    if step in WRITTEN_STEPS and not FaceSwapTask.objects.filter(pk=task_id, status=Status.PROCESSING).update(
+        progress=PROGRESS[step]
+    ):
+        return  # failed, finished or deleted meanwhile: nothing to tell
+    push.swap_status_publish(task_id=task_id, album_id=album_id, status=Status.PROCESSING, progress=PROGRESS[step])
 
 
 def swap_run(*, task_id: int) -> FaceSwapTask | None:

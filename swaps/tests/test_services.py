@@ -85,6 +85,22 @@ def run_task(alice, alice_photos, template) -> FaceSwapTask:
     return swap_run(task_id=create_task(alice, alice_photos, template).pk)
 
 
+def test_a_run_writes_its_task_row_five_times_at_most(alice, alice_photos, couple_template):
+    """One pass per swap: the claim, three progress steps (the phases the page lists) and the result; the
+    other steps only go to the open pages (push)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = create_task(alice, alice_photos, couple_template)
+    with CaptureQueriesContext(connection) as queries:
+        done = swap_run(task_id=task.pk)
+    assert done.status == "completed"
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "faceswap_tasks"')]
+    assert len(writes) <= 5, writes
+    progress = [q for q in writes if q.startswith('UPDATE "faceswap_tasks" SET "progress" =')]
+    assert len(progress) == 3, progress
+
+
 def test_run_completes_with_a_private_result_and_counts_popularity(alice, alice_photos, couple_template):
     task = run_task(alice, alice_photos, couple_template)
     assert task.status == "completed"
