@@ -164,7 +164,7 @@ class FaceSwapTask(models.Model):
     def error_message_shown(self) -> str | None:
         """The failure as its owner reads it, in their language: the worker stores it in English (it has no
         visitor's language), and its fixed sentences are in the catalogue (swaps.services.base)."""
-        from .engine_words import engine_words
+        from gallery.engine_words import engine_words
 
         return engine_words(gettext(self.error_message)) if self.error_message else self.error_message
 

@@ -127,7 +127,7 @@ def test_the_engines_words_about_a_photo_are_said_in_the_visitors_language():
     from django.utils import translation
 
     from faceengine import EngineError
-    from swaps.engine_words import engine_words
+    from gallery.engine_words import engine_words
     from swaps.services.base import engine_get
 
     with pytest.raises(EngineError) as caught:
@@ -259,3 +259,25 @@ def test_e_mails_to_a_person_are_written_in_the_language_they_use_the_site_in(ma
     assert message.to == [owner.email]
     assert message.subject == "你分享的一张图片已被下架" and "原因：裸露或色情内容" in message.body
     assert "taken down" not in message.body
+
+
+@pytest.mark.django_db
+def test_my_photos_says_why_a_photo_has_no_usable_face_in_the_visitors_language():
+    """The engine's English sentence kept with a photo's face check is shown translated (its tooltip)."""
+    from django.utils import translation
+
+    from gallery.services import image_upload
+    from testing.cast import picture_upload
+
+    owner = user_create(username="hanako")
+    photo = image_upload(owner=owner, file=picture_upload("blank.png"), image_type="source")
+    english = "This photo shows no face we can find; please upload a clear photo of the face."
+    photo.metadata = {**photo.metadata, "face_check": {"ok": False, "message": english}}
+    photo.save(update_fields=["metadata"])
+    client = Client(**JAPANESE)
+    client.force_login(owner)
+    page = client.get(reverse("gallery:photo_list")).text
+    assert 'class="photo-unusable" title="' in page
+    assert english not in page
+    with translation.override("ja"):
+        assert translation.gettext(english) != english and translation.gettext(english) in page

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from faceengine import ROLES, EngineError, Face, face_quality, load_image
+from gallery.engine_words import engine_words
 from gallery.models import PHOTO_TRIED_KEY, Image, ImageType
 from gallery.selectors import image_find_duplicate
 from gallery.services import (
@@ -25,7 +26,6 @@ from gallery.services import (
     upload_digest,
 )
 
-from ..engine_words import engine_words
 from .base import SwapError, engine_get
 
 
