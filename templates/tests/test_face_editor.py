@@ -1,5 +1,7 @@
 """The admin's face editor in a real browser: mark two faces by hand by drawing, set roles, activate."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -55,8 +57,19 @@ def test_the_overlay_lies_exactly_on_a_large_picture(live_server, curator, brows
     template = make_template(faces=[face(100, 100, 400, 400, role="husband")], picture_size=size)
     # A laptop window: the stage used to grow wider than the picture it holds, stretching the overlay.
     page = open_change_page(browser, live_server, template, viewport=(1366, 900))
-    picture = page.locator(".tpl-face-stage img").bounding_box()
-    overlay = page.locator("svg.tpl-face-overlay").bounding_box()
+    # Measured once the picture is in and laid out (before that its box has no size of its own).
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=page.locator(".tpl-face-stage img").element_handle()
+    )
+    # The editor sizes its overlay when the picture has loaded: give it a moment (5 s at most) to settle.
+    deadline = time.monotonic() + 5
+    while True:
+        picture = page.locator(".tpl-face-stage img").bounding_box()
+        overlay = page.locator("svg.tpl-face-overlay").bounding_box()
+        if all(abs(overlay[k] - picture[k]) <= 1 for k in picture) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     box = page.locator("svg.tpl-face-overlay .face-box").bounding_box()
     # Scaled down to fit the window, and the drawn box sits where the face is on the picture.
     assert picture["height"] <= 900 * 0.75 + 1 and picture["width"] < width
