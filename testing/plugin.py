@@ -34,6 +34,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.server)
         if used & ENGINE_FIXTURES or item.get_closest_marker("browser") or item.get_closest_marker("server"):
             item.add_marker(pytest.mark.slow)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = longest_first(items, workers)
+
+
+# --- The longest tests start first ----------------------------------------------------------------------
+# The tests of half a minute or more (seconds from `make test --durations` on this machine). Under
+# pytest-xdist each starts at the head of a worker's queue, shared out so each worker gets about the same
+# seconds of them: left where collection puts them, two could fall to one worker, or one start last while
+# the other worker sits idle, and the run lasts that much longer. The order of the other tests is kept.
+LONGEST_SECONDS = {
+    "swaps/tests/test_worker_faults.py::test_a_worker_rides_out_a_60_s_postgres_cut_and_a_redis_restart": 65,
+    "swaps/tests/test_fuzz.py::test_no_url_answers_500_to_hostile_values[staff]": 45,
+    "swaps/tests/test_outages.py::test_redis_down_then_back_log_in_works_and_the_pending_swap_completes_by_itself": 25,
+}
+
+
+def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """`items` reordered for `workers` pytest-xdist workers under --dist worksteal (or load), which hand
+    worker k the k-th of `workers` equal runs of the collection: each run starts with its share of the
+    LONGEST_SECONDS tests (the longest to the least loaded run so far), then the others in their order."""
+    longest = sorted(
+        (item for item in items if item.nodeid in LONGEST_SECONDS), key=lambda item: -LONGEST_SECONDS[item.nodeid]
+    )
+    if not longest or workers < 2:
+        return items
+    rest = [item for item in items if item.nodeid not in LONGEST_SECONDS]
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for item in longest:
+        min(heads, key=lambda head: sum(LONGEST_SECONDS[i.nodeid] for i in head)).append(item)
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for k, head in enumerate(heads):
+        size = left // (workers - k)  # what xdist's scheduler sends worker k
+        ordered += head
+        take = max(size - len(head), 0)
+        ordered += rest[:take]
+        rest = rest[take:]
+        left -= size
+    return ordered + rest
 
 
 def _check_marked(what: str) -> None:
