@@ -152,6 +152,7 @@ def test_the_couple_shares_one_space_each_login_sees_the_swap_and_the_partner_wi
     expect(tile).to_have_count(1)
     thumbnail = tile.locator("img")
     partner.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    partner.screenshot(path=artifacts_dir / "couple-space-list-phone.png", full_page=True)
     tile.locator("a.swap-card-link").click()
     partner.wait_for_url(swap_url)
     result = partner.locator("#result-image")
