@@ -315,3 +315,27 @@ def test_an_album_nobody_answered_for_ends_once_and_invites_again_with_its_scene
     first = album.tasks.order_by("id").first()
     again = holder.post(reverse("swaps:invite_again", args=[first.pk]))
     assert again["Location"] == f"{reverse('swaps:album_new')}?t={couple_template.pk}&t={second.pk}"
+
+
+def test_the_forms_photo_check_describes_the_chosen_faces_before_the_submit(alice, alice_photos, settings, faces_dir):
+    """Picking a photo in the swap form describes its chosen face (both faces of a photo of two) then, so
+    "Swap our faces in" does not wait for dlib; with consent off nothing is described."""
+    from django.core.cache import cache
+
+    from swaps.services.consent import DESCRIPTOR_KEY
+
+    _, wife = alice_photos
+    couple = upload_photo(alice, faces_dir / "couple_man_woman_casual.jpg")
+    client = logged_in(alice)
+
+    def kept(photo, index: int):
+        return cache.get(DESCRIPTOR_KEY.format(image=photo.pk, index=index, size=photo.file_size or 0))
+
+    settings.PARTNER_CONSENT_REQUIRED = False
+    client.post(reverse("swaps:photo_check"), {"role": "wife", "image": wife.pk})
+    assert kept(wife, 0) is None
+    settings.PARTNER_CONSENT_REQUIRED = True
+    assert client.post(reverse("swaps:photo_check"), {"role": "wife", "image": wife.pk}).json()["ok"]
+    assert len(kept(wife, 0)) == 128
+    assert client.post(reverse("swaps:photo_check"), {"role": "husband", "image": couple.pk}).json()["ok"]
+    assert len(kept(couple, 0)) == 128 and len(kept(couple, 1)) == 128
