@@ -130,6 +130,11 @@ if REDIS_CONFIGURED:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions read from the shared cache, written to both (the database keeps them through a cache flush or a
+# Redis restart): a signed-in request reads its session without a query, and a cached gallery or template
+# page is answered for a signed-in person from the cache alone (templates/personal.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
 CRAWL_JOB_TIMEOUT = env.int("CRAWL_JOB_TIMEOUT", default=3600)  # one whole crawl
 # WORKER_CLASS loads the face models once per worker process, before the first job (swaps/worker.py).

@@ -29,9 +29,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .personal import SHARED_PAGE_ATTRIBUTE
+from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, session_cache_key
 
 VERSION_KEY = "templates:pages:version"
+# Part of every page's key: changes when what a kept page must carry does (its personal parts' marks).
+PAGE_FORMAT = 2
 # The popularity order changes as couples use templates, without any template being saved: a cached
 # page therefore also expires after this long.
 PAGE_TIMEOUT_SECONDS = 300
@@ -114,13 +116,13 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
-def page_key(request: HttpRequest) -> str:
+def page_key(request: HttpRequest, language: str | None = None) -> str:
     # Only the gallery reads parameters; the template pages ignore them, so their keys do too.
     query = normalised_query(request) if request.path == _gallery_path() else ""
     # Each language its own page: worked out as LocaleMiddleware will (the footer's cookie, else the
     # browser's Accept-Language), before it runs, so a Chinese visitor is never given the English page.
-    language = translation.get_language_from_request(request)
-    return f"templates:page:{language}:{request.path}?{query}"
+    language = language or translation.get_language_from_request(request)
+    return f"templates:page{PAGE_FORMAT}:{language}:{request.path}?{query}"
 
 
 def _gallery_path() -> str:
@@ -135,15 +137,23 @@ def _cached_page(request: HttpRequest) -> tuple[str, int, tuple | None]:
     Each page is kept with the version it was rendered under, so the version and the page are read
     together (one MGET) instead of the version first and then a page key made from it.
     """
-    key = page_key(request)
-    found = cache.get_many([VERSION_KEY, key])
+    key, version, cached, _found = _cached_page_with(request, [])
+    return key, version, cached
+
+
+def _cached_page_with(
+    request: HttpRequest, extra_keys: list[str], language: str | None = None
+) -> tuple[str, int, tuple | None, dict]:
+    """_cached_page, and what the cache holds under `extra_keys`, read in the same round trip."""
+    key = page_key(request, language)
+    found = cache.get_many([VERSION_KEY, key, *extra_keys])
     version = found.get(VERSION_KEY)
     if version is None:
-        return key, pages_version(), None
+        return key, pages_version(), None, found
     entry = found.get(key)
     if entry is not None and entry[0] == version:
-        return key, version, entry[1:]
-    return key, version, None
+        return key, version, entry[1:], found
+    return key, version, None, found
 
 
 # Headers a cached page must not replay: they belong to one response (the request id is added outside).
@@ -194,8 +204,16 @@ class AnonymousPageCacheMiddleware:
             # A session (perhaps signed in): the same page, with the person's parts filled in further on
             # (templates/personal.py), unless messages are waiting to be shown on it.
             if "messages" not in request.COOKIES:
-                _key, _version, cached = _cached_page(request)
+                # The page, its version and the session (when sessions are cached) in one round trip.
+                language = translation.get_language_from_request(request)
+                session_key = session_cache_key(request)
+                _key, _version, cached, found = _cached_page_with(
+                    request, [session_key] if session_key else [], language
+                )
                 if cached is not None:
+                    answered = answer_from_cache(request, cached, found.get(session_key), language, CACHE_HEADER)
+                    if answered is not None:
+                        return answered
                     setattr(request, SHARED_PAGE_ATTRIBUTE, (*cached, CACHE_HEADER))
             return self.get_response(request)
         key, version, cached = _cached_page(request)

@@ -114,3 +114,95 @@ def test_each_cards_part_carries_its_own_id_and_title_escaped_as_a_full_render_d
     rendered = alice_client.get(GALLERY)
     assert rendered.get(CACHE_HEADER) is None
     assert without_tokens(shared.text) == without_tokens(rendered.text)
+
+
+def test_once_the_persons_parts_are_kept_a_shared_page_runs_no_sql_and_is_the_full_render(
+    client, django_assert_num_queries
+):
+    """The quick way: page, session and the person's kept parts come from the cache; no query at all."""
+    lanterns, rooftop = make_template(title="Lantern & <festival>"), make_template(title="Rooftop")
+    alice = user_create(username="alice")
+    favourite_toggle(user=alice, template=lanterns)
+    detail = reverse("couple_templates:detail", args=[rooftop.pk])
+    client.get(GALLERY), client.get(detail)
+    alice_client = signed_in(alice)
+    alice_client.get(GALLERY)  # her parts rendered once and kept
+    with django_assert_num_queries(0):
+        shared = alice_client.get(GALLERY)
+    assert shared[CACHE_HEADER] == "hit-personal"
+    assert hearts(shared) == {lanterns.pk: "true", rooftop.pk: "false"}
+    assert "Signed in as alice" in shared.text
+    # Another page's parts (the template page's heart and label) are added to what is kept, once.
+    alice_client.get(detail)
+    with django_assert_num_queries(0):
+        page = alice_client.get(detail)
+    assert hearts(page) == {rooftop.pk: "false"} and "Use this template" in page.text
+    # Each is what a full render for her gives, but for the CSRF tokens, which differ on every render.
+    pages_invalidate()
+    assert without_tokens(shared.text) == without_tokens(alice_client.get(GALLERY).text)
+    assert without_tokens(page.text) == without_tokens(alice_client.get(detail).text)
+
+
+def test_the_quick_page_carries_a_working_csrf_token_and_a_signed_in_pages_headers(client):
+    rooftop = make_template(title="Rooftop")
+    alice = user_create(username="alice")
+    client.get(GALLERY)
+    alice_client = Client(enforce_csrf_checks=True)
+    alice_client.force_login(alice)
+    slow = alice_client.get(GALLERY)  # her parts made here (sessions, authentication, CSRF middleware)
+    del alice_client.cookies["csrftoken"]  # a browser without the CSRF cookie yet
+    quick = alice_client.get(GALLERY)
+    assert quick[CACHE_HEADER] == "hit-personal" and "csrftoken" in quick.cookies
+    for header in ("Cache-Control", "Vary", "Content-Language", "Content-Security-Policy", "X-Frame-Options"):
+        assert quick.get(header) == slow.get(header), header
+    assert "private" in quick["Cache-Control"] and "Cookie" in quick["Vary"]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', quick.text).group(1)
+    pressed = alice_client.post(
+        reverse("couple_templates:favourite", args=[rooftop.pk]), {"csrfmiddlewaretoken": token, "next": GALLERY}
+    )
+    assert pressed.status_code == 302
+    refused = alice_client.post(
+        reverse("couple_templates:favourite", args=[rooftop.pk]), {"csrfmiddlewaretoken": "x" * 64}
+    )
+    assert refused.status_code == 403
+
+
+def test_kept_parts_follow_the_account_hearts_and_language(client):
+    lanterns = make_template(title="Lantern festival")
+    alice = user_create(username="alice")
+    client.get(GALLERY)
+    alice_client = signed_in(alice)
+    alice_client.get(GALLERY), alice_client.get(GALLERY)
+    # A heart pressed elsewhere (another tab, the album page): shown on her next page.
+    favourite_toggle(user=alice, template=lanterns)
+    assert hearts(alice_client.get(GALLERY)) == {lanterns.pk: "true"}
+    # Made staff: the Admin link; renamed: the new name.
+    alice.is_staff, alice.username = True, "alice2"
+    alice.save()
+    page = alice_client.get(GALLERY)
+    assert ">Admin<" in page.text and "Signed in as alice2" in page.text
+    # Her parts in each language she reads the site in, never one language's for another.
+    Client(HTTP_ACCEPT_LANGUAGE="ja").get(GALLERY)
+    for _ in range(2):
+        japanese = alice_client.get(GALLERY, HTTP_ACCEPT_LANGUAGE="ja")
+        assert japanese[CACHE_HEADER] == "hit-personal" and "ログアウト" in japanese.text
+        assert "Log out" not in japanese.text
+    assert "Log out" in alice_client.get(GALLERY).text
+
+
+def test_a_changed_password_or_a_deleted_account_never_gets_the_kept_parts(client):
+    make_template(title="Lantern festival")
+    alice, bob = user_create(username="alice"), user_create(username="bob")
+    client.get(GALLERY)
+    alice_client, bob_client = signed_in(alice), signed_in(bob)
+    for person in (alice_client, bob_client):
+        person.get(GALLERY), person.get(GALLERY)  # parts kept, the quick way in use
+    # Her password changed from another device: this session is no longer hers.
+    alice.set_password("another-Password-2")
+    alice.save()
+    page = alice_client.get(GALLERY)
+    assert "Signed in as" not in page.text and "Log in" in page.text
+    # His account deleted: his old session shows the visitor's page.
+    bob.delete()
+    page = bob_client.get(GALLERY)
+    assert "Signed in as" not in page.text and "Sign up" in page.text
