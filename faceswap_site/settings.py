@@ -61,7 +61,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in person's row kept in the shared cache between requests.
+    "accounts.cached_user.CachedUserAuthenticationMiddleware",
     # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
     "faceswap_site.limits.PrivatePagesMiddleware",
     # django-rq's staff pages: a queue, job or worker not found is a 404, not a 500.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +25,69 @@ def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
         .select_related("template__image", "result_image", "husband_image", "wife_image", "consent")
         .order_by("-created_at", "-id")
     )
+
+
+# The columns a picture's card reads (its thumbnail's address, size and privacy), nothing more: not the source
+# photos of a swap, its faces or anything else a list never shows.
+CARD_IMAGE_FIELDS = ("file", "metadata", "width", "height", "image_type", "owner")
+
+
+def swaps_for_cards(*, user) -> QuerySet[FaceSwapTask]:
+    """My swaps' cards (outside albums), newest first, in one query with only the columns the cards read."""
+    return (
+        swaps_outside_albums(user=user)
+        .select_related(None)
+        .select_related("template__image", "result_image", "consent")
+        .only(
+            "id",
+            "user",
+            "status",
+            "progress",
+            "created_at",
+            "template__title",
+            *(f"template__image__{name}" for name in CARD_IMAGE_FIELDS),
+            *(f"result_image__{name}" for name in CARD_IMAGE_FIELDS),
+            "consent__status",
+        )
+    )
+
+
+def swap_counts(*, user) -> dict[str, int]:
+    """How many of the user's swaps are outside albums (My swaps' pages) and in the trash, in one query."""
+    return FaceSwapTask.objects.filter(user=user).aggregate(
+        outside_albums=Count("id", filter=Q(deleted_at__isnull=True, album__isnull=True)),
+        in_trash=Count("id", filter=Q(deleted_at__isnull=False)),
+    )
+
+
+def consents_for_my_swaps(*, user, days: int = 30) -> dict[str, list[PartnerConsent]]:
+    """In one query, the agreements My swaps lists: `removed` (declined or withdrawn in the last `days` days,
+    as consents_removed_recently), `received` (agreements_received) and `given` (agreements_given)."""
+    Status = PartnerConsent.Status
+    rows = (
+        PartnerConsent.objects.filter(
+            Q(user=user, status=Status.AGREED)
+            | Q(partner_user=user, status=Status.AGREED)
+            | Q(
+                user=user,
+                status__in=[Status.DECLINED, Status.WITHDRAWN],
+                decided_at__gte=timezone.now() - timedelta(days=days),
+            )
+        )
+        .select_related("user")
+        .order_by("-decided_at", "-id")
+    )
+    found: dict[str, list[PartnerConsent]] = {"removed": [], "received": [], "given": []}
+    for consent in rows:
+        if consent.status != Status.AGREED:
+            found["removed"].append(consent)
+            continue
+        if consent.user_id == user.pk:
+            found["received"].append(consent)
+        if consent.partner_user_id == user.pk:
+            found["given"].append(consent)
+    found["given"].sort(key=lambda consent: (consent.created_at, consent.pk), reverse=True)
+    return found
 
 
 def photos_for_user(*, user) -> QuerySet[Image]:

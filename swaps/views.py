@@ -433,23 +433,27 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.swaps_outside_albums(user=request.user), 12).get_page(request.GET.get("page"))
+    counts = selectors.swap_counts(user=request.user)
+    paginator = Paginator(selectors.swaps_for_cards(user=request.user), 12)
+    paginator.count = counts["outside_albums"]  # counted above with the trash, in the same query
+    page = paginator.get_page(request.GET.get("page"))
     # The swap just deleted, offered back once ("Undo").
     undo_pk = request.session.pop(SESSION_UNDO, None)
-    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
-    in_trash = selectors.swaps_in_trash(user=request.user).exists()
+    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk).first() if undo_pk else None
+    in_trash = counts["in_trash"] > 0
     # Album swaps are grouped under their album, on the first page, the newest albums first.
     albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS] if page.number == 1 else []
+    consents = selectors.consents_for_my_swaps(user=request.user)
     context = {
         "page": page,
         "undo": undo,
         "in_trash": in_trash,
         "albums": albums,
-        "removed_consents": selectors.consents_removed_recently(user=request.user),
+        "removed_consents": consents["removed"],
         # A partner's own login: the couple's swaps made with their face, and their agreements.
-        "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48],
-        "agreements_given": selectors.agreements_given(user=request.user),
-        "agreements_received": selectors.agreements_received(user=request.user),
+        "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48] if consents["given"] else [],
+        "agreements_given": consents["given"],
+        "agreements_received": consents["received"],
     }
     return render(request, "swaps/task_list.html", context)
 

@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, session_cache_key
+from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader
 
 VERSION_KEY = "templates:pages:version"
 # Part of every page's key: changes when what a kept page must carry does (its personal parts' marks).
@@ -137,16 +137,17 @@ def _cached_page(request: HttpRequest) -> tuple[str, int, tuple | None]:
     Each page is kept with the version it was rendered under, so the version and the page are read
     together (one MGET) instead of the version first and then a page key made from it.
     """
-    key, version, cached, _found = _cached_page_with(request, [])
+    key, version, cached, _found = _cached_page_with(request, cache.get_many)
     return key, version, cached
 
 
 def _cached_page_with(
-    request: HttpRequest, extra_keys: list[str], language: str | None = None
+    request: HttpRequest, read: Callable[[list[str]], dict], language: str | None = None
 ) -> tuple[str, int, tuple | None, dict]:
-    """_cached_page, and what the cache holds under `extra_keys`, read in the same round trip."""
+    """_cached_page, with the keys read by `read(keys)`, which may read more in the same round trip (and
+    returns what it found of everything it read)."""
     key = page_key(request, language)
-    found = cache.get_many([VERSION_KEY, key, *extra_keys])
+    found = read([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
         return key, pages_version(), None, found
@@ -204,14 +205,11 @@ class AnonymousPageCacheMiddleware:
             # A session (perhaps signed in): the same page, with the person's parts filled in further on
             # (templates/personal.py), unless messages are waiting to be shown on it.
             if "messages" not in request.COOKIES:
-                # The page, its version and the session (when sessions are cached) in one round trip.
+                # The page, its version, the session and the person's parts in one round trip.
                 language = translation.get_language_from_request(request)
-                session_key = session_cache_key(request)
-                _key, _version, cached, found = _cached_page_with(
-                    request, [session_key] if session_key else [], language
-                )
+                _key, _version, cached, found = _cached_page_with(request, personal_reader(request, language), language)
                 if cached is not None:
-                    answered = answer_from_cache(request, cached, found.get(session_key), language, CACHE_HEADER)
+                    answered = answer_from_cache(request, cached, found, language, CACHE_HEADER)
                     if answered is not None:
                         return answered
                     setattr(request, SHARED_PAGE_ATTRIBUTE, (*cached, CACHE_HEADER))

@@ -2,7 +2,9 @@
 
 Where bench-web measures requests per second through gunicorn (and so the HTTP server, the load generator
 and the other processes of the machine), this calls the WSGI application the way a gunicorn worker does,
-one request after another, and prints each page's median and p95 milliseconds and its SQL queries:
+one request after another, and prints each page's median and p95 milliseconds, the median CPU time this
+process spent on it (the part of the server time that does not wait for PostgreSQL, Redis or another
+process on a busy machine) and its SQL queries:
 the anonymous gallery's cache hit as the yardstick, then the signed-in couple's pages (50 finished swaps,
 300 photos, as bench-web makes them). `--profile <path>` prints cProfile's top functions for that path.
 
@@ -84,7 +86,7 @@ def _measure(requests: int, profile: str) -> None:
     ]
     if profile:
         pages = [(f"profile of {profile}", profile, cookie)]
-    print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'KB':>6}")
+    print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8} {'KB':>6}")
     for label, path, who in pages:
         for _ in range(20):  # warm: templates loaded, connections open, cache filled
             status, body = call(path, who)
@@ -101,19 +103,23 @@ def _measure(requests: int, profile: str) -> None:
 
         with connection.execute_wrapper(counted):
             call(path, who)
-        times = []
+        times, cpu = [], []
         profiler = cProfile.Profile() if profile else None
         for _ in range(requests):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             if profiler:
                 profiler.enable()
             call(path, who)
             if profiler:
                 profiler.disable()
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"{label:<40} {statistics.median(times):>10.2f} {p95:>8.2f} {len(queries):>8} {len(body) / 1024:>6.0f}")
+        print(
+            f"{label:<40} {statistics.median(times):>10.2f} {p95:>8.2f} {statistics.median(cpu):>8.2f} "
+            f"{len(queries):>8} {len(body) / 1024:>6.0f}"
+        )
         if profiler:
             for sql in queries:
                 print("  SQL:", sql[:160])
