@@ -17,6 +17,7 @@ not kept at all (their words are unbounded; the indexes make them cheap).
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -207,7 +209,11 @@ class AnonymousPageCacheMiddleware:
             if "messages" not in request.COOKIES:
                 # The page, its version, the session and the person's parts in one round trip.
                 language = translation.get_language_from_request(request)
-                _key, _version, cached, found = _cached_page_with(request, personal_reader(request, language), language)
+                key, version, cached, found = _cached_page_with(request, personal_reader(request, language), language)
+                if cached is None and not _is_search(request):
+                    # No visitor has asked for this page since it changed: the visitors' page is rendered (once,
+                    # as for a visitor's miss) and kept, and this person gets it with their parts like the next.
+                    _response, cached = self._render_and_keep(_as_visitor(request), key, version)
                 if cached is not None:
                     answered = answer_from_cache(request, cached, found, language, CACHE_HEADER)
                     if answered is not None:
@@ -217,23 +223,56 @@ class AnonymousPageCacheMiddleware:
         key, version, cached = _cached_page(request)
         if cached is not None:
             return _replay(*cached, "hit")
-        if request.GET.get("q", "").strip() and request.path == _gallery_path():
+        if _is_search(request):
             return self.get_response(request)
+        response, _kept = self._render_and_keep(request, key, version)
+        return response
+
+    def _render_and_keep(self, request: HttpRequest, key: str, version: int) -> tuple[HttpResponse, tuple | None]:
+        """A visitor's page missing from the cache, rendered by one request at a time and kept: (the
+        response, its (content, headers) as kept, or None when the view said not to keep it)."""
         lock = f"{key}:render"
         if not cache.add(lock, version, RENDER_LOCK_SECONDS):
             waited = _wait_for_page(key, version)
             if waited is not None:
-                return waited
+                return waited, (waited.content, _replayed_headers(waited))
+        kept = None
         try:
             response = self.get_response(request)
             if getattr(response, "cache_anonymous_page", False) and not response.cookies:
-                headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+                headers = _replayed_headers(response)
                 # Under the version read before rendering: a change made meanwhile makes this entry stale at once.
                 cache.set(key, (version, response.content, headers), PAGE_TIMEOUT_SECONDS)
+                kept = (response.content, headers)
                 response[CACHE_HEADER] = "miss"
         finally:
             cache.delete(lock)
-        return response
+        return response, kept
+
+
+def _is_search(request: HttpRequest) -> bool:
+    """A gallery search: never kept (its words are unbounded; the indexes make it cheap)."""
+    return bool(request.GET.get("q", "").strip()) and request.path == _gallery_path()
+
+
+def _replayed_headers(response: HttpResponse) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+
+
+def _as_visitor(request: HttpRequest) -> HttpRequest:
+    """The same request as a visitor without a session makes it (the language cookie and Accept-Language
+    kept, so the page is rendered in the language it is kept under)."""
+    cookies = {
+        name: value
+        for name, value in request.COOKIES.items()
+        if name not in PERSONAL_COOKIES and name != settings.CSRF_COOKIE_NAME
+    }
+    environ = {name: value for name, value in request.META.items() if not name.startswith("CSRF_")}
+    environ.pop("HTTP_COOKIE", None)
+    if cookies:
+        environ["HTTP_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    environ["wsgi.input"] = io.BytesIO(b"")
+    return WSGIRequest(environ)
 
 
 def _replay(content: bytes, headers: list, how: str) -> HttpResponse:

@@ -17,8 +17,9 @@ the session hash of the account it was made for, so a changed password never fin
 
 Two ways to the same page:
 - the quick way (`answer_from_cache`, called by AnonymousPageCacheMiddleware before sessions run): the
-  page, the version and the session (cached sessions) in one round trip to the cache, the kit in a second;
-  the parts filled in by string replacement. No SQL, no session or authentication middleware, no template.
+  page, its version, the session (sessions are cached) and, through a pointer from the session to its
+  person, the person's kit, in one round trip to the cache (a Lua script on Redis); the parts filled in by
+  string replacement. No SQL, no session or authentication middleware, no template rendered.
 - otherwise (no kit yet, a session only in the database, messages waiting): SharedPagePersonalMiddleware,
   placed after authentication, CSRF and messages, makes or completes the kit and answers the same way.
 A request with messages waiting, or whose page is not cached, is rendered in full as before.
@@ -183,7 +184,7 @@ def _fill(content: bytes, kit: dict, *, csrf_token: str, path: str) -> bytes | N
     return b"".join(out)
 
 
-def _page_response(content: bytes, headers: list, header_name: str, request: HttpRequest) -> HttpResponse:
+def _page_response(content: bytes, headers: list, header_name: str) -> HttpResponse:
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
@@ -209,10 +210,11 @@ def personalise(request: HttpRequest, content: bytes) -> bytes:
     if kit is None or not names.keys() <= kit["parts"].keys():
         kit = _kit_make(request, names, kit)
         cache.set(key, kit, KIT_SECONDS)
+    if request.session.session_key:
         # The session's pointer to its person, for the quick way (a session's person never changes: a log-in
         # makes a new session key, a log-out deletes the session).
-        if request.session.session_key:
-            cache.set(_session_user_key(request.session.session_key), int(request.user.pk), settings.SESSION_COOKIE_AGE)
+        pointer = _session_user_key(request.session.session_key)
+        cache.set(pointer, int(request.user.pk), settings.SESSION_COOKIE_AGE)
     return _fill(content, kit, csrf_token=get_token(request), path=request.get_full_path())
 
 
@@ -272,7 +274,7 @@ def answer_from_cache(
     user_id = session.get(SESSION_KEY)
     if user_id is None:
         # A visitor with a session (a language chosen, a sign-up begun): the visitor's page as it is.
-        return _page_response(content, headers, header_name, request)
+        return _page_response(content, headers, header_name)
     kit = found.get(kit_key(user_id, language))
     if (
         kit is None
@@ -286,7 +288,7 @@ def answer_from_cache(
     filled = _fill(content, kit, csrf_token=get_token(request), path=request.get_full_path())
     if filled is None:
         return None
-    response = _page_response(filled, headers, header_name, request)
+    response = _page_response(filled, headers, header_name)
     if not response.has_header("Cache-Control"):
         # As faceswap_site.limits.PrivatePagesMiddleware does for a signed-in person's page.
         patch_cache_control(response, private=True, no_cache=True)
@@ -314,4 +316,4 @@ class SharedPagePersonalMiddleware:
         filled = personalise(request, content)
         if filled is None:
             return self.get_response(request)
-        return _page_response(filled, headers, header_name, request)
+        return _page_response(filled, headers, header_name)
