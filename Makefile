@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test test-fast lint format bench bench-web bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
+.PHONY: run test test-fast lint format bench bench-web bench-pages bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -59,6 +59,11 @@ prod-smoke: venv
 # bytes-from-memory limit of this machine in the same run: needs DATABASE_URL and REDIS_URL.
 bench-web: venv
 	$(PY) -m tools.bench_web
+
+# The server time (median, p95, CPU) and SQL queries of each signed-in page, called in one process as a
+# gunicorn worker would, against the anonymous gallery's cache hit: needs DATABASE_URL and REDIS_URL.
+bench-pages: venv
+	$(PY) -m tools.bench_pages
 
 # The gallery's queries (time and plan) and cache-miss pages at 100,000 templates and 1,000,000 swaps, against
 # 200 templates, on a throwaway PostgreSQL database: DATABASE_URL=postgres://... make bench-scale
