@@ -195,6 +195,11 @@ def photo_check(request: HttpRequest) -> JsonResponse:
     if partner_image.isascii() and partner_image.isdigit():
         partner = (int(partner_image), int(partner_face) if partner_face.isascii() and partner_face.isdigit() else 0)
     image, check = services.swap_photo_prepare(user=request.user, person=person, role=role, partner=partner)
+    if image is not None and check.ok:
+        # The chosen face (and on a photo of two, the other one: the form offers it to the other role),
+        # described now rather than on "Swap our faces in".
+        faces = [check.chosen, 1 - check.chosen] if len(check.boxes) == 2 else [check.chosen]
+        services.descriptors_warm(image=image, faces=faces)
     return JsonResponse(
         {
             "ok": check.ok,

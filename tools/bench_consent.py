@@ -6,6 +6,9 @@ queue only receives the job). Two cases: the same photos again (the agreement fo
 photo of the face already agreed to (its dlib descriptor computed, then matched against the agreements),
 each photo's face check already done as My photos does on upload, so only what consent adds differs.
 
+A new photo is usually picked in the swap form first: its check request describes the chosen face then
+(swaps.services.descriptors_warm), so that case is timed as the check request and the submit after it.
+
 Agree: the partner's POST /consent/<token>/agree/ through Django's test client (token lookup, the
 conditional update, the waiting swap queued), against GET of the same invitation page just before it.
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import io
 import statistics
 import time
+from functools import partial
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -49,10 +53,15 @@ class Command(BaseCommand):
         # The partner agrees once; every later swap with their face is not asked again.
         consent = self._submit(holder, template, husband, wife, consent=True).consent
         Client().post(reverse("consent:agree", args=[consent.token]))
-        copies = [self._copy_of(holder, wife, 0.97 - 0.01 * i) for i in range(2 * runs)]
+        copies = [self._copy_of(holder, wife, 0.97 - 0.01 * i) for i in range(4 * runs)]
+        form = Client()
+        form.force_login(holder)
 
         same: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
         new: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        # The same, the photo first picked in the swap form: its check request, then the submit.
+        picked: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        after_pick: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
         for run in range(runs):
             order = ("off", "on") if run % 2 == 0 else ("on", "off")
             for mode in order:
@@ -60,6 +69,12 @@ class Command(BaseCommand):
             for mode in order:
                 photo = copies.pop()
                 new[mode].append(self._timed_submit(holder, template, husband, photo, consent=mode == "on"))
+            for mode in order:
+                photo = copies.pop()
+                check = {"role": "wife", "image": photo.pk}
+                with override_settings(PARTNER_CONSENT_REQUIRED=mode == "on"):
+                    _timed(picked[mode], partial(form.post, reverse("swaps:photo_check"), check))
+                after_pick[mode].append(self._timed_submit(holder, template, husband, photo, consent=mode == "on"))
 
         agree: list[tuple[float, float]] = []
         page: list[tuple[float, float]] = []
@@ -86,6 +101,8 @@ class Command(BaseCommand):
         for label, times in (
             ("same photos, face already agreed", same),
             ("new photo of the agreed face (descriptor)", new),
+            ("  the same, picked in the form: its check", picked),
+            ("  then the submit", after_pick),
         ):
             off = [ms(times["off"], kind) for kind in (0, 1)]
             on = [ms(times["on"], kind) for kind in (0, 1)]

@@ -82,6 +82,16 @@ def partner_descriptor(*, image: Image, face_index: int) -> list[float]:
     return descriptor
 
 
+def descriptors_warm(*, image: Image, faces: list[int]) -> None:
+    """Describe the faces chosen in the swap form while the person is still choosing (the form's photo
+    check), so the submit finds their descriptors kept instead of paying dlib then (`make bench`, consent
+    section). Nothing when PARTNER_CONSENT_REQUIRED is off."""
+    if not settings.PARTNER_CONSENT_REQUIRED:
+        return
+    for face_index in dict.fromkeys(faces):
+        partner_descriptor(image=image, face_index=face_index)
+
+
 def holder_face_check(*, user, image: Image, face_index: int = 0, this_is_me: bool = False) -> None:
     """The face a holder chose as theirs ("you") must be their own: confirmed once ("This is me", kept as a
     descriptor), then every later swap's "you" face is compared with it. SwapError (for the "you" field)

@@ -315,3 +315,86 @@ def test_an_album_nobody_answered_for_ends_once_and_invites_again_with_its_scene
     first = album.tasks.order_by("id").first()
     again = holder.post(reverse("swaps:invite_again", args=[first.pk]))
     assert again["Location"] == f"{reverse('swaps:album_new')}?t={couple_template.pk}&t={second.pk}"
+
+
+def test_the_forms_photo_check_describes_the_chosen_faces_before_the_submit(alice, alice_photos, settings, faces_dir):
+    """Picking a photo in the swap form describes its chosen face (both faces of a photo of two) then, so
+    "Swap our faces in" does not wait for dlib; with consent off nothing is described."""
+    from django.core.cache import cache
+
+    from swaps.services.consent import DESCRIPTOR_KEY
+
+    _, wife = alice_photos
+    couple = upload_photo(alice, faces_dir / "couple_man_woman_casual.jpg")
+    client = logged_in(alice)
+
+    def kept(photo, index: int):
+        return cache.get(DESCRIPTOR_KEY.format(image=photo.pk, index=index, size=photo.file_size or 0))
+
+    settings.PARTNER_CONSENT_REQUIRED = False
+    client.post(reverse("swaps:photo_check"), {"role": "wife", "image": wife.pk})
+    assert kept(wife, 0) is None
+    settings.PARTNER_CONSENT_REQUIRED = True
+    assert client.post(reverse("swaps:photo_check"), {"role": "wife", "image": wife.pk}).json()["ok"]
+    assert len(kept(wife, 0)) == 128
+    assert client.post(reverse("swaps:photo_check"), {"role": "husband", "image": couple.pk}).json()["ok"]
+    assert len(kept(couple, 0)) == 128 and len(kept(couple, 1)) == 128
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ja"])
+def test_the_couples_pages_are_free_of_english(language, settings):
+    """The partner's and the holder's pages of a shared swap and of an unanswered invitation, in Chinese
+    and in Japanese: no English word left (the same check as the site-wide crawl in test_i18n)."""
+    import re
+
+    from faceswap_site.tests.test_i18n import NOT_ENGLISH, _ShownText
+    from swaps.services import PARTNER_NO_ANSWER
+    from testing.cast import make_template, stored_image
+
+    holder, partner = user_create(username="mei"), user_create(username="lin")
+    template = make_template(title="Lantern")
+    photo = stored_image(owner=holder, name="mine.jpg")
+    result = stored_image(owner=holder, image_type="result", name="result.jpg")
+    agreed = PartnerConsent.objects.create(
+        user=holder, partner_user=partner, status="agreed", expires_at=timezone.now(), decided_at=timezone.now()
+    )
+    shared = FaceSwapTask.objects.create(
+        user=holder, template=template, husband_image=photo, result_image=result, status="completed", consent=agreed
+    )
+    expired = PartnerConsent.objects.create(
+        user=holder,
+        status="expired",
+        expires_at=timezone.now(),
+        decided_at=timezone.now(),
+        removed={"tasks": [], "pictures": 0, "photos": 1, "by": "expired"},
+    )
+    ended = FaceSwapTask.objects.create(
+        user=holder, template=template, husband_image=photo, status="failed", error_message=PARTNER_NO_ANSWER
+    )
+    expired.removed["tasks"] = [ended.pk]
+    expired.save(update_fields=["removed"])
+    FaceSwapTask.objects.filter(pk=ended.pk).update(consent=expired)
+    # Each page with what it must show (so the check reads the couple's words, not a page without them).
+    pages = [
+        (partner, reverse("swaps:list"), 'data-shared-by="holder"'),
+        (partner, shared.get_absolute_url(), 'id="couple-withdraw-button"'),
+        (partner, reverse("accounts:delete"), 'id="delete-agreements"'),
+        (holder, reverse("swaps:list"), 'id="invite-again-'),
+        (holder, shared.get_absolute_url(), 'id="couple-shared"'),
+        (holder, ended.get_absolute_url(), 'id="partner-no-answer"'),
+    ]
+    leftovers = {}
+    for user, path, shows in pages:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        response = client.get(path)
+        assert response.status_code == 200 and shows in response.text, path
+        shown = _ShownText()
+        shown.feed(response.content.decode())
+        text = " ".join(shown.words)
+        for own in ("Lantern", "mei@example.com", "lin@example.com", "mei", "lin"):
+            text = text.replace(own, " ")
+        english = sorted({word for word in re.findall(r"[A-Za-z]{3,}", text) if word not in NOT_ENGLISH})
+        if english:
+            leftovers[f"{user.username} {path}"] = english
+    assert not leftovers, f"English left on {language} pages: {leftovers}"
