@@ -26,7 +26,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .services.heavy import BUSY_MESSAGE, HeavyWorkBusy, at_low_priority, shared_slot, slot_keys
+from .services import HeavyWorkBusy, at_low_priority
+from .services.heavy import BUSY_MESSAGE, shared_slot, slot_keys
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,24 @@ def early_refusal(request: HttpRequest) -> HttpResponse | None:
         response = too_many_uploads(request, str(message))
         response["Content-Language"] = translation.get_language()
     response["Vary"] = "Accept-Language, Cookie"
+    # One warning per sender a minute (a flood is a hundred refusals a second), not Django's one per answer.
+    response._has_been_logged = True
+    if _first_this_minute(who):
+        logger.warning("Refusing uploads from %s: at the limit (refused before the session was read)", who)
     return response
+
+
+_warned: dict[str, int] = {}
+
+
+def _first_this_minute(who: str) -> bool:
+    minute = int(time.time() // 60)
+    if _warned.get(who) == minute:
+        return False
+    if len(_warned) > 10_000:
+        _warned.clear()
+    _warned[who] = minute
+    return True
 
 
 class UploadGateMiddleware:

@@ -264,8 +264,10 @@ def _lower_priority(nice: int) -> None:
         logger.warning("heavy work runs at the pages' priority: this system refused a lower one", exc_info=True)
 
 
-def _borrowed(fn: Callable[..., T], args: tuple, lent: dict, language: str | None, prefix: str, urlconf) -> T:
-    """In a heavy-work thread: `fn(*args)` with the waiting request thread's database connections (so its
+def _borrowed(
+    fn: Callable[..., T], args: tuple, kwargs: dict, lent: dict, language: str | None, prefix: str, urlconf
+) -> T:
+    """In a heavy-work thread: `fn(*args, **kwargs)` with the waiting request thread's database connections (so its
     transactions and test databases are the same), language, script prefix and URLconf."""
     for alias, connection in lent.items():
         connections[alias] = connection
@@ -274,7 +276,7 @@ def _borrowed(fn: Callable[..., T], args: tuple, lent: dict, language: str | Non
     set_script_prefix(prefix)
     set_urlconf(urlconf)
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     finally:
         set_urlconf(None)
         translation.deactivate()
@@ -282,23 +284,22 @@ def _borrowed(fn: Callable[..., T], args: tuple, lent: dict, language: str | Non
             del connections[alias]
 
 
-def at_low_priority(fn: Callable[..., T], *args) -> T:
-    """`fn(*args)` run in one of this process's heavy-work threads, at HEAVY_WORK_NICE below the pages'
+def at_low_priority(fn: Callable[..., T], *args, **kwargs) -> T:
+    """`fn(*args, **kwargs)` run in one of this process's heavy-work threads, at HEAVY_WORK_NICE below the pages'
     priority, while the calling thread waits; its result, or its exception raised here. The work sees what
     the caller's thread would: its database connections (lent for the call: the caller is blocked, so
     never two threads on one connection), language, URL prefix and context variables (request id, client
     address for the logs). HEAVY_WORK_NICE 0: run in the calling thread as it is."""
     nice = settings.HEAVY_WORK_NICE
     if nice <= 0:
-        return fn(*args)
+        return fn(*args, **kwargs)
     lent = {alias: connections[alias] for alias in connections}
     for connection in lent.values():
         connection.inc_thread_sharing()
     try:
+        caller = (lent, translation.get_language(), get_script_prefix(), get_urlconf())
         context = contextvars.copy_context()
-        future = _low_priority.executor(nice).submit(
-            context.run, _borrowed, fn, args, lent, translation.get_language(), get_script_prefix(), get_urlconf()
-        )
+        future = _low_priority.executor(nice).submit(context.run, _borrowed, fn, args, kwargs, *caller)
         return future.result()
     finally:
         for connection in lent.values():
