@@ -49,6 +49,7 @@ bench: venv
 	$(PY) -m tools.bench_fairness
 	$(PY) -m tools.bench_crawl
 	$(PY) -m tools.bench_provenance
+	$(PY) -m tools.bench_consent
 
 # The production start end to end (DEBUG=False, collectstatic, gunicorn, a swap worker, PostgreSQL, Redis,
 # a SeaweedFS S3 server started here), then everything stopped: needs DATABASE_URL and REDIS_URL.

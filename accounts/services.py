@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -12,17 +13,31 @@ from .models import User
 
 logger = logging.getLogger(__name__)
 
+# What other apps must do before an account goes, beyond what it owns (which cascades): accounts imports no
+# higher app, so they register it from their AppConfig.ready (swaps: a partner's login going withdraws the
+# agreements it gave, deleting what was made with that face in someone else's account).
+_BEFORE_DELETE: list[Callable[[User], object]] = []
+
+
+def user_delete_register(callback: Callable[[User], object]) -> None:
+    """Run `callback(user)` inside every account deletion's transaction, before the rows go."""
+    if callback not in _BEFORE_DELETE:
+        _BEFORE_DELETE.append(callback)
+
 
 def user_delete(*, user: User) -> int:
     """Delete an account with everything it owns: photos, swap tasks, results, and their files.
 
     Everything the account owns goes with it by ON DELETE CASCADE, in one transaction; the gallery removes
     each image's files once that has committed (its own delete path), so a failure part-way leaves the
-    account whole. Returns the number of images deleted.
+    account whole. What other apps registered (user_delete_register) runs first, in the same transaction.
+    Returns the number of images the account owned that were deleted.
     """
     with transaction.atomic():
         # Lock the account row so an upload racing with the deletion cannot add a photo we then miss.
         User.objects.select_for_update().filter(pk=user.pk).first()
+        for callback in _BEFORE_DELETE:
+            callback(user)
         _, deleted = user.delete()
     images = deleted.get("gallery.Image", 0)
     logger.info("deleted an account with %d images", images)

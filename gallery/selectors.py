@@ -15,6 +15,18 @@ from .models import Image, ImageType
 _IN_USE_CONDITIONS: list[Callable[[], Exists | Q]] = []
 
 
+# Who else may see a private image besides its owner and staff (a partner who agreed sees the couple's
+# results made with their face): registered the same way, each a callable taking the user and returning a
+# filter over Image rows that user may also see.
+_VIEWER_CONDITIONS: list[Callable[[object], Q]] = []
+
+
+def image_viewer_register(condition: Callable[[object], Q]) -> None:
+    """Register who else may see private images: `condition(user)` filters the Image rows `user` may see."""
+    if condition not in _VIEWER_CONDITIONS:
+        _VIEWER_CONDITIONS.append(condition)
+
+
 def image_in_use_register(condition: Callable[[], Exists | Q]) -> None:
     """Register a condition that keeps an image from being deleted or purged while it holds."""
     if condition not in _IN_USE_CONDITIONS:
@@ -101,12 +113,20 @@ def image_is_in_use(*, image: Image) -> bool:
 
 
 def user_can_view_image(*, user, image: Image) -> bool:
-    """Template images are public; people's photos and results only for their owner and staff."""
+    """Template images are public; people's photos and results only for their owner and staff, and for
+    whom another app says (image_viewer_register: one more query, only for someone else's image)."""
     if not image.is_private:
         return True
     if not user.is_authenticated:
         return False
-    return user.is_staff or (image.owner_id is not None and image.owner_id == user.pk)
+    if user.is_staff or (image.owner_id is not None and image.owner_id == user.pk):
+        return True
+    if not _VIEWER_CONDITIONS:
+        return False
+    allowed = Q(pk__in=[])
+    for condition in _VIEWER_CONDITIONS:
+        allowed |= condition(user)
+    return Image.objects.filter(allowed, pk=image.pk).exists()
 
 
 def account_photo_summary(user, *, recent: int = 6) -> dict:

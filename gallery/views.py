@@ -26,6 +26,9 @@ from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
 PRIVATE_CACHE = "private, max-age=3600"
+# Someone else's picture shown by leave (a couple's shared result): asked again each time (a 304 while the
+# leave holds), so the picture stops showing the moment the leave ends.
+BY_LEAVE_CACHE = "private, no-cache"
 # A redirect to a presigned URL must not outlive the URL (AWS_QUERYSTRING_EXPIRE): keep it nowhere.
 REDIRECT_PRIVATE_CACHE = "private, no-store"
 # The old per-id URL of a public picture leads to its immutable URL; that link may change, so briefly.
@@ -120,12 +123,16 @@ def _serve(request: HttpRequest, image: Image, key: str, *, content_type: str, e
             key,
             content_type=content_type,
             etag="" if download else etag,
-            cache_control=PRIVATE_CACHE if image.is_private else IMMUTABLE_CACHE,
+            cache_control=_private_cache(request, image) if image.is_private else IMMUTABLE_CACHE,
             download_name=(image.filename or "photo") if download else "",
         )
     if image.is_private:
         patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def _private_cache(request: HttpRequest, image: Image) -> str:
+    return PRIVATE_CACHE if image.owner_id is not None and image.owner_id == request.user.pk else BY_LEAVE_CACHE
 
 
 @require_safe

@@ -123,6 +123,15 @@ class FaceSwapTask(models.Model):
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
     @property
+    def partner_did_not_answer(self) -> bool:
+        """Ended because the partner's invitation expired unanswered (consents_expire): invite again."""
+        return (
+            self.status == self.Status.FAILED
+            and self.consent_id is not None
+            and self.consent.status == PartnerConsent.Status.EXPIRED
+        )
+
+    @property
     def waiting_for_partner(self) -> bool:
         """Pending until the partner agrees to their face being used (nothing runs before)."""
         return (
@@ -337,6 +346,8 @@ class PartnerConsent(models.Model):
         AGREED = "agreed", _("Agreed")
         DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # The invitation expired unanswered: its swaps ended, the unagreed photo deleted (consents_expire).
+        EXPIRED = "expired", _("Not answered in time")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_consents")
     # The partner's photo and which of its usable faces (largest first) is theirs; the photo is deleted
@@ -353,7 +364,8 @@ class PartnerConsent(models.Model):
     withdraw_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # After a decline or withdrawal: {"tasks": [ids], "pictures": n}, for the holder's pages.
+    # After a decline, withdrawal or expiry: {"tasks": [ids], "pictures": n, "by": who}, for the holder's
+    # pages; "by" is "partner", "holder", "account" (the partner deleted their login) or "expired".
     removed = models.JSONField(default=dict, blank=True)
     # The partner's own login, if they made one after agreeing: they see the couple's swaps made under
     # this agreement in their My swaps, and can withdraw it there.
@@ -368,7 +380,11 @@ class PartnerConsent(models.Model):
     class Meta:
         db_table = "partner_consents"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "status"], name="partner_consents_user_status")]
+        indexes = [
+            models.Index(fields=["user", "status"], name="partner_consents_user_status"),
+            # The maintenance pass looks for waiting invitations past their expiry every few seconds.
+            models.Index(fields=["expires_at"], condition=models.Q(status="waiting"), name="partner_consents_waiting"),
+        ]
 
     def __str__(self) -> str:
         return f"Partner consent #{self.pk} ({self.status})"

@@ -13,11 +13,6 @@ from gallery.models import Image, ImageType
 from .models import RUNNABLE, Album, FaceSwapTask, HolderFace, PartnerConsent, ShareLink
 
 
-def swaps_outside_albums(*, user) -> QuerySet[FaceSwapTask]:
-    """The user's swaps that belong to no album (album swaps are shown grouped under their album)."""
-    return swaps_for_user(user=user).filter(album__isnull=True)
-
-
 def swaps_for_user(*, user) -> QuerySet[FaceSwapTask]:
     """The user's swaps, newest first, with what the list shows fetched in the same query."""
     return (
@@ -53,10 +48,11 @@ def swaps_ahead(*, task: FaceSwapTask) -> int:
 
 
 def consents_removed_recently(*, user, days: int = 30) -> QuerySet[PartnerConsent]:
-    """The holder's agreements a partner declined or withdrew in the last `days` days (their pages say so)."""
+    """The holder's agreements a partner declined or withdrew, or invitations that expired unanswered, in
+    the last `days` days (their pages say so)."""
     return PartnerConsent.objects.filter(
         user=user,
-        status__in=[PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN],
+        status__in=[PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN, PartnerConsent.Status.EXPIRED],
         decided_at__gte=timezone.now() - timedelta(days=days),
     ).order_by("-decided_at")
 
@@ -92,32 +88,62 @@ def account_swap_summary(user) -> dict:
         "swaps_url": reverse("swaps:list") if count else reverse("couple_templates:list"),
         "self_face_confirmed_at": confirmed,
         "self_face_forget_url": reverse("swaps:holder_face_forget"),
+        **agreements_given_count(user),
     }
 
 
-def swaps_with_my_face(*, user) -> QuerySet[FaceSwapTask]:
-    """The finished swaps a partner's own login may see: those made under agreements they gave."""
+def shared_with(user) -> Q:
+    """The couple's shared space, seen from the partner's own login: the holder's swaps made under an
+    agreement this login gave and that is still in force (withdrawn or ended, they are gone anyway)."""
+    return Q(consent__partner_user=user, consent__status=PartnerConsent.Status.AGREED)
+
+
+def swaps_visible_to_user(*, user) -> QuerySet[FaceSwapTask]:
+    """The swaps whose page, progress and result this login may see: its own, and as a partner who agreed,
+    the couple's swaps made with its face (read only: every change stays with swaps_for_user)."""
     return (
-        FaceSwapTask.objects.filter(
-            consent__partner_user=user,
-            consent__status=PartnerConsent.Status.AGREED,
-            status=FaceSwapTask.Status.COMPLETED,
-            deleted_at__isnull=True,
-            result_image__isnull=False,
-        )
-        .select_related("template", "result_image", "consent__user")
+        FaceSwapTask.objects.filter(Q(user=user) | shared_with(user), deleted_at__isnull=True)
+        .select_related("template__image", "result_image", "husband_image", "wife_image", "consent__user")
         .order_by("-created_at", "-id")
     )
 
 
+def swaps_on_my_list(*, user) -> QuerySet[FaceSwapTask]:
+    """My swaps' grid, one list for each of a couple: the user's own swaps outside albums (album swaps are
+    grouped under their album) and the couple's swaps shared with them as the partner (albums included:
+    the album pages stay the holder's)."""
+    return (
+        FaceSwapTask.objects.filter(Q(user=user, album__isnull=True) | shared_with(user), deleted_at__isnull=True)
+        .select_related("template__image", "result_image", "consent__user", "consent__partner_user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def results_shared_with(user) -> Q:
+    """The result pictures of the couple's swaps shared with this login (gallery serves them to it: see
+    SwapsConfig): results only, never the holder's photos or own scenes."""
+    shared = FaceSwapTask.objects.filter(shared_with(user), deleted_at__isnull=True, result_image__isnull=False)
+    return Q(pk__in=shared.values("result_image_id"))
+
+
 def agreements_received(*, user) -> QuerySet[PartnerConsent]:
     """The agreements partners gave this holder, still in force (each of the couple can end one)."""
-    return PartnerConsent.objects.filter(user=user, status=PartnerConsent.Status.AGREED).order_by("-decided_at")
+    return (
+        PartnerConsent.objects.filter(user=user, status=PartnerConsent.Status.AGREED)
+        .select_related("partner_user")
+        .order_by("-decided_at")
+    )
 
 
 def agreements_given(*, user) -> QuerySet[PartnerConsent]:
     """The agreements this login gave as someone's partner, still in force."""
     return PartnerConsent.objects.filter(partner_user=user, status=PartnerConsent.Status.AGREED).select_related("user")
+
+
+def agreements_given_count(user) -> dict:
+    """The swaps' second part of "My account": how many agreements this login gave as a partner (deleting
+    the account withdraws them, which its page says)."""
+    return {"agreements_given_count": agreements_given(user=user).count()}
 
 
 def holder_face_confirmed(*, user) -> bool:

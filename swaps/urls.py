@@ -31,7 +31,7 @@ urlpatterns = [
     path("partner/<int:pk>/renew/", views.consent_renew, name="consent_renew"),
     path("partner/<int:pk>/email/", views.consent_email, name="consent_email"),
     path("me/forget/", views.holder_face_forget, name="holder_face_forget"),
-    path("with-my-face/<int:pk>/picture/", views.couple_picture, name="couple_picture"),
+    path("<int:pk>/invite-again/", views.consent_invite_again, name="invite_again"),
     path("agreements/<int:pk>/withdraw/", views.agreement_withdraw, name="agreement_withdraw"),
     path("agreements/<int:pk>/end/", views.agreement_end, name="agreement_end"),
 ]

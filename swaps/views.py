@@ -41,6 +41,11 @@ def _get_task_for_user(request: HttpRequest, pk: int) -> FaceSwapTask:
     return get_object_or_404(selectors.swaps_for_user(user=request.user), pk=pk)
 
 
+def _get_task_for_viewer(request: HttpRequest, pk: int) -> FaceSwapTask:
+    """A swap this login may look at: its own, or as the partner who agreed, the couple's (read only)."""
+    return get_object_or_404(selectors.swaps_visible_to_user(user=request.user), pk=pk)
+
+
 def _get_photo_for_user(request: HttpRequest, pk) -> Image:
     return get_object_or_404(selectors.photos_for_user(user=request.user), pk=pk)
 
@@ -190,6 +195,11 @@ def photo_check(request: HttpRequest) -> JsonResponse:
     if partner_image.isascii() and partner_image.isdigit():
         partner = (int(partner_image), int(partner_face) if partner_face.isascii() and partner_face.isdigit() else 0)
     image, check = services.swap_photo_prepare(user=request.user, person=person, role=role, partner=partner)
+    if image is not None and check.ok:
+        # The chosen face (and on a photo of two, the other one: the form offers it to the other role),
+        # described now rather than on "Swap our faces in".
+        faces = [check.chosen, 1 - check.chosen] if len(check.boxes) == 2 else [check.chosen]
+        services.descriptors_warm(image=image, faces=faces)
     return JsonResponse(
         {
             "ok": check.ok,
@@ -225,12 +235,24 @@ def photo_face(request: HttpRequest, pk: int, index: int = 0) -> HttpResponse:
 @login_required
 def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        task = _get_task_for_user(request, pk)
+        task = _get_task_for_viewer(request, pk)
     except Http404:
         # Deleted because the partner declined or withdrew: My swaps says so.
         if selectors.consent_for_removed_task(user=request.user, task_id=pk) is not None:
             return redirect("swaps:list")
         raise
+    if task.user_id != request.user.pk:
+        # The partner's view of the couple's swap: the picture, its download and details, and withdrawing;
+        # nothing of the holder's beyond their display name (no photos, links, albums or own scenes).
+        context = {
+            "task": task,
+            "shared": True,
+            "holder": services.holder_name(task.user),
+            "template_public": task.template is not None
+            and task.template.image is not None
+            and not task.template.image.is_private,
+        }
+        return render(request, "swaps/task_detail.html", context)
     context = {
         "task": task,
         "ahead": selectors.swaps_ahead(task=task),
@@ -239,7 +261,10 @@ def swap_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "share_days": services.SHARE_DAYS,
         # Redis down: say the swap is kept and will start by itself (swaps_dispatch_pending), not just "waiting".
         "queue_down": task.status == FaceSwapTask.Status.PENDING and not services.swap_queue_reachable(),
+        "template_public": True,
     }
+    if task.consent_id and task.consent.partner_user_id:
+        context["partner"] = services.holder_name(task.consent.partner_user)
     return render(request, "swaps/task_detail.html", context)
 
 
@@ -286,13 +311,25 @@ def holder_face_forget(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def couple_picture(request: HttpRequest, pk: int) -> HttpResponse:
-    """A couple's swap made with my face (I am the partner who agreed): its picture, to me only."""
-    task = get_object_or_404(selectors.swaps_with_my_face(user=request.user), pk=pk)
-    image = task.result_image
-    response = FileResponse(image_open(image), content_type=image.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+@require_POST
+def consent_invite_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """A swap (or an album) whose partner did not answer in time: back to the form with the same scene(s)
+    and the holder's own photo still chosen; the partner's photo is chosen again and the swap makes a new
+    invitation (the old photo was deleted with the unanswered one)."""
+    task = _get_task_for_user(request, pk)
+    if not task.partner_did_not_answer:
+        raise Http404
+    if task.husband_image_id and selectors.photos_for_user(user=request.user).filter(pk=task.husband_image_id):
+        index = (task.source_faces or {}).get("husband", {}).get("index")
+        request.session[SESSION_PHOTOS] = {"husband": {"image": task.husband_image_id, "face": index}}
+    messages.info(request, gettext("Choose your partner's photo again: the swap makes a new invitation link for them."))
+    if task.album_id:
+        ended = selectors.album_items(album=task.album).filter(consent=task.consent, template__isnull=False)
+        query = "&".join(f"t={template_id}" for template_id in ended.values_list("template_id", flat=True))
+        return redirect(f"{reverse('swaps:album_new')}?{query}")
+    if task.template is None or not task.template.usable_by(request.user):
+        return redirect("couple_templates:list")
+    return redirect("swaps:new", template_pk=task.template_id)
 
 
 @login_required
@@ -332,13 +369,12 @@ def swap_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The small JSON the task page reads where the push path is not there (one indexed row, plus a count
     while the swap waits in the queue); the same state the push path sends (swaps/push.py)."""
     task = get_object_or_404(
-        FaceSwapTask.objects.select_related("consent").only(
-            "status", "progress", "error_message", "user_id", "created_at", "consent__status"
-        ),
+        selectors.swaps_visible_to_user(user=request.user)
+        .select_related(None)
+        .select_related("consent")
+        .only("status", "progress", "error_message", "user_id", "created_at", "consent__status"),
         pk=pk,
     )
-    if task.user_id != request.user.pk:
-        raise Http404
     return JsonResponse(push.task_status(task, ahead=selectors.swaps_ahead(task=task)))
 
 
@@ -433,7 +469,8 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.swaps_outside_albums(user=request.user), 12).get_page(request.GET.get("page"))
+    # One grid for each of a couple: my own swaps, and as the partner who agreed, the couple's made with my face.
+    page = Paginator(selectors.swaps_on_my_list(user=request.user), 12).get_page(request.GET.get("page"))
     # The swap just deleted, offered back once ("Undo").
     undo_pk = request.session.pop(SESSION_UNDO, None)
     undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
@@ -446,8 +483,7 @@ def swap_list(request: HttpRequest) -> HttpResponse:
         "in_trash": in_trash,
         "albums": albums,
         "removed_consents": selectors.consents_removed_recently(user=request.user),
-        # A partner's own login: the couple's swaps made with their face, and their agreements.
-        "with_my_face": selectors.swaps_with_my_face(user=request.user)[:48],
+        # A partner's own login: the agreements it gave (its couple's swaps are in the grid).
         "agreements_given": selectors.agreements_given(user=request.user),
         "agreements_received": selectors.agreements_received(user=request.user),
     }
@@ -606,6 +642,8 @@ def album_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "done": sum(item.status == FaceSwapTask.Status.COMPLETED for item in items),
         # An album asks the partner once: its swaps share one invitation.
         "waiting_consent": next((item.consent for item in items if item.waiting_for_partner), None),
+        # Its invitation expired unanswered: the album's swaps ended; invite again from here.
+        "no_answer": next((item for item in items if item.partner_did_not_answer), None),
     }
     return render(request, "swaps/album_detail.html", context)
 
@@ -622,6 +660,7 @@ def album_status(request: HttpRequest, pk: int) -> JsonResponse:
             "step": item.step_label,
             "progress": item.progress or 0,
             "finished": item.is_finished,
+            "can_retry": item.status == FaceSwapTask.Status.FAILED and not item.partner_did_not_answer,
             "error_message": item.error_message_shown,
             "result_url": item.result_image.get_thumbnail_url() if item.result_image else None,
         }

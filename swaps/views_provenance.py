@@ -10,7 +10,10 @@ from . import provenance, selectors
 
 @login_required
 def swap_provenance(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(selectors.swaps_for_user(user=request.user).filter(result_image__isnull=False), pk=pk)
+    # The couple's partner who agreed may read it too (swaps_visible_to_user).
+    task = get_object_or_404(
+        selectors.swaps_visible_to_user(user=request.user).filter(result_image__isnull=False), pk=pk
+    )
     context = {"task": task, "check": provenance.result_provenance(task), "back_url": task.get_absolute_url()}
     return render(request, "swaps/provenance.html", context)
 

@@ -36,7 +36,7 @@ def _event(data: dict) -> bytes:
 
 def _task_state(user, pk: int) -> dict | None:
     task = (
-        selectors.swaps_for_user(user=user)
+        selectors.swaps_visible_to_user(user=user)
         .select_related(None)
         .select_related("consent")
         .only("status", "progress", "error_message", "user_id", "created_at", "album_id", "consent__status")

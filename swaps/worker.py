@@ -24,6 +24,7 @@ from faceengine import Engine, model_load_count
 from jobs import JobKind, JobWorker
 from swaps.services import (
     SWAP_JOBS,
+    consents_expire,
     engine_get,
     swap_fail,
     swap_job_finished,
@@ -65,11 +66,13 @@ def warm_job_path() -> None:
 
 def swaps_repair() -> dict[str, int]:
     """Swaps a dead worker left: processing ones whose job or worker is gone failed (the person can try
-    again), pending ones off the queue queued again."""
+    again), pending ones off the queue queued again; and swaps waiting for a partner whose invitation
+    expired unanswered ended (consents_expire), so none waits forever."""
     counts = swaps_requeue_stuck(older_than=timedelta(seconds=settings.SWAP_JOB_TIMEOUT + 60))
     if counts["failed"] or counts["requeued"]:
         logger.info("Swaps left behind: %(failed)d failed, %(requeued)d queued again", counts)
-    return counts
+    expired = consents_expire()
+    return {**counts, "invitations_expired": expired["expired"]}
 
 
 class SwapWorker(JobWorker):

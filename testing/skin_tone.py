@@ -3,7 +3,7 @@
 Per face: the CIELAB colour of the clean skin of the cheeks and nose bridge (the skin model's weights: no
 hair, eyes, brows or mouth) of
 the source face in the person's photo, moved by the white balance difference between the photo and the
-template (`colour.tone_shift`: brightness and gray-world colour cast), against the clean skin
+template (`colour.tone_shift`: brightness around each face and gray-world colour cast), against the clean skin
 of the swapped face in the result. ΔE is CIE76 (Euclidean in CIELAB); 8 is the target: a tone a person
 would still call their own.
 """
@@ -46,7 +46,7 @@ def tone_difference(
     """ΔE between the swapped face's skin and the person's own (white-balanced to the template), and its
     lightness part (negative: the result is darker)."""
     own = skin_colour(photo, source.landmarks, template=False)
-    gain, shift = colour.tone_shift(photo, template)
+    gain, shift = colour.tone_shift(photo, template, boxes=(source.box, target.box))
     own[0] *= gain
     own[1:] += shift
     swapped = skin_colour(result, target.landmarks, template=True)
@@ -88,3 +88,38 @@ def forehead_step(result: np.ndarray, template: np.ndarray, target: Face) -> flo
     step_before = light_before[band_in].mean() - light_before[band_out].mean()
     step_after = light_after[band_in].mean() - light_after[band_out].mean()
     return float(step_after - step_before)
+
+
+# The forehead's bands (forehead_bands): from a little below the brows' top to this far above it, in
+# strips this deep (fractions of the face's size).
+BANDS_REACH = (-0.05, 0.2)
+BANDS_STRIP = 0.02
+
+
+def forehead_bands(result: np.ndarray, template: np.ndarray, target: Face) -> tuple[float, float] | None:
+    """The darkest and the palest strip across the swapped forehead: the mean lightness change (result
+    minus template, CIELAB L) in thin strips parallel to the brows, from their top up into the forehead,
+    on the template's uncovered skin (its brows left out). A line of the person's hair at the swap's top
+    edge shows as a dark strip, a strip of different skin under it as a pale one; a swap that follows the
+    template's light has both near 0 (and a person of another tone moves them together). None when the
+    template shows too little skin there."""
+    box, points, size = _face_crop(template.shape, target.landmarks)
+    before = np.ascontiguousarray(template[box][..., :3])
+    after = np.ascontiguousarray(result[box][..., :3])
+    outline = blend.face_outline(points)
+    inside = fill_polygons(before.shape[:2], [outline])
+    brows = cv2.dilate(fill_polygons(before.shape[:2], skin.brow_polygons(points)), disc(max(1, round(0.03 * size))))
+    skin_map = skin.skin_map(before, points, outline, size, template=True)
+    clean = (inside > 0) & (skin_map.probability > 0.5) & (skin_map.covered == 0) & (brows == 0)
+    up = points[17:27].mean(axis=0) - points[8]
+    up /= max(float(np.linalg.norm(up)), 1e-6)
+    ys, xs = np.mgrid[0 : inside.shape[0], 0 : inside.shape[1]].astype(np.float32)
+    height = (xs - points[8][0]) * up[0] + (ys - points[8][1]) * up[1]
+    height -= max(float((points[i] - points[8]) @ up) for i in range(17, 27))
+    change = colour.to_lab(after)[..., 0] - colour.to_lab(before)[..., 0]
+    strips = []
+    for low in np.arange(BANDS_REACH[0], BANDS_REACH[1], BANDS_STRIP) * size:
+        strip = clean & (height >= low) & (height < low + BANDS_STRIP * size)
+        if strip.sum() >= 8:
+            strips.append(float(change[strip].mean()))
+    return (min(strips), max(strips)) if len(strips) >= 3 else None

@@ -119,6 +119,13 @@ COMPLETE_FILL_SIGMAS = (0.05, 0.2)
 # of the face's size (lashes, lip colour), are never touched.
 STRAY_SKIN = 0.05
 STRAY_FEATURE_MARGIN = 0.03
+# Above the person's brows, what is darker than this fraction of their forehead skin's mean lightness is hair (a
+# fringe's tips), not skin, and is painted over with their forehead's skin (fill_fringe); with its
+# strands' soft edges, FRINGE_GROW of the face's size around it.
+FRINGE_DARK = 0.9
+FRINGE_GROW = 0.01
+# The forehead's box reaches this fraction of the face's size beyond the outline.
+FRINGE_ROOM = 0.05
 # The fill is worked out on a copy scaled so the face is this many pixels across: it is smooth anyway,
 # and the wide Gaussian at full size cost 0.2 s per face.
 COMPLETE_WORK_PX = 64
@@ -185,6 +192,7 @@ def swap_face_classic(
         )
         source_skin = skin.skin_map(moved, moved_lm, blend.face_outline(moved_lm), work.size, template=False)
         moved, source_skin = complete_face(moved, moved_lm, source_skin, work.landmarks, work.size, unseen)
+        moved, source_skin = fill_fringe(moved, moved_lm, source_skin, work.size)
         if area is not None:
             # The person's colour is measured on their photo, not on the bend: a stretched cheek counts
             # as much as it showed there (ross+monica->casual: own tone 7.7 rather than 8.0 otherwise).
@@ -207,7 +215,7 @@ def swap_face_classic(
     if part is None:
         return
     with timed(timings, "colour"):
-        light = colour.tone_shift(photo, canvas) if keep_tone else None
+        light = colour.tone_shift(photo, canvas, boxes=(source.box, target.box)) if keep_tone else None
         inside, above = inner_depth(mask, part, work.landmarks, work.size)
         weight = tone_weight(inside, above, work.size) if keep_tone else None
         edge = edge_light(mask, part, target_skin, inside, above, work.size)
@@ -445,6 +453,66 @@ def complete_face(
     new_weights = source_skin.weights.copy()
     new_weights[box] *= 1.0 - take
     return completed, skin.SkinMap(probability=new_probability, covered=new_covered, weights=new_weights)
+
+
+def fill_fringe(
+    moved: np.ndarray, moved_lm: np.ndarray, source_skin: skin.SkinMap, size: float
+) -> tuple[np.ndarray, skin.SkinMap]:
+    """The moved face with the person's hair over their forehead (a fringe, see FRINGE_DARK) painted over
+    with the smooth colour of their forehead skin around it.
+
+    The mask covers the template's brows wholly, and where the template's brows lie higher than the
+    person's, that reaches up into the person's fringe; the skin model often takes the tips of brown or
+    blond hair for shaded skin (its lightness spread is wide), so they came along in the mask's soft top
+    edge: a ragged brown line over a pale strip, across the forehead (the astronaut on 'Winning hand' and
+    'Table for two'). Their brows, eyes and the skin around them are never touched. The skin map comes
+    back with the made-up skin left out of their colour's statistics."""
+    # Worked out on the box from above the outline's top down to the brows' lowest point (the forehead),
+    # with room around it for the hair beyond the outline.
+    outline = cv2.convexHull(blend.face_outline(moved_lm))[:, 0]
+    room = max(2, round(FRINGE_ROOM * size))
+    height, width = moved.shape[:2]
+    x1, y1 = (max(0, int(v) - room) for v in np.floor(outline.min(axis=0)))
+    x2 = min(width, int(np.ceil(outline[:, 0].max())) + room + 1)
+    y2 = min(height, int(np.ceil(moved_lm[17:27, 1].max())) + room + 1)
+    if x2 - x1 < 4 or y2 - y1 < 4:
+        return moved, source_skin
+    box = (slice(y1, y2), slice(x1, x2))
+    image, weights = moved[box], source_skin.weights[box]
+    lm = moved_lm - np.array([x1, y1], dtype=np.float32)
+    shape = image.shape[:2]
+    lightness = colour.to_lab(image)[..., 0]
+    total = float(weights.sum())
+    if total < 16.0:
+        return moved, source_skin
+    # The forehead skin's mean lightness (the box holds the forehead and the brows).
+    level = float((lightness * weights).sum()) / total
+    # Above the line through the brows' outer ends, inside the face's outline (as the mask takes it).
+    up = 2 * lm[17:27].mean(axis=0) - lm[8]
+    above = skin.side_of_line(shape, lm[17], lm[26], up) > 0
+    inside = blend.fill(shape, [outline - np.array([x1, y1], dtype=np.float32)]) > 0
+    features = blend.fill(shape, skin.feature_polygons(lm) + skin.brow_polygons(lm))
+    features = dilate(features.astype(np.uint8), max(1, round(STRAY_FEATURE_MARGIN * size))) > 0
+    dark = (above & (lightness < FRINGE_DARK * level) & ~features).astype(np.uint8)
+    # Only what reaches in from beyond the outline's top (hair falls from above): a shade or a wrinkle
+    # inside a forehead stays the person's.
+    _, labels = cv2.connectedComponents(dark, connectivity=8)
+    touching = np.unique(labels[(dark > 0) & ~inside])
+    fringe = (np.isin(labels, touching[touching > 0]) & inside).astype(np.uint8)
+    if not fringe.any():
+        return moved, source_skin
+    # With the strands' soft edges (half hair, half skin).
+    fringe = (cv2.dilate(fringe, disc(max(1, round(FRINGE_GROW * size)))) > 0) & ~features
+    own = (source_skin.probability[box] > 0.5) & (source_skin.covered[box] == 0) & ~features & inside & ~fringe
+    if own.sum() < 16:
+        return moved, source_skin
+    take = fringe.astype(np.float32)
+    alpha = np.maximum(take, cv2.GaussianBlur(take, (0, 0), max(1.0, COMPLETE_SEAM * size))) * ~features
+    filled = moved.copy()
+    filled[box] = blend.composite(image, _skin_fill(image, own, size), alpha.astype(np.float32))
+    new_weights = source_skin.weights.copy()
+    new_weights[box] *= 1.0 - take
+    return filled, skin.SkinMap(probability=source_skin.probability, covered=source_skin.covered, weights=new_weights)
 
 
 def fill_stray(

@@ -235,3 +235,23 @@ def test_a_shadow_over_the_persons_forehead_leaves_no_band_at_the_hairline(engin
     assert mean_step() < 1.0
     monkeypatch.setattr(pipeline, "EDGE_LIGHT_DEPTH", 1e-6)
     assert mean_step() > 1.5
+
+
+@pytest.mark.parametrize(("husband", "template"), [("brad", "Winning hand"), ("obama", "Table for two")])
+def test_the_persons_fringe_leaves_no_band_across_the_forehead(engine, photos, templates, husband, template):
+    # The astronaut's fringe comes down close to her brows, the blonde woman's brows in these templates lie
+    # higher than hers: the swap reaches up into her fringe to cover them, and the tips of her hair came
+    # along in its soft top edge, a ragged brown line over a pale strip across the forehead (strips 5.8 to
+    # 6.2 L apart, with her photo mirrored or dimmed too); her hair is painted over with her forehead's skin
+    # now (pipeline.fill_fringe): 2.8 to 3.6 apart.
+    from testing import trait_variants
+    from testing.skin_tone import forehead_bands
+
+    image, faces = templates[template]
+    for kind in ("original", "mirror", "dim"):
+        photo = photos["astronaut"] if kind == "original" else trait_variants.transformed(photos["astronaut"], kind)
+        result, _ = swap_couple(image, faces, photos[husband], photo, engine=engine)
+        bands = forehead_bands(result, image, faces["wife"])
+        assert bands is not None
+        darkest, palest = bands
+        assert palest - darkest < 4.5, (kind, bands)

@@ -26,6 +26,8 @@ from .consent import (
     consent_renew,
     consent_withdraw,
     consent_withdrawable,
+    consents_withdraw_for_account,
+    descriptors_warm,
     holder_face_check,
     holder_face_forget,
     holder_name,
@@ -52,7 +54,7 @@ from .photos import (
     swap_photo_prepare,
     swap_photos_switch,
 )
-from .repair import swap_queue_reachable, swaps_requeue_stuck
+from .repair import PARTNER_NO_ANSWER, consents_expire, swap_queue_reachable, swaps_requeue_stuck
 from .reports import report_create, report_dismiss, report_takedown
 from .run import PROGRESS, swap_fail, swap_retry, swap_run
 from .sharing import SHARE_DAYS, share_count_view, share_create, share_revoke
@@ -70,6 +72,7 @@ from .trash import (
 __all__ = [
     "CHECK_KEY",
     "FACES_KEY",
+    "PARTNER_NO_ANSWER",
     "PROGRESS",
     "QUALITY_WORDS",
     "ROLE_WORDS",
@@ -94,6 +97,9 @@ __all__ = [
     "consent_renew",
     "consent_withdraw",
     "consent_withdrawable",
+    "consents_expire",
+    "consents_withdraw_for_account",
+    "descriptors_warm",
     "engine_get",
     "holder_face_check",
     "holder_face_forget",

@@ -11,6 +11,12 @@ the agreement, results included, are deleted, and the holder is told by e-mail a
 
 Tokens: secrets.token_urlsafe(24) (192 bits). The invitation's token is cleared once used and expires
 after PARTNER_CONSENT_DAYS; the withdrawal token (given to the partner when they agree) works once.
+
+An invitation nobody answered does not keep its swaps waiting forever: the maintenance pass
+(`repair.consents_expire`, run by the swap worker's periodic repair and by `requeue_stuck_tasks`) ends those
+swaps ("Your partner did not answer in time"), deletes the photo and the face's descriptor nobody agreed
+to, and tells the holder, whose pages offer to invite again. A partner deleting their own login withdraws
+every agreement they gave (`consents_withdraw_for_account`), as an explicit withdrawal does.
 """
 
 from __future__ import annotations
@@ -74,6 +80,16 @@ def partner_descriptor(*, image: Image, face_index: int) -> list[float]:
         descriptor = [round(float(v), 6) for v in face_descriptor(read_image(image, "photo"), face)]
         cache.set(key, descriptor, DESCRIPTOR_TTL)
     return descriptor
+
+
+def descriptors_warm(*, image: Image, faces: list[int]) -> None:
+    """Describe the faces chosen in the swap form while the person is still choosing (the form's photo
+    check), so the submit finds their descriptors kept instead of paying dlib then (`make bench`, consent
+    section). Nothing when PARTNER_CONSENT_REQUIRED is off."""
+    if not settings.PARTNER_CONSENT_REQUIRED:
+        return
+    for face_index in dict.fromkeys(faces):
+        partner_descriptor(image=image, face_index=face_index)
 
 
 def holder_face_check(*, user, image: Image, face_index: int = 0, this_is_me: bool = False) -> None:
@@ -217,7 +233,7 @@ def consent_end(*, consent: PartnerConsent) -> bool:
     )
     if not ended:
         return False
-    _remove_partner(PartnerConsent.objects.get(pk=consent.pk), tell_holder=False)
+    _remove_partner(PartnerConsent.objects.get(pk=consent.pk), by="holder")
     return True
 
 
@@ -252,9 +268,27 @@ def consent_invite_send(*, consent: PartnerConsent, email: str, url: str) -> Non
     )
 
 
-def _remove_partner(consent: PartnerConsent, *, tell_holder: bool = True) -> None:
+def consents_withdraw_for_account(*, user) -> int:
+    """The partner deletes their own login: every agreement they gave in it is withdrawn, as if they had
+    withdrawn it (the photo and every swap made with it deleted, the holder told). Runs inside the
+    account's deletion (accounts.services.user_delete, through the hook SwapsConfig registers), so it all
+    commits or rolls back with the account. Returns how many agreements were withdrawn."""
+    count = 0
+    for consent in PartnerConsent.objects.filter(partner_user=user, status=Status.AGREED):
+        withdrawn = PartnerConsent.objects.filter(pk=consent.pk, status=Status.AGREED).update(
+            status=Status.WITHDRAWN, withdraw_token=None, decided_at=timezone.now()
+        )
+        if withdrawn:
+            _remove_partner(PartnerConsent.objects.get(pk=consent.pk), by="account")
+            count += 1
+    return count
+
+
+def _remove_partner(consent: PartnerConsent, *, by: str = "partner") -> None:
     """Delete the partner's photo(s) and every swap made with this agreement (rows and files), even one
-    being made (its worker notices the row is gone); record what went and tell the holder."""
+    being made (its worker notices the row is gone); record what went and who asked ("partner", "holder",
+    "account": the partner deleted their login), and tell the holder unless they asked themselves. The
+    queue's jobs and the e-mail go once the deletion has committed."""
     tasks = list(FaceSwapTask.objects.filter(consent=consent).select_related("result_image", "wife_image"))
     task_ids = [task.pk for task in tasks]
     photos = {consent.photo} | {task.wife_image for task in tasks}
@@ -273,15 +307,17 @@ def _remove_partner(consent: PartnerConsent, *, tell_holder: bool = True) -> Non
             photo=None,
             descriptor=[],
             face_box=[],
-            removed={"tasks": task_ids, "pictures": pictures, "by": "partner" if tell_holder else "holder"},
+            removed={"tasks": task_ids, "pictures": pictures, "by": by},
         )
     for task_id in task_ids:
-        SWAP_JOBS.job_delete(task_id)
-    if tell_holder:
-        _tell_holder(consent, pictures=pictures)
+        transaction.on_commit(lambda task_id=task_id: SWAP_JOBS.job_delete(task_id))
+    if by != "holder":
+        transaction.on_commit(lambda: tell_holder(consent, pictures=pictures, by=by))
 
 
-def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
+def tell_holder(consent: PartnerConsent, *, pictures: int, by: str) -> None:
+    """E-mail the holder what became of their partner's agreement (declined, withdrawn, ended with the
+    partner's login, or expired unanswered), in the holder's own language."""
     user = consent.user
     if not user.email:
         return
@@ -290,6 +326,15 @@ def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
         if consent.status == Status.DECLINED:
             subject = _("Your partner declined")
             first = _("Your partner declined to have their face used. Nothing was made with it.")
+        elif consent.status == Status.EXPIRED:
+            subject = _("Your partner did not answer in time")
+            first = _(
+                "Your partner did not answer your invitation before the link expired, so nothing was made with "
+                "their face and their photo was deleted. You can invite them again from My swaps."
+            )
+        elif by == "account":
+            subject = _("Your partner withdrew their agreement")
+            first = _("Your partner deleted their login, which withdraws their agreement to have their face used.")
         else:
             subject = _("Your partner withdrew their agreement")
             first = _("Your partner withdrew their agreement to have their face used.")
@@ -298,7 +343,8 @@ def _tell_holder(consent: PartnerConsent, *, pictures: int) -> None:
                 _("Hello %(name)s,") % {"name": user.username},
                 "",
                 first,
-                _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures},
             ]
         )
+        if consent.status != Status.EXPIRED:
+            body += "\n" + _("Their photo and %(count)d picture(s) with their face were deleted.") % {"count": pictures}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)

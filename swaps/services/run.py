@@ -191,6 +191,9 @@ def swap_retry(*, task: FaceSwapTask) -> FaceSwapTask:
         raise SwapError(_("Only a failed swap can be tried again."))
     if task.template is None or not task.template.usable_by(task.user):
         raise SwapError(_("This template is no longer available. Please pick another."))
+    if task.consent_id is not None and task.consent.status != PartnerConsent.Status.AGREED:
+        # Run again, it would wait for an answer that cannot come: a new invitation is asked for instead.
+        raise SwapError(_("Your partner did not answer in time: invite them again."))
     if task.husband_image_id is None or task.wife_image_id is None:
         raise SwapError(_("One of the photos of this swap was deleted. Please start a new swap."))
     reset = FaceSwapTask.objects.filter(pk=task.pk, status=Status.FAILED).update(

@@ -115,3 +115,80 @@ def test_declining_runs_nothing_and_the_holder_is_told(rq_worker, site_server, b
         connection.close()
     partner.goto(invite_url)
     expect(partner.locator("body")).not_to_contain_text("I agree")
+
+
+def test_the_couple_shares_one_space_each_login_sees_the_swap_and_the_partner_withdraws(
+    rq_worker, site_server, browser, couple_template, faces_dir, artifacts_dir, settings
+):
+    """The partner agrees, makes their own login in the same browser, and sees the couple's swap in their
+    My swaps and on its page (the picture loads, the download works); a third person gets 404; the partner
+    withdraws from the swap's page and both of them lose it."""
+    user_create(username="kai")
+    user_create(username="nosy")
+    holder = browser.new_context(viewport=DESKTOP).new_page()
+    holder.set_default_timeout(60_000)
+    log_in(holder, "kai", base_url=site_server.url)
+    ask_for_swap(holder, site_server.url, couple_template, faces_dir / "couple_man_woman_closeup.jpg")
+    invite_url = holder.locator("#partner-invite-url").input_value()
+    swap_url = holder.url
+
+    partner_context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    partner = partner_context.new_page()
+    partner.set_default_timeout(60_000)
+    partner.goto(invite_url)
+    partner.get_by_role("button", name="I agree").click()
+    login = partner.locator("#consent-login")
+    login.get_by_label("Username").fill("rin")
+    login.get_by_label("E-mail address").fill("rin@example.com")
+    login.get_by_label("Password").fill("a-long-good-passphrase-7")
+    login.get_by_role("button", name="Create my login").click()
+    partner.wait_for_url("**/swaps/")
+    expect(partner.locator("#couple-space")).to_contain_text("You agreed that kai may use your face")
+    expect(holder.locator("#result-image")).to_be_visible(timeout=120_000)
+
+    # The partner's My swaps: the couple's swap, its picture; its page shows the result and lets them keep it.
+    partner.reload()
+    tile = partner.locator(".swap-card", has_text="Made by kai with your face")
+    expect(tile).to_have_count(1)
+    thumbnail = tile.locator("img")
+    partner.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    partner.screenshot(path=artifacts_dir / "couple-space-list-phone.png", full_page=True)
+    tile.locator("a.swap-card-link").click()
+    partner.wait_for_url(swap_url)
+    result = partner.locator("#result-image")
+    partner.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=result.element_handle())
+    expect(partner.locator("#couple-shared")).to_contain_text("kai made this swap with your face")
+    expect(partner.locator("#share")).to_have_count(0)
+    with partner.expect_download() as download:
+        partner.locator("#download").click()
+    assert download.value.path().stat().st_size > 10_000
+    partner.screenshot(path=artifacts_dir / "couple-space-partner-phone.png", full_page=True)
+    assert partner.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The holder sees who shares it.
+    holder.goto(f"{site_server.url}/swaps/")
+    expect(holder.locator(".swap-card", has_text="Shared with rin")).to_have_count(1)
+
+    # Nobody else: the page and the picture answer 404.
+    picture_url = site_server.url + result.get_attribute("src")
+    nosy = browser.new_context(viewport=DESKTOP).new_page()
+    log_in(nosy, "nosy", base_url=site_server.url)
+    assert nosy.goto(swap_url).status == 404
+    assert nosy.goto(picture_url).status == 404
+
+    # The partner withdraws from the swap's page: gone for both, rows and files.
+    try:
+        files = [FaceSwapTask.objects.select_related("result_image").get().result_image.file.name]
+    finally:
+        connection.close()
+    partner.get_by_role("button", name="Withdraw my agreement").click()
+    partner.wait_for_url("**/swaps/")
+    expect(partner.locator(".message")).to_contain_text("Your agreement is withdrawn")
+    assert partner.goto(swap_url).status == 404
+    assert partner.goto(picture_url).status == 404
+    try:
+        assert not FaceSwapTask.objects.exists()
+        assert not [name for name in stored_files(settings) if any(name.endswith(f) for f in files)]
+    finally:
+        connection.close()
+    holder.goto(f"{site_server.url}/swaps/")
+    expect(holder.locator(".partner-removed")).to_contain_text("Your partner withdrew their agreement")

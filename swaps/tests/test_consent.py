@@ -300,7 +300,7 @@ def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
         agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
     token = agreed_url.rstrip("/").rsplit("/", 1)[1]
     assert 'id="consent-login"' in partner.get(agreed_url).text
-    swap_run(task_id=task.pk)
+    result = swap_run(task_id=task.pk).result_image
     # A weak password or a taken e-mail is refused plainly; nothing is made.
     weak = partner.post(
         reverse("consent:partner_login", args=[token]),
@@ -321,7 +321,7 @@ def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
     assert consent.partner_user.username == "sam"
     # Logged in as themselves: the couple's picture made with their face, to them alone.
     page = partner.get(reverse("swaps:list")).text
-    picture_url = reverse("swaps:couple_picture", args=[task.pk])
+    picture_url = result.get_thumbnail_url()
     assert "Made with your face" in page and picture_url in page and "You agreed that alice may use your face" in page
     assert partner.get(picture_url).status_code == 200
     other = Client()

@@ -58,7 +58,8 @@
             label.textContent = item.step;
           }
           state.replaceChildren(label);
-          tile.querySelector(".album-retry").hidden = item.status !== "failed";
+          // A swap whose partner did not answer in time is not tried again: the page offers a new invitation.
+          tile.querySelector(".album-retry").hidden = !item.can_retry;
           if (item.result_url) {
             done += 1;
             var img = tile.querySelector("img");
