@@ -36,14 +36,14 @@ format: venv
 
 # Benchmarks print tables; each section is one script in tools/ (engine first). The gallery section is meant for
 # PostgreSQL: DATABASE_URL=postgres://... make bench. BEFORE=<checkout of an earlier commit> adds that engine's
-# row to the look table, measured in the same run.
+# row to the look table and that site's rows to the flood table, measured in the same run.
 bench: venv
 	$(PY) -m tools.bench_engine
 	$(PY) -m tools.bench_look $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
-	$(PY) -m tools.bench_flood --no-limits
+	$(PY) -m tools.bench_flood --no-limits $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_content
 	$(PY) -m tools.bench_swaps
 	$(PY) -m tools.bench_fairness

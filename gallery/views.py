@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import selectors
 from .forms import PhotoUploadForm
 from .models import CONTENT_TYPES, PHOTO_TRIED_KEY, Image, ImageType
-from .services import HeavyWorkBusy, image_delete, image_rotate, image_upload_or_reuse
+from .services import HeavyWorkBusy, at_low_priority, image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
@@ -310,7 +310,8 @@ def image_rotate_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            image = image_rotate(image=image, clockwise=request.POST.get("direction") == "right")
+            # Below the pages' priority, as uploads are (a turn decodes and encodes the whole picture).
+            image = at_low_priority(image_rotate, image=image, clockwise=request.POST.get("direction") == "right")
         except HeavyWorkBusy as exc:
             messages.error(request, " ".join(exc.messages))
         except Image.DoesNotExist as exc:  # deleted meanwhile (another tab)
