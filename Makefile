@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test test-fast lint format bench bench-web bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
+.PHONY: run test test-fast lint format bench bench-web bench-pages bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -37,14 +37,14 @@ format: venv
 
 # Benchmarks print tables; each section is one script in tools/ (engine first). The gallery section is meant for
 # PostgreSQL: DATABASE_URL=postgres://... make bench. BEFORE=<checkout of an earlier commit> adds that engine's
-# row to the look table, measured in the same run.
+# row to the look table and that site's rows to the flood table, measured in the same run.
 bench: venv
 	$(PY) -m tools.bench_engine
 	$(PY) -m tools.bench_look $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_detect
 	$(PY) -m tools.bench_gallery
 	$(PY) -m tools.bench_uploads
-	$(PY) -m tools.bench_flood --no-limits
+	$(PY) -m tools.bench_flood --no-limits $(if $(BEFORE),--before $(BEFORE))
 	$(PY) -m tools.bench_content
 	$(PY) -m tools.bench_swaps
 	$(PY) -m tools.bench_fairness
@@ -61,6 +61,11 @@ prod-smoke: venv
 # bytes-from-memory limit of this machine in the same run: needs DATABASE_URL and REDIS_URL.
 bench-web: venv
 	$(PY) -m tools.bench_web
+
+# The server time (median, p95, CPU) and SQL queries of each signed-in page, called in one process as a
+# gunicorn worker would, against the anonymous gallery's cache hit: needs DATABASE_URL and REDIS_URL.
+bench-pages: venv
+	$(PY) -m tools.bench_pages
 
 # The gallery's queries (time and plan) and cache-miss pages at 100,000 templates and 1,000,000 swaps, against
 # 200 templates, on a throwaway PostgreSQL database: DATABASE_URL=postgres://... make bench-scale

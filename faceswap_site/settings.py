@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: an upload from a sender known to be at its limit is refused here, unread, without
+    # a query (gallery/middleware.py), so a flood of them costs the other visitors nothing.
+    "gallery.middleware.UploadGateMiddleware",
     # First, so every log line of the request (and the response's X-Request-ID) carries its id.
     "django_guid.middleware.guid_middleware",
     # The client's address (behind our proxies) on every log line of the request.
@@ -61,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in person's row kept in the shared cache between requests.
+    "accounts.cached_user.CachedUserAuthenticationMiddleware",
     # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
     "faceswap_site.limits.PrivatePagesMiddleware",
     # django-rq's staff pages: a queue, job or worker not found is a 404, not a 500.
@@ -129,6 +133,11 @@ if REDIS_CONFIGURED:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions read from the shared cache, written to both (the database keeps them through a cache flush or a
+# Redis restart): a signed-in request reads its session without a query, and a cached gallery or template
+# page is answered for a signed-in person from the cache alone (templates/personal.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
 CRAWL_JOB_TIMEOUT = env.int("CRAWL_JOB_TIMEOUT", default=3600)  # one whole crawl
@@ -261,6 +270,10 @@ UPLOAD_RETENTION_DAYS = env.int("UPLOAD_RETENTION_DAYS", default=30)
 HEAVY_WORK_PER_USER = env.int("HEAVY_WORK_PER_USER", default=2)
 HEAVY_WORK_LEASE_SECONDS = env.int("HEAVY_WORK_LEASE_SECONDS", default=120)
 HEAVY_WORK_WAIT_SECONDS = env.float("HEAVY_WORK_WAIT_SECONDS", default=5.0)
+# Uploads (from reading the body to the stored photo) run in threads this much below the pages' scheduling
+# priority (nice), so a flood of large pictures leaves the processor to other people's pages first
+# (gallery/services/heavy.py); 0 runs them in the request's thread at the same priority.
+HEAVY_WORK_NICE = env.int("HEAVY_WORK_NICE", default=15)
 # Uploads (request bodies over 256 KB) a person, or an address when signed out, may start per minute.
 UPLOADS_PER_MINUTE = env.int("UPLOADS_PER_MINUTE", default=30)
 DECODE_MEMORY_BUDGET_BYTES = env.int("DECODE_MEMORY_BUDGET_BYTES", default=6 * UPLOAD_MAX_PIXELS)

@@ -378,6 +378,7 @@ class Gunicorn(_WebServer):
         timeout: int | None = None,
         log_path: Path,
         app: str = "faceswap_site.wsgi",
+        checkout: Path | None = None,
     ) -> None:
         self.env = env
         self.workers = workers
@@ -385,6 +386,8 @@ class Gunicorn(_WebServer):
         self.timeout = timeout
         self.app = app
         self.log_path = log_path
+        # Another checkout's site and gunicorn.conf.py (a benchmark's earlier commit), else this one's.
+        self.checkout = checkout or REPO_DIR
 
     def start(self, timeout: float = 60, ready_path: str = "/healthz") -> Gunicorn:
         self.port = free_port()
@@ -394,8 +397,9 @@ class Gunicorn(_WebServer):
         if self.timeout:
             env["GUNICORN_TIMEOUT"] = str(self.timeout)
         self._spawn(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", str(REPO_DIR / "gunicorn.conf.py"), self.app],
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", str(self.checkout / "gunicorn.conf.py"), self.app],
             env=env,
+            cwd=self.checkout,
         )
         self._wait_until_answering(ready_path, timeout)
         return self

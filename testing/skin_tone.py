@@ -3,7 +3,7 @@
 Per face: the CIELAB colour of the clean skin of the cheeks and nose bridge (the skin model's weights: no
 hair, eyes, brows or mouth) of
 the source face in the person's photo, moved by the white balance difference between the photo and the
-template (`colour.tone_shift`: brightness and gray-world colour cast), against the clean skin
+template (`colour.tone_shift`: brightness around each face and gray-world colour cast), against the clean skin
 of the swapped face in the result. ΔE is CIE76 (Euclidean in CIELAB); 8 is the target: a tone a person
 would still call their own.
 """
@@ -46,7 +46,7 @@ def tone_difference(
     """ΔE between the swapped face's skin and the person's own (white-balanced to the template), and its
     lightness part (negative: the result is darker)."""
     own = skin_colour(photo, source.landmarks, template=False)
-    gain, shift = colour.tone_shift(photo, template)
+    gain, shift = colour.tone_shift(photo, template, boxes=(source.box, target.box))
     own[0] *= gain
     own[1:] += shift
     swapped = skin_colour(result, target.landmarks, template=True)

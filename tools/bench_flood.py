@@ -1,15 +1,21 @@
 """`make bench`, upload flood section: one person's parallel 40-megapixel uploads against another person's page.
 
-The production start (gunicorn gthread, DEBUG=False, PostgreSQL, Redis) on a throwaway database. User A sends
-8 parallel uploads of 40-megapixel JPEGs for --seconds (first the same file again and again, as in issue 21:
-a duplicate, so nothing is stored; then distinct pictures, which must be decoded); user B meanwhile loads
-My swaps. Printed per scenario: B's page median and max during the flood against its quiet median measured
-just before (target: within 3x), A's answers by status, and the web workers' memory (sum of their RSS)
-before, at its peak and 5 s after the flood (target: back within 20 % of before). `--no-limits` runs the
-same with the limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0, UPLOADS_PER_MINUTE=0)
-for comparison.
+The production start (gunicorn gthread, DEBUG=False, PostgreSQL, Redis, S3) on a throwaway database. User A
+sends 8 parallel uploads of 40-megapixel JPEGs for --seconds (first the same file again and again, as in
+issue 21: a duplicate, so nothing is stored; then distinct pictures, which must be decoded), as a hostile
+client would: each thread sends its next upload the moment an answer (or a reset connection) comes, whatever
+Retry-After says. User B meanwhile loads My swaps every 0.2 s from a process of its own (as another person's
+browser is another machine: timed from inside A's process, B's requests waited for A's threads' interpreter
+lock, a cost the site does not cause). Printed per scenario: B's page median and max during the flood
+against its quiet median measured just before (target: within 3x), A's answers by status, and the web
+workers' memory (sum of their RSS) before, at its peak and 5 s after the flood (target: back within 20 % of
+before). `--no-limits` runs the same with the limits off (HEAVY_WORK_PER_USER=1000,
+DECODE_MEMORY_BUDGET_BYTES=0, UPLOADS_PER_MINUTE=0) for comparison; `--before <checkout>` runs the same with
+an earlier commit's site, in the same run (its servers started beside this checkout's, the scenarios taken
+in turn, so both see the same machine).
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python -m tools.bench_flood [--seconds 30] [--no-limits]
+        [--before <checkout>]
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import argparse
 import collections
 import contextlib
 import io
+import multiprocessing
 import os
+import queue
 import secrets
 import shutil
 import statistics
@@ -44,7 +52,8 @@ djangosetup.setup()
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-for name in ("flood-a", "flood-b", "flood-c"):
+import sys
+for name in ["flood-b", "flood-c"] + [f"flood-a{i}" for i in range(int(sys.argv[1]))]:
     user = get_user_model().objects.create_user(username=name, email=name + "@example.com")
     client = Client()
     client.force_login(user)
@@ -101,12 +110,25 @@ def timed_get(session: requests.Session, url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def warm_up(web: Gunicorn, c: requests.Session) -> None:
+def page_timer(url: str, cookie: str, csrf_name: str, ready, stop, samples) -> None:
+    """Another person's browser, in a process of its own: My swaps every 0.2 s, each put on `samples` as
+    (the monotonic time it was asked for, milliseconds until it came), until `stop` is set."""
+    b = session_for(cookie, csrf_name, url.rsplit("/swaps/", 1)[0])
+    for _ in range(10):
+        timed_get(b, url)  # warm
+    ready.set()
+    while not stop.is_set():
+        started = time.monotonic()
+        samples.put((started, timed_get(b, url)))
+        time.sleep(0.2)
+
+
+def warm_up(web: Gunicorn, c: requests.Session, seed_base: int = 1000) -> None:
     """Small photos from a third person, 8 at once, so every web worker has loaded what a photo needs (the
     content gate's model) before its memory is measured."""
 
     def send(seed: int) -> None:
-        rng = np.random.default_rng(1000 + seed)
+        rng = np.random.default_rng(seed_base + seed)
         buffer = io.BytesIO()
         PILImage.fromarray(rng.integers(0, 256, (160, 200, 3), dtype=np.uint8)).save(buffer, "JPEG", quality=70)
         c.post(web.url + "/photos/", files={"photos": ("small.jpg", buffer.getvalue(), "image/jpeg")}, timeout=120)
@@ -118,13 +140,44 @@ def warm_up(web: Gunicorn, c: requests.Session) -> None:
         thread.join()
 
 
-def flood(web: Gunicorn, a: requests.Session, b: requests.Session, files: list[bytes], seconds: float) -> dict:
-    page = web.url + "/swaps/"
-    for _ in range(10):
-        timed_get(b, page)  # warm
+def flood(
+    web: Gunicorn, a: requests.Session, b_cookie: str, csrf_name: str, files: list[bytes], seconds: float
+) -> dict:
+    context = multiprocessing.get_context("spawn")
+    ready, stop_timer, samples = context.Event(), context.Event(), context.Queue()
+    timer = context.Process(
+        target=page_timer, args=(web.url + "/swaps/", b_cookie, csrf_name, ready, stop_timer, samples), daemon=True
+    )
+    timer.start()
+    try:
+        return _flood(web, a, files, seconds, ready, samples)
+    finally:
+        stop_timer.set()
+        timer.join(90)
+
+
+def _taken(samples, until: float) -> list[tuple[float, float]]:
+    """The page timings asked for before `until`, waiting for the one under way."""
+    taken = []
+    while True:
+        try:
+            started, ms = samples.get(timeout=65)
+        except queue.Empty:
+            return taken
+        taken.append((started, ms))
+        if started >= until:
+            return taken
+
+
+def _flood(web: Gunicorn, a: requests.Session, files: list[bytes], seconds: float, ready, samples) -> dict:
+    if not ready.wait(120):
+        raise RuntimeError("another person's page did not come while warming up")
     time.sleep(2)
     before = worker_rss(web.process.pid)
-    quiet = [timed_get(b, page) for _ in range(30)]
+    quiet_from = time.monotonic()
+    quiet: list[float] = []
+    while len(quiet) < 30:
+        quiet += [ms for started, ms in _taken(samples, time.monotonic()) if started >= quiet_from]
     stop = time.monotonic() + seconds
     statuses: collections.Counter[str] = collections.Counter()
     lock = threading.Lock()
@@ -147,15 +200,16 @@ def flood(web: Gunicorn, a: requests.Session, b: requests.Session, files: list[b
             with lock:
                 statuses[key] += 1
 
+    flood_from = time.monotonic()
     threads = [threading.Thread(target=upload) for _ in range(PARALLEL)]
     for thread in threads:
         thread.start()
-    during: list[float] = []
     peak = before
     while time.monotonic() < stop:
-        during.append(timed_get(b, page))
         peak = max(peak, worker_rss(web.process.pid))
         time.sleep(0.2)
+    # Every page asked for during the flood (one still under way when it ended too, as before).
+    during = [ms for started, ms in _taken(samples, stop) if flood_from <= started < stop]
     for thread in threads:
         while thread.is_alive():
             peak = max(peak, worker_rss(web.process.pid))
@@ -177,20 +231,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="flood time per scenario")
     parser.add_argument("--no-limits", action="store_true", help="also run with the heavy-work limits off")
+    parser.add_argument("--before", default="", help="a checkout of an earlier commit, measured in the same run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             raise SystemExit(f"the flood bench needs {name} (PostgreSQL and Redis)")
+    limits_off = {"HEAVY_WORK_PER_USER": "1000", "DECODE_MEMORY_BUDGET_BYTES": "0", "UPLOADS_PER_MINUTE": "0"}
+    # (label, site checkout, environment): each with a flooding person of its own, so the distinct pictures
+    # are new to each (a picture one config stored would be a duplicate for the next).
+    configs = [("limits on", REPO_DIR, {})]
+    if args.before:
+        configs.insert(0, ("before", Path(args.before).resolve(), {}))
+    if args.no_limits:
+        configs.append(("limits off", REPO_DIR, limits_off))
     tmp = Path(tempfile.mkdtemp(prefix="faceswap-bench-flood-"))
-    print(f"Making 1 + {PARALLEL} pictures of {SIZE[0]}x{SIZE[1]} ...", flush=True)
+    print(f"Making 1 + {PARALLEL * len(configs)} pictures of {SIZE[0]}x{SIZE[1]} ...", flush=True)
     duplicate = big_jpeg(0)
-    distinct = [big_jpeg(seed) for seed in range(1, PARALLEL + 1)]
+    distinct = [[big_jpeg(1 + n * PARALLEL + seed) for seed in range(PARALLEL)] for n in range(len(configs))]
     rows = []
     s3 = SeaweedFS(bucket="faceswap-bench-flood").start()
     try:
-        with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="flood") as database_url:
+        with (
+            stopping(s3),
+            throwaway_database(os.environ["DATABASE_URL"], suffix="flood") as database_url,
+            contextlib.ExitStack() as servers,
+        ):
             env = production_environ(
                 tmp, s3, database_url, quiet=True, PHOTO_QUOTA_COUNT="100000", PHOTO_QUOTA_BYTES=str(10**12)
             )
@@ -199,29 +266,37 @@ def main() -> None:
                     [sys.executable, "manage.py", *command], cwd=REPO_DIR, env=env, check=True, capture_output=True
                 )
             cookies = subprocess.run(
-                [sys.executable, "-c", USERS], cwd=REPO_DIR, env=env, check=True, capture_output=True, text=True
+                [sys.executable, "-c", USERS, str(len(configs))],
+                cwd=REPO_DIR,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout.split()
-            configs = [("limits on", {})]
-            if args.no_limits:
-                configs.append(
-                    (
-                        "limits off",
-                        {"HEAVY_WORK_PER_USER": "1000", "DECODE_MEMORY_BUDGET_BYTES": "0", "UPLOADS_PER_MINUTE": "0"},
-                    )
-                )
-            for label, extra in configs:
+            csrf_name = cookies[-1].split("=", 1)[1]
+            b_cookie, c_cookie, a_cookies = cookies[0], cookies[1], cookies[2:-1]
+            # Every config's server up at once, the scenarios taken in turn: a machine whose load drifts (other
+            # work on it) weighs on each config alike.
+            sites = []
+            for n, (label, checkout, extra) in enumerate(configs):
                 web = Gunicorn(
-                    env={**env, **extra}, workers=args.workers, threads=args.threads, log_path=tmp / "gunicorn.log"
+                    env={**env, **extra},
+                    workers=args.workers,
+                    threads=args.threads,
+                    log_path=tmp / f"gunicorn-{n}.log",
+                    checkout=checkout,
                 ).start(ready_path="/")
-                with stopping(web):
-                    csrf_name = cookies[3].split("=", 1)[1]
-                    a, b, c = (session_for(cookie, csrf_name, web.url) for cookie in cookies[:3])
-                    warm_up(web, c)
-                    # The duplicate scenario: the file is A's photo already (issue 21: nothing stored, no quota).
-                    a.post(web.url + "/photos/", files={"photos": ("big.jpg", duplicate, "image/jpeg")}, timeout=300)
-                    for scenario, files in (("same 40 MP file", [duplicate]), ("distinct 40 MP files", distinct)):
-                        print(f"{label}: {scenario} ...", flush=True)
-                        rows.append((label, scenario, flood(web, a, b, files, args.seconds)))
+                servers.enter_context(stopping(web))
+                a = session_for(a_cookies[n], csrf_name, web.url)
+                warm_up(web, session_for(c_cookie, csrf_name, web.url), seed_base=1000 + 100 * n)
+                # The duplicate scenario: the file is A's photo already (issue 21: nothing stored, no quota).
+                a.post(web.url + "/photos/", files={"photos": ("big.jpg", duplicate, "image/jpeg")}, timeout=300)
+                sites.append((label, web, a, distinct[n]))
+            for scenario in ("same 40 MP file", "distinct 40 MP files"):
+                for label, web, a, pictures in sites:
+                    print(f"{label}: {scenario} ...", flush=True)
+                    files = [duplicate] if scenario == "same 40 MP file" else pictures
+                    rows.append((label, scenario, flood(web, a, b_cookie, csrf_name, files, args.seconds)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -229,6 +304,7 @@ def main() -> None:
     print(
         f"\nUpload flood: {PARALLEL} parallel uploads by one person for {args.seconds:.0f} s, gunicorn "
         f"{args.workers} workers x {args.threads} threads; another person's My swaps timed (ms); web workers' RSS (MB)"
+        + (f"; before: {args.before}" if args.before else "")
     )
     print(
         f"{'':11} {'scenario':22} {'quiet':>6} {'flood':>6} {'ratio':>6} {'max':>6}   {'RSS before':>10} "

@@ -226,7 +226,7 @@ picture = templates[0].image
 def image(kind, i):
     return Image(owner=user, filename=f"{{kind}}-{{i}}.jpg", file=picture.file.name, file_size=picture.file_size,
                  width=picture.width, height=picture.height, image_type=kind, category=picture.category, metadata={{}})
-photos = Image.objects.bulk_create([image("photo", i) for i in range(300)])
+photos = Image.objects.bulk_create([image("source", i) for i in range(300)])
 results = Image.objects.bulk_create([image("result", i) for i in range(len(templates))])
 now = timezone.now()
 def task(template, i, **fields):

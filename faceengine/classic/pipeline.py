@@ -215,7 +215,7 @@ def swap_face_classic(
     if part is None:
         return
     with timed(timings, "colour"):
-        light = colour.tone_shift(photo, canvas) if keep_tone else None
+        light = colour.tone_shift(photo, canvas, boxes=(source.box, target.box)) if keep_tone else None
         inside, above = inner_depth(mask, part, work.landmarks, work.size)
         weight = tone_weight(inside, above, work.size) if keep_tone else None
         edge = edge_light(mask, part, target_skin, inside, above, work.size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -284,3 +286,29 @@ def test_every_person_keeps_their_skin_tone_under_the_templates_light(engine, ph
             if tone["delta_e"] > skin_tone.TARGET:
                 problems.append(f"{person} -> {name}: {tone}")
     assert problems == []
+
+
+def test_a_bright_sky_far_from_the_couple_does_not_light_their_faces(engine, photos, templates):
+    # The light on a face is read around it (colour.LIGHT_AROUND), not over the whole picture: the casual
+    # snapshot's window made its dim room look lit like a studio, and the wives' faces came out 30 levels
+    # lighter than the template's skin around them (a seam along the cheeks and jaw). Here the closeup gets
+    # a white sky above it, far from the faces: read over the whole picture, that made the faces up to 12
+    # levels lighter.
+    from testing import skin_tone
+
+    image, faces = templates["closeup"]
+    sky = image.shape[0] // 2
+    taller = np.concatenate([np.full((sky, image.shape[1], 3), 255, dtype=np.uint8), image[..., :3]])
+    shift = np.array([0, sky, 0, sky], dtype=np.float32)
+    moved = {
+        role: dataclasses.replace(
+            face, box=face.box + shift, kps=face.kps + shift[:2], landmarks=face.landmarks + shift[:2]
+        )
+        for role, face in faces.items()
+    }
+    plain, _ = swap_couple(image, faces, photos["obama"], photos["astronaut"], engine=engine)
+    under_sky, _ = swap_couple(taller, moved, photos["obama"], photos["astronaut"], engine=engine)
+    for role in ("husband", "wife"):
+        before = skin_tone.skin_colour(plain, faces[role].landmarks, template=True)
+        after = skin_tone.skin_colour(under_sky, moved[role].landmarks, template=True)
+        assert abs(float(after[0] - before[0])) < 1.0, (role, before, after)

@@ -15,7 +15,7 @@ One module per subject; this package is the door the other apps use:
 """
 
 from .decoding import CleanImage, image_clean, upload_digest
-from .heavy import HeavyWorkBusy, decode_budget, heavy_work, release_memory
+from .heavy import HeavyWorkBusy, at_low_priority, decode_budget, heavy_work, release_memory
 from .hooks import image_photo_added_register
 from .purge import PurgeResult, image_purge_expired
 from .quotas import image_quota_check
@@ -39,6 +39,7 @@ __all__ = [
     "CleanImage",
     "HeavyWorkBusy",
     "PurgeResult",
+    "at_low_priority",
     "decode_budget",
     "heavy_work",
     "image_clean",

@@ -14,22 +14,37 @@ memory, and everybody's pages slowed to seconds. Two bounds keep that from happe
 
 After heavy work the process gives the freed memory back to the system (`malloc_trim`), so a web worker's
 memory returns to its baseline after a flood instead of staying at its peak.
+
+Bounds on how much heavy work runs do not say who gets the processor while it runs: two 40-megapixel
+pictures being decoded took it from everybody's pages in the same process (another person's My swaps took
+3-6 times as long during a flood). `at_low_priority` runs such work (a whole upload, from reading its body
+on) in threads of their own whose scheduling priority is HEAVY_WORK_NICE below the threads answering pages,
+so the kernel runs a page first whenever both wait for the processor, and heavy work still gets every cycle
+pages leave. A thread's priority can be lowered but not raised again without privileges, so those threads
+are kept for heavy work only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes
 import ctypes.util
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connections
+from django.urls import get_script_prefix, get_urlconf, set_script_prefix, set_urlconf
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -53,7 +68,8 @@ class HeavyWorkBusy(ValidationError):
 _held = threading.local()
 
 
-def _slot_keys(namespace: str, owner: object, limit: int) -> list[str]:
+def slot_keys(namespace: str, owner: object, limit: int) -> list[str]:
+    """The cache keys of `owner`'s `limit` slots in `namespace` (all present: all taken)."""
     return [f"{namespace}:{owner}:{i}" for i in range(max(1, limit))]
 
 
@@ -81,7 +97,7 @@ def shared_slot(namespace: str, owner: object, *, limit: int, wait: float, busy_
     """Hold one of `limit` slots of `owner` (a person's id, a client's address) in the shared cache for the
     block, across every web process; waits up to `wait` seconds for one, then raises HeavyWorkBusy."""
     token = uuid.uuid4().hex
-    keys = _slot_keys(namespace, owner, limit)
+    keys = slot_keys(namespace, owner, limit)
     deadline = time.monotonic() + wait
     while (key := _take_slot(keys, token)) is None:
         if time.monotonic() >= deadline:
@@ -199,3 +215,92 @@ def release_memory() -> None:
     """Give the memory freed by large pictures back to the system (glibc keeps it otherwise)."""
     if _malloc_trim is not None:
         _malloc_trim(0)
+
+
+# Threads for heavy work, made as needed up to this many per process (each runs one request's work while
+# the request's own thread waits, so there are never more busy than the web process has threads).
+LOW_PRIORITY_THREADS = 32
+T = TypeVar("T")
+
+
+class _LowPriorityThreads:
+    """The process's heavy-work threads, started on first use (after gunicorn forks its workers)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._nice = 0
+
+    def executor(self, nice: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._nice != nice:
+                if self._executor is not None:
+                    self._executor.shutdown(wait=False)
+                self._nice = nice
+                self._executor = ThreadPoolExecutor(
+                    max_workers=LOW_PRIORITY_THREADS,
+                    thread_name_prefix="heavy-work",
+                    initializer=_lower_priority,
+                    initargs=(nice,),
+                )
+            return self._executor
+
+    def forget(self) -> None:
+        # In a forked child the parent's threads do not exist: start new ones on first use.
+        self._lock = threading.Lock()
+        self._executor = None
+
+
+_low_priority = _LowPriorityThreads()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_low_priority.forget)
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower this thread's scheduling priority by `nice` (Linux: per thread; elsewhere the call may fail)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+    except (OSError, AttributeError):
+        logger.warning("heavy work runs at the pages' priority: this system refused a lower one", exc_info=True)
+
+
+def _borrowed(
+    fn: Callable[..., T], args: tuple, kwargs: dict, lent: dict, language: str | None, prefix: str, urlconf
+) -> T:
+    """In a heavy-work thread: `fn(*args, **kwargs)` with the waiting request thread's database connections (so its
+    transactions and test databases are the same), language, script prefix and URLconf."""
+    for alias, connection in lent.items():
+        connections[alias] = connection
+    if language:
+        translation.activate(language)
+    set_script_prefix(prefix)
+    set_urlconf(urlconf)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        set_urlconf(None)
+        translation.deactivate()
+        for alias in lent:
+            del connections[alias]
+
+
+def at_low_priority(fn: Callable[..., T], *args, **kwargs) -> T:
+    """`fn(*args, **kwargs)` run in one of this process's heavy-work threads, at HEAVY_WORK_NICE below the pages'
+    priority, while the calling thread waits; its result, or its exception raised here. The work sees what
+    the caller's thread would: its database connections (lent for the call: the caller is blocked, so
+    never two threads on one connection), language, URL prefix and context variables (request id, client
+    address for the logs). HEAVY_WORK_NICE 0: run in the calling thread as it is."""
+    nice = settings.HEAVY_WORK_NICE
+    if nice <= 0:
+        return fn(*args, **kwargs)
+    lent = {alias: connections[alias] for alias in connections}
+    for connection in lent.values():
+        connection.inc_thread_sharing()
+    try:
+        caller = (lent, translation.get_language(), get_script_prefix(), get_urlconf())
+        context = contextvars.copy_context()
+        future = _low_priority.executor(nice).submit(context.run, _borrowed, fn, args, kwargs, *caller)
+        return future.result()
+    finally:
+        for connection in lent.values():
+            connection.dec_thread_sharing()
