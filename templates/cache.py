@@ -272,6 +272,9 @@ def _as_visitor(request: HttpRequest) -> HttpRequest:
     if cookies:
         environ["HTTP_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
     environ["wsgi.input"] = io.BytesIO(b"")
+    # WSGIRequest keeps the decoded path in META; WSGI wants it as ISO-8859-1 bytes-in-a-str again (a path
+    # outside Latin-1 answered 500, found by the URL fuzz).
+    environ["PATH_INFO"] = request.path_info.encode().decode("iso-8859-1")
     return WSGIRequest(environ)
 
 

@@ -108,3 +108,9 @@ def test_an_unknown_template_is_not_cached(client):
     url = reverse("couple_templates:detail", args=[999999])
     assert client.get(url).status_code == 404
     assert CACHE_HEADER not in client.get(url)
+
+
+def test_a_signed_in_miss_on_a_path_outside_latin_1_is_a_404(client):
+    """The visitor's copy of a signed-in request keeps its path in WSGI's form (found by the URL fuzz)."""
+    client.force_login(user_create(username="mei"))
+    assert client.get("/templates/favourites/ü😀/").status_code == 404
