@@ -12,7 +12,8 @@ run: venv
 	$(PY) -m faceswap_site.devrun
 
 # Tests run on both cores (pytest-xdist; PYTEST_WORKERS=0 for one process), each worker with its own test
-# database and Redis (testing/plugin.py); worksteal evens out the few long tests.
+# database and Redis (testing/plugin.py); the longest tests start first, one share per worker, and worksteal
+# evens out the rest.
 PYTEST_WORKERS ?= 2
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 

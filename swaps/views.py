@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -374,7 +374,8 @@ def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
 def _back(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        # A URL, never a view name: redirect() would try to reverse a `next` without "/" or "." (a 500).
+        return HttpResponseRedirect(back)
     return redirect("swaps:list")
 
 
@@ -404,7 +405,7 @@ def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
     # From an album tile: back to the album.
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        return HttpResponseRedirect(back)  # a URL, never a view name (see _back)
     return redirect("swaps:detail", pk=task.pk)
 
 

@@ -20,7 +20,6 @@ import io
 import json
 import os
 import pstats
-import secrets
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from testing.servers import REPO_DIR, SeaweedFS, site_environ, stopping, throwaway_database
+from testing.servers import REPO_DIR, SeaweedFS, production_environ, stopping, throwaway_database
 
 from .bench_web import PERSON, POPULATE, manage
 
@@ -149,16 +148,7 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="faceswap-bench-pages-") as tmp,
         throwaway_database(os.environ["DATABASE_URL"], suffix="pages") as database_url,
     ):
-        env = site_environ(
-            DATABASE_URL=database_url,
-            DEBUG="False",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            STATIC_ROOT=str(Path(tmp) / "static"),
-            MEDIA_ROOT=str(Path(tmp) / "media"),
-            LOG_LEVEL="WARNING",
-            **s3.environ(),
-        )
+        env = production_environ(Path(tmp), s3, database_url, quiet=True)
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         manage(env, "storage_setup")
