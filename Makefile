@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 
-.PHONY: run test test-fast lint format bench bench-web bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
+.PHONY: run test test-fast lint format bench bench-web bench-pages bench-scale bench-click bench-worker prod-smoke demo-sheet messages venv clean
 
 run: venv
 	$(PY) manage.py migrate --noinput
@@ -12,7 +12,8 @@ run: venv
 	$(PY) -m faceswap_site.devrun
 
 # Tests run on both cores (pytest-xdist; PYTEST_WORKERS=0 for one process), each worker with its own test
-# database and Redis (testing/plugin.py); worksteal evens out the few long tests.
+# database and Redis (testing/plugin.py); the longest tests start first, one share per worker, and worksteal
+# evens out the rest.
 PYTEST_WORKERS ?= 2
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
@@ -60,6 +61,11 @@ prod-smoke: venv
 # bytes-from-memory limit of this machine in the same run: needs DATABASE_URL and REDIS_URL.
 bench-web: venv
 	$(PY) -m tools.bench_web
+
+# The server time (median, p95, CPU) and SQL queries of each signed-in page, called in one process as a
+# gunicorn worker would, against the anonymous gallery's cache hit: needs DATABASE_URL and REDIS_URL.
+bench-pages: venv
+	$(PY) -m tools.bench_pages
 
 # The gallery's queries (time and plan) and cache-miss pages at 100,000 templates and 1,000,000 swaps, against
 # 200 templates, on a throwaway PostgreSQL database: DATABASE_URL=postgres://... make bench-scale

@@ -44,6 +44,18 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client runs in this thread, and
+    LocaleMiddleware leaves the page's language active after it (a Japanese page, then the next test's
+    messages in Japanese, depending on which tests a worker happened to run before)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _partner_consent_off(settings):
     """Swaps run without waiting for the partner's agreement, except where a test asks for it
     (settings.PARTNER_CONSENT_REQUIRED = True): the consent tests (swaps/tests/test_consent*.py) drive

@@ -11,8 +11,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_save
 
+        from .cached_user import user_changed
         from .services import user_language_remember
+
+        # The row kept for each signed-in request (accounts/cached_user.py) is dropped whenever it changes.
+        post_save.connect(user_changed, sender="accounts.User", dispatch_uid="accounts.cached_user.save")
+        post_delete.connect(user_changed, sender="accounts.User", dispatch_uid="accounts.cached_user.delete")
 
         # Each log-in records the language the person uses the site in (their e-mails are written in it).
         user_logged_in.connect(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
+from .cached_user import user_cache_forget
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def user_language_remember(*, user: User, request) -> None:
     if user.pk and language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         User.objects.filter(pk=user.pk).update(language=language)
+        user_cache_forget(user.pk)
 
 
 def user_language(user: User | None) -> str:

@@ -37,10 +37,49 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+def _two_round_trips(cache, keys: list[str], pointer: str, pointed: str) -> dict:
+    found = cache.get_many([*keys, pointer])
+    if pointer in found:
+        key = pointed.format(found[pointer])
+        value = cache.get(key)
+        if value is not None:
+            found[key] = value
+    return found
+
+
+# MGET the keys, then GET the key made of ARGV[1] .. (the pointer's value) .. ARGV[2], on the server.
+_POINTER_SCRIPT = """
+local found = redis.call('MGET', unpack(KEYS))
+local value = found[#KEYS]
+local pointed = false
+if value then pointed = redis.call('GET', ARGV[1] .. value .. ARGV[2]) end
+found[#KEYS + 1] = pointed
+return found
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+        self._pointer_scripts: dict[int, object] = {}
+
+    def get_many_with_pointer(self, keys: list[str], pointer: str, pointed: str) -> dict:
+        """`get_many(keys + [pointer])`, and when `pointer` holds a value, also the key `pointed` names with
+        that value in place of its `{}` (under that key), in one round trip: a Lua script (the pointer's value
+        must be an int, which Django's Redis serializer stores as plain digits)."""
+        made = [self.make_and_validate_key(key) for key in [*keys, pointer]]
+        before, _, after = self.make_key(pointed).partition("{}")
+        client = self._cache.get_client(None)
+        script = self._pointer_scripts.get(id(client))
+        if script is None:
+            script = self._pointer_scripts[id(client)] = client.register_script(_POINTER_SCRIPT)
+        values = script(keys=made, args=[before, after])
+        loads = self._cache._serializer.loads
+        found = {key: loads(value) for key, value in zip([*keys, pointer], values, strict=False) if value is not None}
+        if pointer in found and values[-1] is not None:
+            found[pointed.format(found[pointer])] = loads(values[-1])
+        return found
 
 
 RETRY_SECONDS = 5.0
@@ -53,6 +92,16 @@ class RedisWithLocalFallbackCache(RedisCache):
         super().__init__(server, params)
         self._local = LocMemCache(f"redis-fallback-{id(self)}", params)
         self._down_until = 0.0
+
+    def get_many_with_pointer(self, keys: list[str], pointer: str, pointed: str) -> dict:
+        if time.monotonic() < self._down_until:
+            return _two_round_trips(self._local, keys, pointer, pointed)
+        try:
+            return super().get_many_with_pointer(keys, pointer, pointed)
+        except RedisError as exc:
+            logger.warning("Cache: Redis unreachable (%s); using this process's local cache for now", exc)
+            self._down_until = time.monotonic() + RETRY_SECONDS
+            return _two_round_trips(self._local, keys, pointer, pointed)
 
     def _call(self, name: str, *args, **kwargs):
         if time.monotonic() < self._down_until:

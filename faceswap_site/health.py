@@ -67,9 +67,77 @@ def check_redis() -> str:
 
 
 def check_storage() -> str:
-    key = default_storage.save(f"{PROBE_PREFIX}{uuid.uuid4().hex}", ContentFile(b"ok"))
+    key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+    options = _s3_probe_options()
+    if options is not None:
+        _s3_request("PUT", key, b"ok", options)
+        _s3_request("DELETE", key, b"", options)
+        return "ok"
+    key = default_storage.save(key, ContentFile(b"ok"))
     default_storage.delete(key)
     return "ok"
+
+
+# The S3 probe speaks to the bucket itself (two signed requests over http.client) instead of through
+# django-storages: boto3 and botocore are 30-60 MB in each web worker that loads them, and the load
+# balancer's probe would load them into every worker within seconds of its start (docs/deploy.md).
+S3_STORAGE_BACKEND = "gallery.s3.MediaStorage"
+S3_PROBE_TIMEOUT_SECONDS = 5.0
+
+
+def _s3_probe_options() -> dict | None:
+    """The bucket's address and keys when pictures are in S3 with keys given in the settings (else None:
+    the storage's own way, e.g. local files, or S3 with credentials boto3 finds for itself)."""
+    storage = settings.STORAGES["default"]
+    options = storage.get("OPTIONS", {})
+    if storage["BACKEND"] != S3_STORAGE_BACKEND or not (options.get("access_key") and options.get("secret_key")):
+        return None
+    region = options.get("region_name") or "us-east-1"
+    endpoint = options.get("endpoint_url") or f"https://s3.{region}.amazonaws.com"
+    return {**options, "region_name": region, "endpoint_url": endpoint}
+
+
+def _s3_request(method: str, key: str, body: bytes, options: dict) -> None:
+    """One request to the bucket signed with AWS Signature Version 4; raises unless S3 answers 2xx."""
+    import hashlib
+    import hmac
+    import http.client
+    from urllib.parse import quote, urlsplit
+
+    endpoint = urlsplit(options["endpoint_url"])
+    bucket, region = options["bucket_name"], options["region_name"]
+    if options.get("addressing_style") == "virtual":
+        host, path = f"{bucket}.{endpoint.netloc}", f"/{key}"
+    else:
+        host, path = endpoint.netloc, f"/{bucket}/{key}"
+    path = quote(f"{endpoint.path.rstrip('/')}{path}", safe="/-_.~")
+    now = timezone.now()
+    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    payload = hashlib.sha256(body).hexdigest()
+    headers = {"host": host, "x-amz-content-sha256": payload, "x-amz-date": stamp}
+    signed = ";".join(headers)
+    canonical = "\n".join(
+        [method, path, "", *(f"{name}:{value}" for name, value in headers.items()), "", signed, payload]
+    )
+    scope = f"{day}/{region}/s3/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    signing_key = f"AWS4{options['secret_key']}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={options['access_key']}/{scope}, SignedHeaders={signed}, Signature={signature}"
+    )
+    connection_class = http.client.HTTPSConnection if endpoint.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(host, timeout=S3_PROBE_TIMEOUT_SECONDS)
+    try:
+        connection.request(method, path, body=body, headers={**headers, "content-length": str(len(body))})
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise OSError(f"S3 answered {method} with {response.status}")
 
 
 def _pid_running(pid: int) -> bool:

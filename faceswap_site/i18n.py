@@ -7,7 +7,6 @@ Accept-Language, else English (LocaleMiddleware; templates/cache.py keys its cac
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views import i18n as django_i18n
@@ -25,7 +24,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get(django_i18n.LANGUAGE_QUERY_PARAMETER, "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         # A signed-in person's choice is also theirs for the e-mails the site sends them.
-        get_user_model().objects.filter(pk=request.user.pk).update(language=language)
+        # Saved (not updated) so the row kept for the person's requests is dropped (accounts/cached_user.py).
+        request.user.language = language
+        request.user.save(update_fields=["language"])
     return response
 
 

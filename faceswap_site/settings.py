@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in person's row kept in the shared cache between requests.
+    "accounts.cached_user.CachedUserAuthenticationMiddleware",
     # A signed-in person's pages (and any page carrying a CSRF token) are never kept by shared caches.
     "faceswap_site.limits.PrivatePagesMiddleware",
     # django-rq's staff pages: a queue, job or worker not found is a 404, not a 500.
@@ -132,6 +133,11 @@ if REDIS_CONFIGURED:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions read from the shared cache, written to both (the database keeps them through a cache flush or a
+# Redis restart): a signed-in request reads its session without a query, and a cached gallery or template
+# page is answered for a signed-in person from the cache alone (templates/personal.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SWAP_JOB_TIMEOUT = env.int("SWAP_JOB_TIMEOUT", default=180)
 CRAWL_JOB_TIMEOUT = env.int("CRAWL_JOB_TIMEOUT", default=3600)  # one whole crawl

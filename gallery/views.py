@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import Storage
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -26,6 +28,8 @@ from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 
 # People's photos may sit in their own browser's cache for a while, never in a shared cache.
 PRIVATE_CACHE = "private, max-age=3600"
+# My photos shows this many at a time (newest first), so the page costs the same with 3 photos or 300.
+PHOTOS_PER_PAGE = 30
 # Someone else's picture shown by leave (a couple's shared result): asked again each time (a 304 while the
 # leave holds), so the picture stops showing the moment the leave ends.
 BY_LEAVE_CACHE = "private, no-cache"
@@ -223,11 +227,18 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 
 
 def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
-    """My photos, with the ones only tried on the swap form apart (shown folded, below the others)."""
-    photos = list(selectors.image_list_for_owner(owner=request.user))
-    tried = [photo for photo in photos if (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
-    kept = [photo for photo in photos if not (photo.metadata or {}).get(PHOTO_TRIED_KEY)]
-    return {"form": form, "photos": kept, "tried_photos": tried}
+    """My photos, PHOTOS_PER_PAGE at a time, with the ones only tried on the swap form apart (all of them,
+    shown folded, below the others)."""
+    photos = selectors.image_list_for_owner(owner=request.user)
+    # Kept: no metadata, no "tried" key, or a false one (exclude() would also drop rows without the key).
+    kept = photos.filter(
+        Q(metadata__isnull=True)
+        | Q(**{f"metadata__{PHOTO_TRIED_KEY}__isnull": True})
+        | Q(**{f"metadata__{PHOTO_TRIED_KEY}": False})
+    )
+    page = Paginator(kept, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    tried = list(photos.filter(**{f"metadata__{PHOTO_TRIED_KEY}": True}))
+    return {"form": form, "page": page, "photos": page.object_list, "tried_photos": tried}
 
 
 @login_required

@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from .models import FaceSwapTask
 
@@ -77,7 +78,9 @@ def swap_status_publish(
         if status != FaceSwapTask.Status.PENDING and progress <= 5:
             pipe.publish(QUEUE_CHANNEL, "moved")
         pipe.execute()
-    except Exception as exc:  # Redis away: the pages catch up on their next read
+    except (RedisError, OSError) as exc:  # Redis away: the pages catch up on their next read
+        # Only Redis's errors: anything else (RQ's JobTimeoutException raised by its alarm in the middle of
+        # the publish) must reach the job, or a swap past its timeout would run on.
         logger.warning("Swap %s: status not pushed (%s: %s)", task_id, type(exc).__name__, exc)
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -77,6 +77,21 @@ def _face_options(image: Image | None, check: services.PhotoCheck | None) -> lis
             "note": notes[index],
         }
         for index in range(len(check.boxes))
+    ]
+
+
+def _picker_photos(photos) -> list[dict]:
+    """The latest PICKER_PHOTOS photos as both pickers show them: each photo's address, name and date
+    worked out once, not once per picker."""
+    return [
+        {
+            "pk": photo.pk,
+            "value": str(photo.pk),
+            "filename": photo.filename,
+            "thumbnail_url": photo.get_thumbnail_url(),
+            "uploaded_at": photo.uploaded_at,
+        }
+        for photo in photos[:PICKER_PHOTOS]
     ]
 
 
@@ -161,7 +176,7 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
         "rings": _template_rings(template),
         "show_switch": True,
         "form": form,
-        "photos": photos[:PICKER_PHOTOS],
+        "photos": _picker_photos(photos),
         "blocks": blocks,
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
@@ -359,7 +374,8 @@ def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
 def _back(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        # A URL, never a view name: redirect() would try to reverse a `next` without "/" or "." (a 500).
+        return HttpResponseRedirect(back)
     return redirect("swaps:list")
 
 
@@ -389,7 +405,7 @@ def swap_retry(request: HttpRequest, pk: int) -> HttpResponse:
     # From an album tile: back to the album.
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        return HttpResponseRedirect(back)  # a URL, never a view name (see _back)
     return redirect("swaps:detail", pk=task.pk)
 
 
@@ -473,7 +489,7 @@ def swap_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.swaps_on_my_list(user=request.user), 12).get_page(request.GET.get("page"))
     # The swap just deleted, offered back once ("Undo").
     undo_pk = request.session.pop(SESSION_UNDO, None)
-    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk or 0).first()
+    undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk).first() if undo_pk else None
     in_trash = selectors.swaps_in_trash(user=request.user).exists()
     # Album swaps are grouped under their album, on the first page, the newest albums first.
     albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS] if page.number == 1 else []
@@ -619,7 +635,7 @@ def album_new(request: HttpRequest) -> HttpResponse:
         "templates": templates,
         "ticked": set(ticked),
         "max_templates": Album.MAX_TEMPLATES,
-        "photos": photos[:PICKER_PHOTOS],
+        "photos": _picker_photos(photos),
         "blocks": _people_blocks(form, chosen, checks, errors),
         "template_errors": errors.get("templates", []),
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),

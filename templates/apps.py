@@ -36,6 +36,19 @@ class CoupleTemplatesConfig(AppConfig):
             post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
 
+        # A signed-in person's parts of the shared pages are kept until their account or hearts change
+        # (templates/personal.py).
+        from django.conf import settings
+
+        from .models import Favourite
+        from .personal import favourite_changed, user_changed
+
+        uid = "couple_templates.personal"
+        for model, receiver in ((settings.AUTH_USER_MODEL, user_changed), (Favourite, favourite_changed)):
+            name = model if isinstance(model, str) else model.__name__
+            post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{name}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{name}")
+
         # A template's picture is public only while the template is shown (templates/visibility.py).
         from .visibility import template_picture_follow
 

@@ -17,6 +17,7 @@ not kept at all (their words are unbounded; the indexes make them cheap).
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -24,14 +25,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .personal import SHARED_PAGE_ATTRIBUTE
+from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader
 
 VERSION_KEY = "templates:pages:version"
+# Part of every page's key: changes when what a kept page must carry does (its personal parts' marks).
+PAGE_FORMAT = 2
 # The popularity order changes as couples use templates, without any template being saved: a cached
 # page therefore also expires after this long.
 PAGE_TIMEOUT_SECONDS = 300
@@ -114,13 +118,13 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
-def page_key(request: HttpRequest) -> str:
+def page_key(request: HttpRequest, language: str | None = None) -> str:
     # Only the gallery reads parameters; the template pages ignore them, so their keys do too.
     query = normalised_query(request) if request.path == _gallery_path() else ""
     # Each language its own page: worked out as LocaleMiddleware will (the footer's cookie, else the
     # browser's Accept-Language), before it runs, so a Chinese visitor is never given the English page.
-    language = translation.get_language_from_request(request)
-    return f"templates:page:{language}:{request.path}?{query}"
+    language = language or translation.get_language_from_request(request)
+    return f"templates:page{PAGE_FORMAT}:{language}:{request.path}?{query}"
 
 
 def _gallery_path() -> str:
@@ -135,15 +139,24 @@ def _cached_page(request: HttpRequest) -> tuple[str, int, tuple | None]:
     Each page is kept with the version it was rendered under, so the version and the page are read
     together (one MGET) instead of the version first and then a page key made from it.
     """
-    key = page_key(request)
-    found = cache.get_many([VERSION_KEY, key])
+    key, version, cached, _found = _cached_page_with(request, cache.get_many)
+    return key, version, cached
+
+
+def _cached_page_with(
+    request: HttpRequest, read: Callable[[list[str]], dict], language: str | None = None
+) -> tuple[str, int, tuple | None, dict]:
+    """_cached_page, with the keys read by `read(keys)`, which may read more in the same round trip (and
+    returns what it found of everything it read)."""
+    key = page_key(request, language)
+    found = read([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
-        return key, pages_version(), None
+        return key, pages_version(), None, found
     entry = found.get(key)
     if entry is not None and entry[0] == version:
-        return key, version, entry[1:]
-    return key, version, None
+        return key, version, entry[1:], found
+    return key, version, None, found
 
 
 # Headers a cached page must not replay: they belong to one response (the request id is added outside).
@@ -194,30 +207,72 @@ class AnonymousPageCacheMiddleware:
             # A session (perhaps signed in): the same page, with the person's parts filled in further on
             # (templates/personal.py), unless messages are waiting to be shown on it.
             if "messages" not in request.COOKIES:
-                _key, _version, cached = _cached_page(request)
+                # The page, its version, the session and the person's parts in one round trip.
+                language = translation.get_language_from_request(request)
+                key, version, cached, found = _cached_page_with(request, personal_reader(request, language), language)
+                if cached is None and not _is_search(request):
+                    # No visitor has asked for this page since it changed: the visitors' page is rendered (once,
+                    # as for a visitor's miss) and kept, and this person gets it with their parts like the next.
+                    _response, cached = self._render_and_keep(_as_visitor(request), key, version)
                 if cached is not None:
+                    answered = answer_from_cache(request, cached, found, language, CACHE_HEADER)
+                    if answered is not None:
+                        return answered
                     setattr(request, SHARED_PAGE_ATTRIBUTE, (*cached, CACHE_HEADER))
             return self.get_response(request)
         key, version, cached = _cached_page(request)
         if cached is not None:
             return _replay(*cached, "hit")
-        if request.GET.get("q", "").strip() and request.path == _gallery_path():
+        if _is_search(request):
             return self.get_response(request)
+        response, _kept = self._render_and_keep(request, key, version)
+        return response
+
+    def _render_and_keep(self, request: HttpRequest, key: str, version: int) -> tuple[HttpResponse, tuple | None]:
+        """A visitor's page missing from the cache, rendered by one request at a time and kept: (the
+        response, its (content, headers) as kept, or None when the view said not to keep it)."""
         lock = f"{key}:render"
         if not cache.add(lock, version, RENDER_LOCK_SECONDS):
             waited = _wait_for_page(key, version)
             if waited is not None:
-                return waited
+                return waited, (waited.content, _replayed_headers(waited))
+        kept = None
         try:
             response = self.get_response(request)
             if getattr(response, "cache_anonymous_page", False) and not response.cookies:
-                headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+                headers = _replayed_headers(response)
                 # Under the version read before rendering: a change made meanwhile makes this entry stale at once.
                 cache.set(key, (version, response.content, headers), PAGE_TIMEOUT_SECONDS)
+                kept = (response.content, headers)
                 response[CACHE_HEADER] = "miss"
         finally:
             cache.delete(lock)
-        return response
+        return response, kept
+
+
+def _is_search(request: HttpRequest) -> bool:
+    """A gallery search: never kept (its words are unbounded; the indexes make it cheap)."""
+    return bool(request.GET.get("q", "").strip()) and request.path == _gallery_path()
+
+
+def _replayed_headers(response: HttpResponse) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in response.items() if name.lower() not in _NOT_REPLAYED]
+
+
+def _as_visitor(request: HttpRequest) -> HttpRequest:
+    """The same request as a visitor without a session makes it (the language cookie and Accept-Language
+    kept, so the page is rendered in the language it is kept under)."""
+    cookies = {
+        name: value
+        for name, value in request.COOKIES.items()
+        if name not in PERSONAL_COOKIES and name != settings.CSRF_COOKIE_NAME
+    }
+    environ = {name: value for name, value in request.META.items() if not name.startswith("CSRF_")}
+    environ.pop("HTTP_COOKIE", None)
+    if cookies:
+        environ["HTTP_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    environ["wsgi.input"] = io.BytesIO(b"")
+    return WSGIRequest(environ)
 
 
 def _replay(content: bytes, headers: list, how: str) -> HttpResponse:

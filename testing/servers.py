@@ -317,6 +317,34 @@ def site_environ(**overrides: str) -> dict[str, str]:
     return env
 
 
+def production_environ(
+    tmp: Path, s3: SeaweedFS, database_url: str, *, quiet: bool = False, **overrides: str
+) -> dict[str, str]:
+    """The production start's environment (DEBUG=False, a fresh SECRET_KEY, S3 for media, collected static
+    files under `tmp`) for `make prod-smoke` and the benches, with `overrides`. Plain HTTP on loopback, so
+    cookies go without the Secure flag and nothing redirects to https. `quiet` turns gunicorn's access log
+    off and logs warnings only: a bench measures the server, not its logging."""
+    import secrets
+
+    env = {
+        "DATABASE_URL": database_url,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATIC_ROOT": str(tmp / "static"),
+        # Must stay empty: in production nothing is written to the web or worker machines' disks.
+        "MEDIA_ROOT": str(tmp / "media"),
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_SSL_REDIRECT": "False",
+        "LOG_FORMAT": "json",
+        **s3.environ(),
+    }
+    if quiet:
+        env |= {"GUNICORN_ACCESS_LOG": "false", "LOG_LEVEL": "WARNING"}
+    return site_environ(**env, **overrides)
+
+
 class _WebServer(_Process):
     port = 0
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -33,7 +32,7 @@ from testing.servers import (
     RQWorker,
     SeaweedFS,
     Uvicorn,
-    site_environ,
+    production_environ,
     stopping,
     throwaway_database,
 )
@@ -116,22 +115,13 @@ def main() -> None:
     s3 = SeaweedFS(bucket="faceswap-click").start()
     try:
         with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="click") as database_url:
-            env = site_environ(
-                DATABASE_URL=database_url,
-                DEBUG="False",
-                SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="127.0.0.1,localhost",
-                STATIC_ROOT=str(tmp / "static"),
-                MEDIA_ROOT=str(tmp / "media"),
-                GUNICORN_ACCESS_LOG="false",
-                LOG_LEVEL="WARNING",
-                # The bench's plain-http loopback origin: cookies without the Secure flag.
-                SESSION_COOKIE_SECURE="False",
-                CSRF_COOKIE_SECURE="False",
-                SECURE_SSL_REDIRECT="False",
+            env = production_environ(
+                tmp,
+                s3,
+                database_url,
+                quiet=True,
                 # The partner's agreement waits for a person; the bench times the machine, not the partner.
                 PARTNER_CONSENT_REQUIRED="False",
-                **s3.environ(),
             )
             for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["storage_setup"]):
                 subprocess.run(

@@ -41,7 +41,7 @@ import numpy as np
 import requests
 from PIL import Image as PILImage
 
-from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, site_environ, stopping, throwaway_database
+from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, production_environ, stopping, throwaway_database
 
 PARALLEL = 8
 SIZE = (7300, 5470)  # 39.9 megapixels, under the 40 MP limit
@@ -263,20 +263,8 @@ def main() -> None:
             throwaway_database(os.environ["DATABASE_URL"], suffix="flood") as database_url,
             contextlib.ExitStack() as servers,
         ):
-            env = site_environ(
-                DATABASE_URL=database_url,
-                DEBUG="False",
-                SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="127.0.0.1,localhost",
-                STATIC_ROOT=str(tmp / "static"),
-                MEDIA_ROOT=str(tmp / "media"),
-                GUNICORN_ACCESS_LOG="false",
-                LOG_LEVEL="WARNING",
-                PHOTO_QUOTA_COUNT="100000",
-                PHOTO_QUOTA_BYTES=str(10**12),
-                SESSION_COOKIE_SECURE="False",
-                CSRF_COOKIE_SECURE="False",
-                **s3.environ(),
+            env = production_environ(
+                tmp, s3, database_url, quiet=True, PHOTO_QUOTA_COUNT="100000", PHOTO_QUOTA_BYTES=str(10**12)
             )
             for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["storage_setup"]):
                 subprocess.run(

@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, Uvicorn, site_environ, stopping, throwaway_database
+from testing.servers import REPO_DIR, Gunicorn, SeaweedFS, Uvicorn, production_environ, stopping, throwaway_database
 
 CONNECTIONS = 16
 THREADS = 2
@@ -227,7 +226,7 @@ picture = templates[0].image
 def image(kind, i):
     return Image(owner=user, filename=f"{{kind}}-{{i}}.jpg", file=picture.file.name, file_size=picture.file_size,
                  width=picture.width, height=picture.height, image_type=kind, category=picture.category, metadata={{}})
-photos = Image.objects.bulk_create([image("photo", i) for i in range(300)])
+photos = Image.objects.bulk_create([image("source", i) for i in range(300)])
 results = Image.objects.bulk_create([image("result", i) for i in range(len(templates))])
 now = timezone.now()
 def task(template, i, **fields):
@@ -372,17 +371,7 @@ def main() -> None:
     s3 = SeaweedFS(bucket="faceswap-bench").start()
     try:
         with stopping(s3), throwaway_database(os.environ["DATABASE_URL"], suffix="bench") as database_url:
-            env = site_environ(
-                DATABASE_URL=database_url,
-                DEBUG="False",
-                SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="127.0.0.1,localhost",
-                STATIC_ROOT=str(tmp / "static"),
-                MEDIA_ROOT=str(tmp / "media"),
-                GUNICORN_ACCESS_LOG="false",
-                LOG_LEVEL="WARNING",
-                **s3.environ(),
-            )
+            env = production_environ(tmp, s3, database_url, quiet=True)
             started = time.perf_counter()
             manage(env, "migrate", "--noinput")
             manage(env, "collectstatic", "--noinput")

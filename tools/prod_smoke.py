@@ -27,7 +27,7 @@ from testing.servers import (
     Gunicorn,
     RQWorker,
     SeaweedFS,
-    site_environ,
+    production_environ,
     stopping,
     throwaway_database,
     wait_for,
@@ -47,22 +47,6 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result.stdout
-
-
-def production_environ(tmp: Path, s3: SeaweedFS, database_url: str) -> dict[str, str]:
-    return site_environ(
-        DATABASE_URL=database_url,
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        STATIC_ROOT=str(tmp / "static"),
-        # Must stay empty: in production nothing is written to the web or worker machines' disks.
-        MEDIA_ROOT=str(tmp / "media"),
-        SESSION_COOKIE_SECURE="False",
-        CSRF_COOKIE_SECURE="False",
-        LOG_FORMAT="json",
-        **s3.environ(),
-    )
 
 
 # What a refused form says (Django's error lists).

@@ -139,3 +139,34 @@ def test_a_plain_http_probe_gets_an_answer_under_the_https_redirect(client, own_
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+PROBE_IN_A_FRESH_PROCESS = """
+import sys
+import django
+django.setup()
+from faceswap_site.health import check_storage
+print("RESULT", check_storage(), "boto3" in sys.modules)
+"""
+
+
+def test_the_storage_probe_writes_to_s3_without_loading_boto3_into_the_web_process(seaweedfs):
+    """A web worker probed by the load balancer stays without boto3 (tens of MB) until it touches a picture."""
+    import subprocess
+    import sys
+    import uuid
+
+    from testing.servers import REPO_DIR, site_environ
+
+    bucket = f"test-{uuid.uuid4().hex[:16]}"
+    seaweedfs.client().create_bucket(Bucket=bucket)
+    env = site_environ(
+        DJANGO_SETTINGS_MODULE="faceswap_site.settings", **{**seaweedfs.environ(), "AWS_STORAGE_BUCKET_NAME": bucket}
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE_IN_A_FRESH_PROCESS], cwd=REPO_DIR, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split("RESULT", 1)[1].split() == ["ok", "False"]
+    # It wrote its object (a refused write fails the check: test_503_naming_the_storage...) and removed it.
+    assert seaweedfs.client().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0

@@ -373,6 +373,10 @@ def test_a_failed_album_tile_offers_try_again_and_comes_back_to_the_album(
     assert client.post(reverse("swaps:retry", args=[task.pk]), {"next": "https://evil.example/"})["Location"] == (
         task.get_absolute_url()
     )
+    # A `next` that is no path is still taken as a (relative) URL: redirect() tried to reverse it as a view
+    # name, a 500 (found by the URL fuzz).
+    odd = client.post(reverse("swaps:retry", args=[task.pk]), {"next": "ü😀"})
+    assert odd.status_code == 302 and odd["Location"] == "%C3%BC%F0%9F%98%80"
     assert client.get(reverse("swaps:album_zip", args=[album.pk])).status_code == 404  # nothing ready yet
     client.force_login(bob_user(alice))
     assert client.get(album.get_absolute_url()).status_code == 404

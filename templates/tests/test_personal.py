@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from templates.cache import CACHE_HEADER, pages_invalidate
+from templates.cache import CACHE_HEADER
 from templates.services import favourite_toggle
 from testing.cast import make_template, user_create
 
@@ -26,6 +26,17 @@ def hearts(response) -> dict[int, str]:
 
 def without_tokens(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def full_render(client: Client, url: str):
+    """The page rendered in full for the client's person, as with messages waiting (never from the cache)."""
+    client.cookies["messages"] = ""
+    try:
+        response = client.get(url)
+    finally:
+        del client.cookies["messages"]
+    assert response.get(CACHE_HEADER) is None
+    return response
 
 
 def signed_in(user) -> Client:
@@ -53,9 +64,7 @@ def test_the_shared_page_shows_each_person_their_own_hearts_and_name(client):
     # Exactly what a full render for her gives (the CSRF tokens aside, which differ on every render).
     alice_client = signed_in(alice)
     shared = alice_client.get(GALLERY)
-    pages_invalidate()
-    rendered = alice_client.get(GALLERY)
-    assert rendered.get(CACHE_HEADER) is None, "a signed-in render is never kept"
+    rendered = full_render(alice_client, GALLERY)
     assert without_tokens(shared.text) == without_tokens(rendered.text)
     # The visitors' page itself never carries a person's parts.
     visitor = client.get(GALLERY)
@@ -110,7 +119,113 @@ def test_each_cards_part_carries_its_own_id_and_title_escaped_as_a_full_render_d
     assert shared[CACHE_HEADER] == "hit-personal"
     assert hearts(shared) == {odd.pk: "true", plain.pk: "false"}
     assert "Tom &amp; &quot;Jerry&quot; &lt;at&gt; l&#x27;Opéra" in shared.text and "\x00" not in shared.text
-    pages_invalidate()
-    rendered = alice_client.get(GALLERY)
-    assert rendered.get(CACHE_HEADER) is None
+    rendered = full_render(alice_client, GALLERY)
     assert without_tokens(shared.text) == without_tokens(rendered.text)
+
+
+def test_once_the_persons_parts_are_kept_a_shared_page_runs_no_sql_and_is_the_full_render(
+    client, django_assert_num_queries
+):
+    """The quick way: page, session and the person's kept parts come from the cache; no query at all."""
+    lanterns, rooftop = make_template(title="Lantern & <festival>"), make_template(title="Rooftop")
+    alice = user_create(username="alice")
+    favourite_toggle(user=alice, template=lanterns)
+    detail = reverse("couple_templates:detail", args=[rooftop.pk])
+    client.get(GALLERY), client.get(detail)
+    alice_client = signed_in(alice)
+    alice_client.get(GALLERY)  # her parts rendered once and kept
+    with django_assert_num_queries(0):
+        shared = alice_client.get(GALLERY)
+    assert shared[CACHE_HEADER] == "hit-personal"
+    assert hearts(shared) == {lanterns.pk: "true", rooftop.pk: "false"}
+    assert "Signed in as alice" in shared.text
+    # Another page's parts (the template page's heart and label) are added to what is kept, once.
+    alice_client.get(detail)
+    with django_assert_num_queries(0):
+        page = alice_client.get(detail)
+    assert hearts(page) == {rooftop.pk: "false"} and "Use this template" in page.text
+    # Each is what a full render for her gives, but for the CSRF tokens, which differ on every render.
+    assert without_tokens(shared.text) == without_tokens(full_render(alice_client, GALLERY).text)
+    assert without_tokens(page.text) == without_tokens(full_render(alice_client, detail).text)
+
+
+def test_a_page_no_visitor_has_asked_for_yet_is_kept_for_visitors_when_a_person_asks(client):
+    """A signed-in person's miss renders the visitors' page (once) and keeps it: they and the next person
+    get it from the cache with their own parts, and a visitor gets it without them."""
+    lanterns = make_template(title="Lantern festival")
+    alice = user_create(username="alice")
+    favourite_toggle(user=alice, template=lanterns)
+    detail = reverse("couple_templates:detail", args=[lanterns.pk])
+    alice_client = signed_in(alice)
+    page = alice_client.get(detail)
+    assert page[CACHE_HEADER] == "hit-personal" and hearts(page) == {lanterns.pk: "true"}
+    assert "Signed in as alice" in page.text
+    visitor = client.get(detail)
+    assert visitor[CACHE_HEADER] == "hit" and hearts(visitor) == {} and "Signed in as" not in visitor.text
+    assert "Log in or sign up to use this template" in visitor.text
+    assert without_tokens(page.text) == without_tokens(full_render(alice_client, detail).text)
+
+
+def test_the_quick_page_carries_a_working_csrf_token_and_a_signed_in_pages_headers(client):
+    rooftop = make_template(title="Rooftop")
+    alice = user_create(username="alice")
+    client.get(GALLERY)
+    alice_client = Client(enforce_csrf_checks=True)
+    alice_client.force_login(alice)
+    slow = alice_client.get(GALLERY)  # her parts made here (sessions, authentication, CSRF middleware)
+    del alice_client.cookies["csrftoken"]  # a browser without the CSRF cookie yet
+    quick = alice_client.get(GALLERY)
+    assert quick[CACHE_HEADER] == "hit-personal" and "csrftoken" in quick.cookies
+    for header in ("Cache-Control", "Vary", "Content-Language", "Content-Security-Policy", "X-Frame-Options"):
+        assert quick.get(header) == slow.get(header), header
+    assert "private" in quick["Cache-Control"] and "Cookie" in quick["Vary"]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', quick.text).group(1)
+    pressed = alice_client.post(
+        reverse("couple_templates:favourite", args=[rooftop.pk]), {"csrfmiddlewaretoken": token, "next": GALLERY}
+    )
+    assert pressed.status_code == 302
+    refused = alice_client.post(
+        reverse("couple_templates:favourite", args=[rooftop.pk]), {"csrfmiddlewaretoken": "x" * 64}
+    )
+    assert refused.status_code == 403
+
+
+def test_kept_parts_follow_the_account_hearts_and_language(client):
+    lanterns = make_template(title="Lantern festival")
+    alice = user_create(username="alice")
+    client.get(GALLERY)
+    alice_client = signed_in(alice)
+    alice_client.get(GALLERY), alice_client.get(GALLERY)
+    # A heart pressed elsewhere (another tab, the album page): shown on her next page.
+    favourite_toggle(user=alice, template=lanterns)
+    assert hearts(alice_client.get(GALLERY)) == {lanterns.pk: "true"}
+    # Made staff: the Admin link; renamed: the new name.
+    alice.is_staff, alice.username = True, "alice2"
+    alice.save()
+    page = alice_client.get(GALLERY)
+    assert ">Admin<" in page.text and "Signed in as alice2" in page.text
+    # Her parts in each language she reads the site in, never one language's for another.
+    Client(HTTP_ACCEPT_LANGUAGE="ja").get(GALLERY)
+    for _ in range(2):
+        japanese = alice_client.get(GALLERY, HTTP_ACCEPT_LANGUAGE="ja")
+        assert japanese[CACHE_HEADER] == "hit-personal" and "ログアウト" in japanese.text
+        assert "Log out" not in japanese.text
+    assert "Log out" in alice_client.get(GALLERY).text
+
+
+def test_a_changed_password_or_a_deleted_account_never_gets_the_kept_parts(client):
+    make_template(title="Lantern festival")
+    alice, bob = user_create(username="alice"), user_create(username="bob")
+    client.get(GALLERY)
+    alice_client, bob_client = signed_in(alice), signed_in(bob)
+    for person in (alice_client, bob_client):
+        person.get(GALLERY), person.get(GALLERY)  # parts kept, the quick way in use
+    # Her password changed from another device: this session is no longer hers.
+    alice.set_password("another-Password-2")
+    alice.save()
+    page = alice_client.get(GALLERY)
+    assert "Signed in as" not in page.text and "Log in" in page.text
+    # His account deleted: his old session shows the visitor's page.
+    bob.delete()
+    page = bob_client.get(GALLERY)
+    assert "Signed in as" not in page.text and "Sign up" in page.text
