@@ -238,6 +238,11 @@ class AnonymousPageCacheMiddleware:
                 return waited, (waited.content, _replayed_headers(waited))
         kept = None
         try:
+            # Looked for again under the lock: a request that missed just before another's render ended finds
+            # the lock free, and would otherwise render the page a second time.
+            entry = cache.get(key)
+            if entry is not None and entry[0] >= version:
+                return _replay(entry[1], entry[2], "wait"), (entry[1], entry[2])
             response = self.get_response(request)
             if getattr(response, "cache_anonymous_page", False) and not response.cookies:
                 headers = _replayed_headers(response)
