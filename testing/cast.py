@@ -202,6 +202,21 @@ def upload_photo_bytes(user, data: bytes, name: str):
     return image_upload(owner=user, file=SimpleUploadedFile(name, data), image_type=ImageType.SOURCE)
 
 
+def submit_as_me(user, template, husband, wife, capture):
+    """The holder's swap of `template` with their own photo (`husband`, "this is me" ticked) and their
+    partner's (`wife`); the jobs it queues run at once through `capture` (django_capture_on_commit_callbacks)."""
+    from swaps.services import PersonPhoto, swap_submit
+
+    with capture(execute=True):
+        return swap_submit(
+            user=user,
+            template=template,
+            husband=PersonPhoto(image=husband),
+            wife=PersonPhoto(image=wife),
+            this_is_me=True,
+        )
+
+
 def stored_files(settings) -> list[str]:
     """Every file under the local media folder, relative to it."""
     root = settings.MEDIA_ROOT

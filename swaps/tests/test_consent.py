@@ -18,26 +18,9 @@ from gallery.models import Image
 from swaps import services
 from swaps.models import FaceSwapTask, HolderFace, PartnerConsent
 from swaps.services import SWAP_JOBS, PersonPhoto, SwapSubmitError, album_submit, swap_run, swap_submit
-from testing.cast import stored_files, template_from_photo, upload_photo, upload_photo_bytes
+from testing.cast import stored_files, submit_as_me, template_from_photo, upload_photo, upload_photo_bytes
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def _consent_on(settings):
-    settings.PARTNER_CONSENT_REQUIRED = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def submit(user, template, husband: Image, wife: Image, capture) -> FaceSwapTask:
-    with capture(execute=True):
-        return swap_submit(
-            user=user,
-            template=template,
-            husband=PersonPhoto(image=husband),
-            wife=PersonPhoto(image=wife),
-            this_is_me=True,
-        )
+pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.usefixtures("consent_on")]
 
 
 def queued() -> list[str]:
@@ -48,7 +31,7 @@ def test_a_swap_waits_for_the_partner_and_nothing_runs(
     alice, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     consent = task.consent
     assert task.status == "pending" and task.waiting_for_partner
     assert SWAP_JOBS.job_id(task.pk) not in queued()  # nothing is queued
@@ -73,7 +56,7 @@ def test_the_partner_sees_only_their_face_and_the_holders_name(
     alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    consent = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
     partner = Client()
     page = partner.get(consent.get_absolute_url())
     assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
@@ -106,7 +89,7 @@ def test_agreeing_uses_the_link_up_and_the_swap_runs(
     alice, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     token = task.consent.token
     partner = Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -126,7 +109,7 @@ def test_agreeing_uses_the_link_up_and_the_swap_runs(
 
 def test_an_expired_link_answers_404(alice, alice_photos, couple_template, django_capture_on_commit_callbacks):
     husband, wife = alice_photos
-    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    consent = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
     PartnerConsent.objects.filter(pk=consent.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     partner = Client()
     assert partner.get(consent.get_absolute_url()).status_code == 404
@@ -171,13 +154,13 @@ def test_a_face_already_agreed_to_is_not_asked_again_and_an_album_asks_once(
         picture.convert("RGB").resize((picture.width * 3 // 4, picture.height * 3 // 4)).save(buffer, "JPEG")
     same_face = upload_photo_bytes(alice, buffer.getvalue(), "her-again.jpg")
     assert same_face.pk != wife.pk
-    again = submit(alice, couple_template, husband, same_face, django_capture_on_commit_callbacks)
+    again = submit_as_me(alice, couple_template, husband, same_face, django_capture_on_commit_callbacks)
     assert again.consent_id == consent.pk and not again.waiting_for_partner
     assert PartnerConsent.objects.count() == 1
 
     # Someone else's face as "your partner": a new invitation.
     stranger = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
-    other = submit(alice, couple_template, husband, stranger, django_capture_on_commit_callbacks)
+    other = submit_as_me(alice, couple_template, husband, stranger, django_capture_on_commit_callbacks)
     assert other.waiting_for_partner and other.consent_id != consent.pk
 
 
@@ -185,7 +168,7 @@ def test_withdrawing_deletes_the_photo_and_every_result_files_and_rows(
     alice, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     partner = Client()
     with django_capture_on_commit_callbacks(execute=True):
         agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
@@ -218,7 +201,7 @@ def test_declining_runs_nothing_and_deletes_the_photo(
     alice, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     token = task.consent.token
     with django_capture_on_commit_callbacks(execute=True):  # files go once the deletion commits
         page = Client().post(reverse("consent:decline", args=[token]))
@@ -251,13 +234,13 @@ def test_you_confirm_your_own_face_once_and_someone_elses_is_refused_as_yours(
     assert "Tick “This is me”" in refused.value.message_dict["husband"][0]
     assert not FaceSwapTask.objects.exists() and not HolderFace.objects.exists()
     # Ticked once: the face is kept as a descriptor only, and never asked again.
-    submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     assert len(HolderFace.objects.get(user=alice).descriptor) == 128
     assert 'id="id_this_is_me"' not in holder.get(reverse("swaps:new", args=[couple_template.pk])).text
     # Someone else's face as "you" is refused: that person would need their own agreement.
     stranger = upload_photo(alice, faces_dir / "two_men_whitehouse.jpg")
     with pytest.raises(SwapSubmitError) as other:
-        submit(alice, couple_template, stranger, wife, django_capture_on_commit_callbacks)
+        submit_as_me(alice, couple_template, stranger, wife, django_capture_on_commit_callbacks)
     assert "This is not the face you confirmed as yours" in other.value.message_dict["husband"][0]
     # My account shows it and can forget it; the next swap asks again.
     account = holder.get(reverse("accounts:profile")).text
@@ -271,7 +254,7 @@ def test_staff_see_agreements_but_never_their_links(
     alice, alice_photos, couple_template, admin_client, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    consent = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
+    consent = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks).consent
     listing = admin_client.get(reverse("admin:swaps_partnerconsent_changelist")).text
     page = admin_client.get(reverse("admin:swaps_partnerconsent_change", args=[consent.pk])).text
     assert "alice" in listing and "Waiting for your partner" in page
@@ -294,7 +277,7 @@ def test_the_partner_may_make_a_login_linked_to_the_holder_and_withdraw_there(
     alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     partner = Client()
     with django_capture_on_commit_callbacks(execute=True):
         agreed_url = partner.post(reverse("consent:agree", args=[task.consent.token]))["Location"]
@@ -366,7 +349,7 @@ def test_the_holder_may_end_the_agreement_too(
     alice, bob, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         Client().post(reverse("consent:agree", args=[task.consent.token]))
     swap_run(task_id=task.pk)

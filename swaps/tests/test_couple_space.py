@@ -15,29 +15,12 @@ from django.utils import timezone
 
 from gallery.models import Image
 from swaps.models import FaceSwapTask, PartnerConsent
-from swaps.services import PersonPhoto, album_submit, consents_expire, swap_create, swap_run, swap_submit
-from testing.cast import stored_files, template_from_photo, upload_photo, user_create
+from swaps.services import PersonPhoto, album_submit, consents_expire, swap_create, swap_run
+from testing.cast import stored_files, submit_as_me, template_from_photo, upload_photo, user_create
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.usefixtures("consent_on")]
 
 PARTNER_PASSWORD = "a-long-good-passphrase-7"
-
-
-@pytest.fixture(autouse=True)
-def _consent_on(settings):
-    settings.PARTNER_CONSENT_REQUIRED = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def submit(user, template, husband: Image, wife: Image, capture) -> FaceSwapTask:
-    with capture(execute=True):
-        return swap_submit(
-            user=user,
-            template=template,
-            husband=PersonPhoto(image=husband),
-            wife=PersonPhoto(image=wife),
-            this_is_me=True,
-        )
 
 
 def agree_with_login(task: FaceSwapTask, capture, username: str = "sam") -> Client:
@@ -64,7 +47,7 @@ def test_both_logins_see_the_couples_swaps_and_nobody_else_does(
     alice, bob, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     partner = agree_with_login(task, django_capture_on_commit_callbacks)
     done = swap_run(task_id=task.pk)
     result = done.result_image
@@ -150,7 +133,7 @@ def test_the_holder_ending_the_link_takes_the_shared_swaps_away_from_the_partner
     alice, alice_photos, couple_template, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     partner = agree_with_login(task, django_capture_on_commit_callbacks)
     assert partner.get(task.get_absolute_url()).status_code == 200  # queued, not made yet: shared all the same
     holder = logged_in(alice)
@@ -166,7 +149,7 @@ def test_deleting_the_partners_login_withdraws_the_agreement(
     alice, alice_photos, couple_template, settings, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     partner = agree_with_login(task, django_capture_on_commit_callbacks)
     result = swap_run(task_id=task.pk).result_image
     consent = PartnerConsent.objects.get()
@@ -211,13 +194,13 @@ def test_an_invitation_nobody_answered_ends_its_swaps_and_the_holder_may_invite_
     alice, alice_photos, couple_template, faces_dir, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     husband, wife = alice_photos
-    task = submit(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
+    task = submit_as_me(alice, couple_template, husband, wife, django_capture_on_commit_callbacks)
     consent = task.consent
     token = consent.token
     wife_file = wife.file.name
     # Another swap waiting for another partner's face, its invitation renewed meanwhile: it keeps waiting.
     stranger = upload_photo(alice, faces_dir / "couple_man_woman_casual.jpg")
-    waiting = submit(alice, couple_template, husband, stranger, django_capture_on_commit_callbacks)
+    waiting = submit_as_me(alice, couple_template, husband, stranger, django_capture_on_commit_callbacks)
     renewed = waiting.consent
     assert renewed.pk != consent.pk
     mail.outbox.clear()
