@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from templates.models import Template
 from templates.tests.test_admin import change_data, change_url
-from templates.tests.test_face_editor import FACES, draw_face, open_change_page
+from templates.tests.test_face_editor import FACES, draw_face, open_change_page, save
 from testing.cast import face, make_template
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_mark_two_faces_by_drawing_then_save_once_in_a_1280_px_window(live_serve
     assert table["x"] + table["width"] <= 1280
     page.screenshot(path=artifacts_dir / "admin-two-faces-1280.png", full_page=True)
     page.check("#id_is_active")
-    page.click("input[name=_continue]")
+    save(page)
     status = page.text_content(".tpl-admin-status")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.locator(".tpl-face-table").screenshot(path=artifacts_dir / "admin-face-table-1280.png")

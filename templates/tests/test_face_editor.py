@@ -33,7 +33,22 @@ def draw_face(page, box, points) -> None:
         page.mouse.click(*at(x, y))
 
 
+def editor_ready(page) -> None:
+    """Wait until the page has loaded and face_editor.js (deferred) has taken over the stage: clicks made
+    before that reach a page without the editor's listeners (a save's reload made this flaky under load)."""
+    page.wait_for_load_state("load")
+    page.wait_for_selector("[data-face-editor].is-enhanced", state="attached")
+
+
+def save(page) -> None:
+    """Press "Save and continue editing" and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click("input[name=_continue]")
+    editor_ready(page)
+
+
 def mark_face(page, box, points, role):
+    editor_ready(page)
     draw_face(page, box, points)
     page.select_option("#id_new_role", role)
 
@@ -45,7 +60,9 @@ def open_change_page(browser, live_server, template, viewport=(1280, 900)):
     page.goto(f"{live_server.url}/admin/login/?next={url}")
     page.fill("#id_username", "curator")
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    editor_ready(page)
     return page
 
 
@@ -89,10 +106,10 @@ def test_marking_faces_by_hand_in_the_browser_fills_the_form_and_activates(live_
     assert "Cannot be activated yet:" in page.text_content(".tpl-admin-status")
     mark_face(page, *FACES[0])
     hint = page.text_content("[data-hint]")
-    page.click("input[name=_continue]")
+    save(page)
     mark_face(page, *FACES[1])
     page.check("#id_is_active")
-    page.click("input[name=_continue]")
+    save(page)
     status = page.text_content(".tpl-admin-status")
     drawn = page.locator("svg.tpl-face-overlay .face-box").count()
 

@@ -191,8 +191,11 @@
     markedRows.push(row);
     proposeRoles();
     const role = field(row, "role");
-    const next = newRow() && !role.value ? " Mark the other face the same way, or choose" : " Check or choose";
-    stopMarking(`Face ${row.dataset.number} is marked.${next} its role in the table below, then save.`);
+    const message =
+      newRow() && !role.value
+        ? gettext("Face %(number)s is marked. Mark the other face the same way, or choose its role in the table below, then save.")
+        : gettext("Face %(number)s is marked. Check or choose its role in the table below, then save.");
+    stopMarking(interpolate(message, { number: row.dataset.number }, true));
     if (!role.value) role.focus();
     row.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
