@@ -6,7 +6,8 @@ one request after another, and prints each page's median and p95 milliseconds, t
 process spent on it (the part of the server time that does not wait for PostgreSQL, Redis or another
 process on a busy machine) and its SQL queries:
 the anonymous gallery's cache hit as the yardstick, then the signed-in couple's pages (50 finished swaps,
-300 photos, as bench-web makes them). `--profile <path>` prints cProfile's top functions for that path.
+300 photos, as bench-web makes them). `--profile <path>` prints cProfile's top functions for that path
+(`{template}` and `{swap}` in it stand for the couple's template and swap ids: `--profile /swaps/new/{template}/`).
 
 PostgreSQL (a throwaway `<DATABASE_URL's name>_pages` database) and Redis (REDIS_URL) as in production,
 DEBUG=False, pictures in a SeaweedFS S3 server started here.
@@ -84,6 +85,8 @@ def _measure(requests: int, profile: str) -> None:
         ("signed in: status JSON", f"/swaps/{person['swap']}/status/", cookie),
     ]
     if profile:
+        # The made-up couple's ids are known only here: `--profile /swaps/new/{template}/` names them.
+        profile = profile.format(template=person["template"], swap=person["swap"])
         pages = [(f"profile of {profile}", profile, cookie)]
     print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8} {'KB':>6}")
     for label, path, who in pages:
