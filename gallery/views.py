@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors
 from .forms import PhotoUploadForm
+from .fragments import cards_render
 from .models import CONTENT_TYPES, PHOTO_TRIED_KEY, Image, ImageType
 from .services import HeavyWorkBusy, at_low_priority, image_delete, image_rotate, image_upload_or_reuse
 from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
@@ -30,6 +31,8 @@ from .storage import IMMUTABLE_CACHE, is_public_key, uses_object_store
 PRIVATE_CACHE = "private, max-age=3600"
 # My photos shows this many at a time (newest first), so the page costs the same with 3 photos or 300.
 PHOTOS_PER_PAGE = 30
+# What a photo's card shows of it (its kept copy is keyed by exactly these: gallery.fragments).
+PHOTO_CARD_FIELDS = ("owner", "filename", "file", "width", "height", "image_type", "uploaded_at", "metadata")
 # Someone else's picture shown by leave (a couple's shared result): asked again each time (a 304 while the
 # leave holds), so the picture stops showing the moment the leave ends.
 BY_LEAVE_CACHE = "private, no-cache"
@@ -236,9 +239,16 @@ def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
         | Q(**{f"metadata__{PHOTO_TRIED_KEY}__isnull": True})
         | Q(**{f"metadata__{PHOTO_TRIED_KEY}": False})
     )
-    page = Paginator(kept, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    tried = list(photos.filter(**{f"metadata__{PHOTO_TRIED_KEY}": True}))
-    return {"form": form, "page": page, "photos": page.object_list, "tried_photos": tried}
+    page = Paginator(kept.only(*PHOTO_CARD_FIELDS), PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    tried = list(photos.filter(**{f"metadata__{PHOTO_TRIED_KEY}": True}).only(*PHOTO_CARD_FIELDS))
+    return {
+        "form": form,
+        "page": page,
+        "photos": page.object_list,
+        "cards": cards_render(request, "gallery/includes/photo_card.html", [{"photo": p} for p in page.object_list]),
+        "tried_photos": tried,
+        "tried_cards": cards_render(request, "gallery/includes/tried_photo_card.html", [{"photo": p} for p in tried]),
+    }
 
 
 @login_required

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,14 +109,56 @@ def swaps_visible_to_user(*, user) -> QuerySet[FaceSwapTask]:
     )
 
 
-def swaps_on_my_list(*, user) -> QuerySet[FaceSwapTask]:
+# What a picture's card shows of it: its address (key, thumbnail key, hash) and its size.
+_CARD_IMAGE_FIELDS = ("file", "owner", "image_type", "metadata", "width", "height")
+_CARD_PERSON_FIELDS = ("username", "first_name", "last_name")
+
+
+def swaps_on_my_list(*, user, given: list[PartnerConsent]) -> QuerySet[FaceSwapTask]:
     """My swaps' grid, one list for each of a couple: the user's own swaps outside albums (album swaps are
     grouped under their album) and the couple's swaps shared with them as the partner (albums included:
-    the album pages stay the holder's)."""
+    the album pages stay the holder's): those made under `given`, the agreements the user gave
+    (agreements_given: exactly the agreements of shared_with), named by id so that the list needs no join
+    to filter (and uses the index on user and date when the user gave none). Only what a card shows is read
+    (the card's kept copy is keyed by exactly these fields: gallery.fragments); the people a card names
+    come from my_swaps_people_attach."""
     return (
-        FaceSwapTask.objects.filter(Q(user=user, album__isnull=True) | shared_with(user), deleted_at__isnull=True)
-        .select_related("template__image", "result_image", "consent__user", "consent__partner_user")
+        FaceSwapTask.objects.filter(_on_my_list(user, given), deleted_at__isnull=True)
+        .select_related("template__image", "result_image", "consent")
+        .only(
+            "user",
+            "status",
+            "created_at",
+            "template__title",
+            *(f"template__image__{name}" for name in _CARD_IMAGE_FIELDS),
+            *(f"result_image__{name}" for name in _CARD_IMAGE_FIELDS),
+            "consent__status",
+            "consent__user",
+            "consent__partner_user",
+        )
         .order_by("-created_at", "-id")
+    )
+
+
+def _on_my_list(user, given: list[PartnerConsent]) -> Q:
+    own = Q(user=user, album__isnull=True)
+    return own | Q(consent__in=[consent.pk for consent in given]) if given else own
+
+
+def my_swaps_counts(*, user, given: list[PartnerConsent]) -> dict[str, int]:
+    """My swaps' numbers, in one query: the swaps its grid lists (swaps_on_my_list, with the same `given`),
+    the user's swaps in albums (albums_with_items: read only when there are some) and those in the trash."""
+    if not given:  # only the user's own swaps: the simplest query (most people)
+        return FaceSwapTask.objects.filter(user=user).aggregate(
+            listed=Count("pk", filter=Q(album__isnull=True, deleted_at__isnull=True)),
+            in_albums=Count("album", filter=Q(deleted_at__isnull=True)),
+            in_trash=Count("deleted_at"),
+        )
+    shared = Q(consent__in=[consent.pk for consent in given])
+    return FaceSwapTask.objects.filter(Q(user=user) | shared).aggregate(
+        listed=Count("pk", filter=Q(_on_my_list(user, given), deleted_at__isnull=True)),
+        in_albums=Count("album", filter=Q(user=user, deleted_at__isnull=True)),
+        in_trash=Count("deleted_at", filter=Q(user=user)),
     )
 
 
@@ -138,6 +181,58 @@ def agreements_received(*, user) -> QuerySet[PartnerConsent]:
 def agreements_given(*, user) -> QuerySet[PartnerConsent]:
     """The agreements this login gave as someone's partner, still in force."""
     return PartnerConsent.objects.filter(partner_user=user, status=PartnerConsent.Status.AGREED).select_related("user")
+
+
+def my_swaps_consents(*, user, days: int = 30) -> dict[str, list[PartnerConsent]]:
+    """What My swaps says about agreements: `removed_consents` (consents_removed_recently), `agreements_given`
+    and `agreements_received` (as those selectors, in the same orders), from one plain query of the user's
+    agreements either way (a person has a handful), sorted out here. The people they name come from
+    my_swaps_people_attach."""
+    removed = {PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN, PartnerConsent.Status.EXPIRED}
+    agreed = PartnerConsent.Status.AGREED
+    since = timezone.now() - timedelta(days=days)
+    consents = list(PartnerConsent.objects.filter(Q(user=user) | Q(partner_user=user)).order_by())
+
+    def newest_decided_first(consent: PartnerConsent) -> tuple:
+        # As PostgreSQL orders "-decided_at": undecided first; then the newest.
+        return (consent.decided_at is None, consent.decided_at or since, consent.created_at, consent.pk)
+
+    mine = [c for c in consents if c.user_id == user.pk]
+    return {
+        "removed_consents": sorted(
+            (c for c in mine if c.status in removed and c.decided_at is not None and c.decided_at >= since),
+            key=newest_decided_first,
+            reverse=True,
+        ),
+        "agreements_given": sorted(
+            (c for c in consents if c.partner_user_id == user.pk and c.status == agreed),
+            key=lambda c: (c.created_at, c.pk),
+            reverse=True,
+        ),
+        "agreements_received": sorted((c for c in mine if c.status == agreed), key=newest_decided_first, reverse=True),
+    }
+
+
+def my_swaps_people_attach(*, user, tasks: list[FaceSwapTask], consents: dict[str, list[PartnerConsent]]) -> None:
+    """The people My swaps names, read in one query and only when it names someone: the holder of an
+    agreement given (and of a swap shared with `user`: "Made by ...") and the partner of an agreement
+    received, with their own login (and of `user`'s swap made under it: "Shared with ..."). Two more joins
+    on every list query cost more than this query where it runs (PostgreSQL plans each join).
+
+    Sets exactly the relations the page reads, no more: a card is kept keyed by what is loaded on its swap
+    (gallery.fragments), and one that read a relation not set here would not be kept."""
+    holders = [*consents["agreements_given"]]
+    partners = [*consents["agreements_received"]]
+    for task in tasks:
+        if task.consent_id is not None:
+            (holders if task.user_id != user.pk else partners).append(task.consent)
+    ids = {consent.user_id for consent in holders} | {consent.partner_user_id for consent in partners}
+    ids.discard(None)
+    people = get_user_model().objects.only(*_CARD_PERSON_FIELDS).in_bulk(ids) if ids else {}
+    for consent in holders:
+        PartnerConsent.user.field.set_cached_value(consent, people.get(consent.user_id))
+    for consent in partners:
+        PartnerConsent.partner_user.field.set_cached_value(consent, people.get(consent.partner_user_id))
 
 
 def agreements_given_count(user) -> dict:

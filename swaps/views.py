@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from faceengine import ROLES
+from gallery.fragments import cards_render
 from gallery.models import Image
 from gallery.services import image_open
 from templates import selectors as template_selectors
@@ -91,19 +92,36 @@ def _picker_photos(photos) -> list[dict]:
             "thumbnail_url": photo.get_thumbnail_url(),
             "uploaded_at": photo.uploaded_at,
         }
-        for photo in photos[:PICKER_PHOTOS]
+        for photo in photos.only("owner", "filename", "file", "image_type", "uploaded_at", "metadata")[:PICKER_PHOTOS]
     ]
 
 
-def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[str, list[str]]) -> list[dict]:
-    """What the form shows for you and for your partner: photo picker, upload, face crops, messages."""
+def _people_blocks(
+    request: HttpRequest,
+    form,
+    chosen: dict[str, Image],
+    checks: dict,
+    errors: dict[str, list[str]],
+    photos: list[dict],
+) -> list[dict]:
+    """What the form shows for you and for your partner: photo picker (`photos`: _picker_photos), upload,
+    face crops, messages."""
+    selected = {role: str(chosen[role].pk) if role in chosen else "" for role in ROLES}
+    # The two pickers differ only by their field's name and the photo chosen: each kept as a card.
+    pickers = cards_render(
+        request,
+        "swaps/includes/photo_picker.html",
+        [{"name": form[f"{role}_photo"].html_name, "selected": selected[role]} for role in ROLES],
+        shared={"photos": photos},
+    )
     return [
         {
             "role": role,
             "title": gettext("You") if role == ROLES[0] else gettext("Your partner"),
             "photo_field": form[f"{role}_photo"],
             "upload_field": form[f"{role}_upload"],
-            "selected": str(chosen[role].pk) if role in chosen else "",
+            "selected": selected[role],
+            "picker": picker,
             "check": checks.get(role),
             "faces": _face_options(chosen.get(role), checks.get(role)),
             "errors": [
@@ -113,7 +131,7 @@ def _people_blocks(form, chosen: dict[str, Image], checks: dict, errors: dict[st
                 *errors.get(f"{role}_face", []),
             ],
         }
-        for role in ROLES
+        for role, picker in zip(ROLES, pickers, strict=True)
     ]
 
 
@@ -159,7 +177,7 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
             entry = remembered.get(role) or {}
             if not isinstance(entry, dict):  # remembered before faces were kept: a photo id
                 entry = {"image": entry}
-            image = photos.filter(pk=entry.get("image") or 0).first()
+            image = photos.filter(pk=entry["image"]).first() if entry.get("image") else None
             if image is not None:
                 chosen[role] = image
                 checks[role] = services.swap_photo_check(image=image, face=entry.get("face"))
@@ -170,14 +188,14 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
             **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
         },
     )
-    blocks = _people_blocks(form, chosen, checks, errors)
+    picker_photos = _picker_photos(photos)
     context = {
         "template": template,
         "rings": _template_rings(template),
         "show_switch": True,
         "form": form,
-        "photos": _picker_photos(photos),
-        "blocks": blocks,
+        "photos": picker_photos,
+        "blocks": _people_blocks(request, form, chosen, checks, errors, picker_photos),
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
     context["partner_consent"] = settings.PARTNER_CONSENT_REQUIRED
@@ -486,22 +504,30 @@ def swap_reuse_photos(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
     # One grid for each of a couple: my own swaps, and as the partner who agreed, the couple's made with my face.
-    page = Paginator(selectors.swaps_on_my_list(user=request.user), 12).get_page(request.GET.get("page"))
+    consents = selectors.my_swaps_consents(user=request.user)
+    given = consents["agreements_given"]
+    counts = selectors.my_swaps_counts(user=request.user, given=given)
+    paginator = Paginator(selectors.swaps_on_my_list(user=request.user, given=given), 12)
+    paginator.count = counts["listed"]  # read with the albums' and the trash's, in one query
+    page = paginator.get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
+    selectors.my_swaps_people_attach(user=request.user, tasks=tasks, consents=consents)
     # The swap just deleted, offered back once ("Undo").
     undo_pk = request.session.pop(SESSION_UNDO, None)
     undo = selectors.swaps_in_trash(user=request.user).filter(pk=undo_pk).first() if undo_pk else None
-    in_trash = selectors.swaps_in_trash(user=request.user).exists()
     # Album swaps are grouped under their album, on the first page, the newest albums first.
-    albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS] if page.number == 1 else []
+    albums = []
+    if page.number == 1 and counts["in_albums"]:
+        albums = selectors.albums_with_items(user=request.user)[:ALBUMS_ON_MY_SWAPS]
     context = {
         "page": page,
+        "cards": cards_render(request, "swaps/includes/swap_card.html", [{"task": task} for task in tasks]),
         "undo": undo,
-        "in_trash": in_trash,
+        "in_trash": bool(counts["in_trash"]),
         "albums": albums,
-        "removed_consents": selectors.consents_removed_recently(user=request.user),
-        # A partner's own login: the agreements it gave (its couple's swaps are in the grid).
-        "agreements_given": selectors.agreements_given(user=request.user),
-        "agreements_received": selectors.agreements_received(user=request.user),
+        # Agreements a partner ended; as a partner's own login, the agreements it gave (its couple's swaps
+        # are in the grid); the agreements received.
+        **consents,
     }
     return render(request, "swaps/task_list.html", context)
 
@@ -630,13 +656,14 @@ def album_new(request: HttpRequest) -> HttpResponse:
             **{f"{role}_face": checks[role].chosen for role in chosen if role in checks},
         },
     )
+    picker_photos = _picker_photos(photos)
     context = {
         "form": form,
         "templates": templates,
         "ticked": set(ticked),
         "max_templates": Album.MAX_TEMPLATES,
-        "photos": _picker_photos(photos),
-        "blocks": _people_blocks(form, chosen, checks, errors),
+        "photos": picker_photos,
+        "blocks": _people_blocks(request, form, chosen, checks, errors, picker_photos),
         "template_errors": errors.get("templates", []),
         "non_field_errors": errors.get(NON_FIELD_ERRORS, []),
     }
