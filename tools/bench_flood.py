@@ -12,10 +12,11 @@ per scenario: B's page median and max during the flood against its quiet median 
 peak and 5 s after the flood (target: back within 20 % of before). `--no-limits` runs the same with the
 limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0, UPLOADS_PER_MINUTE=0) for comparison;
 `--before <checkout>` runs the same with an earlier commit's site, in the same run (its servers started
-beside this checkout's, the scenarios taken in turn, so both see the same machine).
+beside this checkout's, the scenarios taken in turn, so both see the same machine); `--variant NAME=VALUE`
+(repeatable) the same with these environment settings, as a row "variant".
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python -m tools.bench_flood [--seconds 30] [--no-limits]
-        [--before <checkout>]
+        [--before <checkout>] [--variant NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -241,6 +242,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="flood time per scenario")
     parser.add_argument("--no-limits", action="store_true", help="also run with the heavy-work limits off")
     parser.add_argument("--before", default="", help="a checkout of an earlier commit, measured in the same run")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="also run this checkout with these environment settings (repeatable: one config with all of them)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
@@ -253,6 +261,8 @@ def main() -> None:
     configs = [("limits on", REPO_DIR, {})]
     if args.before:
         configs.insert(0, ("before", Path(args.before).resolve(), {}))
+    if args.variant:
+        configs.append(("variant", REPO_DIR, dict(setting.split("=", 1) for setting in args.variant)))
     if args.no_limits:
         configs.append(("limits off", REPO_DIR, limits_off))
     tmp = Path(tempfile.mkdtemp(prefix="faceswap-bench-flood-"))
