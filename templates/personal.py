@@ -231,17 +231,12 @@ def session_cache_key(request: HttpRequest) -> str | None:
 
 def get_many_with_pointer(cache, keys: list[str], pointer: str, pointed: str) -> dict:
     """`cache.get_many(keys + [pointer])`, and when `pointer` holds a value, also the key `pointed` names
-    with that value in place of its `{}` (under that key): in one round trip where the cache can (the
-    site's Redis cache: faceswap_site.cache), else in two."""
+    with that value in place of its `{}` (under that key): in one round trip with the site's Redis cache,
+    in two with its local one (faceswap_site.cache). Another cache backend gives the keys alone: the
+    person's parts are then never found, and their pages are rendered as usual."""
     if hasattr(cache, "get_many_with_pointer"):
         return cache.get_many_with_pointer(keys, pointer, pointed)
-    found = cache.get_many([*keys, pointer])
-    if pointer in found:
-        key = pointed.format(found[pointer])
-        value = cache.get(key)
-        if value is not None:
-            found[key] = value
-    return found
+    return cache.get_many([*keys, pointer])
 
 
 def _session_user_key(session_key: str) -> str:
@@ -251,7 +246,7 @@ def _session_user_key(session_key: str) -> str:
 def personal_reader(request: HttpRequest, language: str) -> Callable[[list[str]], dict]:
     """How AnonymousPageCacheMiddleware reads the page for a request with a session: with the session (when
     sessions are cached) and, through the session's pointer to its person, the person's kit, in one round
-    trip (faceswap_site.cache.get_many_with_pointer)."""
+    trip (get_many_with_pointer)."""
     session_key = session_cache_key(request)
     if session_key is None:
         return cache.get_many
