@@ -31,7 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader
+from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader, replay
 
 VERSION_KEY = "templates:pages:version"
 # Part of every page's key: changes when what a kept page must carry does (its personal parts' marks).
@@ -284,11 +284,7 @@ def _as_visitor(request: HttpRequest) -> HttpRequest:
 
 
 def _replay(content: bytes, headers: list, how: str) -> HttpResponse:
-    response = HttpResponse(content)
-    for name, value in headers:
-        response[name] = value
-    response[CACHE_HEADER] = how
-    return response
+    return replay(content, headers, CACHE_HEADER, how)
 
 
 def _wait_for_page(key: str, version: int) -> HttpResponse | None:

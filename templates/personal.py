@@ -184,11 +184,13 @@ def _fill(content: bytes, kit: dict, *, csrf_token: str, path: str) -> bytes | N
     return b"".join(out)
 
 
-def _page_response(content: bytes, headers: list, header_name: str) -> HttpResponse:
+def replay(content: bytes, headers: list, header_name: str, how: str) -> HttpResponse:
+    """A kept page answered again: its content and headers, and `header_name` saying how (hit, wait,
+    personal)."""
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
-    response[header_name] = PERSONAL_HEADER_VALUE
+    response[header_name] = how
     return response
 
 
@@ -269,7 +271,7 @@ def answer_from_cache(
     user_id = session.get(SESSION_KEY)
     if user_id is None:
         # A visitor with a session (a language chosen, a sign-up begun): the visitor's page as it is.
-        return _page_response(content, headers, header_name)
+        return replay(content, headers, header_name, PERSONAL_HEADER_VALUE)
     kit = found.get(kit_key(user_id, language))
     if (
         kit is None
@@ -283,7 +285,7 @@ def answer_from_cache(
     filled = _fill(content, kit, csrf_token=get_token(request), path=request.get_full_path())
     if filled is None:
         return None
-    response = _page_response(filled, headers, header_name)
+    response = replay(filled, headers, header_name, PERSONAL_HEADER_VALUE)
     if not response.has_header("Cache-Control"):
         # As faceswap_site.limits.PrivatePagesMiddleware does for a signed-in person's page.
         patch_cache_control(response, private=True, no_cache=True)
@@ -311,4 +313,4 @@ class SharedPagePersonalMiddleware:
         filled = personalise(request, content)
         if filled is None:
             return self.get_response(request)
-        return _page_response(filled, headers, header_name)
+        return replay(filled, headers, header_name, PERSONAL_HEADER_VALUE)
