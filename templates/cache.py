@@ -17,7 +17,9 @@ not kept at all (their words are unbounded; the indexes make them cheap).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -124,7 +126,18 @@ def page_key(request: HttpRequest, language: str | None = None) -> str:
     # Each language its own page: worked out as LocaleMiddleware will (the footer's cookie, else the
     # browser's Accept-Language), before it runs, so a Chinese visitor is never given the English page.
     language = language or translation.get_language_from_request(request)
-    return f"templates:page{PAGE_FORMAT}:{language}:{request.path}?{query}"
+    return f"templates:page{PAGE_FORMAT}:{language}:{_path_part(request.path)}?{query}"
+
+
+# The site's own paths as they are in a key; any other (a junk URL under the gallery: control characters,
+# other scripts, any length) by its digest, so a key stays short and plain whatever was asked for.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.-]{1,120}")
+
+
+def _path_part(path: str) -> str:
+    if _PLAIN_PATH.fullmatch(path):
+        return path
+    return "#" + hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _gallery_path() -> str:
