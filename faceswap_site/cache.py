@@ -37,14 +37,18 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-def _two_round_trips(cache, keys: list[str], pointer: str, pointed: str) -> dict:
-    found = cache.get_many([*keys, pointer])
-    if pointer in found:
-        key = pointed.format(found[pointer])
-        value = cache.get(key)
-        if value is not None:
-            found[key] = value
-    return found
+class LocalCache(LocMemCache):
+    """This process's memory, with the pointer read of RedisCache in two steps: the cache without Redis
+    (settings, no REDIS_URL), and RedisWithLocalFallbackCache's while Redis is down."""
+
+    def get_many_with_pointer(self, keys: list[str], pointer: str, pointed: str) -> dict:
+        found = self.get_many([*keys, pointer])
+        if pointer in found:
+            key = pointed.format(found[pointer])
+            value = self.get(key)
+            if value is not None:
+                found[key] = value
+        return found
 
 
 # MGET the keys, then GET the key made of ARGV[1] .. (the pointer's value) .. ARGV[2], on the server.
@@ -90,18 +94,18 @@ class RedisWithLocalFallbackCache(RedisCache):
 
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
-        self._local = LocMemCache(f"redis-fallback-{id(self)}", params)
+        self._local = LocalCache(f"redis-fallback-{id(self)}", params)
         self._down_until = 0.0
 
     def get_many_with_pointer(self, keys: list[str], pointer: str, pointed: str) -> dict:
         if time.monotonic() < self._down_until:
-            return _two_round_trips(self._local, keys, pointer, pointed)
+            return self._local.get_many_with_pointer(keys, pointer, pointed)
         try:
             return super().get_many_with_pointer(keys, pointer, pointed)
         except RedisError as exc:
             logger.warning("Cache: Redis unreachable (%s); using this process's local cache for now", exc)
             self._down_until = time.monotonic() + RETRY_SECONDS
-            return _two_round_trips(self._local, keys, pointer, pointed)
+            return self._local.get_many_with_pointer(keys, pointer, pointed)
 
     def _call(self, name: str, *args, **kwargs):
         if time.monotonic() < self._down_until:

@@ -39,8 +39,33 @@ class Stop(Exception):
     """Ctrl-C or SIGTERM: stop everything."""
 
 
+# While a process is being started and put on the list, Ctrl-C waits (see _holding_stop).
+_stop_held = False
+_stop_pending = False
+
+
 def _raise_stop(signum: int, frame: object) -> None:
+    global _stop_pending
+    if _stop_held:
+        _stop_pending = True
+        return
     raise Stop
+
+
+@contextlib.contextmanager
+def _holding_stop():
+    """Ctrl-C (or SIGTERM) raised only after the block: a process started but not yet on the list when Stop
+    came would never be stopped, and would run on after devrun said "stopped" (holding the terminal and
+    its port)."""
+    global _stop_held, _stop_pending
+    _stop_held = True
+    try:
+        yield
+    finally:
+        _stop_held = False
+        if _stop_pending:
+            _stop_pending = False
+            raise Stop
 
 
 class Child:
@@ -112,7 +137,8 @@ def supervise(procfile: Path, env: dict[str, str]) -> int:
     children: list[Child] = []
     try:
         for name, command in entries.items():
-            children.append(Child(name, command, env))
+            with _holding_stop():
+                children.append(Child(name, command, env))
         while True:
             for child in children:
                 if child.process.poll() is not None:
@@ -131,7 +157,8 @@ def supervise(procfile: Path, env: dict[str, str]) -> int:
                             flush=True,
                         )
                         time.sleep(wait)
-                        child.restart()
+                        with _holding_stop():
+                            child.restart()
                         continue
                     if child.name not in NOT_RESTARTED:
                         print(f"devrun: {child.name} keeps stopping; not restarting it again.", flush=True)

@@ -144,6 +144,16 @@ def _has_control_chars(request: HttpRequest) -> bool:
     return False
 
 
+def _discard_partial_files(request: HttpRequest) -> None:
+    """Close (and so delete) the file an upload handler was writing when the body was refused. Django closes
+    the files it finished, not the one cut off: a temporary file of up to UPLOAD_MAX_BYTES stayed on disk
+    until the request was garbage-collected, or for good when the worker stopped first."""
+    for handler in getattr(request, "_upload_handlers", None) or []:
+        partial = getattr(handler, "file", None)
+        if partial is not None:
+            partial.close()
+
+
 class RequestLimitsMiddleware:
     """Before the CSRF middleware: refuse bodies over the limits and fields with control characters."""
 
@@ -161,8 +171,10 @@ class RequestLimitsMiddleware:
             try:
                 request.POST  # noqa: B018  (parses the body now, under the upload handlers' limits)
             except UploadTooLarge:
+                _discard_partial_files(request)
                 return too_large(request, self.get_response)
             except MultiPartParserError:
+                _discard_partial_files(request)
                 return bad_request(request, get_response=self.get_response)
         if _has_control_chars(request):
             return bad_request(request, get_response=self.get_response)

@@ -132,7 +132,7 @@ if REDIS_CONFIGURED:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "faceswap_site.cache.LocalCache"}}
 
 # Sessions read from the shared cache, written to both (the database keeps them through a cache flush or a
 # Redis restart): a signed-in request reads its session without a query, and a cached gallery or template

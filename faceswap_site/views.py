@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -18,9 +19,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         # simply connects again.
         page = loader.get_template("plain.html").render(
             {
-                "title": "We will be right back",
-                "message": "The site is briefly unavailable. Nothing you uploaded was lost; please try again "
-                "in a minute.",
+                "title": gettext("We will be right back"),
+                "message": gettext(
+                    "The site is briefly unavailable. Nothing you uploaded was lost; please try again in a minute."
+                ),
             }
         )
         return HttpResponse(page, status=503, headers={"Retry-After": "30"})

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from faceengine import ROLES
 from gallery.fragments import cards_render
 from gallery.models import Image
-from gallery.services import image_open
+from gallery.services import at_low_priority, image_open
 from templates import selectors as template_selectors
 from templates.models import Template
 
@@ -205,13 +205,23 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
     return render(request, "swaps/swap_form.html", context)
 
 
+def _check_and_describe(*, user, person, role: str, partner) -> tuple[Image | None, services.PhotoCheck]:
+    image, check = services.swap_photo_prepare(user=user, person=person, role=role, partner=partner)
+    if image is not None and check.ok:
+        # The chosen face (and on a photo of two, the other one: the form offers it to the other role),
+        # described now rather than on "Swap our faces in".
+        faces = [check.chosen, 1 - check.chosen] if len(check.boxes) == 2 else [check.chosen]
+        services.descriptors_warm(image=image, faces=faces)
+    return image, check
+
+
 @login_required
 @require_POST
 def photo_check(request: HttpRequest) -> JsonResponse:
     """Check one photo as soon as it is chosen (a new file is stored only if it has a usable face)."""
     role = request.POST.get("role")
     if role not in ROLES:
-        return JsonResponse({"ok": False, "message": "Unknown role."}, status=400)
+        return JsonResponse({"ok": False, "message": gettext("Unknown role.")}, status=400)
     upload = request.FILES.get("file")
     face = request.POST.get("face")
     face_index = int(face) if face and face.isdigit() else None
@@ -220,19 +230,15 @@ def photo_check(request: HttpRequest) -> JsonResponse:
     else:
         image_id = request.POST.get("image", "")
         if not image_id.isascii() or not image_id.isdigit():
-            return JsonResponse({"ok": False, "message": "Please choose one of your photos."}, status=400)
+            return JsonResponse({"ok": False, "message": gettext("Please choose one of your photos.")}, status=400)
         person = services.PersonPhoto(image=_get_photo_for_user(request, int(image_id)), face=face_index)
     # The other partner's choice, so a photo of one face already theirs is not offered twice.
     partner_image, partner_face = request.POST.get("partner_image", ""), request.POST.get("partner_face", "")
     partner = None
     if partner_image.isascii() and partner_image.isdigit():
         partner = (int(partner_image), int(partner_face) if partner_face.isascii() and partner_face.isdigit() else 0)
-    image, check = services.swap_photo_prepare(user=request.user, person=person, role=role, partner=partner)
-    if image is not None and check.ok:
-        # The chosen face (and on a photo of two, the other one: the form offers it to the other role),
-        # described now rather than on "Swap our faces in".
-        faces = [check.chosen, 1 - check.chosen] if len(check.boxes) == 2 else [check.chosen]
-        services.descriptors_warm(image=image, faces=faces)
+    # Looking for faces and describing them is heavy: below the pages' priority, as uploads are.
+    image, check = at_low_priority(_check_and_describe, user=request.user, person=person, role=role, partner=partner)
     return JsonResponse(
         {
             "ok": check.ok,

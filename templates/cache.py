@@ -17,7 +17,9 @@ not kept at all (their words are unbounded; the indexes make them cheap).
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -31,7 +33,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader
+from .personal import SHARED_PAGE_ATTRIBUTE, answer_from_cache, personal_reader, replay
 
 VERSION_KEY = "templates:pages:version"
 # Part of every page's key: changes when what a kept page must carry does (its personal parts' marks).
@@ -124,7 +126,18 @@ def page_key(request: HttpRequest, language: str | None = None) -> str:
     # Each language its own page: worked out as LocaleMiddleware will (the footer's cookie, else the
     # browser's Accept-Language), before it runs, so a Chinese visitor is never given the English page.
     language = language or translation.get_language_from_request(request)
-    return f"templates:page{PAGE_FORMAT}:{language}:{request.path}?{query}"
+    return f"templates:page{PAGE_FORMAT}:{language}:{_path_part(request.path)}?{query}"
+
+
+# The site's own paths as they are in a key; any other (a junk URL under the gallery: control characters,
+# other scripts, any length) by its digest, so a key stays short and plain whatever was asked for.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.-]{1,120}")
+
+
+def _path_part(path: str) -> str:
+    if _PLAIN_PATH.fullmatch(path):
+        return path
+    return "#" + hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _gallery_path() -> str:
@@ -284,11 +297,7 @@ def _as_visitor(request: HttpRequest) -> HttpRequest:
 
 
 def _replay(content: bytes, headers: list, how: str) -> HttpResponse:
-    response = HttpResponse(content)
-    for name, value in headers:
-        response[name] = value
-    response[CACHE_HEADER] = how
-    return response
+    return replay(content, headers, CACHE_HEADER, how)
 
 
 def _wait_for_page(key: str, version: int) -> HttpResponse | None:

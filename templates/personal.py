@@ -184,11 +184,13 @@ def _fill(content: bytes, kit: dict, *, csrf_token: str, path: str) -> bytes | N
     return b"".join(out)
 
 
-def _page_response(content: bytes, headers: list, header_name: str) -> HttpResponse:
+def replay(content: bytes, headers: list, header_name: str, how: str) -> HttpResponse:
+    """A kept page answered again: its content and headers, and `header_name` saying how (hit, wait,
+    personal)."""
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
-    response[header_name] = PERSONAL_HEADER_VALUE
+    response[header_name] = how
     return response
 
 
@@ -231,17 +233,12 @@ def session_cache_key(request: HttpRequest) -> str | None:
 
 def get_many_with_pointer(cache, keys: list[str], pointer: str, pointed: str) -> dict:
     """`cache.get_many(keys + [pointer])`, and when `pointer` holds a value, also the key `pointed` names
-    with that value in place of its `{}` (under that key): in one round trip where the cache can (the
-    site's Redis cache: faceswap_site.cache), else in two."""
+    with that value in place of its `{}` (under that key): in one round trip with the site's Redis cache,
+    in two with its local one (faceswap_site.cache). Another cache backend gives the keys alone: the
+    person's parts are then never found, and their pages are rendered as usual."""
     if hasattr(cache, "get_many_with_pointer"):
         return cache.get_many_with_pointer(keys, pointer, pointed)
-    found = cache.get_many([*keys, pointer])
-    if pointer in found:
-        key = pointed.format(found[pointer])
-        value = cache.get(key)
-        if value is not None:
-            found[key] = value
-    return found
+    return cache.get_many([*keys, pointer])
 
 
 def _session_user_key(session_key: str) -> str:
@@ -251,7 +248,7 @@ def _session_user_key(session_key: str) -> str:
 def personal_reader(request: HttpRequest, language: str) -> Callable[[list[str]], dict]:
     """How AnonymousPageCacheMiddleware reads the page for a request with a session: with the session (when
     sessions are cached) and, through the session's pointer to its person, the person's kit, in one round
-    trip (faceswap_site.cache.get_many_with_pointer)."""
+    trip (get_many_with_pointer)."""
     session_key = session_cache_key(request)
     if session_key is None:
         return cache.get_many
@@ -274,7 +271,7 @@ def answer_from_cache(
     user_id = session.get(SESSION_KEY)
     if user_id is None:
         # A visitor with a session (a language chosen, a sign-up begun): the visitor's page as it is.
-        return _page_response(content, headers, header_name)
+        return replay(content, headers, header_name, PERSONAL_HEADER_VALUE)
     kit = found.get(kit_key(user_id, language))
     if (
         kit is None
@@ -288,7 +285,7 @@ def answer_from_cache(
     filled = _fill(content, kit, csrf_token=get_token(request), path=request.get_full_path())
     if filled is None:
         return None
-    response = _page_response(filled, headers, header_name)
+    response = replay(filled, headers, header_name, PERSONAL_HEADER_VALUE)
     if not response.has_header("Cache-Control"):
         # As faceswap_site.limits.PrivatePagesMiddleware does for a signed-in person's page.
         patch_cache_control(response, private=True, no_cache=True)
@@ -316,4 +313,4 @@ class SharedPagePersonalMiddleware:
         filled = personalise(request, content)
         if filled is None:
             return self.get_response(request)
-        return _page_response(filled, headers, header_name)
+        return replay(filled, headers, header_name, PERSONAL_HEADER_VALUE)

@@ -4,7 +4,7 @@ The production start (gunicorn gthread, DEBUG=False, PostgreSQL, Redis, S3) on a
 sends 8 parallel uploads of 40-megapixel JPEGs for --seconds (first the same file again and again, as in
 issue 21: a duplicate, so nothing is stored; then distinct pictures, which must be decoded), as a hostile
 client would: each thread sends its next upload the moment an answer (or a reset connection) comes, whatever
-Retry-After says. User B meanwhile loads My swaps every 0.2 s from a process and a session of its own (as
+Retry-After says. User B meanwhile loads My swaps (or --page) every 0.2 s from a process and a session of its own (as
 another person's browser is another machine: timed from inside A's process, B's requests waited for A's
 threads' interpreter lock, and in A's session for the processor, costs the site does not cause). Printed
 per scenario: B's page median and max during the flood against its quiet median measured just before
@@ -12,10 +12,11 @@ per scenario: B's page median and max during the flood against its quiet median 
 peak and 5 s after the flood (target: back within 20 % of before). `--no-limits` runs the same with the
 limits off (HEAVY_WORK_PER_USER=1000, DECODE_MEMORY_BUDGET_BYTES=0, UPLOADS_PER_MINUTE=0) for comparison;
 `--before <checkout>` runs the same with an earlier commit's site, in the same run (its servers started
-beside this checkout's, the scenarios taken in turn, so both see the same machine).
+beside this checkout's, the scenarios taken in turn, so both see the same machine); `--variant NAME=VALUE`
+(repeatable) the same with these environment settings, as a row "variant".
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python -m tools.bench_flood [--seconds 30] [--no-limits]
-        [--before <checkout>]
+        [--before <checkout>] [--variant NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def timed_get(session: requests.Session, url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def page_timer(url: str, cookie: str, csrf_name: str, ready, stop, samples) -> None:
+def page_timer(base: str, page: str, cookie: str, csrf_name: str, ready, stop, samples) -> None:
     """Another person's browser, in a process of its own: My swaps every 0.2 s, each put on `samples` as
     (the monotonic time it was asked for, milliseconds until it came), until `stop` is set.
 
@@ -118,7 +119,8 @@ def page_timer(url: str, cookie: str, csrf_name: str, ready, stop, samples) -> N
     session B's requests would wait behind A's eight sending threads on this machine's cores, as they never
     do from another person's computer. The server is in a session of its own as well (testing.servers)."""
     os.setsid()
-    b = session_for(cookie, csrf_name, url.rsplit("/swaps/", 1)[0])
+    b = session_for(cookie, csrf_name, base)
+    url = base + page
     for _ in range(10):
         timed_get(b, url)  # warm
     ready.set()
@@ -150,12 +152,18 @@ def warm_up(web: Gunicorn, c: requests.Session, seed_base: int = 1000) -> None:
 
 
 def flood(
-    web: Gunicorn, a: requests.Session, b_cookie: str, csrf_name: str, files: list[bytes], seconds: float
+    web: Gunicorn,
+    a: requests.Session,
+    b_cookie: str,
+    csrf_name: str,
+    files: list[bytes],
+    seconds: float,
+    page: str = "/swaps/",
 ) -> dict:
     context = multiprocessing.get_context("spawn")
     ready, stop_timer, samples = context.Event(), context.Event(), context.Queue()
     timer = context.Process(
-        target=page_timer, args=(web.url + "/swaps/", b_cookie, csrf_name, ready, stop_timer, samples), daemon=True
+        target=page_timer, args=(web.url, page, b_cookie, csrf_name, ready, stop_timer, samples), daemon=True
     )
     timer.start()
     try:
@@ -241,6 +249,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="flood time per scenario")
     parser.add_argument("--no-limits", action="store_true", help="also run with the heavy-work limits off")
     parser.add_argument("--before", default="", help="a checkout of an earlier commit, measured in the same run")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="also run this checkout with these environment settings (repeatable: one config with all of them)",
+    )
+    parser.add_argument("--page", default="/swaps/", help="the page the other person loads (My swaps)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
@@ -253,6 +269,8 @@ def main() -> None:
     configs = [("limits on", REPO_DIR, {})]
     if args.before:
         configs.insert(0, ("before", Path(args.before).resolve(), {}))
+    if args.variant:
+        configs.append(("variant", REPO_DIR, dict(setting.split("=", 1) for setting in args.variant)))
     if args.no_limits:
         configs.append(("limits off", REPO_DIR, limits_off))
     tmp = Path(tempfile.mkdtemp(prefix="faceswap-bench-flood-"))
@@ -305,15 +323,15 @@ def main() -> None:
                 for label, web, a, pictures in sites:
                     print(f"{label}: {scenario} ...", flush=True)
                     files = [duplicate] if scenario == "same 40 MP file" else pictures
-                    rows.append((label, scenario, flood(web, a, b_cookie, csrf_name, files, args.seconds)))
+                    rows.append((label, scenario, flood(web, a, b_cookie, csrf_name, files, args.seconds, args.page)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     mb = 1024 * 1024
     print(
         f"\nUpload flood: {PARALLEL} parallel uploads by one person for {args.seconds:.0f} s, gunicorn "
-        f"{args.workers} workers x {args.threads} threads; another person's My swaps timed (ms); web workers' RSS (MB)"
-        + (f"; before: {args.before}" if args.before else "")
+        f"{args.workers} workers x {args.threads} threads; another person's {args.page} timed (ms); "
+        "web workers' RSS (MB)" + (f"; before: {args.before}" if args.before else "")
     )
     print(
         f"{'':11} {'scenario':22} {'quiet':>6} {'flood':>6} {'ratio':>6} {'max':>6}   {'RSS before':>10} "

@@ -186,7 +186,7 @@ class Command(BaseCommand):
         connection.settings_dict["TEST"] = {**connection.settings_dict.get("TEST", {}), "NAME": None}
         connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_bench_scale"
         db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        local = {"default": {"BACKEND": "faceswap_site.cache.LocalCache"}}
         try:
             with override_settings(DEBUG=False, CACHES=local, STORAGE_BACKEND="local"):
                 print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")

@@ -42,16 +42,32 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 20) -> 
     raise AssertionError(f"never saw {text!r}: {lines}")
 
 
-def test_ctrl_c_stops_every_process_and_exits_0(tmp_path):
-    devrun = start(tmp_path, "web: echo web up && exec sleep 60\nworker: echo worker up && exec sleep 60\n")
+def running(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its parent to read its end does not)."""
     try:
-        wait_for_line(devrun, "worker | worker up")
-        devrun.send_signal(signal.SIGINT)
-        out, _ = devrun.communicate(timeout=20)
-    finally:
-        devrun.kill()
-    assert devrun.returncode == 0
-    assert "devrun: stopping (Ctrl-C)…" in out and "devrun: stopped." in out
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_ctrl_c_stops_every_process_and_exits_0(tmp_path):
+    """Ctrl-C the moment the last process speaks, a few times: a Ctrl-C that came while devrun was still
+    putting the process on its list used to leave it running on (one time in four)."""
+    procfile = "".join(
+        f"{name}: echo $$ > {tmp_path}/{name}.pid && echo {name} up && exec sleep 60\n" for name in ("web", "worker")
+    )
+    for _ in range(4):
+        devrun = start(tmp_path, procfile)
+        try:
+            wait_for_line(devrun, "worker | worker up")
+            devrun.send_signal(signal.SIGINT)
+            out, _ = devrun.communicate(timeout=20)
+        finally:
+            devrun.kill()
+        assert devrun.returncode == 0
+        assert "devrun: stopping (Ctrl-C)…" in out and "devrun: stopped." in out
+        pids = [int((tmp_path / f"{name}.pid").read_text()) for name in ("web", "worker")]
+        assert not [pid for pid in pids if running(pid)], out
 
 
 def test_a_worker_that_keeps_dying_is_restarted_up_to_the_limit_then_named_with_its_exit_code(tmp_path):

@@ -256,8 +256,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_low_priority.forget)
 
 
+# Set in the heavy-work threads: work they start that would go to one runs where it is (see at_low_priority).
+_in_heavy_thread = threading.local()
+
+
 def _lower_priority(nice: int) -> None:
     """Lower this thread's scheduling priority by `nice` (Linux: per thread; elsewhere the call may fail)."""
+    _in_heavy_thread.active = True
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
     except (OSError, AttributeError):
@@ -289,9 +294,11 @@ def at_low_priority(fn: Callable[..., T], *args, **kwargs) -> T:
     priority, while the calling thread waits; its result, or its exception raised here. The work sees what
     the caller's thread would: its database connections (lent for the call: the caller is blocked, so
     never two threads on one connection), language, URL prefix and context variables (request id, client
-    address for the logs). HEAVY_WORK_NICE 0: run in the calling thread as it is."""
+    address for the logs). HEAVY_WORK_NICE 0: run in the calling thread as it is; so is work asked for from a
+    heavy-work thread (an upload's photo check: below the pages' priority already, and a thread waiting for
+    another of the same threads could wait for ever once all are taken)."""
     nice = settings.HEAVY_WORK_NICE
-    if nice <= 0:
+    if nice <= 0 or getattr(_in_heavy_thread, "active", False):
         return fn(*args, **kwargs)
     lent = {alias: connections[alias] for alias in connections}
     for connection in lent.values():

@@ -232,3 +232,10 @@ def test_a_turn_runs_below_the_pages_priority(client: Client, settings, monkeypa
     response = client.post(reverse("gallery:image_rotate", args=[photo.pk]), {"direction": "right"})
     assert response.status_code == 302
     assert seen == [(60, min(19, page_priority + 5))]
+
+
+def test_heavy_work_asked_for_from_heavy_work_runs_where_it_is():
+    """An upload's photo check asks for low priority again from a heavy-work thread: it runs there, never
+    waiting for another of the same threads (all of them taken, that wait would never end)."""
+    outer, inner = at_low_priority(lambda: (threading.get_ident(), at_low_priority(threading.get_ident)))
+    assert outer == inner != threading.get_ident()

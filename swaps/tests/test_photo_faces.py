@@ -95,3 +95,30 @@ def test_a_one_pixel_high_jpeg_gets_a_plain_refusal_everywhere(client, alice, co
     assert response.status_code in (200, 302)
     listing = client.get(reverse("gallery:photo_list"))
     assert listing.status_code == 200
+
+
+def test_checking_a_stored_photo_runs_below_the_pages_priority(client, alice, faces_dir, settings, monkeypatch):
+    """Looking for faces in a photo already stored (picked in the form) is heavy work like an upload: it
+    used to run at the pages' priority, so a flood of checks slowed everybody's pages."""
+    import os
+    import threading
+
+    from swaps import views
+
+    settings.HEAVY_WORK_NICE = 5
+    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    client.force_login(alice)
+    path = faces_dir / "man_single_obama.jpg"
+    photo = upload_photo(alice, path)
+    seen = []
+    prepare = views.services.swap_photo_prepare
+
+    def heard(**kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return prepare(**kwargs)
+
+    monkeypatch.setattr(views.services, "swap_photo_prepare", heard)
+    answer = check(client, "husband", image=photo.pk)
+    assert answer["ok"], answer
+    assert seen == [min(19, page_priority + 5)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page_priority

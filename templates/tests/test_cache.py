@@ -114,3 +114,22 @@ def test_a_signed_in_miss_on_a_path_outside_latin_1_is_a_404(client):
     """The visitor's copy of a signed-in request keeps its path in WSGI's form (found by the URL fuzz)."""
     client.force_login(user_create(username="mei"))
     assert client.get("/templates/favourites/ü😀/").status_code == 404
+
+
+@pytest.mark.parametrize("junk", ["\x1b[31m", "ü😀", "x" * 400])
+def test_a_junk_path_under_the_gallery_is_refused_with_a_short_plain_key(client, junk):
+    """Keys stay short and printable whatever path is asked for (the URL fuzz's junk made Django warn of
+    keys with control characters and of more than 250 characters)."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+    from django.test import RequestFactory
+
+    from templates.cache import page_key
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        assert client.get(f"/templates/{junk}/").status_code in (400, 404)
+    key = page_key(RequestFactory().get(f"/templates/{junk}/"), "en")
+    assert len(key) < 100 and key.isprintable() and key.isascii()
+    assert page_key(RequestFactory().get("/templates/12/"), "en").endswith(":/templates/12/?")
