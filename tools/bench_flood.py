@@ -83,9 +83,9 @@ def session_for(cookie: str, csrf_name: str, base: str) -> requests.Session:
     return session
 
 
-def worker_rss(master_pid: int) -> int:
-    """The resident memory of gunicorn's worker processes (children of the master), in bytes."""
-    total = 0
+def workers_rss(master_pid: int) -> dict[int, int]:
+    """The resident memory of each of gunicorn's worker processes (children of the master), in bytes."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -96,10 +96,15 @@ def worker_rss(master_pid: int) -> int:
                 continue
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+                    found[int(entry.name)] = int(line.split()[1]) * 1024
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return found
+
+
+def worker_rss(master_pid: int) -> int:
+    """The resident memory of gunicorn's worker processes together, in bytes."""
+    return sum(workers_rss(master_pid).values())
 
 
 def timed_get(session: requests.Session, url: str) -> float:
@@ -130,9 +135,16 @@ def page_timer(base: str, page: str, cookie: str, csrf_name: str, ready, stop, s
         time.sleep(0.2)
 
 
-def warm_up(web: Gunicorn, c: requests.Session, seed_base: int = 1000) -> None:
-    """Small photos from a third person, 8 at once, so every web worker has loaded what a photo needs (the
-    content gate's model) before its memory is measured."""
+# What loading the picture models (content gate, face detection) adds to a web worker: about 300 MB.
+MODELS_BYTES = 100 * 1024 * 1024
+
+
+def warm_up(web: Gunicorn, c: requests.Session, workers: int, seed_base: int = 1000) -> None:
+    """Small photos from a third person, 2 at once (the per-person limit: more at once would be refused
+    before reaching a worker), until every web worker has loaded what a photo needs (its memory grew by
+    the models' size) before memory is measured: a worker left without them loads them during the flood,
+    and its memory then rises by the models' size, which is not what the figure is about (and the
+    operating system, not the bench, chooses which worker takes a request)."""
 
     def send(seed: int) -> None:
         rng = np.random.default_rng(seed_base + seed)
@@ -140,15 +152,17 @@ def warm_up(web: Gunicorn, c: requests.Session, seed_base: int = 1000) -> None:
         PILImage.fromarray(rng.integers(0, 256, (160, 200, 3), dtype=np.uint8)).save(buffer, "JPEG", quality=70)
         c.post(web.url + "/photos/", files={"photos": ("small.jpg", buffer.getvalue(), "image/jpeg")}, timeout=120)
 
-    # Two at a time (the per-person limit: more at once would be refused before reaching a worker), in ten
-    # rounds, so both workers get some: a worker left without the model loads it during the flood, and its
-    # memory then rises by the model's size, which is not what the figure is about.
-    for round_ in range(10):
+    started = workers_rss(web.process.pid)
+    for round_ in range(60):
         threads = [threading.Thread(target=send, args=(2 * round_ + lane,)) for lane in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        now = workers_rss(web.process.pid)
+        if len(now) >= workers and all(now[pid] - started.get(pid, now[pid]) >= MODELS_BYTES for pid in now):
+            return
+    print(f"warning: not every web worker loaded the models while warming up: {now}", flush=True)
 
 
 def flood(
@@ -315,7 +329,7 @@ def main() -> None:
                 ).start(ready_path="/")
                 servers.enter_context(stopping(web))
                 a = session_for(a_cookies[n], csrf_name, web.url)
-                warm_up(web, session_for(c_cookie, csrf_name, web.url), seed_base=1000 + 100 * n)
+                warm_up(web, session_for(c_cookie, csrf_name, web.url), args.workers, seed_base=1000 + 1000 * n)
                 # The duplicate scenario: the file is A's photo already (issue 21: nothing stored, no quota).
                 a.post(web.url + "/photos/", files={"photos": ("big.jpg", duplicate, "image/jpeg")}, timeout=300)
                 sites.append((label, web, a, distinct[n]))
