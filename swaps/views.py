@@ -153,7 +153,10 @@ def swap_new(request: HttpRequest, template_pk: int) -> HttpResponse:
             )
         elif form.is_valid():
             try:
-                task = services.swap_submit(
+                # Without JavaScript the photos are checked and their faces described here: heavy work, below
+                # the pages' priority (with it, the form's photo check did that already).
+                task = at_low_priority(
+                    services.swap_submit,
                     user=request.user,
                     template=template,
                     husband=form.person("husband"),
@@ -637,7 +640,8 @@ def album_new(request: HttpRequest) -> HttpResponse:
         form = AlbumForm(request.POST, request.FILES, photos=photos, templates=templates)
         if form.is_valid():
             try:
-                album = services.album_submit(
+                album = at_low_priority(
+                    services.album_submit,
                     user=request.user,
                     templates=list(form.cleaned_data["templates"]),
                     husband=form.person("husband"),

@@ -142,6 +142,37 @@ def test_a_couple_photo_for_both_and_switching_places_without_javascript(client,
     assert (task.source_faces["husband"]["index"], task.source_faces["wife"]["index"]) == (0, 1)
 
 
+def test_a_submit_without_javascript_runs_below_the_pages_priority(
+    client, alice, couple_template, faces_dir, settings, monkeypatch
+):
+    """Without JavaScript the photos are checked and described on submit: heavy work, so below the pages'
+    priority as an upload is; the request's own thread keeps the pages' priority."""
+    import os
+    import threading
+
+    from swaps import views
+
+    settings.HEAVY_WORK_NICE = 5
+    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    client.force_login(alice)
+    couple = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
+    seen = []
+    submit = views.services.swap_submit
+
+    def heard(**kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return submit(**kwargs)
+
+    monkeypatch.setattr(views.services, "swap_submit", heard)
+    response = client.post(
+        reverse("swaps:new", args=[couple_template.pk]),
+        {"husband_photo": couple.pk, "husband_face": 0, "wife_photo": couple.pk, "wife_face": 1},
+    )
+    assert response["Location"] == FaceSwapTask.objects.get().get_absolute_url()
+    assert seen == [min(19, page_priority + 5)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page_priority
+
+
 def test_photo_check_explains_a_bad_file(client, alice):
     client.force_login(alice)
     response = client.post(
