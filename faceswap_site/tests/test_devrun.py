@@ -59,7 +59,9 @@ def test_ctrl_c_stops_every_process_and_exits_0(tmp_path):
     for _ in range(4):
         devrun = start(tmp_path, procfile)
         try:
-            wait_for_line(devrun, "worker | worker up")
+            # Both have written their pid (each does before it says "up"); under load either may speak last.
+            seen = wait_for_line(devrun, " up")
+            wait_for_line(devrun, "worker | worker up" if "web | web up" in seen[-1] else "web | web up")
             devrun.send_signal(signal.SIGINT)
             out, _ = devrun.communicate(timeout=20)
         finally:
