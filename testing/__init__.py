@@ -50,3 +50,24 @@ def require_redis_url() -> str:
     if not url:
         skip_or_fail("needs a real Redis: set REDIS_URL=redis://...")
     return url
+
+
+def thread_priority() -> int:
+    """The calling thread's scheduling priority (nice; Linux sets it per thread)."""
+    import threading
+
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def priorities_of_calls(monkeypatch, owner, name: str) -> list[int]:
+    """`owner.name` wrapped for the test: each call notes the priority of the thread it runs in, on the
+    list returned, then goes on as before."""
+    real = getattr(owner, name)
+    seen: list[int] = []
+
+    def noted(*args, **kwargs):
+        seen.append(thread_priority())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, noted)
+    return seen

@@ -4,7 +4,6 @@ a query and with the body unread; an upload that goes on runs below the pages' s
 from __future__ import annotations
 
 import io
-import os
 import sys
 import threading
 from contextlib import ExitStack
@@ -19,6 +18,7 @@ from gallery.middleware import known_senders
 from gallery.models import Image
 from gallery.services import hooks
 from gallery.services.heavy import at_low_priority, shared_slot
+from testing import thread_priority
 from testing.cast import encode, picture, user_create
 
 pytestmark = pytest.mark.django_db
@@ -180,13 +180,13 @@ def test_an_upload_runs_below_the_pages_priority_with_the_request_s_database_and
     client: Client, settings, monkeypatch
 ):
     settings.HEAVY_WORK_NICE = 5
-    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    page_priority = thread_priority()
     seen = []
 
     def heard(photo: Image) -> None:
         from django.utils import translation
 
-        seen.append((os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), translation.get_language()))
+        seen.append((thread_priority(), translation.get_language()))
 
     monkeypatch.setattr(hooks, "_PHOTO_ADDED_HOOKS", [heard])
     alice = user_create(username="alice")
@@ -199,7 +199,7 @@ def test_an_upload_runs_below_the_pages_priority_with_the_request_s_database_and
     # Stored through the request's own connection (here: inside the test's transaction).
     assert Image.objects.filter(owner=alice).count() == 1
     # The request's thread itself kept the pages' priority.
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page_priority
+    assert thread_priority() == page_priority
 
 
 def test_heavy_work_at_low_priority_gives_back_the_result_or_the_error():
@@ -219,12 +219,12 @@ def test_a_turn_runs_below_the_pages_priority(client: Client, settings, monkeypa
     from testing.cast import stored_image
 
     settings.HEAVY_WORK_NICE = 5
-    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    page_priority = thread_priority()
     seen = []
     monkeypatch.setattr(
         hooks,
         "_PHOTO_ADDED_HOOKS",
-        [lambda photo: seen.append((photo.width, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))],
+        [lambda photo: seen.append((photo.width, thread_priority()))],
     )
     alice = user_create(username="alice")
     photo = stored_image(owner=alice, size=(80, 60))

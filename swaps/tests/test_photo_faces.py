@@ -11,6 +11,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from swaps.models import FaceSwapTask
+from testing import priorities_of_calls, thread_priority
 from testing.cast import upload_photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -100,25 +101,14 @@ def test_a_one_pixel_high_jpeg_gets_a_plain_refusal_everywhere(client, alice, co
 def test_checking_a_stored_photo_runs_below_the_pages_priority(client, alice, faces_dir, settings, monkeypatch):
     """Looking for faces in a photo already stored (picked in the form) is heavy work like an upload: it
     used to run at the pages' priority, so a flood of checks slowed everybody's pages."""
-    import os
-    import threading
-
     from swaps import views
 
     settings.HEAVY_WORK_NICE = 5
-    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    page_priority = thread_priority()
     client.force_login(alice)
-    path = faces_dir / "man_single_obama.jpg"
-    photo = upload_photo(alice, path)
-    seen = []
-    prepare = views.services.swap_photo_prepare
-
-    def heard(**kwargs):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return prepare(**kwargs)
-
-    monkeypatch.setattr(views.services, "swap_photo_prepare", heard)
+    photo = upload_photo(alice, faces_dir / "man_single_obama.jpg")
+    seen = priorities_of_calls(monkeypatch, views.services, "swap_photo_prepare")
     answer = check(client, "husband", image=photo.pk)
     assert answer["ok"], answer
     assert seen == [min(19, page_priority + 5)]
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page_priority
+    assert thread_priority() == page_priority

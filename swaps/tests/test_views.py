@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from swaps.models import FaceSwapTask
 from swaps.services import swap_create, swap_fail, swap_run
+from testing import priorities_of_calls, thread_priority
 from testing.cast import two_people_picture, upload_photo, user_create
 
 pytestmark = pytest.mark.django_db
@@ -147,30 +148,20 @@ def test_a_submit_without_javascript_runs_below_the_pages_priority(
 ):
     """Without JavaScript the photos are checked and described on submit: heavy work, so below the pages'
     priority as an upload is; the request's own thread keeps the pages' priority."""
-    import os
-    import threading
-
     from swaps import views
 
     settings.HEAVY_WORK_NICE = 5
-    page_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    page_priority = thread_priority()
     client.force_login(alice)
     couple = upload_photo(alice, faces_dir / "couple_man_woman_closeup.jpg")
-    seen = []
-    submit = views.services.swap_submit
-
-    def heard(**kwargs):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return submit(**kwargs)
-
-    monkeypatch.setattr(views.services, "swap_submit", heard)
+    seen = priorities_of_calls(monkeypatch, views.services, "swap_submit")
     response = client.post(
         reverse("swaps:new", args=[couple_template.pk]),
         {"husband_photo": couple.pk, "husband_face": 0, "wife_photo": couple.pk, "wife_face": 1},
     )
     assert response["Location"] == FaceSwapTask.objects.get().get_absolute_url()
     assert seen == [min(19, page_priority + 5)]
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page_priority
+    assert thread_priority() == page_priority
 
 
 def test_photo_check_explains_a_bad_file(client, alice):
