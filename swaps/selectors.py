@@ -48,13 +48,15 @@ def swaps_ahead(*, task: FaceSwapTask) -> int:
     ).count()
 
 
+# An agreement ended without the swap: declined, withdrawn, or an invitation that expired unanswered.
+REMOVED_STATUSES = (PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN, PartnerConsent.Status.EXPIRED)
+
+
 def consents_removed_recently(*, user, days: int = 30) -> QuerySet[PartnerConsent]:
     """The holder's agreements a partner declined or withdrew, or invitations that expired unanswered, in
     the last `days` days (their pages say so)."""
     return PartnerConsent.objects.filter(
-        user=user,
-        status__in=[PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN, PartnerConsent.Status.EXPIRED],
-        decided_at__gte=timezone.now() - timedelta(days=days),
+        user=user, status__in=REMOVED_STATUSES, decided_at__gte=timezone.now() - timedelta(days=days)
     ).order_by("-decided_at")
 
 
@@ -188,7 +190,6 @@ def my_swaps_consents(*, user, days: int = 30) -> dict[str, list[PartnerConsent]
     and `agreements_received` (as those selectors, in the same orders), from one plain query of the user's
     agreements either way (a person has a handful), sorted out here. The people they name come from
     my_swaps_people_attach."""
-    removed = {PartnerConsent.Status.DECLINED, PartnerConsent.Status.WITHDRAWN, PartnerConsent.Status.EXPIRED}
     agreed = PartnerConsent.Status.AGREED
     since = timezone.now() - timedelta(days=days)
     consents = list(PartnerConsent.objects.filter(Q(user=user) | Q(partner_user=user)).order_by())
@@ -200,7 +201,7 @@ def my_swaps_consents(*, user, days: int = 30) -> dict[str, list[PartnerConsent]
     mine = [c for c in consents if c.user_id == user.pk]
     return {
         "removed_consents": sorted(
-            (c for c in mine if c.status in removed and c.decided_at is not None and c.decided_at >= since),
+            (c for c in mine if c.status in REMOVED_STATUSES and c.decided_at is not None and c.decided_at >= since),
             key=newest_decided_first,
             reverse=True,
         ),
