@@ -94,6 +94,8 @@ def test_photos_tried_on_the_swap_form_stay_apart_until_a_swap_uses_one(
     expect(tried.locator(".photo-card")).to_have_count(2)
     expect(tried.locator(".badge", has_text="Tried")).to_have_count(2)
     page.screenshot(path=artifacts_dir / f"photos-tried-{size}.png", full_page=True)
+    # A small outlined button's words in its own colour (they were white on the white page).
+    assert page.eval_on_selector("#tried-delete", "e => getComputedStyle(e).color") != "rgb(255, 255, 255)"
 
     # The couple photo is used in a swap: it becomes one of My photos; the other stays tried.
     page.goto(form)
