@@ -8,8 +8,9 @@ HTML depends on, so a kept card is never out of date and never anyone else's:
   template retitled, a partner's new name each make another key at once, with no invalidation to forget;
 - the viewer (a card is never shared between two logins, even one showing the same row), the language, the
   time zone and the script prefix;
-- the card template's source and the translation catalogues' files, so a deploy that changes either never
-  serves a card of the older kind; FORMAT for a change in the Python a card calls (bump it then).
+- the files its HTML comes from (`site_digest`): every template (the card's own and those it includes or
+  extends), the translation catalogues and the static files' manifest, so a deploy that changes any of them
+  never serves a card of the older kind; FORMAT for a change in the Python a card calls (bump it then).
 A card rendered on a miss is kept only if rendering it loaded nothing its key does not cover (a related
 row fetched lazily would be shown without being in the key): such a card is shown but not kept, and logged.
 Unused cards simply expire (FRAGMENT_SECONDS).
@@ -22,6 +23,7 @@ S3 URL: those are made per request, after the owner check), so a kept card holds
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -37,6 +39,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.template.utils import get_app_template_dirs
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.functional import LazyObject, empty
@@ -101,16 +104,21 @@ def value_state(value) -> object:
 
 
 @lru_cache(maxsize=1)
-def _catalogues() -> str:
-    """The site's translation files as this process found them (a deploy brings new ones and new processes)."""
-    files = sorted(path for folder in settings.LOCALE_PATHS for path in Path(folder).rglob("*.mo"))
-    found = repr([(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files])
-    return hashlib.blake2b(found.encode(), digest_size=8).hexdigest()
-
-
-@lru_cache(maxsize=64)
-def _source_digest(source: str) -> str:
-    return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+def site_digest() -> str:
+    """The files a kept card's HTML comes from, as this process found them (a deploy brings new files and new
+    processes): every template the template engines can load (a card's own and every one it includes or
+    extends), the translation catalogues, and the static files' manifest (the hashed names of the files a
+    card links to). Digested by content, so every machine of one deploy computes the same."""
+    digest = hashlib.blake2b(digest_size=12)
+    folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", ())]
+    folders += [Path(folder) for folder in get_app_template_dirs("templates")]
+    files = [path for folder in folders for path in sorted(folder.rglob("*")) if path.is_file()]
+    files += sorted(path for folder in settings.LOCALE_PATHS for path in Path(folder).rglob("*.mo"))
+    files.append(Path(settings.STATIC_ROOT) / "staticfiles.json")
+    for path in files:
+        with contextlib.suppress(OSError):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def cards_render(
@@ -127,8 +135,7 @@ def cards_render(
     common = (
         FORMAT,
         template_name,
-        _source_digest(template.template.source),
-        _catalogues(),
+        site_digest(),
         viewer,
         translation.get_language(),
         timezone.get_current_timezone_name(),

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.template import engines
 from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
@@ -137,3 +138,35 @@ def test_the_menu_is_kept_per_person_and_follows_their_account(client):
     assert "Signed in as bob" in page and "Signed in as alice" not in page and admin not in page
     client.logout()
     assert "Log in" in client.get(reverse("home")).text
+
+
+def test_a_deploy_that_changes_an_included_template_or_the_static_files_shows_new_cards(rf, settings, tmp_path):
+    """A card's key covers every file its HTML comes from: a template it includes, the static manifest."""
+    from gallery.fragments import site_digest
+
+    folder = tmp_path / "templates"
+    (folder / "deploy").mkdir(parents=True)
+    (folder / "deploy" / "card.html").write_text('<p>{% include "deploy/part.html" %}</p>')
+    (folder / "deploy" / "part.html").write_text("old words")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
+    settings.STATIC_ROOT = tmp_path / "static"
+    request = rf.get("/photos/")
+    request.user = user_create(username="alice")
+
+    def deployed() -> str:
+        # A deploy starts new processes: nothing digested or compiled yet.
+        site_digest.cache_clear()
+        for engine in engines.all():
+            for loader in engine.engine.template_loaders:
+                getattr(loader, "reset", lambda: None)()
+        (html,) = cards_render(request, "deploy/card.html", [{}])
+        return html
+
+    assert deployed() == "<p>old words</p>"
+    (folder / "deploy" / "part.html").write_text("new words")
+    assert deployed() == "<p>new words</p>"
+    before = site_digest()
+    settings.STATIC_ROOT.mkdir()
+    (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {"app.css": "app.1a2b.css"}}')
+    site_digest.cache_clear()
+    assert site_digest() != before
