@@ -29,10 +29,11 @@ def public_url_of(image: Image) -> str:
     return image.public_url_for(key)
 
 
-@pytest.fixture(params=["local", "s3"])
+# The S3 case needs SeaweedFS: marked at collection (a mark applied in the fixture comes too late for
+# make test-fast's -m "not server", which then started SeaweedFS for these tests).
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.server)])
 def storage_kind(request):
     if request.param == "s3":
-        request.applymarker(pytest.mark.server)
         request.getfixturevalue("s3_storage")
     return request.param
 
