@@ -229,6 +229,9 @@ def photo_list(request: HttpRequest) -> HttpResponse:
     return render(request, "gallery/photo_list.html", _photo_list_context(request, form))
 
 
+PHOTO_CARD = "gallery/includes/photo_card.html"
+
+
 def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
     """My photos, PHOTOS_PER_PAGE at a time, with the ones only tried on the swap form apart (all of them,
     shown folded, below the others)."""
@@ -245,9 +248,9 @@ def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
         "form": form,
         "page": page,
         "photos": page.object_list,
-        "cards": cards_render(request, "gallery/includes/photo_card.html", [{"photo": p} for p in page.object_list]),
+        "cards": cards_render(request, PHOTO_CARD, [{"photo": p} for p in page.object_list]),
         "tried_photos": tried,
-        "tried_cards": cards_render(request, "gallery/includes/tried_photo_card.html", [{"photo": p} for p in tried]),
+        "tried_cards": cards_render(request, PHOTO_CARD, [{"photo": p} for p in tried], shared={"tried": True}),
     }
 
 

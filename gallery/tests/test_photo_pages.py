@@ -40,3 +40,7 @@ def test_my_photos_shows_a_page_at_a_time_with_the_tried_ones_apart(client):
     # The last three kept photos, and the tried one again (tried photos are all shown, folded, on each page).
     kept = ["kept-02.jpg", "kept-01.jpg", "kept-00.jpg"]
     assert re.findall(r'class="photo-name" title="([^"]+)"', second) == [*kept, "tried.jpg"]
+    # Each card says what it is: a kept photo its size, a tried one its badge.
+    infos = re.findall(r'<span class="muted photo-info">(.*?)</span>\s*$', second, flags=re.M)
+    size = "40 \N{MULTIPLICATION SIGN} 30"
+    assert [(size in info, ">Tried<" in info) for info in infos] == [(True, False)] * 3 + [(False, True)]
