@@ -36,12 +36,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import FileField, Model
 from django.db.models.fields.files import FieldFile
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.template.utils import get_app_template_dirs
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
+from django.utils.autoreload import file_changed
 from django.utils.functional import LazyObject, empty
 from django.utils.safestring import SafeString, mark_safe
 
@@ -119,6 +121,13 @@ def site_digest() -> str:
         with contextlib.suppress(OSError):
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+@receiver(file_changed, dispatch_uid="gallery.fragments.site_digest")
+def _file_changed(sender, file_path, **kwargs) -> None:
+    """The development server saw a file change (a template, a catalogue): digested again for the next card
+    (a deploy starts new processes instead). Returns nothing, so the server reloads or not as before."""
+    site_digest.cache_clear()
 
 
 def cards_render(

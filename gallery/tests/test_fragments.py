@@ -170,3 +170,26 @@ def test_a_deploy_that_changes_an_included_template_or_the_static_files_shows_ne
     (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {"app.css": "app.1a2b.css"}}')
     site_digest.cache_clear()
     assert site_digest() != before
+
+
+def test_the_development_server_shows_a_card_template_edited_while_it_runs(rf, settings, tmp_path):
+    """runserver keeps its process when a template changes (it only resets the template loaders): the
+    kept cards must follow the edit all the same."""
+    from django.utils.autoreload import file_changed
+
+    from gallery.fragments import site_digest
+
+    folder = tmp_path / "templates"
+    (folder / "dev").mkdir(parents=True)
+    (folder / "dev" / "card.html").write_text('<p>{% include "dev/part.html" %}</p>')
+    part = folder / "dev" / "part.html"
+    part.write_text("before the edit")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
+    request = rf.get("/photos/")
+    request.user = user_create(username="alice")
+    site_digest.cache_clear()
+    assert cards_render(request, "dev/card.html", [{}]) == ["<p>before the edit</p>"]
+    part.write_text("after the edit")
+    # What the development server's file watcher announces.
+    file_changed.send(sender=None, file_path=part)
+    assert cards_render(request, "dev/card.html", [{}]) == ["<p>after the edit</p>"]
