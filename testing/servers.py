@@ -156,7 +156,19 @@ def weed_binary() -> str:
     return found
 
 
-class SeaweedFS(_Process):
+class _ThrowawayServer(_Process):
+    """A server whose data lives in `self.dir` and is thrown away when it stops: so it is not given a graceful
+    shutdown (SeaweedFS's took 12 s at the end of a test session, which make test-fast's last test waited
+    for), only a second before it is killed."""
+
+    dir: Path
+
+    def stop(self, timeout: float = 1) -> None:
+        super().stop(timeout)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SeaweedFS(_ThrowawayServer):
     """`weed mini` (master, volume, filer and S3 in one process) on free loopback ports, data in a temp dir.
 
     The S3 keys come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, random ones when
@@ -266,14 +278,8 @@ class SeaweedFS(_Process):
             "signature_version": "s3v4",
         }
 
-    def stop(self, timeout: float = 1) -> None:
-        # Its data is thrown away: no need for the graceful shutdown, which took 12 s at the end of a test
-        # session (make test-fast's last test waited for it).
-        super().stop(timeout)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-
-class RedisServer(_Process):
+class RedisServer(_ThrowawayServer):
     """A private redis-server on a free loopback port, without persistence: a test may stop it at will, and
     start() it again on the same port with every key lost."""
 
@@ -306,12 +312,6 @@ class RedisServer(_Process):
             log=self.log_path,
         )
         return self
-
-    def stop(self, timeout: float = 1) -> None:
-        # Its data is thrown away: no need for the graceful shutdown, which took 12 s at the end of a test
-        # session (make test-fast's last test waited for it).
-        super().stop(timeout)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def site_environ(**overrides: str) -> dict[str, str]:
