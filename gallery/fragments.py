@@ -28,7 +28,6 @@ import functools
 import hashlib
 import logging
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,7 +104,7 @@ def value_state(value) -> object:
     return value
 
 
-@lru_cache(maxsize=1)
+@functools.cache
 def site_digest() -> str:
     """The files a kept card's HTML comes from, as this process found them (a deploy brings new files and new
     processes): every template the template engines can load (a card's own and every one it includes or

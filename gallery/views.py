@@ -33,6 +33,7 @@ PRIVATE_CACHE = "private, max-age=3600"
 PHOTOS_PER_PAGE = 30
 # What a photo's card shows of it (its kept copy is keyed by exactly these: gallery.fragments).
 PHOTO_CARD_FIELDS = ("owner", "filename", "file", "width", "height", "image_type", "uploaded_at", "metadata")
+PHOTO_CARD = "gallery/includes/photo_card.html"
 # Someone else's picture shown by leave (a couple's shared result): asked again each time (a 304 while the
 # leave holds), so the picture stops showing the moment the leave ends.
 BY_LEAVE_CACHE = "private, no-cache"
@@ -227,9 +228,6 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = "5"
             return response
     return render(request, "gallery/photo_list.html", _photo_list_context(request, form))
-
-
-PHOTO_CARD = "gallery/includes/photo_card.html"
 
 
 def _photo_list_context(request: HttpRequest, form: PhotoUploadForm) -> dict:
