@@ -117,7 +117,7 @@ def timed_get(session: requests.Session, url: str) -> float:
 
 
 def page_timer(base: str, page: str, cookie: str, csrf_name: str, ready, stop, samples) -> None:
-    """Another person's browser, in a process of its own: My swaps every 0.2 s, each put on `samples` as
+    """Another person's browser, in a process of its own: `page` (My swaps) every 0.2 s, each put on `samples` as
     (the monotonic time it was asked for, milliseconds until it came), until `stop` is set.
 
     In a session of its own too: Linux shares the processor between sessions first (autogroups), so in A's
@@ -135,7 +135,8 @@ def page_timer(base: str, page: str, cookie: str, csrf_name: str, ready, stop, s
         time.sleep(0.2)
 
 
-# What loading the picture models (content gate, face detection) adds to a web worker: about 300 MB.
+# A web worker whose memory grew by this much has loaded the picture models (content gate, face detection),
+# which add about 300 MB.
 MODELS_BYTES = 100 * 1024 * 1024
 
 
